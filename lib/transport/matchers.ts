@@ -1,0 +1,143 @@
+/**
+ * The stream matchers of SPEC §3: exact bytes, regex, line, bytes N and eof. Each keeps
+ * enough state that the cost of matching grows linearly with the bytes received.
+ *
+ * @module
+ */
+import { escapeForDisplay } from "../bytes/escape.ts";
+import { fromLatin1, toLatin1 } from "../bytes/text.ts";
+import type { Matcher, MatchStep, StreamBuffer } from "./stream_buffer.ts";
+
+/** Below this many unread bytes a regex is searched on every chunk. */
+const EAGER_SEARCH_BYTES = 64 * 1024;
+
+/**
+ * Requires the next bytes of the stream to be exactly `expected`; fails as soon as
+ * a received byte differs.
+ */
+export function exactMatcher(expected: Uint8Array): Matcher<Uint8Array> {
+  let checked = 0;
+  return {
+    describe: () => `"${escapeForDisplay(expected, 200)}"`,
+    check(buffer) {
+      const unread = buffer.unread;
+      const upto = Math.min(unread.byteLength, expected.byteLength);
+      for (let i = checked; i < upto; i++) {
+        if (unread[i] !== expected[i]) {
+          return { fail: `bytes differ at offset ${i}` };
+        }
+      }
+      checked = upto;
+      if (upto === expected.byteLength) return { done: buffer.consume(expected.byteLength) };
+      return undefined;
+    },
+  };
+}
+
+/** The result of a regex match: the whole match and its groups, as bytes. */
+export interface RegexMatch {
+  whole: Uint8Array;
+  groups: (Uint8Array | undefined)[];
+  named: Record<string, Uint8Array | undefined>;
+  /** Bytes skipped before the match (consumed too). */
+  skipped: number;
+}
+
+/**
+ * Rewrites a regex so that it runs over the latin1 view of bytes: non-ASCII characters
+ * in the pattern become the `\xNN` escapes of their UTF-8 bytes. The `g` and `y` flags
+ * are dropped (a search always starts at the first unread byte).
+ */
+export function toByteRegExp(re: RegExp): RegExp {
+  let source = "";
+  for (const ch of re.source) {
+    const cp = ch.codePointAt(0)!;
+    if (cp < 0x80) source += ch;
+    else {
+      for (const b of new TextEncoder().encode(ch)) source += "\\x" + b.toString(16).padStart(2, "0");
+    }
+  }
+  return new RegExp(source, re.flags.replace(/[gy]/g, ""));
+}
+
+/**
+ * Searches the unread stream for `re` and consumes through the end of the first match.
+ * Searches are amortised: past 64 KiB unread, the stream is searched again only once
+ * the unread bytes have doubled since the last search, or after a short deferral, so a
+ * large stream costs O(n) searching in total.
+ */
+export function regexMatcher(re: RegExp): Matcher<RegexMatch> {
+  const byteRe = toByteRegExp(re);
+  let searchedLength = -1;
+  return {
+    describe: () => `/${re.source}/${re.flags}`,
+    check(buffer, final): MatchStep<RegexMatch> {
+      const length = buffer.length;
+      if (length === searchedLength) return undefined;
+      if (!final && length > EAGER_SEARCH_BYTES && length < searchedLength * 2) {
+        // defer: at most ~2× the bytes are searched; a late search catches the tail
+        return { defer: Math.min(50, Math.max(2, length / (64 * 1024 * 1024) * 50)) };
+      }
+      searchedLength = length;
+      const m = byteRe.exec(buffer.latin1());
+      if (!m) return undefined;
+      const end = m.index + m[0].length;
+      buffer.consume(end);
+      const groups = m.slice(1).map((g) => (g === undefined ? undefined : fromLatin1(g)));
+      const named: Record<string, Uint8Array | undefined> = {};
+      for (const [k, v] of Object.entries(m.groups ?? {})) named[k] = v === undefined ? undefined : fromLatin1(v);
+      return { done: { whole: fromLatin1(m[0]), groups, named, skipped: m.index } };
+    },
+  };
+}
+
+/** Reads one line (through `\n`), returning it without its `\n` or `\r\n`. */
+export function lineMatcher(maxLine = Infinity): Matcher<Uint8Array> {
+  let scanned = 0;
+  return {
+    describe: () => "a line",
+    check(buffer, final) {
+      const unread = buffer.unread;
+      const nl = unread.indexOf(0x0a, scanned);
+      if (nl < 0) {
+        scanned = unread.byteLength;
+        if (unread.byteLength > maxLine) return { fail: `line longer than ${maxLine} bytes` };
+        if (final && buffer.ended && unread.byteLength > 0) {
+          return { fail: "the peer closed the connection in the middle of a line" };
+        }
+        return undefined;
+      }
+      const line = buffer.consume(nl + 1);
+      const end = nl > 0 && line[nl - 1] === 0x0d ? nl - 1 : nl;
+      return { done: line.subarray(0, end) };
+    },
+  };
+}
+
+/** Reads exactly `n` bytes. */
+export function bytesMatcher(n: number): Matcher<Uint8Array> {
+  return {
+    describe: () => `${n} bytes`,
+    check(buffer) {
+      return buffer.length >= n ? { done: buffer.consume(n) } : undefined;
+    },
+  };
+}
+
+/** Waits for the peer to close; fails if unread bytes remain when it does. */
+export function eofMatcher(): Matcher<void> {
+  return {
+    describe: () => "eof",
+    check(buffer) {
+      if (!buffer.ended) return undefined;
+      if (buffer.error) return { fail: `connection ended with an error: ${buffer.error.message}` };
+      if (buffer.length > 0) return { fail: `${buffer.length} unread bytes before the end of the stream` };
+      return { done: undefined };
+    },
+  };
+}
+
+/** The latin1 view of bytes, for matching a regex against a value that is not a stream. */
+export function searchBytes(re: RegExp, bytes: Uint8Array): RegExpExecArray | null {
+  return toByteRegExp(re).exec(toLatin1(bytes));
+}

@@ -1,0 +1,278 @@
+/**
+ * The receive side of a stream connection: every byte that arrived and was not yet
+ * consumed by an `expect`, whatever the network's chunking, with a size limit.
+ * Matchers wait on it; see `matchers.ts`.
+ *
+ * @module
+ */
+import { toLatin1 } from "../bytes/text.ts";
+
+/** Default receive limit: 256 MiB of unread data. */
+export const DEFAULT_BUFFER_LIMIT = 256 * 1024 * 1024;
+
+/** What a matcher says after looking at the buffer. */
+export type MatchStep<T> =
+  | { done: T }
+  | { fail: string }
+  | { defer: number }
+  | undefined;
+
+/** A matcher: looks at the unread bytes, says done (and consumes), fail, or wait. */
+export interface Matcher<T> {
+  /** How the expectation reads in a report, e.g. `line "+PONG"`. */
+  describe(): string;
+  /**
+   * Looks at the buffer. `final` is true once the peer closed (no more bytes) or when a
+   * deferred look is due: the matcher must then decide on what it has. A matcher may
+   * answer `{ defer: ms }` to postpone an expensive look (amortised regex search); it is
+   * called again on the next bytes, or with `final` after `ms`.
+   */
+  check(buffer: StreamBuffer, final: boolean): MatchStep<T>;
+}
+
+/** Why a wait ended without a match. */
+export class MatchError extends Error {
+  override name = "MatchError";
+  constructor(
+    message: string,
+    readonly reason: "timeout" | "mismatch" | "closed" | "overflow" | "aborted",
+    readonly waitedMs: number,
+    readonly received: Uint8Array,
+  ) {
+    super(message);
+  }
+}
+
+/** Raised into waiters when the peer sends more than the limit allows. */
+export class BufferOverflowError extends Error {
+  override name = "BufferOverflowError";
+}
+
+/**
+ * A growable byte queue with a limit. Bytes are appended by the channel's read loop and
+ * consumed from the front by matchers; a latin1 view of the unread bytes is kept
+ * incrementally for binary-safe regex matching.
+ */
+export class StreamBuffer {
+  #data = new Uint8Array(4096);
+  #start = 0;
+  #end = 0;
+  #ended = false;
+  #error: Error | undefined;
+  #waiters = new Set<() => void>();
+  #latin1 = "";
+  #latin1Valid = true;
+  #trackLatin1 = false;
+  /** Bytes ever appended. */
+  received = 0;
+
+  constructor(readonly limit: number = DEFAULT_BUFFER_LIMIT) {}
+
+  /** The number of unread bytes. */
+  get length(): number {
+    return this.#end - this.#start;
+  }
+
+  /** A view of the unread bytes (valid until the next push or consume). */
+  get unread(): Uint8Array {
+    return this.#data.subarray(this.#start, this.#end);
+  }
+
+  /** True once the peer closed its side (or the connection failed). */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** The error that ended the stream, if any. */
+  get error(): Error | undefined {
+    return this.#error;
+  }
+
+  /** The unread bytes as a latin1 string (byte n is code unit n), kept incrementally. */
+  latin1(): string {
+    if (!this.#latin1Valid) {
+      this.#latin1 = toLatin1(this.unread);
+      this.#latin1Valid = true;
+    }
+    this.#trackLatin1 = true;
+    return this.#latin1;
+  }
+
+  /** Appends bytes (copied). Fails the stream when the limit is exceeded. */
+  push(chunk: Uint8Array): void {
+    if (chunk.byteLength === 0) return;
+    if (this.length + chunk.byteLength > this.limit) {
+      this.end(
+        new BufferOverflowError(
+          `receive buffer limit of ${this.limit} bytes exceeded (${this.length + chunk.byteLength} unread bytes)`,
+        ),
+      );
+      return;
+    }
+    this.#reserve(chunk.byteLength);
+    this.#data.set(chunk, this.#end);
+    this.#end += chunk.byteLength;
+    this.received += chunk.byteLength;
+    if (this.#trackLatin1 && this.#latin1Valid) this.#latin1 += toLatin1(chunk);
+    else this.#latin1Valid = false;
+    this.#notify();
+  }
+
+  /** Marks the end of the stream (peer closed), optionally with the error that ended it. */
+  end(error?: Error): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#error = error;
+    this.#notify();
+  }
+
+  /** Removes and returns (a copy of) the first `n` unread bytes. */
+  consume(n: number): Uint8Array {
+    const out = this.#data.slice(this.#start, this.#start + n);
+    this.#start += n;
+    if (this.#latin1Valid) this.#latin1 = this.#latin1.slice(n);
+    if (this.#start === this.#end) {
+      this.#start = this.#end = 0;
+      this.#latin1 = "";
+      this.#latin1Valid = true;
+      this.#trackLatin1 = false;
+    }
+    return out;
+  }
+
+  /** Removes and returns all unread bytes. */
+  drain(): Uint8Array {
+    return this.consume(this.length);
+  }
+
+  /** Calls `fn` after every push or end until the returned function is called. */
+  subscribe(fn: () => void): () => void {
+    this.#waiters.add(fn);
+    return () => this.#waiters.delete(fn);
+  }
+
+  /**
+   * Waits until `matcher` is satisfied and returns its result.
+   *
+   * @throws {MatchError} on timeout, a mismatch, the peer closing first, overflow or abort.
+   */
+  until<T>(matcher: Matcher<T>, options: { timeoutMs: number; signal?: AbortSignal }): Promise<T> {
+    const started = performance.now();
+    const waited = () => performance.now() - started;
+    return new Promise<T>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let retry: ReturnType<typeof setTimeout> | undefined;
+      let unsubscribe = () => {};
+      const finish = () => {
+        unsubscribe();
+        if (timer !== undefined) clearTimeout(timer);
+        if (retry !== undefined) clearTimeout(retry);
+        options.signal?.removeEventListener("abort", onAbort);
+      };
+      const failWith = (message: string, reason: MatchError["reason"]) => {
+        finish();
+        reject(new MatchError(message, reason, waited(), this.unread.slice()));
+      };
+      const step = (force = false) => {
+        let r: MatchStep<T>;
+        try {
+          r = matcher.check(this, this.#ended || force);
+        } catch (e) {
+          finish();
+          reject(e);
+          return;
+        }
+        if (r && "done" in r) {
+          finish();
+          resolve(r.done);
+        } else if (r && "fail" in r) {
+          failWith(r.fail, "mismatch");
+        } else if (r && "defer" in r) {
+          retry ??= setTimeout(() => {
+            retry = undefined;
+            step(true);
+          }, r.defer);
+        } else if (this.#ended) {
+          if (this.#error instanceof BufferOverflowError) failWith(this.#error.message, "overflow");
+          else if (this.#error) failWith(`connection failed: ${this.#error.message}`, "closed");
+          else failWith("the peer closed the connection first", "closed");
+        }
+      };
+      const onAbort = () => failWith("cancelled", "aborted");
+      if (options.signal?.aborted) return onAbort();
+      options.signal?.addEventListener("abort", onAbort, { once: true });
+      unsubscribe = this.subscribe(() => step());
+      timer = setTimeout(() => {
+        // one last look: a matcher may be waiting for a deferred (amortised) search
+        const r = matcher.check(this, true);
+        if (r && "done" in r) {
+          finish();
+          resolve(r.done);
+        } else failWith(`timed out after ${Math.round(waited())}ms`, "timeout");
+      }, options.timeoutMs);
+      step();
+    });
+  }
+
+  /**
+   * Waits `ms` and fails if any byte is (or becomes) unread in that time.
+   *
+   * @throws {MatchError} with reason "mismatch" when data arrives.
+   */
+  silence(ms: number, signal?: AbortSignal): Promise<void> {
+    const started = performance.now();
+    return new Promise<void>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const finish = () => {
+        unsubscribe();
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+      };
+      const check = () => {
+        if (this.length > 0) {
+          finish();
+          reject(
+            new MatchError(
+              `data arrived during the silence`,
+              "mismatch",
+              performance.now() - started,
+              this.unread.slice(),
+            ),
+          );
+        }
+      };
+      const onAbort = () => {
+        finish();
+        reject(new MatchError("cancelled", "aborted", performance.now() - started, this.unread.slice()));
+      };
+      const unsubscribe = this.subscribe(check);
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      timer = setTimeout(() => {
+        finish();
+        resolve();
+      }, ms);
+      check();
+    });
+  }
+
+  #reserve(extra: number): void {
+    const need = this.length + extra;
+    if (this.#end + extra <= this.#data.byteLength) return;
+    if (need <= this.#data.byteLength / 2) {
+      this.#data.copyWithin(0, this.#start, this.#end);
+    } else {
+      let size = this.#data.byteLength * 2;
+      while (size < need) size *= 2;
+      const next = new Uint8Array(size);
+      next.set(this.unread);
+      this.#data = next;
+    }
+    this.#end -= this.#start;
+    this.#start = 0;
+  }
+
+  #notify(): void {
+    for (const fn of [...this.#waiters]) fn();
+  }
+}
