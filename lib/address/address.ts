@@ -76,7 +76,9 @@ export function parseAddress(text: string, defaultScheme?: Scheme): Address {
   if (!hp) return fail(rest.includes(":") ? "bad host" : "missing port (HOST:PORT)");
   const host = hp[1] ?? hp[2] ?? "";
   if (!host) return fail("missing host");
-  if (hp[1] !== undefined && !hp[1].includes(":")) return fail(`"[${hp[1]}]" is not an IPv6 address`);
+  if (hp[1] !== undefined && !hp[1].includes(":")) {
+    return fail(`"[${hp[1]}]" is not an IPv6 address`);
+  }
   const portText = hp[3]!;
   if (!/^\d+$/.test(portText)) return fail(`port "${portText}" is not a number`);
   const port = Number(portText);
@@ -113,7 +115,9 @@ export function formatAddress(address: Address): string {
 
 /** Formats a `Deno.Addr` (what a socket reports) as a wireplay address. */
 export function formatDenoAddr(addr: Deno.Addr, scheme?: "tcp" | "tls" | "udp"): string {
-  if (!("hostname" in addr)) return "path" in addr ? `unix://${addr.path}` : `vsock://${addr.cid}:${addr.port}`;
+  if (!("hostname" in addr)) {
+    return "path" in addr ? `unix://${addr.path}` : `vsock://${addr.cid}:${addr.port}`;
+  }
   const s = scheme ?? (addr.transport === "udp" ? "udp" : "tcp");
   return `${s}://${formatHost(addr.hostname)}:${addr.port}`;
 }

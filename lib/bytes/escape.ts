@@ -28,7 +28,9 @@ export function escapeBytes(bytes: Uint8Array): string {
       continue;
     }
     const len = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
-    const seq = len > 1 && i + len <= bytes.byteLength ? tryUtf8(bytes.subarray(i, i + len)) : undefined;
+    const seq = len > 1 && i + len <= bytes.byteLength
+      ? tryUtf8(bytes.subarray(i, i + len))
+      : undefined;
     if (seq !== undefined && !/[\u0080-\u009f\u2028\u2029]/.test(seq)) {
       out += seq;
       i += len;

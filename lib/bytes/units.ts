@@ -6,7 +6,13 @@
  */
 import { UsageError } from "../errors.ts";
 
-const DURATION_UNITS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION_UNITS: Record<string, number> = {
+  us: 0.001,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
 const SIZE_UNITS: Record<string, number> = {
   "": 1,
   b: 1,

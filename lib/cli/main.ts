@@ -23,7 +23,9 @@ export class ExitCode extends Error {
 export function buildProgram(): Command {
   const program = new Command()
     .name("wireplay")
-    .description("A network REPL and test harness: talk to any TCP, UDP, TLS, Unix or HTTP service, keep it as a test.")
+    .description(
+      "A network REPL and test harness: talk to any TCP, UDP, TLS, Unix or HTTP service, keep it as a test.",
+    )
     .version("0.1.0")
     .showHelpAfterError("(add --help for usage)")
     .exitOverride();
@@ -50,7 +52,9 @@ export async function main(args: string[]): Promise<number> {
 export function exitCodeFor(e: unknown): number {
   if (e instanceof ExitCode) return e.code;
   if (e instanceof CommanderError) {
-    if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0) return EXIT.ok;
+    if (
+      e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0
+    ) return EXIT.ok;
     // commander already printed its one-line message
     return EXIT.usage;
   }
@@ -66,7 +70,10 @@ export function exitCodeFor(e: unknown): number {
     console.error(`wireplay: ${(e as Error).message}`);
     return EXIT.usage;
   }
-  if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.AddrInUse || e instanceof Deno.errors.ConnectionRefused) {
+  if (
+    e instanceof Deno.errors.NotFound || e instanceof Deno.errors.AddrInUse ||
+    e instanceof Deno.errors.ConnectionRefused
+  ) {
     console.error(`wireplay: ${(e as Error).message}`);
     return EXIT.failed;
   }

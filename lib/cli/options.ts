@@ -24,7 +24,11 @@ export function rateOption(flag: string): (v: string) => number {
 }
 
 /** `--flag N`, a whole number within bounds. */
-export function intOption(flag: string, min = 0, max = Number.MAX_SAFE_INTEGER): (v: string) => number {
+export function intOption(
+  flag: string,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+): (v: string) => number {
   return (v) => {
     if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
       throw new UsageError(`"${v}" is not a whole number from ${min} to ${max}`, { where: flag });
@@ -44,7 +48,10 @@ export function addressArg(text: string, what: string, defaultScheme?: Scheme): 
 }
 
 /** Collects a repeatable `--var NAME=VALUE` into a record. */
-export function collectVar(value: string, previous: Record<string, string> = {}): Record<string, string> {
+export function collectVar(
+  value: string,
+  previous: Record<string, string> = {},
+): Record<string, string> {
   const eq = value.indexOf("=");
   if (eq <= 0) throw new UsageError(`"${value}" is not NAME=VALUE`, { where: "--var" });
   return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };

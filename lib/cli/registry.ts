@@ -7,6 +7,9 @@
 import type { Command } from "commander";
 import { runCommand } from "./commands/run.ts";
 import { testCommand } from "./commands/test.ts";
+import { certCommand } from "./commands/cert.ts";
+import { scanCommand } from "./commands/scan.ts";
+import { proxyCommand } from "./commands/proxy.ts";
 
 /** Adds every command to the program. */
 export function registerCommands(program: Command): void {
@@ -14,6 +17,9 @@ export function registerCommands(program: Command): void {
     const make of [
       runCommand,
       testCommand,
+      certCommand,
+      scanCommand,
+      proxyCommand,
     ]
   ) {
     program.addCommand(make() as unknown as Command);

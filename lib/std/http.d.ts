@@ -1,5 +1,8 @@
 // Types for the parts of the untyped registry copy of @std/http that we use.
-export function eTag(entity: string | Uint8Array | Deno.FileInfo, options?: { weak?: boolean }): Promise<string | undefined>;
+export function eTag(
+  entity: string | Uint8Array | Deno.FileInfo,
+  options?: { weak?: boolean },
+): Promise<string | undefined>;
 export function ifNoneMatch(value: string | null, etag: string | undefined): boolean;
 export function ifMatch(value: string | null, etag: string | undefined): boolean;
 export interface Cookie {
@@ -15,11 +18,18 @@ export interface Cookie {
 }
 export function getCookies(headers: Headers): Record<string, string>;
 export function setCookie(headers: Headers, cookie: Cookie): void;
-export function deleteCookie(headers: Headers, name: string, attributes?: { path?: string; domain?: string }): void;
+export function deleteCookie(
+  headers: Headers,
+  name: string,
+  attributes?: { path?: string; domain?: string },
+): void;
 export function getSetCookies(headers: Headers): Cookie[];
 export const STATUS_TEXT: Readonly<Record<number, string>>;
 export function isRedirectStatus(status: number): boolean;
 export function contentType(extensionOrType: string): string | undefined;
 export function typeByExtension(extension: string): string | undefined;
 export function accepts(request: Request, ...types: string[]): string | string[] | undefined;
-export function acceptsEncodings(request: Request, ...encodings: string[]): string | string[] | undefined;
+export function acceptsEncodings(
+  request: Request,
+  ...encodings: string[]
+): string | string[] | undefined;

@@ -54,7 +54,9 @@ export function toByteRegExp(re: RegExp): RegExp {
     const cp = ch.codePointAt(0)!;
     if (cp < 0x80) source += ch;
     else {
-      for (const b of new TextEncoder().encode(ch)) source += "\\x" + b.toString(16).padStart(2, "0");
+      for (const b of new TextEncoder().encode(ch)) {
+        source += "\\x" + b.toString(16).padStart(2, "0");
+      }
     }
   }
   return new RegExp(source, re.flags.replace(/[gy]/g, ""));
@@ -85,7 +87,9 @@ export function regexMatcher(re: RegExp): Matcher<RegexMatch> {
       buffer.consume(end);
       const groups = m.slice(1).map((g) => (g === undefined ? undefined : fromLatin1(g)));
       const named: Record<string, Uint8Array | undefined> = {};
-      for (const [k, v] of Object.entries(m.groups ?? {})) named[k] = v === undefined ? undefined : fromLatin1(v);
+      for (const [k, v] of Object.entries(m.groups ?? {})) {
+        named[k] = v === undefined ? undefined : fromLatin1(v);
+      }
       return { done: { whole: fromLatin1(m[0]), groups, named, skipped: m.index } };
     },
   };
@@ -131,7 +135,9 @@ export function eofMatcher(): Matcher<void> {
     check(buffer) {
       if (!buffer.ended) return undefined;
       if (buffer.error) return { fail: `connection ended with an error: ${buffer.error.message}` };
-      if (buffer.length > 0) return { fail: `${buffer.length} unread bytes before the end of the stream` };
+      if (buffer.length > 0) {
+        return { fail: `${buffer.length} unread bytes before the end of the stream` };
+      }
       return { done: undefined };
     },
   };

@@ -104,7 +104,9 @@ export class StreamBuffer {
     if (this.length + chunk.byteLength > this.limit) {
       this.end(
         new BufferOverflowError(
-          `receive buffer limit of ${this.limit} bytes exceeded (${this.length + chunk.byteLength} unread bytes)`,
+          `receive buffer limit of ${this.limit} bytes exceeded (${
+            this.length + chunk.byteLength
+          } unread bytes)`,
         ),
       );
       return;
@@ -243,7 +245,9 @@ export class StreamBuffer {
       };
       const onAbort = () => {
         finish();
-        reject(new MatchError("cancelled", "aborted", performance.now() - started, this.unread.slice()));
+        reject(
+          new MatchError("cancelled", "aborted", performance.now() - started, this.unread.slice()),
+        );
       };
       const unsubscribe = this.subscribe(check);
       if (signal?.aborted) return onAbort();

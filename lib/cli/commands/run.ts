@@ -1,0 +1,50 @@
+/**
+ * `wireplay run FILE [--var NAME=VALUE]…`: runs one script, printing what it prints;
+ * exit 1 with the failure report when an expectation fails.
+ *
+ * @module
+ */
+import { Command } from "commander";
+import { runScriptFile } from "../../run/interpreter.ts";
+import { ExitCode } from "../main.ts";
+import { collectVar, durationOption } from "../options.ts";
+
+/** The `run` command. */
+export function runCommand() {
+  return new Command("run")
+    .description("run a .wire script (as the client, against live services)")
+    .argument("<file>", "the .wire script")
+    .option(
+      "--var <NAME=VALUE>",
+      "set a variable (repeatable)",
+      collectVar,
+      {} as Record<string, string>,
+    )
+    .option("--timeout <D>", "default wait for expect/accept", durationOption("--timeout"))
+    .option("--json", "print the result as JSON")
+    .action(async (file, opts) => {
+      const result = await runScriptFile(file, {
+        vars: opts.var,
+        timeoutMs: opts.timeout,
+        echo: opts.json ? undefined : (t) => console.log(t),
+      });
+      if (opts.json) {
+        console.log(JSON.stringify(
+          {
+            file: result.file,
+            ok: result.ok,
+            statements: result.statements,
+            durationMs: Math.round(result.durationMs * 10) / 10,
+            output: result.output,
+            ...(result.failure ? { failure: result.failure.message } : {}),
+          },
+          null,
+          2,
+        ));
+      }
+      if (result.failure) {
+        if (!opts.json) console.error(result.failure.message);
+        throw new ExitCode(1);
+      }
+    });
+}

@@ -1,0 +1,82 @@
+/**
+ * `wireplay test [PATHS…]`: every `.wire` file under the paths is one test.
+ *
+ * @module
+ */
+import { Command, Option } from "commander";
+import { UsageError } from "../../errors.ts";
+import { atomicWrite } from "../../fs/atomic_write.ts";
+import { renderReport, type ReporterName, REPORTERS } from "../../report/mod.ts";
+import { prettyResult } from "../../report/pretty.ts";
+import { summaryLine } from "../../report/summary_line.ts";
+import { discoverScripts, parseShard, selectScripts } from "../../runner/discover.ts";
+import { runSuite } from "../../runner/run_suite.ts";
+import { ExitCode } from "../main.ts";
+import { collectVar, durationOption, intOption } from "../options.ts";
+
+/** The `test` command. */
+export function testCommand() {
+  return new Command("test")
+    .description("run .wire scripts as tests (default: tests/ or the current folder)")
+    .argument("[paths...]", "files or folders")
+    .addOption(
+      new Option("--reporter <name>", "report format").choices(REPORTERS).default(
+        "pretty" as const,
+      ),
+    )
+    .option("--out <file>", "write the report to a file (written atomically)")
+    .option("--parallel <n>", "run N scripts at once", intOption("--parallel", 1, 256), 1)
+    .option("--filter <regex>", "run only scripts whose path matches")
+    .option("--shard <i/n>", "run the I-th of N disjoint shares (for spreading over CI machines)")
+    .option(
+      "--var <NAME=VALUE>",
+      "set a variable in every script (repeatable)",
+      collectVar,
+      {} as Record<string, string>,
+    )
+    .option("--timeout <D>", "default wait for expect/accept", durationOption("--timeout"))
+    .action(async (paths, opts) => {
+      const roots = paths.length ? paths : [await exists("tests") ? "tests" : "."];
+      let filter: RegExp | undefined;
+      if (opts.filter !== undefined) {
+        try {
+          filter = new RegExp(opts.filter);
+        } catch (e) {
+          throw new UsageError(`invalid regex: ${(e as Error).message}`, { where: "--filter" });
+        }
+      }
+      const shard = opts.shard ? parseShard(opts.shard) : undefined;
+      const files = selectScripts(await discoverScripts(roots), filter, shard);
+      const reporter = opts.reporter as ReporterName;
+      const live = reporter === "pretty" && !opts.out;
+      const color = live && Deno.stdout.isTerminal();
+      const suite = await runSuite(files, {
+        vars: opts.var,
+        parallel: opts.parallel,
+        timeoutMs: opts.timeout,
+        onResult: live ? (r) => console.log(prettyResult(r, color)) : undefined,
+      });
+      const report = renderReport(reporter, suite, { color });
+      if (opts.out) {
+        await atomicWrite(opts.out, report + "\n");
+        console.log(summaryLine(suite));
+      } else if (live) {
+        console.log(
+          report.split("\n").filter((l) => !/^(ok|skip|FAIL) /.test(l) && !/^ {5}/.test(l)).join(
+            "\n",
+          ).replace(/^\n+/, "\n"),
+        );
+      } else console.log(report);
+      if (suite.results.some((r) => r.syntaxError)) throw new ExitCode(2);
+      if (suite.failed) throw new ExitCode(1);
+    });
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

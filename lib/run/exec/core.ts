@@ -1,0 +1,584 @@
+/**
+ * Executors of the core statements (see `lib/script/grammar/core.ts`).
+ *
+ * @module
+ */
+import { type Address, parseAddress } from "../../address/address.ts";
+import { escapeForDisplay } from "../../bytes/escape.ts";
+import { bytesEqual, concatBytes, fromUtf8, toLatin1 } from "../../bytes/text.ts";
+import type {
+  AcceptNode,
+  AssertNode,
+  BindNode,
+  CloseNode,
+  ConnectNode,
+  ExpectNode,
+  LetNode,
+  ListenNode,
+  PrintNode,
+  SendNode,
+  ServeNode,
+  ShutdownNode,
+  SleepNode,
+  TimeoutNode,
+} from "../../script/grammar/core.ts";
+import { SERVER_STARTERS } from "../../servers/mod.ts";
+import { connectStream } from "../../transport/connect.ts";
+import {
+  bindDatagram,
+  connectDatagram,
+  type DatagramChannel,
+} from "../../transport/datagram_channel.ts";
+import {
+  bytesMatcher,
+  eofMatcher,
+  exactMatcher,
+  lineMatcher,
+  regexMatcher,
+  searchBytes,
+  toByteRegExp,
+} from "../../transport/matchers.ts";
+import { type Matcher, MatchError } from "../../transport/stream_buffer.ts";
+import type { StreamChannel } from "../../transport/stream_channel.ts";
+import { listenStream, type StreamListener } from "../../transport/stream_listener.ts";
+import type { Resource, Session } from "../session.ts";
+import { evalBytes, evalMatch, evalText, evalVar, type MatchValue } from "../values.ts";
+import type { Var, VarObject } from "../vars.ts";
+import type { Executor } from "./executor.ts";
+
+async function address(
+  session: Session,
+  node: { address: ConnectNode["address"] },
+): Promise<Address> {
+  const text = await evalText(session, node.address);
+  try {
+    return parseAddress(text);
+  } catch (e) {
+    return session.fail((e as Error).message);
+  }
+}
+
+/** The resource record for a stream channel. */
+export function streamResource(channel: StreamChannel): Resource {
+  return {
+    name: channel.name,
+    kind: channel.kind,
+    openedAt: channel.openedAt,
+    local: () => channel.local,
+    remote: () => channel.remote,
+    bytesIn: () => channel.bytesIn,
+    bytesOut: () => channel.bytesOut,
+    vars: () => channelVars(channel.local, channel.remote),
+    close: () => channel.close(),
+    stream: channel,
+  };
+}
+
+function channelVars(local: string, remote: string): VarObject {
+  const port = (a: string) => Number(/:(\d+)$/.exec(a)?.[1] ?? 0);
+  return { $: remote || local, local, remote, port: port(local), remotePort: port(remote) };
+}
+
+function datagramResource(channel: DatagramChannel, kind = "udp"): Resource {
+  return {
+    name: channel.name,
+    kind,
+    openedAt: channel.openedAt,
+    local: () => channel.local,
+    remote: () => channel.remote,
+    bytesIn: () => channel.bytesIn,
+    bytesOut: () => channel.bytesOut,
+    vars: () => ({
+      ...channelVars(channel.local, channel.remote),
+      host: channel.host,
+      port: channel.port,
+    }),
+    close: () => channel.close(),
+    datagram: channel,
+  };
+}
+
+function listenerResource(listener: StreamListener): Resource {
+  return {
+    name: listener.name,
+    kind: `${listener.kind} listener`,
+    openedAt: Date.now(),
+    local: () => listener.address,
+    vars: () => ({
+      $: listener.address,
+      address: listener.address,
+      host: listener.host,
+      port: listener.port,
+      ...(listener.certPath ? { cert: listener.certPath } : {}),
+    }),
+    close: () => listener.close(),
+    listener,
+  };
+}
+
+async function pem(session: Session, node: ConnectNode["ca"]): Promise<string | undefined> {
+  if (!node) return undefined;
+  const path = session.path(await evalText(session, node));
+  try {
+    return await Deno.readTextFile(path);
+  } catch (e) {
+    return session.fail(`cannot read "${path}": ${(e as Error).message}`);
+  }
+}
+
+/** Returns the stream channel named `name`, or fails the statement. */
+export function streamOf(session: Session, name: string): StreamChannel {
+  const r = session.get(name);
+  if (!r.stream) return session.fail(`"${name}" is a ${r.kind}, not a connection`);
+  return r.stream;
+}
+
+const connect: Executor<ConnectNode> = async (node, session) => {
+  session.claim(node.name);
+  const addr = await address(session, node);
+  if (addr.scheme === "udp") {
+    session.add(datagramResource(connectDatagram(node.name, addr, { events: session.events })));
+    return;
+  }
+  if (addr.scheme === "http" || addr.scheme === "https") {
+    return session.fail(
+      `use "http GET ${addr.url}" for HTTP, or connect tcp://${addr.host}:${addr.port}`,
+    );
+  }
+  try {
+    const channel = await connectStream(node.name, addr, {
+      caCerts: node.ca ? [(await pem(session, node.ca))!] : undefined,
+      insecure: node.insecure,
+      servername: node.servername ? await evalText(session, node.servername) : undefined,
+      timeoutMs: node.timeoutMs ?? session.timeoutMs,
+      signal: session.signal,
+      bufferLimit: node.bufferLimit,
+      events: session.events,
+    });
+    session.add(streamResource(channel));
+  } catch (e) {
+    if (e instanceof Error && e.name === "ExpectationError") throw e;
+    return session.fail((e as Error).message, undefined, e);
+  }
+};
+
+const listen: Executor<ListenNode> = async (node, session) => {
+  session.claim(node.name);
+  const addr = await address(session, node);
+  if (addr.scheme === "udp") {
+    return session.fail(
+      `use "bind ${await evalText(session, node.address)} as ${node.name}" for UDP`,
+    );
+  }
+  try {
+    const listener = await listenStream(node.name, addr, {
+      cert: await pem(session, node.cert),
+      key: await pem(session, node.key),
+      bufferLimit: node.bufferLimit,
+      events: session.events,
+    });
+    session.add(listenerResource(listener));
+  } catch (e) {
+    if (e instanceof Error && e.name === "ExpectationError") throw e;
+    return session.fail(
+      `cannot listen on ${await evalText(session, node.address)}: ${(e as Error).message}`,
+    );
+  }
+};
+
+const accept: Executor<AcceptNode> = async (node, session) => {
+  const r = session.get(node.listener);
+  if (!r.listener) return session.fail(`"${node.listener}" is a ${r.kind}, not a listener`);
+  session.claim(node.name);
+  const timeoutMs = node.withinMs ?? session.timeoutMs;
+  const started = performance.now();
+  try {
+    const channel = await r.listener.accept(node.name, { timeoutMs, signal: session.signal });
+    session.add(streamResource(channel));
+  } catch (e) {
+    if (e instanceof Error && e.name === "ExpectationError") throw e;
+    return session.fail(`no connection accepted on "${node.listener}": ${(e as Error).message}`, {
+      waitedMs: performance.now() - started,
+      timeoutMs,
+    });
+  }
+};
+
+const bind: Executor<BindNode> = async (node, session) => {
+  session.claim(node.name);
+  const addr = await address(session, node);
+  if (addr.scheme !== "udp") {
+    return session.fail(`bind takes a udp:// address; use listen for ${addr.scheme}`);
+  }
+  try {
+    session.add(datagramResource(bindDatagram(node.name, addr, { events: session.events })));
+  } catch (e) {
+    if (e instanceof Error && e.name === "ExpectationError") throw e;
+    return session.fail(
+      `cannot bind ${await evalText(session, node.address)}: ${(e as Error).message}`,
+    );
+  }
+};
+
+const send: Executor<SendNode> = async (node, session) => {
+  const r = session.get(node.channel);
+  const parts = [];
+  for (const p of node.payload) parts.push(await evalBytes(session, p));
+  const bytes = parts.length === 1 ? parts[0]! : concatBytes(parts);
+  try {
+    if (r.datagram) {
+      await r.datagram.send(bytes, node.to ? await evalText(session, node.to) : undefined);
+    } else if (r.stream) {
+      if (node.to) {
+        return session.fail(`"to" is for UDP sockets; "${node.channel}" is a ${r.kind} connection`);
+      }
+      await r.stream.send(bytes);
+    } else return session.fail(`cannot send to "${node.channel}", a ${r.kind}`);
+  } catch (e) {
+    if (e instanceof Error && e.name === "ExpectationError") throw e;
+    return session.fail(`send failed: ${(e as Error).message}`);
+  }
+  session.events.emit({ type: "sent", channel: node.channel, bytes });
+};
+
+function describeMatch(m: MatchValue): string {
+  return "regex" in m
+    ? `/${m.regex.source}/${m.regex.flags}`
+    : `"${escapeForDisplay(m.bytes, 200)}"`;
+}
+
+function captureVars(
+  whole: Uint8Array,
+  groups: (Uint8Array | undefined)[],
+  named: Record<string, Uint8Array | undefined>,
+): VarObject {
+  const v: VarObject = { $: textOrBytes(whole) };
+  groups.forEach((g, i) => (v[String(i + 1)] = g === undefined ? "" : textOrBytes(g)));
+  for (const [k, g] of Object.entries(named)) v[k] = g === undefined ? "" : textOrBytes(g);
+  return v;
+}
+
+function textOrBytes(b: Uint8Array): Var {
+  const t = fromUtf8(b);
+  return t.includes("\uFFFD") ? b : t;
+}
+
+const expect: Executor<ExpectNode> = async (node, session) => {
+  const r = session.get(node.channel);
+  if (r.datagram) return await expectDatagram(node, session, r.datagram);
+  if (!r.stream) return session.fail(`cannot expect on "${node.channel}", a ${r.kind}`);
+  const channel = r.stream;
+  const m = node.matcher;
+  const timeoutMs = node.withinMs ?? session.timeoutMs;
+  const opts = { timeoutMs, signal: session.signal };
+  let expected = "";
+  try {
+    switch (m.type) {
+      case "silence":
+        expected = `silence for ${m.ms}ms`;
+        await channel.buffer.silence(m.ms, session.signal);
+        session.done(node);
+        return;
+      case "eof":
+        expected = "the peer to close (eof)";
+        await channel.buffer.until(eofMatcher(), opts);
+        session.done(node);
+        return;
+      case "bytes": {
+        expected = `${m.count} bytes`;
+        const got = await channel.buffer.until(bytesMatcher(m.count), opts);
+        if (node.as) session.vars.set(node.as, textOrBytes(got));
+        session.done(node, { received: got });
+        return;
+      }
+      case "line": {
+        const want = m.value ? await evalMatch(session, m.value) : undefined;
+        expected = want ? `line ${describeMatch(want)}` : "a line";
+        const line = await channel.buffer.until(lineMatcher(channel.buffer.limit), opts);
+        if (want && "bytes" in want && !bytesEqual(line, want.bytes)) {
+          return session.fail("line differs", { expected, received: line });
+        }
+        if (want && "regex" in want) {
+          const found = searchBytes(want.regex, line);
+          if (!found) return session.fail("line does not match", { expected, received: line });
+          if (node.as) {
+            const re = toByteRegExp(want.regex);
+            const mm = re.exec(toLatin1(line))!;
+            session.vars.set(node.as, latin1Captures(mm));
+          }
+        } else if (node.as) session.vars.set(node.as, textOrBytes(line));
+        session.done(node, { received: line });
+        return;
+      }
+      case "value": {
+        const want = await evalMatch(session, m.value);
+        expected = describeMatch(want);
+        if ("bytes" in want) {
+          const got = await channel.buffer.until(
+            exactMatcher(want.bytes) as Matcher<Uint8Array>,
+            opts,
+          );
+          if (node.as) session.vars.set(node.as, textOrBytes(got));
+          session.done(node, { received: got });
+        } else {
+          const got = await channel.buffer.until(regexMatcher(want.regex), opts);
+          if (node.as) session.vars.set(node.as, captureVars(got.whole, got.groups, got.named));
+          session.done(node, { received: got.whole });
+        }
+        return;
+      }
+    }
+  } catch (e) {
+    if (e instanceof MatchError) {
+      const reason = e.reason === "timeout"
+        ? `timed out waiting for ${expected}`
+        : e.reason === "mismatch"
+        ? `received data does not match (${e.message})`
+        : e.reason === "aborted"
+        ? "cancelled"
+        : e.message;
+      return session.fail(reason, {
+        expected,
+        received: e.received,
+        waitedMs: e.waitedMs,
+        timeoutMs,
+      }, e);
+    }
+    throw e;
+  }
+};
+
+function latin1Captures(m: RegExpExecArray): VarObject {
+  const enc = (
+    s: string | undefined,
+  ) => (s === undefined ? "" : textOrBytes(Uint8Array.from(s, (c) => c.charCodeAt(0))));
+  const v: VarObject = { $: enc(m[0]) };
+  m.slice(1).forEach((g, i) => (v[String(i + 1)] = enc(g)));
+  for (const [k, g] of Object.entries(m.groups ?? {})) v[k] = enc(g);
+  return v;
+}
+
+async function expectDatagram(
+  node: ExpectNode,
+  session: Session,
+  channel: DatagramChannel,
+): Promise<void> {
+  const m = node.matcher;
+  const timeoutMs = node.withinMs ?? session.timeoutMs;
+  if (m.type === "silence") {
+    const started = performance.now();
+    if (channel.pending) {
+      return session.fail("a datagram arrived during the silence", {
+        received: channel.peek()[0]!.bytes,
+        waitedMs: 0,
+      });
+    }
+    try {
+      const d = await channel.next({ timeoutMs: m.ms, signal: session.signal });
+      return session.fail("a datagram arrived during the silence", {
+        received: d.bytes,
+        waitedMs: performance.now() - started,
+      });
+    } catch (e) {
+      if (e instanceof Error && e.name === "ExpectationError") throw e;
+      if ((e as Error).message === "cancelled") return session.fail("cancelled");
+      session.done(node);
+      return;
+    }
+  }
+  if (m.type === "eof") {
+    return session.fail("eof does not apply to UDP: datagrams have no end of stream");
+  }
+  const want = m.type === "value"
+    ? await evalMatch(session, m.value)
+    : m.type === "line" && m.value
+    ? await evalMatch(session, m.value)
+    : undefined;
+  const expected = want
+    ? `a datagram ${describeMatch(want)}`
+    : m.type === "bytes"
+    ? `a datagram of ${m.count} bytes`
+    : "a datagram";
+  const started = performance.now();
+  let d;
+  try {
+    d = await channel.next({ timeoutMs, signal: session.signal });
+  } catch (e) {
+    return session.fail(`no datagram: ${(e as Error).message}`, {
+      expected,
+      waitedMs: performance.now() - started,
+      timeoutMs,
+    });
+  }
+  let vars: Var = textOrBytes(d.bytes);
+  if (want && "bytes" in want && !bytesEqual(d.bytes, want.bytes)) {
+    return session.fail("datagram differs", {
+      expected,
+      received: d.bytes,
+      actual: `from ${d.from}`,
+    });
+  }
+  if (m.type === "bytes" && d.bytes.byteLength !== m.count) {
+    return session.fail(`datagram has ${d.bytes.byteLength} bytes`, {
+      expected,
+      received: d.bytes,
+    });
+  }
+  if (want && "regex" in want) {
+    const mm = toByteRegExp(want.regex).exec(toLatin1(d.bytes));
+    if (!mm) {
+      return session.fail("datagram does not match", {
+        expected,
+        received: d.bytes,
+        actual: `from ${d.from}`,
+      });
+    }
+    vars = latin1Captures(mm);
+  }
+  const obj: VarObject =
+    typeof vars === "object" && vars !== null && !(vars instanceof Uint8Array) &&
+      !Array.isArray(vars)
+      ? vars
+      : { $: vars };
+  obj.from = d.from;
+  if (node.as) session.vars.set(node.as, obj);
+  const own = session.vars.get(node.channel);
+  if (own && typeof own === "object" && !(own instanceof Uint8Array) && !Array.isArray(own)) {
+    own.from = d.from;
+  }
+  session.done(node, { received: d.bytes });
+}
+
+const close: Executor<CloseNode> = async (node, session) => {
+  await session.remove(node.name);
+  session.vars.delete(node.name);
+};
+
+const shutdown: Executor<ShutdownNode> = async (node, session) => {
+  await streamOf(session, node.name).closeWrite();
+};
+
+const sleep: Executor<SleepNode> = (node, session) =>
+  new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      session.signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, node.ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      try {
+        session.fail("cancelled");
+      } catch (e) {
+        reject(e);
+      }
+    };
+    if (session.signal?.aborted) return onAbort();
+    session.signal?.addEventListener("abort", onAbort, { once: true });
+  });
+
+const letStatement: Executor<LetNode> = async (node, session) => {
+  session.vars.set(
+    node.name,
+    node.value.type === "regex"
+      ? `/${node.value.source}/${node.value.flags}`
+      : await evalVar(session, node.value),
+  );
+};
+
+const timeout: Executor<TimeoutNode> = (node, session) => {
+  session.timeoutMs = node.ms;
+  return Promise.resolve();
+};
+
+const print: Executor<PrintNode> = async (node, session) => {
+  const parts = [];
+  for (const v of node.values) parts.push(await evalText(session, v));
+  session.print(parts.join(" "));
+};
+
+const assertStatement: Executor<AssertNode> = async (node, session) => {
+  const left = await evalText(session, node.left);
+  const actual = `"${left}"`;
+  if (node.op === "~" || node.op === "!~") {
+    const re = node.right.type === "regex"
+      ? new RegExp(node.right.source, node.right.flags)
+      : new RegExp(await evalText(session, node.right));
+    const ok = re.test(left) === (node.op === "~");
+    if (!ok) {
+      return session.fail("assertion failed", {
+        expected: `${node.op} /${re.source}/${re.flags}`,
+        actual,
+      });
+    }
+    return;
+  }
+  const right = await evalText(session, node.right);
+  let ok: boolean;
+  if (node.op === "==" || node.op === "!=") ok = (left === right) === (node.op === "==");
+  else {
+    const a = Number(left);
+    const b = Number(right);
+    if (Number.isNaN(a) || Number.isNaN(b)) {
+      return session.fail(`"${node.op}" compares numbers: "${left}" ${node.op} "${right}"`);
+    }
+    ok = node.op === "<" ? a < b : node.op === ">" ? a > b : node.op === "<=" ? a <= b : a >= b;
+  }
+  if (!ok) return session.fail("assertion failed", { expected: `${node.op} "${right}"`, actual });
+};
+
+const serve: Executor<ServeNode> = async (node, session) => {
+  session.claim(node.name);
+  const addr = await address(session, node);
+  const starter = SERVER_STARTERS.get(node.server);
+  if (!starter) return session.fail(`no server of kind "${node.server}"`);
+  const options: Record<string, string> = {};
+  for (const [k, v] of Object.entries(node.options)) {
+    options[k] = v === true ? "true" : await evalText(session, v);
+  }
+  if (options.cert) options.cert = await Deno.readTextFile(session.path(options.cert));
+  if (options.key) options.key = await Deno.readTextFile(session.path(options.key));
+  let server;
+  try {
+    server = await starter(addr, options);
+  } catch (e) {
+    return session.fail(
+      `cannot start ${node.server} server on ${await evalText(session, node.address)}: ${
+        (e as Error).message
+      }`,
+    );
+  }
+  session.add({
+    name: node.name,
+    kind: `${node.server} server`,
+    openedAt: Date.now(),
+    local: () => server.address,
+    vars: () => ({
+      $: server.address,
+      address: server.address,
+      host: server.host,
+      port: server.port,
+      ...(server.certPath ? { cert: server.certPath } : {}),
+      ...(server.vars?.() ?? {}),
+    }),
+    close: () => server.close(),
+    handle: server,
+  });
+};
+
+/** Executors of the core statements, by kind. */
+export const CORE_EXECUTORS: Record<string, Executor> = {
+  let: letStatement,
+  timeout,
+  connect,
+  listen,
+  accept,
+  bind,
+  send,
+  expect,
+  close,
+  shutdown,
+  sleep,
+  print,
+  assert: assertStatement,
+  serve,
+};

@@ -1,0 +1,15 @@
+/**
+ * Every executor, by statement kind. Add a plugin's executors here next to its grammar
+ * in `lib/script/grammar/mod.ts`.
+ *
+ * @module
+ */
+import { CORE_EXECUTORS } from "./core.ts";
+import type { Executor } from "./executor.ts";
+
+/** Executors by statement kind. */
+export const EXECUTORS: Record<string, Executor> = {
+  ...CORE_EXECUTORS,
+};
+
+export type { Executor };

@@ -1,0 +1,76 @@
+/**
+ * A failed statement: an expectation not met, a connection refused, an unknown
+ * variable. Carries where it happened and what arrived, and renders the report
+ * SPEC §3 asks for.
+ *
+ * @module
+ */
+import { escapeForDisplay } from "../bytes/escape.ts";
+import { hexdump } from "../bytes/hexdump.ts";
+import { isBinary } from "../bytes/text.ts";
+import { formatDuration } from "../bytes/units.ts";
+import type { Span } from "../script/ast.ts";
+
+/** Details of a failure, for reports. */
+export interface FailureDetails {
+  /** What the statement waited for, e.g. `line "+PONG"`. */
+  expected?: string;
+  /** What actually arrived (unread bytes at the time). */
+  received?: Uint8Array;
+  /** Text describing what arrived, when it is not bytes (an HTTP status, a value). */
+  actual?: string;
+  waitedMs?: number;
+  timeoutMs?: number;
+  /** Extra lines (a request/response excerpt, a diff). */
+  notes?: string[];
+}
+
+/** A statement that failed at run time. Exit code 1. */
+export class ExpectationError extends Error {
+  override name = "ExpectationError";
+  constructor(
+    readonly reason: string,
+    readonly file: string,
+    readonly span: Span | undefined,
+    readonly statement: string,
+    readonly details: FailureDetails = {},
+    options?: ErrorOptions,
+  ) {
+    super("", options);
+    this.message = this.render();
+  }
+
+  /** `file:line` of the statement. */
+  get where(): string {
+    return this.span ? `${this.file}:${this.span.line}` : this.file;
+  }
+
+  /** The multi-line report. */
+  render(): string {
+    const d = this.details;
+    const lines = [`${this.where}: ${this.reason}`];
+    if (this.statement) lines.push(`  statement: ${this.statement}`);
+    if (d.expected !== undefined) lines.push(`  expected:  ${d.expected}`);
+    if (d.actual !== undefined) lines.push(`  actual:    ${d.actual}`);
+    if (d.received !== undefined) {
+      if (d.received.byteLength === 0) lines.push(`  received:  nothing`);
+      else {
+        lines.push(
+          `  received:  "${escapeForDisplay(d.received, 400)}" (${d.received.byteLength} bytes)`,
+        );
+        if (isBinary(d.received)) {
+          lines.push(...hexdump(d.received, 256).split("\n").map((l) => `             ${l}`));
+        }
+      }
+    }
+    if (d.waitedMs !== undefined) {
+      lines.push(
+        `  waited:    ${formatDuration(d.waitedMs)}${
+          d.timeoutMs !== undefined ? ` (timeout ${formatDuration(d.timeoutMs)})` : ""
+        }`,
+      );
+    }
+    for (const n of d.notes ?? []) lines.push(`  ${n}`);
+    return lines.join("\n");
+  }
+}

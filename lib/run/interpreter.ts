@@ -1,0 +1,106 @@
+/**
+ * The one statement interpreter: the CLI, the REPL, the test runner and `mod.ts` all
+ * run statements through {@linkcode execute}.
+ *
+ * @module
+ */
+import type { Script, StatementBase } from "../script/ast.ts";
+import { parseScript } from "../script/parser.ts";
+import { UsageError } from "../errors.ts";
+import { EXECUTORS } from "./exec/mod.ts";
+import { ExpectationError } from "./failure.ts";
+import { Session, type SessionOptions } from "./session.ts";
+
+/** Runs one statement in a session. */
+export async function execute(node: StatementBase, session: Session): Promise<void> {
+  const run = EXECUTORS[node.kind];
+  if (!run) throw new Error(`no executor for statement kind "${node.kind}"`);
+  session.current = node;
+  try {
+    await run(node, session);
+  } finally {
+    session.current = undefined;
+  }
+}
+
+/** Runs every statement of a parsed script in order; stops at the first failure. */
+export async function runStatements(script: Script, session: Session): Promise<number> {
+  let count = 0;
+  for (const node of script.statements) {
+    await execute(node, session);
+    count++;
+  }
+  return count;
+}
+
+/** The outcome of running one script. */
+export interface ScriptResult {
+  file: string;
+  ok: boolean;
+  durationMs: number;
+  statements: number;
+  /** The failure, when not ok. */
+  failure?: ExpectationError;
+  /** What `print` wrote. */
+  output: string[];
+}
+
+/** Options for {@linkcode runScriptFile}. */
+export interface RunOptions extends Omit<SessionOptions, "file"> {
+  /** Also echo `print` output here as it happens. */
+  echo?: (text: string) => void;
+}
+
+/**
+ * Reads, parses and runs a `.wire` file in a fresh session, closing everything it
+ * opened whatever happens.
+ *
+ * @throws {UsageError} when the file cannot be read or does not parse (exit 2).
+ */
+export async function runScriptFile(path: string, options: RunOptions = {}): Promise<ScriptResult> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    throw new UsageError(`cannot read script: ${(e as Error).message}`, { where: path });
+  }
+  const script = parseScript(text, path);
+  return await runScript(script, options);
+}
+
+/** Runs a parsed script in a fresh session. */
+export async function runScript(script: Script, options: RunOptions = {}): Promise<ScriptResult> {
+  const output: string[] = [];
+  const started = performance.now();
+  await using session = new Session({
+    ...options,
+    file: script.file,
+    print: (t) => {
+      output.push(t);
+      options.echo?.(t);
+    },
+  });
+  let statements = 0;
+  try {
+    statements = await runStatements(script, session);
+    return {
+      file: script.file,
+      ok: true,
+      durationMs: performance.now() - started,
+      statements,
+      output,
+    };
+  } catch (e) {
+    if (e instanceof ExpectationError) {
+      return {
+        file: script.file,
+        ok: false,
+        durationMs: performance.now() - started,
+        statements,
+        failure: e,
+        output,
+      };
+    }
+    throw e;
+  }
+}

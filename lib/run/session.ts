@@ -1,0 +1,149 @@
+/**
+ * The state a script or REPL session runs in: variables, named resources (connections,
+ * listeners, sockets, servers), the default timeout, where output goes. Closing the
+ * session closes every resource it opened.
+ *
+ * @module
+ */
+import { dirname, resolve } from "node:path";
+import type { StatementBase } from "../script/ast.ts";
+import type { DatagramChannel } from "../transport/datagram_channel.ts";
+import { EventHub } from "../transport/events.ts";
+import type { StreamChannel } from "../transport/stream_channel.ts";
+import type { StreamListener } from "../transport/stream_listener.ts";
+import { ExpectationError, type FailureDetails } from "./failure.ts";
+import type { Var, VarObject } from "./vars.ts";
+
+/** Something a session holds open under a name. */
+export interface Resource {
+  name: string;
+  /** e.g. `tcp`, `tls`, `unix`, `udp`, `listener`, `server echo`, `http server`, `proxy`. */
+  kind: string;
+  openedAt: number;
+  local?(): string;
+  remote?(): string;
+  bytesIn?(): number;
+  bytesOut?(): number;
+  /** What `${name}` and `${name.field}` read. */
+  vars(): VarObject;
+  close(): Promise<void>;
+  stream?: StreamChannel;
+  datagram?: DatagramChannel;
+  listener?: StreamListener;
+  /** Anything else a plugin keeps (an HTTP server, a proxy). */
+  handle?: unknown;
+}
+
+/** Options for a {@linkcode Session}. */
+export interface SessionOptions {
+  /** The script's path as shown in messages; relative `file "…"` paths resolve from its folder. */
+  file?: string;
+  /** Variables set before the script runs (`--var`). */
+  vars?: Record<string, string>;
+  /** Default timeout for expect and accept (5 s). */
+  timeoutMs?: number;
+  /** Where `print` writes (default: stdout). */
+  print?: (text: string) => void;
+  /** Cancels whatever the session is waiting on. */
+  signal?: AbortSignal;
+}
+
+/** Observes statements as they complete (the REPL's `:save`, the recorder). */
+export interface SessionObserver {
+  statementDone?(node: StatementBase, info: { received?: Uint8Array; vars?: Var }): void;
+}
+
+/** A running session. */
+export class Session implements AsyncDisposable {
+  readonly vars = new Map<string, Var>();
+  readonly resources = new Map<string, Resource>();
+  readonly events = new EventHub();
+  readonly file: string;
+  readonly baseDir: string;
+  timeoutMs: number;
+  signal: AbortSignal | undefined;
+  print: (text: string) => void;
+  observers: SessionObserver[] = [];
+  /** The statement being run (for failure reports). */
+  current: StatementBase | undefined;
+  /** Plugins keep per-session state here (e.g. the last HTTP response). */
+  readonly state = new Map<string, unknown>();
+
+  constructor(options: SessionOptions = {}) {
+    this.file = options.file ?? "<repl>";
+    this.baseDir = options.file ? dirname(resolve(options.file)) : Deno.cwd();
+    this.timeoutMs = options.timeoutMs ?? 5000;
+    this.signal = options.signal;
+    this.print = options.print ?? ((t) => console.log(t));
+    for (const [k, v] of Object.entries(options.vars ?? {})) this.vars.set(k, v);
+  }
+
+  /** Resolves a path the script names, relative to the script's folder. */
+  path(p: string): string {
+    return resolve(this.baseDir, p);
+  }
+
+  /** Adds a resource under its name; the name must be free. */
+  add(resource: Resource): void {
+    if (this.resources.has(resource.name)) {
+      void resource.close();
+      this.fail(`"${resource.name}" is already open (close it first or pick another name)`);
+    }
+    this.resources.set(resource.name, resource);
+    this.vars.set(resource.name, resource.vars());
+  }
+
+  /** Checks that a name is free before opening something under it. */
+  claim(name: string): void {
+    if (this.resources.has(name)) {
+      this.fail(`"${name}" is already open (close it first or pick another name)`);
+    }
+  }
+
+  /** Looks a resource up. */
+  get(name: string): Resource {
+    const r = this.resources.get(name);
+    if (!r) {
+      const open = [...this.resources.keys()];
+      this.fail(
+        `nothing named "${name}" is open${open.length ? ` (open: ${open.join(", ")})` : ""}`,
+      );
+    }
+    return r;
+  }
+
+  /** Closes and forgets one resource. */
+  async remove(name: string): Promise<void> {
+    const r = this.get(name);
+    this.resources.delete(name);
+    await r.close();
+  }
+
+  /** Throws an {@linkcode ExpectationError} for the current statement. */
+  fail(reason: string, details?: FailureDetails, cause?: unknown): never {
+    throw new ExpectationError(
+      reason,
+      this.file,
+      this.current?.span,
+      this.current?.source ?? "",
+      details,
+      cause === undefined ? undefined : { cause },
+    );
+  }
+
+  /** Tells observers a statement completed. */
+  done(node: StatementBase, info: { received?: Uint8Array; vars?: Var } = {}): void {
+    for (const o of this.observers) o.statementDone?.(node, info);
+  }
+
+  /** Closes every resource, newest first. Never throws. */
+  async close(): Promise<void> {
+    const all = [...this.resources.values()].reverse();
+    this.resources.clear();
+    await Promise.all(all.map((r) => r.close().catch(() => {})));
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Evaluates value nodes in a session: interpolation, files, hex, regexes.
+ *
+ * @module
+ */
+import { concatBytes, fromUtf8, utf8 } from "../bytes/text.ts";
+import type { StringPart, ValueNode } from "../script/ast.ts";
+import type { Session } from "./session.ts";
+import { lookup, type Var, varToBytes } from "./vars.ts";
+
+/** The largest file `file "…"` reads. */
+export const MAX_FILE_VALUE = 256 * 1024 * 1024;
+
+/** Resolves `${path}`; fails the statement when it is not set. */
+export function resolveRef(session: Session, ref: string): Var {
+  const r = lookup(session.vars, ref);
+  if (!r.found) {
+    const head = ref.split(".")[0]!;
+    const why = session.vars.has(head)
+      ? `"${head}" has no field "${ref.slice(head.length + 1)}"`
+      : `"${head}" is not set`;
+    return session.fail(`unknown variable \${${ref}}: ${why}`);
+  }
+  return r.value;
+}
+
+function interpolate(session: Session, parts: StringPart[]): Uint8Array {
+  if (parts.length === 1 && "bytes" in parts[0]!) return parts[0].bytes;
+  return concatBytes(
+    parts.map((p) => ("bytes" in p ? p.bytes : varToBytes(resolveRef(session, p.ref)))),
+  );
+}
+
+/** Evaluates a value to bytes. */
+export async function evalBytes(session: Session, node: ValueNode): Promise<Uint8Array> {
+  switch (node.type) {
+    case "string":
+    case "word":
+    case "json":
+      return interpolate(session, node.parts);
+    case "raw":
+      return utf8(node.text);
+    case "hex":
+      return node.bytes;
+    case "file": {
+      const path = session.path(await evalText(session, node.path));
+      try {
+        const info = await Deno.stat(path);
+        if (info.size > MAX_FILE_VALUE) {
+          session.fail(`file "${path}" is larger than ${MAX_FILE_VALUE} bytes`);
+        }
+        return await Deno.readFile(path);
+      } catch (e) {
+        if (e instanceof Error && e.name === "ExpectationError") throw e;
+        return session.fail(`cannot read file "${path}": ${(e as Error).message}`);
+      }
+    }
+    case "number":
+      return utf8(String(node.value));
+    case "duration":
+      return utf8(`${node.ms}ms`);
+    case "size":
+      return utf8(String(node.bytes));
+    case "regex":
+      return session.fail("a regex is not a payload");
+  }
+}
+
+/** Evaluates a value to text (UTF-8). */
+export async function evalText(session: Session, node: ValueNode): Promise<string> {
+  if (node.type === "regex") return `/${node.source}/${node.flags}`;
+  return fromUtf8(await evalBytes(session, node));
+}
+
+/** Evaluates a value to a variable: text when it is UTF-8, bytes otherwise; JSON parsed. */
+export async function evalVar(session: Session, node: ValueNode): Promise<Var> {
+  if (node.type === "number") return node.value;
+  if (node.type === "word" && node.parts.length === 1 && "ref" in node.parts[0]!) {
+    return resolveRef(session, node.parts[0].ref);
+  }
+  if (node.type === "json") return JSON.parse(await evalText(session, node)) as Var;
+  const bytes = await evalBytes(session, node);
+  const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
+  return utf8(text).byteLength === bytes.byteLength && !text.includes("\uFFFD") ? text : bytes;
+}
+
+/** A matcher value: literal bytes or a regex. */
+export type MatchValue = { bytes: Uint8Array } | { regex: RegExp };
+
+/** Evaluates a value used as a matcher. */
+export async function evalMatch(session: Session, node: ValueNode): Promise<MatchValue> {
+  if (node.type === "regex") {
+    return { regex: new RegExp(node.source, node.flags) };
+  }
+  return { bytes: await evalBytes(session, node) };
+}

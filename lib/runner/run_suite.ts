@@ -1,0 +1,133 @@
+/**
+ * Runs many `.wire` files as tests: each in its own session, up to N at once.
+ *
+ * @module
+ */
+import { runScript } from "../run/interpreter.ts";
+import { parseScript } from "../script/parser.ts";
+import { ScriptSyntaxError } from "../script/syntax_error.ts";
+import { readDirectives } from "./directives.ts";
+
+/** One test's outcome. */
+export interface TestResult {
+  file: string;
+  status: "passed" | "failed" | "skipped";
+  durationMs: number;
+  /** Why it failed or was skipped (the full report for a failure). */
+  message?: string;
+  /** `file:line` of the failure. */
+  where?: string;
+  /** True when the script did not parse (the run exits 2). */
+  syntaxError?: boolean;
+  statements: number;
+  output: string[];
+}
+
+/** A whole run. */
+export interface SuiteResult {
+  results: TestResult[];
+  durationMs: number;
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+/** Options for {@linkcode runSuite}. */
+export interface SuiteOptions {
+  vars?: Record<string, string>;
+  parallel?: number;
+  timeoutMs?: number;
+  /** Called as each test ends (for live output). */
+  onResult?: (r: TestResult) => void;
+  signal?: AbortSignal;
+}
+
+/** Runs one `.wire` file as a test. */
+export async function runTestFile(file: string, options: SuiteOptions = {}): Promise<TestResult> {
+  const started = performance.now();
+  const elapsed = () => performance.now() - started;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (e) {
+    return {
+      file,
+      status: "failed",
+      durationMs: elapsed(),
+      message: `cannot read: ${(e as Error).message}`,
+      statements: 0,
+      output: [],
+    };
+  }
+  const d = readDirectives(text);
+  if (d.skip) {
+    return { file, status: "skipped", durationMs: 0, message: d.skip, statements: 0, output: [] };
+  }
+  const missing = d.needs.filter((v) => !(options.vars && v in options.vars));
+  if (missing.length) {
+    return {
+      file,
+      status: "skipped",
+      durationMs: 0,
+      message: `needs ${missing.map((v) => `--var ${v}=…`).join(" ")}`,
+      statements: 0,
+      output: [],
+    };
+  }
+  try {
+    const script = parseScript(text, file);
+    const r = await runScript(script, {
+      vars: options.vars,
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+    });
+    return {
+      file,
+      status: r.ok ? "passed" : "failed",
+      durationMs: r.durationMs,
+      message: r.failure?.message,
+      where: r.failure?.where,
+      statements: r.statements,
+      output: r.output,
+    };
+  } catch (e) {
+    if (e instanceof ScriptSyntaxError) {
+      return {
+        file,
+        status: "failed",
+        durationMs: elapsed(),
+        message: e.render(),
+        where: e.where,
+        syntaxError: true,
+        statements: 0,
+        output: [],
+      };
+    }
+    throw e;
+  }
+}
+
+/** Runs every file, `parallel` at a time, results in file order. */
+export async function runSuite(files: string[], options: SuiteOptions = {}): Promise<SuiteResult> {
+  const started = performance.now();
+  const results: TestResult[] = new Array(files.length);
+  let next = 0;
+  const workers = Array.from(
+    { length: Math.max(1, Math.min(options.parallel ?? 1, files.length)) },
+    async () => {
+      while (next < files.length) {
+        const k = next++;
+        results[k] = await runTestFile(files[k]!, options);
+        options.onResult?.(results[k]);
+      }
+    },
+  );
+  await Promise.all(workers);
+  return {
+    results,
+    durationMs: performance.now() - started,
+    passed: results.filter((r) => r.status === "passed").length,
+    failed: results.filter((r) => r.status === "failed").length,
+    skipped: results.filter((r) => r.status === "skipped").length,
+  };
+}

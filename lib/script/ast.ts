@@ -1,0 +1,55 @@
+/**
+ * The `.wire` syntax tree. Pure data: no I/O anywhere in `lib/script/`.
+ *
+ * @module
+ */
+
+/** A place in a script: 1-based line and columns (`endCol` exclusive). */
+export interface Span {
+  line: number;
+  col: number;
+  endCol: number;
+}
+
+/** A piece of a string template: literal bytes or a `${path}` reference. */
+export type StringPart = { bytes: Uint8Array } | { ref: string; span: Span };
+
+/** A value as written in a script. */
+export type ValueNode =
+  /** `"text"` with escapes and `${var}` interpolation. */
+  | { type: "string"; parts: StringPart[]; span: Span }
+  /** `'text'`, nothing interpreted. */
+  | { type: "raw"; text: string; span: Span }
+  /** `hex "de ad be ef"`. */
+  | { type: "hex"; bytes: Uint8Array; span: Span }
+  /** `file "path"`: the file's bytes. */
+  | { type: "file"; path: ValueNode; span: Span }
+  /** `/source/flags`. */
+  | { type: "regex"; source: string; flags: string; span: Span }
+  /** `42`, `-1.5`. */
+  | { type: "number"; value: number; span: Span }
+  /** `250ms`, `2s`. */
+  | { type: "duration"; ms: number; span: Span }
+  /** `64KiB`, `10MB`. */
+  | { type: "size"; bytes: number; span: Span }
+  /** A bare word, possibly with `${var}` inside: `tcp://127.0.0.1:${srv.port}`. */
+  | { type: "word"; parts: StringPart[]; text: string; span: Span }
+  /** A JSON literal (`{"a": 1}`), `${var}` allowed inside. */
+  | { type: "json"; parts: StringPart[]; text: string; span: Span };
+
+/** What every statement node has. Each grammar module defines its own node types. */
+export interface StatementBase {
+  /** Which executor runs it, e.g. `"connect"`. */
+  kind: string;
+  /** The statement's position (its first column to the end of the line). */
+  span: Span;
+  /** The statement's source text (one line, trimmed). */
+  source: string;
+}
+
+/** A parsed script. */
+export interface Script {
+  /** The file name shown in messages. */
+  file: string;
+  statements: StatementBase[];
+}

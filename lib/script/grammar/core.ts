@@ -1,0 +1,433 @@
+/**
+ * The core statements of SPEC §3: variables, connections, listeners, datagrams,
+ * send / expect / close, sleep, print, assert and the built-in servers.
+ *
+ * @module
+ */
+import type { Span, StatementBase, ValueNode } from "../ast.ts";
+import type { LineReader } from "../reader.ts";
+import { SERVE_KINDS } from "./serve_kinds.ts";
+import type { StatementSyntax } from "./syntax.ts";
+
+/** `let NAME = VALUE` */
+export interface LetNode extends StatementBase {
+  kind: "let";
+  name: string;
+  value: ValueNode;
+}
+/** `timeout DURATION` */
+export interface TimeoutNode extends StatementBase {
+  kind: "timeout";
+  ms: number;
+}
+/** TLS and connection options shared by connect. */
+export interface ConnectNode extends StatementBase {
+  kind: "connect";
+  address: ValueNode;
+  name: string;
+  ca?: ValueNode;
+  insecure: boolean;
+  servername?: ValueNode;
+  timeoutMs?: number;
+  bufferLimit?: number;
+}
+/** `listen ADDR as NAME [cert FILE key FILE]` */
+export interface ListenNode extends StatementBase {
+  kind: "listen";
+  address: ValueNode;
+  name: string;
+  cert?: ValueNode;
+  key?: ValueNode;
+  bufferLimit?: number;
+}
+/** `accept NAME as PEER [within D]` */
+export interface AcceptNode extends StatementBase {
+  kind: "accept";
+  listener: string;
+  name: string;
+  withinMs?: number;
+}
+/** `bind udp://HOST:PORT as NAME` */
+export interface BindNode extends StatementBase {
+  kind: "bind";
+  address: ValueNode;
+  name: string;
+}
+/** `send NAME PAYLOAD… [to HOST:PORT]` */
+export interface SendNode extends StatementBase {
+  kind: "send";
+  channel: string;
+  payload: ValueNode[];
+  to?: ValueNode;
+}
+
+/** What an `expect NAME …` waits for. */
+export type StreamMatcherNode =
+  | { type: "value"; value: ValueNode }
+  | { type: "line"; value?: ValueNode }
+  | { type: "bytes"; count: number }
+  | { type: "eof" }
+  | { type: "silence"; ms: number };
+
+/** `expect NAME MATCHER [as VAR] [within D]` */
+export interface ExpectNode extends StatementBase {
+  kind: "expect";
+  channel: string;
+  matcher: StreamMatcherNode;
+  as?: string;
+  withinMs?: number;
+}
+/** `close NAME` */
+export interface CloseNode extends StatementBase {
+  kind: "close";
+  name: string;
+}
+/** `shutdown NAME`: half-close for writing. */
+export interface ShutdownNode extends StatementBase {
+  kind: "shutdown";
+  name: string;
+}
+/** `sleep DURATION` */
+export interface SleepNode extends StatementBase {
+  kind: "sleep";
+  ms: number;
+}
+/** `print VALUE…` */
+export interface PrintNode extends StatementBase {
+  kind: "print";
+  values: ValueNode[];
+}
+/** The comparison operators of `assert`. */
+export type AssertOp = "==" | "!=" | "~" | "!~" | "<" | ">" | "<=" | ">=";
+/** `assert VALUE OP VALUE` */
+export interface AssertNode extends StatementBase {
+  kind: "assert";
+  left: ValueNode;
+  op: AssertOp;
+  right: ValueNode;
+}
+/** `serve KIND ADDR as NAME [OPTION VALUE]…` */
+export interface ServeNode extends StatementBase {
+  kind: "serve";
+  server: string;
+  address: ValueNode;
+  name: string;
+  options: Record<string, ValueNode | true>;
+}
+
+/** The operators `assert` accepts, longest first. */
+export const ASSERT_OPS: AssertOp[] = ["==", "!=", "!~", "<=", ">=", "~", "<", ">"];
+
+function within(r: LineReader): number | undefined {
+  return r.keyword("within") ? r.duration('a duration after "within"').ms : undefined;
+}
+
+function payloadValue(r: LineReader, what: string): ValueNode {
+  const v = r.value(what);
+  if (v.type === "regex") r.fail("a payload cannot be a regex", v.span);
+  return v;
+}
+
+/** Reads the part of `expect NAME …` after the channel name. */
+export function parseStreamMatcher(r: LineReader): StreamMatcherNode {
+  const w = r.peekWord();
+  if (w === "line") {
+    r.word("line");
+    const next = r.peekWord();
+    if (next === undefined || next === "as" || next === "within") return { type: "line" };
+    return { type: "line", value: r.value("the expected line", { allowRegex: true }) };
+  }
+  if (w === "bytes") {
+    r.word("bytes");
+    return { type: "bytes", count: r.size("a byte count").bytes };
+  }
+  if (w === "eof") {
+    r.word("eof");
+    return { type: "eof" };
+  }
+  if (w === "silence") {
+    r.word("silence");
+    return { type: "silence", ms: r.duration('a duration after "silence"').ms };
+  }
+  const value = r.value('what to expect: "text", /regex/, line, bytes N, eof or silence D', {
+    allowRegex: true,
+  });
+  if (value.type === "number" || value.type === "duration" || value.type === "size") {
+    r.fail(
+      `expected a string, hex, file or /regex/ matcher; quote text: "${
+        r.text.slice(value.span.col - 1, value.span.endCol - 1)
+      }"`,
+      value.span,
+    );
+  }
+  if (value.type === "word" && !value.text.startsWith("${")) {
+    r.fail(
+      `"${value.text}" is not a matcher: quote text ("…"), or use /regex/, line, bytes N, eof, silence D`,
+      value.span,
+    );
+  }
+  return { type: "value", value };
+}
+
+function spanOf(v: ValueNode): Span {
+  return v.span;
+}
+
+/** The core statements. */
+export const CORE_STATEMENTS: StatementSyntax[] = [
+  {
+    keyword: "let",
+    aliases: ["set"],
+    usage: "let NAME = VALUE",
+    summary: "sets a variable, read back as ${NAME}",
+    example: 'let key = "user:42"',
+    parse(r, base): LetNode {
+      const name = r.name("variable name").text;
+      r.expectKeyword("=", "after the variable name");
+      const value = r.value("a value", { allowRegex: true });
+      r.end();
+      return { ...base, kind: "let", name, value };
+    },
+  },
+  {
+    keyword: "timeout",
+    usage: "timeout DURATION",
+    summary: "sets how long expect and accept wait by default (5s)",
+    example: "timeout 2s",
+    parse(r, base): TimeoutNode {
+      const ms = r.duration().ms;
+      r.end();
+      return { ...base, kind: "timeout", ms };
+    },
+  },
+  {
+    keyword: "connect",
+    usage: "connect ADDR as NAME [ca FILE | insecure] [servername HOST] [timeout D] [buffer SIZE]",
+    summary: "opens a TCP, TLS, Unix or UDP connection",
+    example: "connect tcp://127.0.0.1:6379 as redis",
+    completions: ["as", "ca", "insecure", "servername", "timeout", "buffer"],
+    details: "TLS verifies the server's certificate against the system roots and any `ca FILE` " +
+      "(PEM); `insecure` skips verification. `servername` sets SNI and the name verified. " +
+      "A udp:// address makes the peer the default destination of `send`.",
+    parse(r, base): ConnectNode {
+      const address = r.value("an address (tcp://HOST:PORT, tls://…, unix:///path, udp://…)");
+      r.expectKeyword("as", "after the address");
+      const name = r.name("connection name").text;
+      const node: ConnectNode = { ...base, kind: "connect", address, name, insecure: false };
+      while (!r.atEnd()) {
+        if (r.keyword("ca")) node.ca = r.value("a CA file");
+        else if (r.keyword("insecure")) node.insecure = true;
+        else if (r.keyword("servername")) node.servername = r.value("a server name");
+        else if (r.keyword("timeout")) node.timeoutMs = r.duration().ms;
+        else if (r.keyword("buffer")) node.bufferLimit = r.size().bytes;
+        else {r.fail(
+            `unexpected "${r.peekWord()}" (options: ca FILE, insecure, servername HOST, timeout D, buffer SIZE)`,
+          );}
+      }
+      if (node.insecure && node.ca) {
+        r.fail("use either ca FILE or insecure, not both", spanOf(node.ca));
+      }
+      return node;
+    },
+  },
+  {
+    keyword: "listen",
+    usage: "listen ADDR as NAME [cert FILE key FILE] [buffer SIZE]",
+    summary: "listens for TCP, TLS or Unix connections (port 0: any free port, see ${NAME.port})",
+    example: "listen tcp://127.0.0.1:0 as srv",
+    completions: ["as", "cert", "key", "buffer"],
+    parse(r, base): ListenNode {
+      const address = r.value("an address");
+      r.expectKeyword("as", "after the address");
+      const name = r.name("listener name").text;
+      const node: ListenNode = { ...base, kind: "listen", address, name };
+      while (!r.atEnd()) {
+        if (r.keyword("cert")) node.cert = r.value("a certificate file");
+        else if (r.keyword("key")) node.key = r.value("a key file");
+        else if (r.keyword("buffer")) node.bufferLimit = r.size().bytes;
+        else r.fail(`unexpected "${r.peekWord()}" (options: cert FILE, key FILE, buffer SIZE)`);
+      }
+      if ((node.cert === undefined) !== (node.key === undefined)) {
+        r.fail("cert and key go together");
+      }
+      return node;
+    },
+  },
+  {
+    keyword: "accept",
+    usage: "accept LISTENER as NAME [within DURATION]",
+    summary: "takes the next connection on a listener",
+    example: "accept srv as client within 2s",
+    completions: ["as", "within"],
+    parse(r, base): AcceptNode {
+      const listener = r.name("listener name").text;
+      r.expectKeyword("as", "after the listener name");
+      const name = r.name("connection name").text;
+      const node: AcceptNode = { ...base, kind: "accept", listener, name, withinMs: within(r) };
+      r.end();
+      return node;
+    },
+  },
+  {
+    keyword: "bind",
+    usage: "bind udp://HOST:PORT as NAME",
+    summary: "opens a UDP socket (port 0: any free port)",
+    example: "bind udp://127.0.0.1:0 as u",
+    completions: ["as"],
+    parse(r, base): BindNode {
+      const address = r.value("a udp:// address");
+      r.expectKeyword("as", "after the address");
+      const name = r.name("socket name").text;
+      r.end();
+      return { ...base, kind: "bind", address, name };
+    },
+  },
+  {
+    keyword: "send",
+    usage: "send NAME PAYLOAD… [to HOST:PORT]",
+    summary: "sends bytes (several payloads are joined); UDP: one datagram",
+    example: 'send redis "PING\\r\\n"',
+    completions: ["to"],
+    parse(r, base): SendNode {
+      const channel = r.name("connection name").text;
+      const payload: ValueNode[] = [
+        payloadValue(r, 'a payload ("text", \'raw\', hex "…", file "…")'),
+      ];
+      let to: ValueNode | undefined;
+      while (!r.atEnd()) {
+        if (r.keyword("to")) {
+          to = r.value("a destination HOST:PORT");
+          break;
+        }
+        payload.push(payloadValue(r, "a payload"));
+      }
+      r.end();
+      return { ...base, kind: "send", channel, payload, to };
+    },
+  },
+  {
+    keyword: "close",
+    usage: "close NAME",
+    summary: "closes a connection, listener, socket or server",
+    example: "close redis",
+    parse(r, base): CloseNode {
+      const name = r.name("name").text;
+      r.end();
+      return { ...base, kind: "close", name };
+    },
+  },
+  {
+    keyword: "shutdown",
+    usage: "shutdown NAME",
+    summary: "half-closes a connection: the peer sees end of stream, replies still arrive",
+    example: "shutdown c",
+    parse(r, base): ShutdownNode {
+      const name = r.name("connection name").text;
+      r.end();
+      return { ...base, kind: "shutdown", name };
+    },
+  },
+  {
+    keyword: "sleep",
+    usage: "sleep DURATION",
+    summary: "waits",
+    example: "sleep 100ms",
+    parse(r, base): SleepNode {
+      const ms = r.duration().ms;
+      r.end();
+      return { ...base, kind: "sleep", ms };
+    },
+  },
+  {
+    keyword: "print",
+    aliases: ["echo"],
+    usage: "print VALUE…",
+    summary: "prints values",
+    example: 'print "port is ${srv.port}"',
+    parse(r, base): PrintNode {
+      const values: ValueNode[] = [];
+      while (!r.atEnd()) values.push(r.value("a value", { allowRegex: true }));
+      return { ...base, kind: "print", values };
+    },
+  },
+  {
+    keyword: "assert",
+    usage: "assert VALUE (== | != | ~ | !~ | < | > | <= | >=) VALUE",
+    summary: "checks a value: equality, regex match (~) or numeric order",
+    example: 'assert "${v.1}" == "PONG"',
+    parse(r, base): AssertNode {
+      const left = r.value("a value");
+      const opWord = r.word("an operator (==, !=, ~, !~, <, >, <=, >=)");
+      const op = ASSERT_OPS.find((o) => o === opWord.text);
+      if (!op) {
+        return r.fail(
+          `"${opWord.text}" is not an operator (==, !=, ~, !~, <, >, <=, >=)`,
+          opWord.span,
+        );
+      }
+      const right = r.value("a value", { allowRegex: true });
+      r.end();
+      return { ...base, kind: "assert", left, op, right };
+    },
+  },
+  {
+    keyword: "serve",
+    usage: "serve KIND ADDR as NAME [OPTION VALUE]…",
+    summary: `starts a built-in server: ${Object.keys(SERVE_KINDS).join(", ")}`,
+    example: "serve echo tcp://127.0.0.1:0 as echo",
+    get completions() {
+      return Object.keys(SERVE_KINDS);
+    },
+    parse(r, base): ServeNode {
+      const kindWord = r.word("a server kind");
+      const kind = SERVE_KINDS[kindWord.text];
+      if (!kind) {
+        return r.fail(
+          `unknown server kind "${kindWord.text}" (known: ${Object.keys(SERVE_KINDS).join(", ")})`,
+          kindWord.span,
+        );
+      }
+      const address = r.value("an address");
+      r.expectKeyword("as", "after the address");
+      const name = r.name("server name").text;
+      const options: Record<string, ValueNode | true> = {};
+      while (!r.atEnd()) {
+        const opt = r.word("an option");
+        const type = kind.options[opt.text];
+        if (!type) {
+          const known = Object.keys(kind.options);
+          r.fail(
+            `serve ${kindWord.text} has no option "${opt.text}"${
+              known.length ? ` (options: ${known.join(", ")})` : ""
+            }`,
+            opt.span,
+          );
+        }
+        options[opt.text] = type === "flag" ? true : r.value(`a value for ${opt.text}`);
+      }
+      return { ...base, kind: "serve", server: kindWord.text, address, name, options };
+    },
+  },
+];
+
+/** The `expect NAME …` statement (the stream and datagram form). */
+export const EXPECT_CHANNEL = {
+  usage: "expect NAME MATCHER [as VAR] [within DURATION]",
+  summary: 'waits for data: "text", /regex/, line [MATCHER], bytes N, eof, silence D',
+  example: 'expect redis line "+PONG"',
+  parse(r: LineReader, base: Omit<StatementBase, "kind">): ExpectNode {
+    const channel = r.name("connection name").text;
+    const matcher = parseStreamMatcher(r);
+    let as: string | undefined;
+    let withinMs: number | undefined;
+    while (!r.atEnd()) {
+      if (r.keyword("as")) as = r.name("variable name").text;
+      else if (r.keyword("within")) withinMs = r.duration().ms;
+      else r.fail(`unexpected "${r.peekWord()}" (options: as VAR, within D)`);
+    }
+    if (matcher.type === "silence" && withinMs !== undefined) {
+      r.fail('silence takes its own duration; drop "within"');
+    }
+    return { ...base, kind: "expect", channel, matcher, as, withinMs };
+  },
+};

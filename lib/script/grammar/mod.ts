@@ -1,0 +1,53 @@
+/**
+ * Every statement the language knows. Grammar modules export arrays of
+ * {@linkcode StatementSyntax} (and `expect` forms); add new ones here.
+ *
+ * @module
+ */
+import { CORE_STATEMENTS, EXPECT_CHANNEL } from "./core.ts";
+import type { ExpectForm, StatementSyntax } from "./syntax.ts";
+
+/** Statement declarations, in help order. */
+export const STATEMENTS: StatementSyntax[] = [
+  ...CORE_STATEMENTS,
+];
+
+/** `expect WORD …` forms that are not `expect CHANNEL …` (e.g. `expect status`). */
+export const EXPECT_FORMS: ExpectForm[] = [];
+
+/** The `expect` statement: dispatches to a form by its first word, or to a channel. */
+export const EXPECT_STATEMENT: StatementSyntax = {
+  keyword: "expect",
+  usage: EXPECT_CHANNEL.usage,
+  summary: EXPECT_CHANNEL.summary,
+  example: EXPECT_CHANNEL.example,
+  get details() {
+    return EXPECT_FORMS.length
+      ? "Other forms:\n" + EXPECT_FORMS.map((f) => `  ${f.usage} — ${f.summary}`).join("\n")
+      : undefined;
+  },
+  get completions() {
+    return ["line", "bytes", "eof", "silence", "as", "within", ...EXPECT_FORMS.map((f) => f.word)];
+  },
+  parse(r, base) {
+    const w = r.peekWord();
+    const form = EXPECT_FORMS.find((f) => f.word === w);
+    if (form) {
+      r.word(form.word);
+      return form.parse(r, base);
+    }
+    return EXPECT_CHANNEL.parse(r, base);
+  },
+};
+
+/** Looks a statement up by keyword or alias. */
+export function findStatement(keyword: string): StatementSyntax | undefined {
+  const k = keyword.toLowerCase();
+  if (k === "expect") return EXPECT_STATEMENT;
+  return STATEMENTS.find((s) => s.keyword === k || s.aliases?.includes(k));
+}
+
+/** All keywords (for completion and suggestions). */
+export function allKeywords(): string[] {
+  return [...STATEMENTS.map((s) => s.keyword), "expect"];
+}

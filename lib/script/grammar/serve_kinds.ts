@@ -1,0 +1,37 @@
+/**
+ * The server kinds `serve KIND ADDR as NAME [OPTION VALUE]…` knows, and the options
+ * each accepts, so that a script with a wrong option fails to parse. Servers themselves
+ * live in `lib/servers/`; add a kind there and here.
+ *
+ * @module
+ */
+
+/** How an option of a server kind is written. */
+export type ServeOptionKind = "value" | "flag";
+
+/** The declaration of one server kind. */
+export interface ServeKind {
+  summary: string;
+  /** Schemes it can listen on. */
+  schemes: string[];
+  options: Record<string, ServeOptionKind>;
+}
+
+/** Every server kind, by name. */
+export const SERVE_KINDS: Record<string, ServeKind> = {
+  echo: {
+    summary: "sends back every byte (or datagram) it receives",
+    schemes: ["tcp", "tls", "unix", "udp"],
+    options: { cert: "value", key: "value" },
+  },
+  discard: {
+    summary: "reads and drops everything",
+    schemes: ["tcp", "tls", "unix", "udp"],
+    options: { cert: "value", key: "value" },
+  },
+  chargen: {
+    summary: "sends the RFC 864 character pattern until the client closes",
+    schemes: ["tcp", "tls", "unix", "udp"],
+    options: { cert: "value", key: "value" },
+  },
+};

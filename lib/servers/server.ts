@@ -1,0 +1,40 @@
+/**
+ * What every built-in server returns, and the registry of server kinds that
+ * `serve KIND ADDR` (CLI, REPL, scripts) starts.
+ *
+ * @module
+ */
+import type { Address } from "../address/address.ts";
+
+/** A running server. */
+export interface ServerHandle extends AsyncDisposable {
+  /** The kind, e.g. `echo`. */
+  readonly kind: string;
+  /** The bound address, e.g. `tcp://127.0.0.1:41234` (port 0 resolved). */
+  readonly address: string;
+  readonly host: string;
+  readonly port: number;
+  /** PEM certificate path of a TLS server (self-signed when none was given). */
+  readonly certPath?: string;
+  /** Resolves when the server has stopped. */
+  readonly finished: Promise<void>;
+  /** Extra fields for `${NAME.field}`. */
+  vars?(): Record<string, string | number>;
+  /** Stops accepting, closes connections, resolves when done. */
+  close(): Promise<void>;
+}
+
+/** Options every starter receives: the kind's own options, as text, by name. */
+export interface ServeOptions {
+  /** PEM certificate and key text for TLS (resolved from files by the caller). */
+  cert?: string;
+  key?: string;
+  /** Kind-specific options, e.g. `root` for http. */
+  [option: string]: string | undefined;
+}
+
+/** Starts one kind of server. */
+export type ServerStarter = (address: Address, options: ServeOptions) => Promise<ServerHandle>;
+
+/** Server kinds by name; `lib/servers/mod.ts` fills it. */
+export const SERVER_STARTERS = new Map<string, ServerStarter>();

@@ -1,0 +1,90 @@
+/**
+ * A small accept loop shared by the simple stream servers: one handler per
+ * connection, every connection tracked so that close() ends them all, and a
+ * misbehaving peer only ever ends its own connection.
+ *
+ * @module
+ */
+import { type Address, formatAddress, formatDenoAddr } from "../address/address.ts";
+import { tlsMaterial } from "../transport/stream_listener.ts";
+import type { ServeOptions, ServerHandle } from "./server.ts";
+
+/** Handles one connection until it ends. */
+export type ConnectionHandler = (conn: Deno.Conn, signal: AbortSignal) => Promise<void>;
+
+/** Listens on a tcp://, tls:// or unix:// address and runs `handler` per connection. */
+export async function startStreamServer(
+  kind: string,
+  address: Address,
+  options: ServeOptions,
+  handler: ConnectionHandler,
+): Promise<ServerHandle> {
+  let listener: Deno.Listener;
+  let certPath: string | undefined;
+  let tmpDir: string | undefined;
+  if (address.scheme === "tcp") {
+    listener = Deno.listen({ hostname: address.host, port: address.port });
+  } else if (address.scheme === "unix") {
+    listener = Deno.listen({ transport: "unix", path: address.path });
+  } else if (address.scheme === "tls") {
+    const m = await tlsMaterial(options);
+    certPath = m.certPath;
+    tmpDir = m.tmpDir;
+    listener = Deno.listenTls({
+      hostname: address.host,
+      port: address.port,
+      cert: m.cert,
+      key: m.key,
+    });
+  } else throw new Error(`serve ${kind} cannot listen on ${formatAddress(address)}`);
+
+  const abort = new AbortController();
+  const conns = new Set<Deno.Conn>();
+  const tasks = new Set<Promise<void>>();
+  const loop = (async () => {
+    try {
+      for await (const conn of listener) {
+        conns.add(conn);
+        const task = handler(conn, abort.signal)
+          .catch(() => {}) // a peer's failure ends only its own connection
+          .finally(() => {
+            conns.delete(conn);
+            tasks.delete(task);
+            try {
+              conn.close();
+            } catch { /* already closed */ }
+          });
+        tasks.add(task);
+      }
+    } catch (e) {
+      if (!abort.signal.aborted) throw e;
+    }
+  })();
+  const a = listener.addr;
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    closing ??= (async () => {
+      abort.abort();
+      try {
+        listener.close();
+      } catch { /* closed */ }
+      await loop.catch(() => {});
+      for (const c of conns) {
+        try {
+          c.close();
+        } catch { /* closed */ }
+      }
+      await Promise.all(tasks);
+      if (tmpDir) await Deno.remove(tmpDir, { recursive: true }).catch(() => {});
+    })();
+  return {
+    kind,
+    address: formatDenoAddr(a, address.scheme === "tls" ? "tls" : undefined),
+    host: "hostname" in a ? a.hostname : "",
+    port: "port" in a ? a.port : 0,
+    certPath,
+    finished: loop.then(() => closing),
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}

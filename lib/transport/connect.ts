@@ -1,0 +1,112 @@
+/**
+ * Opens stream connections: `tcp://`, `tls://` and `unix://` addresses.
+ *
+ * @module
+ */
+import { type Address, formatAddress } from "../address/address.ts";
+import type { ByteDuplex } from "./duplex.ts";
+import type { EventHub } from "./events.ts";
+import { connectInsecureTls } from "./node_tls_duplex.ts";
+import { StreamChannel, type StreamChannel as Channel } from "./stream_channel.ts";
+
+/** Options for {@linkcode connectStream}. */
+export interface ConnectOptions {
+  /** PEM text of extra CA certificates to trust (TLS). */
+  caCerts?: string[];
+  /** Skip certificate verification (TLS). */
+  insecure?: boolean;
+  /** The name to send as SNI and verify the certificate against (TLS). */
+  servername?: string;
+  /** Gives up connecting after this long. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  bufferLimit?: number;
+  events?: EventHub;
+}
+
+/**
+ * Connects to a stream address and returns a named channel.
+ *
+ * @throws {Error} with a message naming the address when the connection fails.
+ *
+ * @example Connect to a TCP echo server
+ * ```ts ignore
+ * import { connectStream } from "./connect.ts";
+ * import { parseAddress } from "../address/address.ts";
+ * await using c = await connectStream("c", parseAddress("tcp://127.0.0.1:7"));
+ * ```
+ */
+export async function connectStream(
+  name: string,
+  address: Address,
+  options: ConnectOptions = {},
+): Promise<Channel> {
+  const timeout = options.timeoutMs !== undefined
+    ? AbortSignal.timeout(options.timeoutMs)
+    : undefined;
+  const signal = timeout && options.signal
+    ? AbortSignal.any([timeout, options.signal])
+    : timeout ?? options.signal;
+  let duplex: ByteDuplex;
+  try {
+    duplex = await open(address, options, signal);
+  } catch (e) {
+    const why = signal?.aborted && timeout?.aborted
+      ? `timed out after ${options.timeoutMs}ms`
+      : e instanceof Error
+      ? e.message
+      : String(e);
+    throw new ConnectError(`Cannot connect to ${formatAddress(address)}: ${why}`, { cause: e });
+  }
+  const kind = address.scheme === "tls" || address.scheme === "https"
+    ? "tls"
+    : address.scheme === "unix"
+    ? "unix"
+    : "tcp";
+  return new StreamChannel(name, kind, duplex, options);
+}
+
+/** A connection that could not be made; the message names the address. */
+export class ConnectError extends Error {
+  override name = "ConnectError";
+}
+
+async function open(
+  address: Address,
+  options: ConnectOptions,
+  signal?: AbortSignal,
+): Promise<ByteDuplex> {
+  switch (address.scheme) {
+    case "unix":
+      return await Deno.connect({ transport: "unix", path: address.path });
+    case "tcp":
+    case "http": {
+      const conn = await Deno.connect({ hostname: address.host, port: address.port, signal });
+      conn.setNoDelay(true);
+      return conn;
+    }
+    case "tls":
+    case "https": {
+      if (options.insecure) {
+        return await connectInsecureTls(address.host, address.port, options.servername, signal);
+      }
+      const tcp = await Deno.connect({ hostname: address.host, port: address.port, signal });
+      tcp.setNoDelay(true);
+      const tls = await Deno.startTls(tcp, {
+        hostname: options.servername ?? address.host,
+        caCerts: options.caCerts,
+      });
+      try {
+        await tls.handshake();
+      } catch (e) {
+        tls.close();
+        throw e;
+      }
+      return tls;
+    }
+    case "udp":
+      throw new ConnectError(
+        `Cannot connect a stream to ${formatAddress(address)}: udp is a datagram transport`,
+      );
+  }
+}

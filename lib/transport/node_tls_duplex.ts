@@ -1,0 +1,110 @@
+/**
+ * A TLS client over node:tls, used only for `insecure` connections: Deno's own
+ * `connectTls` always verifies the certificate chain.
+ *
+ * @module
+ */
+import * as tls from "node:tls";
+import type { ByteDuplex } from "./duplex.ts";
+
+/** Connects with certificate verification off; resolves after the handshake. */
+export function connectInsecureTls(
+  host: string,
+  port: number,
+  servername: string | undefined,
+  signal?: AbortSignal,
+): Promise<ByteDuplex> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({
+      host,
+      port,
+      servername: servername ?? (/^[\d.]+$|:/.test(host) ? undefined : host),
+      rejectUnauthorized: false,
+    });
+    const onAbort = () => socket.destroy(new Error("cancelled"));
+    signal?.addEventListener("abort", onAbort, { once: true });
+    socket.once("error", (e) => {
+      signal?.removeEventListener("abort", onAbort);
+      reject(e);
+    });
+    socket.once("secureConnect", () => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve(new NodeSocketDuplex(socket));
+    });
+  });
+}
+
+class NodeSocketDuplex implements ByteDuplex {
+  #socket: tls.TLSSocket;
+  #chunks: Uint8Array[] = [];
+  #ended = false;
+  #error: Error | undefined;
+  #wake: (() => void) | undefined;
+  readonly localAddr: Deno.Addr;
+  readonly remoteAddr: Deno.Addr;
+
+  constructor(socket: tls.TLSSocket) {
+    this.#socket = socket;
+    this.localAddr = {
+      transport: "tcp",
+      hostname: socket.localAddress ?? "",
+      port: socket.localPort ?? 0,
+    };
+    this.remoteAddr = {
+      transport: "tcp",
+      hostname: socket.remoteAddress ?? "",
+      port: socket.remotePort ?? 0,
+    };
+    socket.on("data", (d: Uint8Array) => {
+      this.#chunks.push(d);
+      if (this.#chunks.length > 64) socket.pause();
+      this.#wake?.();
+    });
+    socket.on("end", () => {
+      this.#ended = true;
+      this.#wake?.();
+    });
+    socket.on("close", () => {
+      this.#ended = true;
+      this.#wake?.();
+    });
+    socket.on("error", (e: Error) => {
+      this.#error = e;
+      this.#ended = true;
+      this.#wake?.();
+    });
+  }
+
+  async read(into: Uint8Array): Promise<number | null> {
+    while (this.#chunks.length === 0) {
+      if (this.#error) throw this.#error;
+      if (this.#ended) return null;
+      await new Promise<void>((r) => (this.#wake = r));
+      this.#wake = undefined;
+    }
+    const chunk = this.#chunks[0]!;
+    const n = Math.min(chunk.byteLength, into.byteLength);
+    into.set(chunk.subarray(0, n));
+    if (n === chunk.byteLength) this.#chunks.shift();
+    else this.#chunks[0] = chunk.subarray(n);
+    if (this.#chunks.length < 16) this.#socket.resume();
+    return n;
+  }
+
+  write(data: Uint8Array): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.#socket.write(
+        data.slice(),
+        (e?: Error | null) => (e ? reject(e) : resolve(data.byteLength)),
+      );
+    });
+  }
+
+  closeWrite(): Promise<void> {
+    return new Promise((resolve) => this.#socket.end(() => resolve()));
+  }
+
+  close(): void {
+    this.#socket.destroy();
+  }
+}

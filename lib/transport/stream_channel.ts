@@ -1,0 +1,121 @@
+/**
+ * A named stream connection (TCP, TLS or Unix): a read loop that fills a
+ * {@linkcode StreamBuffer}, and send / half-close / close.
+ *
+ * @module
+ */
+import { formatDenoAddr } from "../address/address.ts";
+import { type ByteDuplex, writeAll } from "./duplex.ts";
+import type { EventHub } from "./events.ts";
+import { DEFAULT_BUFFER_LIMIT, StreamBuffer } from "./stream_buffer.ts";
+
+/** The kinds of stream channel. */
+export type StreamKind = "tcp" | "tls" | "unix";
+
+const READ_SIZE = 64 * 1024;
+
+/** A connected byte stream with a receive buffer that matchers wait on. */
+export class StreamChannel implements AsyncDisposable {
+  readonly buffer: StreamBuffer;
+  readonly openedAt = Date.now();
+  bytesOut = 0;
+  #duplex: ByteDuplex;
+  #closed = false;
+  #writeClosed = false;
+  #readLoop: Promise<void>;
+
+  constructor(
+    readonly name: string,
+    readonly kind: StreamKind,
+    duplex: ByteDuplex,
+    options: { bufferLimit?: number; events?: EventHub } = {},
+  ) {
+    this.#duplex = duplex;
+    this.buffer = new StreamBuffer(options.bufferLimit ?? DEFAULT_BUFFER_LIMIT);
+    this.#readLoop = this.#pump(options.events);
+  }
+
+  /** The local address, e.g. `tcp://127.0.0.1:50123`. */
+  get local(): string {
+    return formatDenoAddr(this.#duplex.localAddr, this.kind === "tls" ? "tls" : undefined);
+  }
+
+  /** The remote address. */
+  get remote(): string {
+    return formatDenoAddr(this.#duplex.remoteAddr, this.kind === "tls" ? "tls" : undefined);
+  }
+
+  /** Bytes received so far. */
+  get bytesIn(): number {
+    return this.buffer.received;
+  }
+
+  /** True once closed locally. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Sends all of `data`. */
+  async send(data: Uint8Array): Promise<void> {
+    if (this.#closed) throw new Error(`connection "${this.name}" is closed`);
+    if (this.#writeClosed) throw new Error(`connection "${this.name}" was half-closed for writing`);
+    await writeAll(this.#duplex, data);
+    this.bytesOut += data.byteLength;
+  }
+
+  /** Half-closes: no more sending, the peer sees end-of-stream; receiving goes on. */
+  async closeWrite(): Promise<void> {
+    if (this.#closed || this.#writeClosed) return;
+    this.#writeClosed = true;
+    try {
+      await this.#duplex.closeWrite();
+    } catch { /* already closed by the peer */ }
+  }
+
+  /** Closes the connection and waits for the read loop to stop. */
+  async close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      try {
+        this.#duplex.close();
+      } catch { /* already closed */ }
+    }
+    await this.#readLoop;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  async #pump(events?: EventHub): Promise<void> {
+    const chunk = new Uint8Array(READ_SIZE);
+    try {
+      if (this.#duplex.handshake) await this.#duplex.handshake();
+      while (true) {
+        const n = await this.#duplex.read(chunk);
+        if (n === null) break;
+        const bytes = chunk.subarray(0, n);
+        this.buffer.push(bytes);
+        if (events) events.emit({ type: "data", channel: this.name, bytes: bytes.slice() });
+        if (this.buffer.ended) break; // overflow
+      }
+      this.buffer.end();
+      events?.emit({ type: "closed", channel: this.name, reason: this.#closed ? "local" : "eof" });
+    } catch (e) {
+      if (this.#closed) {
+        this.buffer.end();
+        events?.emit({ type: "closed", channel: this.name, reason: "local" });
+        return;
+      }
+      const err = e instanceof Error ? e : new Error(String(e));
+      this.buffer.end(err);
+      const reset = e instanceof Deno.errors.ConnectionReset || /reset/i.test(err.message);
+      events?.emit({
+        type: "closed",
+        channel: this.name,
+        reason: reset ? "reset" : "error",
+        message: err.message,
+      });
+    }
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * Listens for stream connections (`tcp://`, `tls://`, `unix://`). Accepted connections
+ * queue up until taken with {@linkcode StreamListener.accept}, so none is lost while a
+ * script or REPL user is busy.
+ *
+ * @module
+ */
+import { type Address, formatAddress, formatDenoAddr } from "../address/address.ts";
+import { selfSignedCertificate } from "../tls/self_signed.ts";
+import type { EventHub } from "./events.ts";
+import { StreamChannel } from "./stream_channel.ts";
+
+/** Options for {@linkcode listenStream}. */
+export interface ListenOptions {
+  /** PEM certificate chain and key for `tls://`; a self-signed pair when absent. */
+  cert?: string;
+  key?: string;
+  bufferLimit?: number;
+  events?: EventHub;
+  /** The most connections kept waiting for accept (default 128); further ones are closed. */
+  backlog?: number;
+}
+
+/** A listening socket with a queue of accepted connections. */
+export class StreamListener implements AsyncDisposable {
+  #listener: Deno.Listener;
+  #queue: Deno.Conn[] = [];
+  #waiters: ((c: Deno.Conn | undefined) => void)[] = [];
+  #closed = false;
+  #loop: Promise<void>;
+  #count = 0;
+
+  constructor(
+    readonly name: string,
+    readonly kind: "tcp" | "tls" | "unix",
+    listener: Deno.Listener,
+    readonly options: ListenOptions & { certPath?: string; tmpDir?: string } = {},
+  ) {
+    this.#listener = listener;
+    this.#loop = this.#acceptLoop();
+  }
+
+  /** The bound address, e.g. `tcp://127.0.0.1:41234` (port 0 resolved). */
+  get address(): string {
+    return formatDenoAddr(this.#listener.addr, this.kind === "tls" ? "tls" : undefined);
+  }
+
+  /** The bound port (0 for unix). */
+  get port(): number {
+    const a = this.#listener.addr;
+    return "port" in a ? a.port : 0;
+  }
+
+  /** The bound host. */
+  get host(): string {
+    const a = this.#listener.addr;
+    return "hostname" in a ? a.hostname : "";
+  }
+
+  /** Path of the PEM certificate a `tls://` listener serves. */
+  get certPath(): string | undefined {
+    return this.options.certPath;
+  }
+
+  /** Connections accepted but not yet taken. */
+  get pending(): number {
+    return this.#queue.length;
+  }
+
+  /**
+   * Takes the next accepted connection as a channel named `name`.
+   *
+   * @throws {Error} on timeout, abort or when the listener is closed.
+   */
+  async accept(
+    name: string,
+    options: { timeoutMs: number; signal?: AbortSignal },
+  ): Promise<StreamChannel> {
+    let conn = this.#queue.shift();
+    if (!conn) {
+      if (this.#closed) throw new Error(`listener "${this.name}" is closed`);
+      conn = await new Promise<Deno.Conn | undefined>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`no connection within ${options.timeoutMs}ms`));
+        }, options.timeoutMs);
+        const onAbort = () => {
+          cleanup();
+          reject(new Error("cancelled"));
+        };
+        const waiter = (c: Deno.Conn | undefined) => {
+          cleanup();
+          resolve(c);
+        };
+        const cleanup = () => {
+          clearTimeout(timer);
+          options.signal?.removeEventListener("abort", onAbort);
+          this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        };
+        options.signal?.addEventListener("abort", onAbort, { once: true });
+        this.#waiters.push(waiter);
+      });
+      if (!conn) throw new Error(`listener "${this.name}" is closed`);
+    }
+    return new StreamChannel(name, this.kind, conn as Deno.TcpConn, {
+      bufferLimit: this.options.bufferLimit,
+      events: this.options.events,
+    });
+  }
+
+  /** Stops listening and closes connections nobody took. */
+  async close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      try {
+        this.#listener.close();
+      } catch { /* closed */ }
+    }
+    await this.#loop;
+    for (const c of this.#queue.splice(0)) c.close();
+    for (const w of this.#waiters.splice(0)) w(undefined);
+    if (this.options.tmpDir) {
+      await Deno.remove(this.options.tmpDir, { recursive: true }).catch(() => {});
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  async #acceptLoop(): Promise<void> {
+    const backlog = this.options.backlog ?? 128;
+    try {
+      for await (const conn of this.#listener) {
+        if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
+        this.#count++;
+        this.options.events?.emit({
+          type: "accepted",
+          listener: this.name,
+          remote: formatDenoAddr(conn.remoteAddr, this.kind === "tls" ? "tls" : undefined),
+        });
+        const waiter = this.#waiters.shift();
+        if (waiter) waiter(conn);
+        else if (this.#queue.length < backlog) this.#queue.push(conn);
+        else conn.close();
+      }
+    } catch (e) {
+      if (!this.#closed) throw e;
+    }
+  }
+}
+
+/**
+ * Listens on a stream address. `tls://` without a certificate gets a fresh self-signed
+ * one for localhost, 127.0.0.1 and ::1, written as PEM to a temporary file
+ * ({@linkcode StreamListener.certPath}) that is removed on close.
+ */
+export async function listenStream(
+  name: string,
+  address: Address,
+  options: ListenOptions = {},
+): Promise<StreamListener> {
+  switch (address.scheme) {
+    case "tcp":
+      return new StreamListener(
+        name,
+        "tcp",
+        Deno.listen({ hostname: address.host, port: address.port }),
+        options,
+      );
+    case "unix":
+      return new StreamListener(
+        name,
+        "unix",
+        Deno.listen({ transport: "unix", path: address.path }),
+        options,
+      );
+    case "tls": {
+      const { cert, key, certPath, tmpDir } = await tlsMaterial(options);
+      const listener = Deno.listenTls({ hostname: address.host, port: address.port, cert, key });
+      return new StreamListener(name, "tls", listener, { ...options, certPath, tmpDir });
+    }
+    default:
+      throw new Error(`Cannot listen for streams on ${formatAddress(address)}`);
+  }
+}
+
+/** Resolves the certificate and key for a TLS listener, making a self-signed pair if needed. */
+export async function tlsMaterial(
+  options: { cert?: string; key?: string },
+): Promise<{ cert: string; key: string; certPath?: string; tmpDir?: string }> {
+  if (options.cert && options.key) return { cert: options.cert, key: options.key };
+  const pair = await selfSignedCertificate();
+  const tmpDir = await Deno.makeTempDir({ prefix: "wireplay-cert-" });
+  const certPath = `${tmpDir}/cert.pem`;
+  await Deno.writeTextFile(certPath, pair.certPem);
+  return { cert: pair.certPem, key: pair.keyPem, certPath, tmpDir };
+}
