@@ -8,6 +8,7 @@ import type { SuiteResult } from "../runner/run_suite.ts";
 /** Escapes text for XML content and attributes (and drops characters XML forbids). */
 export function xmlEscape(text: string): string {
   return text
+    // deno-lint-ignore no-control-regex -- XML 1.0 forbids these characters
     .replace(/[\x00-\x08\x0b\x0c\x0e-\x1f]/g, "\uFFFD")
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")

@@ -6,7 +6,7 @@
  */
 import { escapeForDisplay } from "../bytes/escape.ts";
 import { fromLatin1, toLatin1 } from "../bytes/text.ts";
-import type { Matcher, MatchStep, StreamBuffer } from "./stream_buffer.ts";
+import type { Matcher, MatchStep } from "./stream_buffer.ts";
 
 /** Below this many unread bytes a regex is searched on every chunk. */
 const EAGER_SEARCH_BYTES = 64 * 1024;

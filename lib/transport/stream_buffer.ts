@@ -162,6 +162,7 @@ export class StreamBuffer {
     const started = performance.now();
     const waited = () => performance.now() - started;
     return new Promise<T>((resolve, reject) => {
+      // deno-lint-ignore prefer-const -- assigned once below, read by finish() first
       let timer: ReturnType<typeof setTimeout> | undefined;
       let retry: ReturnType<typeof setTimeout> | undefined;
       let unsubscribe = () => {};
@@ -224,6 +225,7 @@ export class StreamBuffer {
   silence(ms: number, signal?: AbortSignal): Promise<void> {
     const started = performance.now();
     return new Promise<void>((resolve, reject) => {
+      // deno-lint-ignore prefer-const -- assigned once below, read by finish() first
       let timer: ReturnType<typeof setTimeout> | undefined;
       const finish = () => {
         unsubscribe();

@@ -1,0 +1,111 @@
+/**
+ * The typed face of a stream channel for `mod.ts` users: send text or bytes, and
+ * expect exactly what a script's `expect` would, with the same matchers.
+ *
+ * @module
+ */
+import { utf8 } from "../bytes/text.ts";
+import {
+  bytesMatcher,
+  eofMatcher,
+  exactMatcher,
+  lineMatcher,
+  type RegexMatch,
+  regexMatcher,
+} from "../transport/matchers.ts";
+import type { StreamChannel } from "../transport/stream_channel.ts";
+
+/** Options for an expectation. */
+export interface ExpectOptions {
+  /** How long to wait (default 5 s). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** A stream connection (TCP, TLS, Unix) with send and expect. */
+export class Connection implements AsyncDisposable {
+  constructor(
+    /** The underlying channel (receive buffer, addresses, byte counts). */
+    readonly channel: StreamChannel,
+  ) {}
+
+  /** Local address, e.g. `tcp://127.0.0.1:50123`. */
+  get local(): string {
+    return this.channel.local;
+  }
+
+  /** Remote address. */
+  get remote(): string {
+    return this.channel.remote;
+  }
+
+  /** Sends text (UTF-8) or bytes. */
+  send(data: string | Uint8Array): Promise<void> {
+    return this.channel.send(typeof data === "string" ? utf8(data) : data);
+  }
+
+  /**
+   * Waits for the next bytes of the stream to be exactly `expected` (text or bytes),
+   * or for a regex to match in the unread stream; consumes them.
+   *
+   * @returns The bytes consumed, or the regex match with its groups as bytes.
+   * @throws {MatchError} on timeout, mismatch or the peer closing.
+   */
+  expect(expected: string | Uint8Array, options?: ExpectOptions): Promise<Uint8Array>;
+  expect(expected: RegExp, options?: ExpectOptions): Promise<RegexMatch>;
+  expect(
+    expected: string | Uint8Array | RegExp,
+    options: ExpectOptions = {},
+  ): Promise<Uint8Array | RegexMatch> {
+    const opts = { timeoutMs: options.timeoutMs ?? 5000, signal: options.signal };
+    if (expected instanceof RegExp) return this.channel.buffer.until(regexMatcher(expected), opts);
+    return this.channel.buffer.until(
+      exactMatcher(typeof expected === "string" ? utf8(expected) : expected),
+      opts,
+    );
+  }
+
+  /** Reads one line (`\n` or `\r\n`), returned without its terminator, as text. */
+  async line(options: ExpectOptions = {}): Promise<string> {
+    const bytes = await this.channel.buffer.until(lineMatcher(this.channel.buffer.limit), {
+      timeoutMs: options.timeoutMs ?? 5000,
+      signal: options.signal,
+    });
+    return new TextDecoder().decode(bytes);
+  }
+
+  /** Reads exactly `n` bytes. */
+  bytes(n: number, options: ExpectOptions = {}): Promise<Uint8Array> {
+    return this.channel.buffer.until(bytesMatcher(n), {
+      timeoutMs: options.timeoutMs ?? 5000,
+      signal: options.signal,
+    });
+  }
+
+  /** Waits for the peer to close (fails if unread bytes remain). */
+  eof(options: ExpectOptions = {}): Promise<void> {
+    return this.channel.buffer.until(eofMatcher(), {
+      timeoutMs: options.timeoutMs ?? 5000,
+      signal: options.signal,
+    });
+  }
+
+  /** Fails if anything arrives within `ms`. */
+  silence(ms: number, signal?: AbortSignal): Promise<void> {
+    return this.channel.buffer.silence(ms, signal);
+  }
+
+  /** Half-closes (no more sending). */
+  closeWrite(): Promise<void> {
+    return this.channel.closeWrite();
+  }
+
+  /** Closes the connection. */
+  close(): Promise<void> {
+    return this.channel.close();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * Running `.wire` files from TypeScript, e.g. inside `Deno.test`.
+ *
+ * @module
+ */
+import {
+  type RunOptions,
+  runScript as runParsed,
+  runScriptFile,
+  type ScriptResult,
+} from "../run/interpreter.ts";
+import { parseScript } from "../script/parser.ts";
+
+/**
+ * Runs a `.wire` file and throws its failure report when an expectation fails, so it
+ * can be the body of a `Deno.test`.
+ *
+ * @param path The script.
+ * @param options Variables (`vars`), default timeout, a cancel signal.
+ * @returns The result when it passed.
+ * @throws {ExpectationError} the script's failure (path, line, expected, received).
+ * @throws {ScriptSyntaxError} when the script does not parse.
+ *
+ * @example Inside Deno.test
+ * ```ts ignore
+ * import { runWireFile } from "../../mod.ts";
+ * Deno.test("redis answers PING", () => runWireFile("scripts/redis.wire", { vars: { redis: "tcp://127.0.0.1:6379" } }));
+ * ```
+ */
+export async function runWireFile(path: string, options: RunOptions = {}): Promise<ScriptResult> {
+  const r = await runScriptFile(path, options);
+  if (r.failure) throw r.failure;
+  return r;
+}
+
+/**
+ * Runs `.wire` source text; throws its failure like {@linkcode runWireFile}.
+ *
+ * @example
+ * ```ts
+ * import { runWire } from "../../mod.ts";
+ * import { assertEquals } from "@std/assert";
+ * const r = await runWire(`
+ *   serve echo tcp://127.0.0.1:0 as s
+ *   connect tcp://127.0.0.1:\${s.port} as c
+ *   send c "ping\\n"
+ *   expect c line "ping"
+ * `);
+ * assertEquals(r.statements, 4);
+ * ```
+ */
+export async function runWire(
+  source: string,
+  options: RunOptions & { file?: string } = {},
+): Promise<ScriptResult> {
+  const r = await runParsed(parseScript(source, options.file ?? "<inline>"), options);
+  if (r.failure) throw r.failure;
+  return r;
+}
