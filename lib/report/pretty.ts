@@ -10,6 +10,11 @@ import { summaryLine } from "./summary_line.ts";
 /** One test's line (and its failure report, indented). */
 export function prettyResult(r: TestResult, color = false): string {
   const paint = (code: string, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
+  if (r.status === "passed" && r.updated) {
+    return `${paint("36", "upd")}  ${r.file} ${
+      paint("2", `(${formatDuration(r.durationMs)}, ${r.updated} expectations rewritten)`)
+    }`;
+  }
   if (r.status === "passed") {
     return `${paint("32", "ok")}   ${r.file} ${paint("2", `(${formatDuration(r.durationMs)})`)}`;
   }

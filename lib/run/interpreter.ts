@@ -49,6 +49,8 @@ export interface ScriptResult {
 export interface RunOptions extends Omit<SessionOptions, "file"> {
   /** Also echo `print` output here as it happens. */
   echo?: (text: string) => void;
+  /** Called with the fresh session before the first statement (observers, update mode). */
+  setup?: (session: Session) => void;
 }
 
 /**
@@ -80,6 +82,7 @@ export async function runScript(script: Script, options: RunOptions = {}): Promi
       options.echo?.(t);
     },
   });
+  options.setup?.(session);
   let statements = 0;
   try {
     statements = await runStatements(script, session);

@@ -3,7 +3,9 @@
  *
  * @module
  */
+import { atomicWrite } from "../fs/atomic_write.ts";
 import { runScript } from "../run/interpreter.ts";
+import { ExpectationUpdater } from "../run/updater.ts";
 import { parseScript } from "../script/parser.ts";
 import { ScriptSyntaxError } from "../script/syntax_error.ts";
 import { readDirectives } from "./directives.ts";
@@ -19,6 +21,8 @@ export interface TestResult {
   where?: string;
   /** True when the script did not parse (the run exits 2). */
   syntaxError?: boolean;
+  /** With `update`: how many literal expectations were rewritten. */
+  updated?: number;
   statements: number;
   output: string[];
 }
@@ -37,6 +41,8 @@ export interface SuiteOptions {
   vars?: Record<string, string>;
   parallel?: number;
   timeoutMs?: number;
+  /** Rewrite literal expectations that no longer match from what the service sent. */
+  update?: boolean;
   /** Called as each test ends (for live output). */
   onResult?: (r: TestResult) => void;
   signal?: AbortSignal;
@@ -76,13 +82,18 @@ export async function runTestFile(file: string, options: SuiteOptions = {}): Pro
   }
   try {
     const script = parseScript(text, file);
+    const updater = options.update ? new ExpectationUpdater() : undefined;
     const r = await runScript(script, {
       vars: options.vars,
       timeoutMs: options.timeoutMs,
       signal: options.signal,
+      setup: updater ? (session) => updater.attach(session) : undefined,
     });
+    const updated = updater?.replacements.length ?? 0;
+    if (updater && updated > 0) await atomicWrite(file, updater.apply(text));
     return {
       file,
+      ...(updated ? { updated } : {}),
       status: r.ok ? "passed" : "failed",
       durationMs: r.durationMs,
       message: r.failure?.message,

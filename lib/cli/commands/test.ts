@@ -35,6 +35,10 @@ export function testCommand() {
       {} as Record<string, string>,
     )
     .option("--timeout <D>", "default wait for expect/accept", durationOption("--timeout"))
+    .option(
+      "--update",
+      "rewrite literal expectations that no longer match from what the service now sends",
+    )
     .action(async (paths, opts) => {
       const roots = paths.length ? paths : [await exists("tests") ? "tests" : "."];
       let filter: RegExp | undefined;
@@ -54,6 +58,7 @@ export function testCommand() {
         vars: opts.var,
         parallel: opts.parallel,
         timeoutMs: opts.timeout,
+        update: opts.update,
         onResult: live ? (r) => console.log(prettyResult(r, color)) : undefined,
       });
       const report = renderReport(reporter, suite, { color });
@@ -62,9 +67,10 @@ export function testCommand() {
         console.log(summaryLine(suite));
       } else if (live) {
         console.log(
-          report.split("\n").filter((l) => !/^(ok|skip|FAIL) /.test(l) && !/^ {5}/.test(l)).join(
-            "\n",
-          ).replace(/^\n+/, "\n"),
+          report.split("\n").filter((l) => !/^(ok|skip|FAIL|upd) /.test(l) && !/^ {5}/.test(l))
+            .join(
+              "\n",
+            ).replace(/^\n+/, "\n"),
         );
       } else console.log(report);
       if (suite.results.some((r) => r.syntaxError)) throw new ExitCode(2);

@@ -44,6 +44,7 @@ import { listenStream, type StreamListener } from "../../transport/stream_listen
 import type { Resource, Session } from "../session.ts";
 import { evalBytes, evalMatch, evalText, evalVar, type MatchValue } from "../values.ts";
 import type { Var, VarObject } from "../vars.ts";
+import { ExpectationUpdater, takeWhenQuiet } from "../updater.ts";
 import type { Executor } from "./executor.ts";
 
 async function address(
@@ -296,6 +297,12 @@ const expect: Executor<ExpectNode> = async (node, session) => {
         expected = want ? `line ${describeMatch(want)}` : "a line";
         const line = await channel.buffer.until(lineMatcher(channel.buffer.limit), opts);
         if (want && "bytes" in want && !bytesEqual(line, want.bytes)) {
+          const updater = ExpectationUpdater.of(session);
+          if (updater && m.value && ExpectationUpdater.canRewrite(m.value)) {
+            updater.replace(m.value, line);
+            session.done(node, { received: line });
+            return;
+          }
           return session.fail("line differs", { expected, received: line });
         }
         if (want && "regex" in want) {
@@ -314,10 +321,18 @@ const expect: Executor<ExpectNode> = async (node, session) => {
         const want = await evalMatch(session, m.value);
         expected = describeMatch(want);
         if ("bytes" in want) {
-          const got = await channel.buffer.until(
-            exactMatcher(want.bytes) as Matcher<Uint8Array>,
-            opts,
-          );
+          let got: Uint8Array;
+          try {
+            got = await channel.buffer.until(exactMatcher(want.bytes) as Matcher<Uint8Array>, opts);
+          } catch (e) {
+            const updater = ExpectationUpdater.of(session);
+            if (!(e instanceof MatchError) || !updater || !ExpectationUpdater.canRewrite(m.value)) {
+              throw e;
+            }
+            if (e.reason !== "mismatch" && e.reason !== "timeout" && e.reason !== "closed") throw e;
+            got = await takeWhenQuiet(channel.buffer, 250, timeoutMs);
+            updater.replace(m.value, got);
+          }
           if (node.as) session.vars.set(node.as, textOrBytes(got));
           session.done(node, { received: got });
         } else {

@@ -1,0 +1,77 @@
+/**
+ * `wireplay test --update`: when a literal expectation no longer matches, record what the
+ * live service sent instead, and rewrite the script's literals in place (atomically).
+ *
+ * @module
+ */
+import type { ValueNode } from "../script/ast.ts";
+import { formatPayload } from "../script/format.ts";
+import type { StreamBuffer } from "../transport/stream_buffer.ts";
+import type { Session } from "./session.ts";
+
+const KEY = "wireplay.updater";
+
+/** One literal to rewrite. */
+export interface Replacement {
+  line: number;
+  col: number;
+  endCol: number;
+  text: string;
+}
+
+/** Collects replacements while a script runs in update mode. */
+export class ExpectationUpdater {
+  readonly replacements: Replacement[] = [];
+
+  /** Puts the session in update mode. */
+  attach(session: Session): void {
+    session.state.set(KEY, this);
+  }
+
+  /** The updater of a session in update mode. */
+  static of(session: Session): ExpectationUpdater | undefined {
+    return session.state.get(KEY) as ExpectationUpdater | undefined;
+  }
+
+  /** True for a value written as a plain literal (no interpolation), which can be rewritten. */
+  static canRewrite(node: ValueNode): boolean {
+    return node.type === "hex" || node.type === "raw" ||
+      (node.type === "string" && node.parts.every((p) => "bytes" in p));
+  }
+
+  /** Records that `node` should now read as `bytes`. */
+  replace(node: ValueNode, bytes: Uint8Array): void {
+    this.replacements.push({ ...node.span, text: formatPayload(bytes) });
+  }
+
+  /** Applies the replacements to the script's source text. */
+  apply(source: string): string {
+    const lines = source.split("\n");
+    const byLine = [...this.replacements].sort((a, b) => b.line - a.line || b.col - a.col);
+    for (const r of byLine) {
+      const l = lines[r.line - 1];
+      if (l === undefined) continue;
+      lines[r.line - 1] = l.slice(0, r.col - 1) + r.text + l.slice(r.endCol - 1);
+    }
+    return lines.join("\n");
+  }
+}
+
+/**
+ * Waits until no new byte has arrived for `quietMs` (or `maxMs` passed), then returns
+ * everything unread, consumed.
+ */
+export async function takeWhenQuiet(
+  buffer: StreamBuffer,
+  quietMs = 250,
+  maxMs = 5000,
+): Promise<Uint8Array> {
+  const started = performance.now();
+  let seen = -1;
+  while (performance.now() - started < maxMs && !buffer.ended) {
+    if (buffer.received === seen) break;
+    seen = buffer.received;
+    await new Promise((r) => setTimeout(r, quietMs));
+  }
+  return buffer.drain();
+}
