@@ -58,11 +58,13 @@ export class ExpectationUpdater {
 }
 
 /**
- * Waits until no new byte has arrived for `quietMs` (or `maxMs` passed), then returns
- * everything unread, consumed.
+ * Waits until no new byte has arrived for `quietMs` (or `maxMs` passed), then takes what
+ * now stands where the stale literal `old` stood: through the first newline when `old`
+ * ended with one (a line protocol answers line by line), otherwise everything unread.
  */
 export async function takeWhenQuiet(
   buffer: StreamBuffer,
+  old: Uint8Array,
   quietMs = 250,
   maxMs = 5000,
 ): Promise<Uint8Array> {
@@ -72,6 +74,10 @@ export async function takeWhenQuiet(
     if (buffer.received === seen) break;
     seen = buffer.received;
     await new Promise((r) => setTimeout(r, quietMs));
+  }
+  if (old.at(-1) === 0x0a) {
+    const nl = buffer.unread.indexOf(0x0a);
+    if (nl >= 0) return buffer.consume(nl + 1);
   }
   return buffer.drain();
 }

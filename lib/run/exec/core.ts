@@ -330,7 +330,8 @@ const expect: Executor<ExpectNode> = async (node, session) => {
               throw e;
             }
             if (e.reason !== "mismatch" && e.reason !== "timeout" && e.reason !== "closed") throw e;
-            got = await takeWhenQuiet(channel.buffer, 250, timeoutMs);
+            got = await takeWhenQuiet(channel.buffer, want.bytes, 250, timeoutMs);
+            if (got.byteLength === 0) throw e;
             updater.replace(m.value, got);
           }
           if (node.as) session.vars.set(node.as, textOrBytes(got));

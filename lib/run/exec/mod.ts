@@ -5,11 +5,13 @@
  * @module
  */
 import { CORE_EXECUTORS } from "./core.ts";
+import { PROXY_EXECUTORS } from "./proxy.ts";
 import type { Executor } from "./executor.ts";
 
 /** Executors by statement kind. */
 export const EXECUTORS: Record<string, Executor> = {
   ...CORE_EXECUTORS,
+  ...PROXY_EXECUTORS,
 };
 
 export type { Executor };
