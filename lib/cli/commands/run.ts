@@ -5,7 +5,10 @@
  * @module
  */
 import { Command } from "commander";
+import { atomicWrite } from "../../fs/atomic_write.ts";
+import { sequenceHtml } from "../../report/sequence.ts";
 import { runScriptFile } from "../../run/interpreter.ts";
+import { TraceRecorder } from "../../run/trace.ts";
 import { ExitCode } from "../main.ts";
 import { collectVar, durationOption } from "../options.ts";
 
@@ -22,12 +25,22 @@ export function runCommand() {
     )
     .option("--timeout <D>", "default wait for expect/accept", durationOption("--timeout"))
     .option("--json", "print the result as JSON")
+    .option("--trace <file.html>", "write a sequence diagram of every exchange (HTML + SVG)")
     .action(async (file, opts) => {
+      const traced: { recorder?: TraceRecorder } = {};
       const result = await runScriptFile(file, {
+        setup: opts.trace ? (session) => (traced.recorder = new TraceRecorder(session)) : undefined,
         vars: opts.var,
         timeoutMs: opts.timeout,
         echo: opts.json ? undefined : (t) => console.log(t),
       });
+      if (opts.trace && traced.recorder) {
+        traced.recorder.stop();
+        await atomicWrite(opts.trace, sequenceHtml(file, traced.recorder.entries));
+        if (!opts.json) {
+          console.error(`trace: ${opts.trace} (${traced.recorder.entries.length} events)`);
+        }
+      }
       if (opts.json) {
         console.log(JSON.stringify(
           {
