@@ -75,6 +75,9 @@ export function parseAddress(text: string, defaultScheme?: Scheme): Address {
   const hp = /^(?:\[([^\]]*)\]|([^:/\[\]]*)):(.*)$/.exec(rest);
   if (!hp) return fail(rest.includes(":") ? "bad host" : "missing port (HOST:PORT)");
   const host = hp[1] ?? hp[2] ?? "";
+  if (hp[1] === undefined && hp[3]!.includes(":")) {
+    return fail(`an IPv6 host needs brackets (like tcp://[::1]:80)`);
+  }
   if (!host) return fail("missing host");
   if (hp[1] !== undefined && !hp[1].includes(":")) {
     return fail(`"[${hp[1]}]" is not an IPv6 address`);

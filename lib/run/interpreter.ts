@@ -85,7 +85,11 @@ export async function runScript(script: Script, options: RunOptions = {}): Promi
   options.setup?.(session);
   let statements = 0;
   try {
-    statements = await runStatements(script, session);
+    // counted here, not via runStatements, so a failure reports how many completed
+    for (const node of script.statements) {
+      await execute(node, session);
+      statements++;
+    }
     return {
       file: script.file,
       ok: true,

@@ -148,7 +148,8 @@ export class LineReader {
       if (w === "file") return { type: "file", path: arg, span: this.spanFrom(start) };
       return { type: "hex", bytes: this.#hexBytes(arg), span: this.spanFrom(start) };
     }
-    if (c === "{" || c === "[") return this.json(what);
+    // `[::1]:53` is an IPv6 HOST:PORT (e.g. after `to`), not a JSON array
+    if (c === "{" || (c === "[" && !/^\[[0-9A-Za-z:.%]*\]:/.test(w))) return this.json(what);
     const word = this.word(what);
     if (/^-?\d+(\.\d+)?$/.test(word.text)) {
       return { type: "number", value: Number(word.text), span: word.span };

@@ -65,26 +65,36 @@ export function toByteRegExp(re: RegExp): RegExp {
 /**
  * Searches the unread stream for `re` and consumes through the end of the first match.
  * Searches are amortised: past 64 KiB unread, the stream is searched again only once
- * the unread bytes have doubled since the last search, or after a short deferral, so a
- * large stream costs O(n) searching in total.
+ * the unread bytes have doubled since the last search, or once the stream has been quiet
+ * for a moment (half what the last search took, 2–50 ms), or at the latest after four
+ * times what the last search took. So a large stream costs O(n) searching in total, and a
+ * match at the end of a burst is found right after the burst.
  */
 export function regexMatcher(re: RegExp): Matcher<RegexMatch> {
   const byteRe = toByteRegExp(re);
   let searchedLength = -1;
+  let lastSearchMs = 0;
+  let deferredSince: number | undefined;
   return {
     describe: () => `/${re.source}/${re.flags}`,
     check(buffer, final): MatchStep<RegexMatch> {
       const length = buffer.length;
       if (length === searchedLength) return undefined;
       if (!final && length > EAGER_SEARCH_BYTES && length < searchedLength * 2) {
-        // defer: at most ~2× the bytes are searched; a late search catches the tail
-        return { defer: Math.min(50, Math.max(2, length / (64 * 1024 * 1024) * 50)) };
+        const now = performance.now();
+        deferredSince ??= now;
+        if (now - deferredSince < Math.max(50, lastSearchMs * 4)) {
+          // called again on the next bytes, or with `final` once the stream is quiet
+          return { defer: Math.min(50, Math.max(2, lastSearchMs / 2)) };
+        }
       }
+      deferredSince = undefined;
       searchedLength = length;
+      const started = performance.now();
       const m = byteRe.exec(buffer.latin1());
+      lastSearchMs = performance.now() - started;
       if (!m) return undefined;
-      const end = m.index + m[0].length;
-      buffer.consume(end);
+      buffer.discard(m.index + m[0].length);
       const groups = m.slice(1).map((g) => (g === undefined ? undefined : fromLatin1(g)));
       const named: Record<string, Uint8Array | undefined> = {};
       for (const [k, v] of Object.entries(m.groups ?? {})) {

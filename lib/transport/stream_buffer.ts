@@ -25,7 +25,7 @@ export interface Matcher<T> {
    * Looks at the buffer. `final` is true once the peer closed (no more bytes) or when a
    * deferred look is due: the matcher must then decide on what it has. A matcher may
    * answer `{ defer: ms }` to postpone an expensive look (amortised regex search); it is
-   * called again on the next bytes, or with `final` after `ms`.
+   * called again on the next bytes, or with `final` once `ms` passed without new bytes.
    */
   check(buffer: StreamBuffer, final: boolean): MatchStep<T>;
 }
@@ -60,9 +60,9 @@ export class StreamBuffer {
   #ended = false;
   #error: Error | undefined;
   #waiters = new Set<() => void>();
+  /** The latin1 view of the first `#latin1Length` unread bytes (extended on demand). */
   #latin1 = "";
-  #latin1Valid = true;
-  #trackLatin1 = false;
+  #latin1Length = 0;
   /** Bytes ever appended. */
   received = 0;
 
@@ -88,13 +88,18 @@ export class StreamBuffer {
     return this.#error;
   }
 
-  /** The unread bytes as a latin1 string (byte n is code unit n), kept incrementally. */
+  /**
+   * The unread bytes as a latin1 string (byte n is code unit n). Kept incrementally:
+   * only the bytes that arrived since the last call are converted, in one batch (a
+   * conversion per pushed chunk costs several times more than one per search).
+   */
   latin1(): string {
-    if (!this.#latin1Valid) {
-      this.#latin1 = toLatin1(this.unread);
-      this.#latin1Valid = true;
+    const length = this.length;
+    if (this.#latin1Length < length) {
+      const fresh = toLatin1(this.#data.subarray(this.#start + this.#latin1Length, this.#end));
+      this.#latin1 = this.#latin1Length === 0 ? fresh : this.#latin1 + fresh;
+      this.#latin1Length = length;
     }
-    this.#trackLatin1 = true;
     return this.#latin1;
   }
 
@@ -115,8 +120,6 @@ export class StreamBuffer {
     this.#data.set(chunk, this.#end);
     this.#end += chunk.byteLength;
     this.received += chunk.byteLength;
-    if (this.#trackLatin1 && this.#latin1Valid) this.#latin1 += toLatin1(chunk);
-    else this.#latin1Valid = false;
     this.#notify();
   }
 
@@ -131,15 +134,21 @@ export class StreamBuffer {
   /** Removes and returns (a copy of) the first `n` unread bytes. */
   consume(n: number): Uint8Array {
     const out = this.#data.slice(this.#start, this.#start + n);
-    this.#start += n;
-    if (this.#latin1Valid) this.#latin1 = this.#latin1.slice(n);
-    if (this.#start === this.#end) {
-      this.#start = this.#end = 0;
-      this.#latin1 = "";
-      this.#latin1Valid = true;
-      this.#trackLatin1 = false;
-    }
+    this.discard(n);
     return out;
+  }
+
+  /** Removes the first `n` unread bytes without copying them. */
+  discard(n: number): void {
+    this.#start += Math.min(n, this.length);
+    if (n < this.#latin1Length) {
+      this.#latin1 = this.#latin1.slice(n);
+      this.#latin1Length -= n;
+    } else {
+      this.#latin1 = "";
+      this.#latin1Length = 0;
+    }
+    if (this.#start === this.#end) this.#start = this.#end = 0;
   }
 
   /** Removes and returns all unread bytes. */
@@ -191,7 +200,9 @@ export class StreamBuffer {
         } else if (r && "fail" in r) {
           failWith(r.fail, "mismatch");
         } else if (r && "defer" in r) {
-          retry ??= setTimeout(() => {
+          // re-armed on every deferral: the look is due once no bytes came for `defer` ms
+          if (retry !== undefined) clearTimeout(retry);
+          retry = setTimeout(() => {
             retry = undefined;
             step(true);
           }, r.defer);

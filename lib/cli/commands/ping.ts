@@ -17,31 +17,46 @@ import { pingHttpTarget } from "../../tools/ping/http_dispatch.ts";
 /** The `ping` command. */
 export function pingCommand() {
   return new Command("ping")
-    .description("Latency of a TCP connect (--tls: plus handshake), a UDP request/reply, or an HTTP request")
+    .description(
+      "Latency of a TCP connect (--tls: plus handshake), a UDP request/reply, or an HTTP request",
+    )
     .argument("<target>", "tcp://HOST:PORT (default), tls://…, udp://…, http(s)://URL")
     .option("--count <n>", "probes to send", intOption("--count", 1, 1_000_000), 4)
     .option("--interval <d>", "time between probes", durationOption("--interval"), 1000)
     .option("--timeout <d>", "how long one probe may take", durationOption("--timeout"), 2000)
     .option("--tls", "tcp://: include the TLS handshake")
-    .option("--ca <file>", "TLS: trust this CA certificate (PEM; repeatable)", collect, [] as string[])
+    .option(
+      "--ca <file>",
+      "TLS: trust this CA certificate (PEM; repeatable)",
+      collect,
+      [] as string[],
+    )
     .option("--insecure", "TLS: do not verify the certificate")
     .option("--servername <name>", "TLS: name to send and verify (SNI)")
     .option("--payload <text>", "udp://: the datagram to send (escapes \\r \\n \\xNN)", "")
     .option("--expect <text>", "udp://: the reply must contain this (escapes \\r \\n \\xNN)")
+    .option("--method <m>", "http(s)://: request method", "GET")
     .option("--json", "print the summary as JSON")
     .action(async (targetArg, opts) => {
       const target = addressArg(targetArg, "target", "tcp");
-      if (target.scheme === "unix") throw new UsageError("unix sockets cannot be pinged", { where: "target" });
+      if (target.scheme === "unix") {
+        throw new UsageError("unix sockets cannot be pinged", { where: "target" });
+      }
       const probeOptions = await probeOptionsFromFlags(opts);
+      const abort = new AbortController();
+      const onSignal = () => abort.abort();
+      Deno.addSignalListener("SIGINT", onSignal);
       if (target.scheme === "http" || target.scheme === "https") {
-        const code = await pingHttpTarget(target.url, opts);
+        let code;
+        try {
+          code = await pingHttpTarget(target.url, opts, probeOptions.caCerts ?? [], abort.signal);
+        } finally {
+          Deno.removeSignalListener("SIGINT", onSignal);
+        }
         if (code) throw new ExitCode(code);
         return;
       }
       if (!opts.json) console.log(`PING ${targetArg}`);
-      const abort = new AbortController();
-      const onSignal = () => abort.abort();
-      Deno.addSignalListener("SIGINT", onSignal);
       let summary;
       try {
         summary = await ping(target, {
@@ -56,15 +71,19 @@ export function pingCommand() {
       }
       if (opts.json) {
         const r = (n: number) => roundMs(n);
-        console.log(JSON.stringify({
-          ...summary,
-          min: r(summary.min),
-          median: r(summary.median),
-          p99: r(summary.p99),
-          max: r(summary.max),
-          mean: r(summary.mean),
-          probes: summary.probes.map((p) => ({ ...p, ms: r(p.ms) })),
-        }, null, 2));
+        console.log(JSON.stringify(
+          {
+            ...summary,
+            min: r(summary.min),
+            median: r(summary.median),
+            p99: r(summary.p99),
+            max: r(summary.max),
+            mean: r(summary.mean),
+            probes: summary.probes.map((p) => ({ ...p, ms: r(p.ms) })),
+          },
+          null,
+          2,
+        ));
       } else console.log(formatPingSummary(summary));
       if (summary.received === 0) throw new ExitCode(1);
     });

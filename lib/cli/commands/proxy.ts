@@ -6,7 +6,12 @@
  */
 import { Command } from "commander";
 import { formatBytes } from "../../bytes/units.ts";
-import { addProxyFlags, faultsFromFlags, type ProxyFlagValues, sidesFromFlags } from "../../proxy/cli_flags.ts";
+import {
+  addProxyFlags,
+  faultsFromFlags,
+  type ProxyFlagValues,
+  sidesFromFlags,
+} from "../../proxy/cli_flags.ts";
 import { describeFaults } from "../../proxy/faults.ts";
 import { startProxy } from "../../proxy/proxy.ts";
 import { untilSignal } from "../../proxy/until_signal.ts";
@@ -15,7 +20,9 @@ import { untilSignal } from "../../proxy/until_signal.ts";
 export function proxyCommand() {
   return addProxyFlags(
     new Command("proxy")
-      .description("Forward connections to an upstream, injecting latency, throttling, re-chunking, resets…")
+      .description(
+        "Forward connections to an upstream, injecting latency, throttling, re-chunking, resets…",
+      )
       .option("--json", "print the listening address and the final counters as JSON lines"),
   ).action(async (raw) => {
     const opts = raw as unknown as ProxyFlagValues & { json?: boolean };

@@ -20,13 +20,38 @@ export function scanCommand() {
     .description("TCP connect scan of a host's ports: open ports, service names, banners")
     .argument("<host>", "host name, IPv4 or IPv6 address (brackets optional)")
     .option("--ports <list>", 'ports: "1-1024,8080", "-" for all 65535', DEFAULT_PORT_SPEC)
-    .option("--concurrency <n>", "connects in flight in total (at most 100 per worker)", intOption("--concurrency", 1, 1600))
+    .option(
+      "--concurrency <n>",
+      "connects in flight in total (at most 100 per worker)",
+      intOption("--concurrency", 1, 1600),
+    )
     .option("--timeout <d>", "how long a connect may take", durationOption("--timeout"), 1000)
-    .option("--workers <n>", "worker threads (default: 1, or the CPU count for big scans)", intOption("--workers", 1, 16))
-    .option("--retries <n>", "times a timed-out port is tried again", intOption("--retries", 0, 5), 1)
-    .option("--banner", "read what each open service says first, or send --probe and read the reply")
-    .option("--banner-wait <d>", "how long to wait for a banner", durationOption("--banner-wait"), 500)
-    .option("--probe <text>", "what to send when a service says nothing (escapes \\r \\n \\xNN)", DEFAULT_PROBE)
+    .option(
+      "--workers <n>",
+      "worker threads (default: 1, or the CPU count for big scans)",
+      intOption("--workers", 1, 16),
+    )
+    .option(
+      "--retries <n>",
+      "times a timed-out port is tried again",
+      intOption("--retries", 0, 5),
+      1,
+    )
+    .option(
+      "--banner",
+      "read what each open service says first, or send --probe and read the reply",
+    )
+    .option(
+      "--banner-wait <d>",
+      "how long to wait for a banner",
+      durationOption("--banner-wait"),
+      500,
+    )
+    .option(
+      "--probe <text>",
+      "what to send when a service says nothing (escapes \\r \\n \\xNN)",
+      DEFAULT_PROBE,
+    )
     .option("--json", "print the result as JSON")
     .action(async (hostArg, opts) => {
       const host = hostArg.replace(/^\[(.*)\]$/, "$1");
@@ -42,7 +67,9 @@ export function scanCommand() {
           timeout: opts.timeout,
           workers: opts.workers,
           retries: opts.retries,
-          banner: opts.banner ? { wait: opts.bannerWait, probe: unescapeProbe(opts.probe, "--probe") } : false,
+          banner: opts.banner
+            ? { wait: opts.bannerWait, probe: unescapeProbe(opts.probe, "--probe") }
+            : false,
           onProgress: (done, total, open) => progress.count(done, total, `${open} open`),
         });
       } catch (e) {

@@ -551,6 +551,7 @@ const serve: Executor<ServeNode> = async (node, session) => {
   for (const [k, v] of Object.entries(node.options)) {
     options[k] = v === true ? "true" : await evalText(session, v);
   }
+  if (options.root) options.root = session.path(options.root);
   if (options.cert) options.cert = await Deno.readTextFile(session.path(options.cert));
   if (options.key) options.key = await Deno.readTextFile(session.path(options.key));
   let server;

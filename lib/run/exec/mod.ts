@@ -6,12 +6,14 @@
  */
 import { CORE_EXECUTORS } from "./core.ts";
 import { PROXY_EXECUTORS } from "./proxy.ts";
+import { HTTP_EXECUTORS } from "./http.ts";
 import type { Executor } from "./executor.ts";
 
 /** Executors by statement kind. */
 export const EXECUTORS: Record<string, Executor> = {
   ...CORE_EXECUTORS,
   ...PROXY_EXECUTORS,
+  ...HTTP_EXECUTORS,
 };
 
 export type { Executor };

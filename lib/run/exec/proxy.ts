@@ -7,7 +7,12 @@ import { formatAddress, parseAddress } from "../../address/address.ts";
 import { noFaults, withFault } from "../../proxy/faults.ts";
 import { type Proxy, startProxy } from "../../proxy/proxy.ts";
 import { openRecordingFile, WireRecorder } from "../../proxy/recorder.ts";
-import type { DefaultNode, FaultNode, FaultSetting, ProxyNode } from "../../script/grammar/proxy.ts";
+import type {
+  DefaultNode,
+  FaultNode,
+  FaultSetting,
+  ProxyNode,
+} from "../../script/grammar/proxy.ts";
 import type { Session } from "../session.ts";
 import { evalText, evalVar } from "../values.ts";
 import type { Executor } from "./executor.ts";
@@ -44,7 +49,9 @@ const proxyStatement: Executor<ProxyNode> = async (node, session) => {
       ? { ...faults, dropConnect: s.value }
       : withFault(faults, s.name, s.value, s.direction);
   }
-  const caCerts = node.ca ? [await Deno.readTextFile(session.path(await evalText(session, node.ca)))] : undefined;
+  const caCerts = node.ca
+    ? [await Deno.readTextFile(session.path(await evalText(session, node.ca)))]
+    : undefined;
   let file: ReturnType<typeof openRecordingFile> | undefined;
   let recorder: WireRecorder | undefined;
   if (node.record) {

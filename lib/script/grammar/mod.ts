@@ -5,15 +5,19 @@
  * @module
  */
 import { CORE_STATEMENTS, EXPECT_CHANNEL } from "./core.ts";
+import { PROXY_STATEMENTS } from "./proxy.ts";
+import { HTTP_EXPECT_FORMS, HTTP_STATEMENTS } from "./http.ts";
 import type { ExpectForm, StatementSyntax } from "./syntax.ts";
 
 /** Statement declarations, in help order. */
 export const STATEMENTS: StatementSyntax[] = [
   ...CORE_STATEMENTS,
+  ...PROXY_STATEMENTS,
+  ...HTTP_STATEMENTS,
 ];
 
 /** `expect WORD …` forms that are not `expect CHANNEL …` (e.g. `expect status`). */
-export const EXPECT_FORMS: ExpectForm[] = [];
+export const EXPECT_FORMS: ExpectForm[] = [...HTTP_EXPECT_FORMS];
 
 /** The `expect` statement: dispatches to a form by its first word, or to a channel. */
 export const EXPECT_STATEMENT: StatementSyntax = {

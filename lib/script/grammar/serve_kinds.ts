@@ -34,4 +34,38 @@ export const SERVE_KINDS: Record<string, ServeKind> = {
     schemes: ["tcp", "tls", "unix", "udp"],
     options: { cert: "value", key: "value" },
   },
+  http: {
+    summary: "HTTP: httpbin-style endpoints, static files under root, scripted routes",
+    schemes: ["http", "https", "tcp", "tls"],
+    options: { root: "value", cert: "value", key: "value" },
+  },
+  chat: {
+    summary: "a line-based chat room (/nick, /join #room, /msg, /me, /who, /quit) for nc and the REPL",
+    schemes: ["tcp", "tls", "unix"],
+    options: {
+      cert: "value",
+      key: "value",
+      "max-line": "value",
+      "max-queue": "value",
+      rate: "value",
+      burst: "value",
+      "max-clients": "value",
+      welcome: "value",
+      log: "flag",
+    },
+  },
+  files: {
+    summary: "receives files sent with send-file (verified by SHA-256, resumable) into dir",
+    schemes: ["tcp", "tls", "unix"],
+    options: {
+      dir: "value",
+      force: "flag",
+      "max-size": "value",
+      "max-concurrent": "value",
+      timeout: "value",
+      log: "flag",
+      cert: "value",
+      key: "value",
+    },
+  },
 };

@@ -1,0 +1,114 @@
+/**
+ * What `send-file` and `recv-file` share: TLS and listening options, opening the
+ * connection, and printing the result or the failure.
+ *
+ * @module
+ */
+import { type Address } from "../../address/address.ts";
+import { formatBytes } from "../../bytes/units.ts";
+import { UsageError } from "../../errors.ts";
+import { openEndpoint } from "../../transfer/endpoint.ts";
+import { TransferError } from "../../transfer/errors.ts";
+import type { OpenedConn } from "../../transfer/net.ts";
+import { withIdleTimeout } from "../../transfer/net.ts";
+import type { TransferSummary } from "../../transfer/summary.ts";
+import { ExitCode } from "../main.ts";
+
+/** The shared options, parsed. */
+export interface TransferCliOptions {
+  listen?: boolean;
+  ca?: string;
+  insecure?: boolean;
+  cert?: string;
+  key?: string;
+  timeout: number;
+  json?: boolean;
+}
+
+async function readPem(path: string | undefined, flag: string): Promise<string | undefined> {
+  if (path === undefined) return undefined;
+  try {
+    return await Deno.readTextFile(path);
+  } catch (e) {
+    throw new UsageError(`cannot read "${path}": ${(e as Error).message}`, { where: flag });
+  }
+}
+
+/** Opens the connection as the options say, printing `listening on ADDR` to stderr when listening. */
+export async function openForCli(address: Address, opts: TransferCliOptions) {
+  if (opts.listen && (opts.ca || opts.insecure)) {
+    throw new UsageError("--ca and --insecure are for connecting, not --listen", {
+      where: opts.ca ? "--ca" : "--insecure",
+    });
+  }
+  if (!opts.listen && (opts.cert || opts.key)) {
+    throw new UsageError("--cert and --key are for --listen", {
+      where: opts.cert ? "--cert" : "--key",
+    });
+  }
+  const ca = await readPem(opts.ca, "--ca");
+  const cert = await readPem(opts.cert, "--cert");
+  const key = await readPem(opts.key, "--key");
+  let tmpDir: string | undefined;
+  let opened: OpenedConn;
+  try {
+    opened = await openEndpoint(address, {
+      listen: opts.listen,
+      caCerts: ca ? [ca] : undefined,
+      insecure: opts.insecure,
+      cert,
+      key,
+      connectTimeoutMs: opts.timeout,
+      onListening: async ({ address, certPem }) => {
+        console.error(`listening on ${address}`);
+        if (certPem && !cert) {
+          tmpDir = await Deno.makeTempDir({ prefix: "wireplay-cert-" });
+          await Deno.writeTextFile(`${tmpDir}/cert.pem`, certPem);
+          console.error(`certificate: ${tmpDir}/cert.pem`);
+        }
+      },
+    });
+  } catch (e) {
+    if (tmpDir) await Deno.remove(tmpDir, { recursive: true }).catch(() => {});
+    throw e;
+  }
+  const conn = withIdleTimeout(opened.conn, opts.timeout);
+  return {
+    conn,
+    peer: opened.peer,
+    async [Symbol.asyncDispose]() {
+      conn[Symbol.dispose]();
+      conn.close();
+      if (tmpDir) await Deno.remove(tmpDir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/** Prints the summary (one line, or JSON). */
+export function printSummary(s: TransferSummary, json: boolean): void {
+  if (json) {
+    console.log(JSON.stringify({ ok: true, ...s }));
+    return;
+  }
+  const verb = s.direction === "sent" ? "sent" : "received";
+  const where = s.direction === "sent" ? `to ${s.peer}` : `into ${s.path} from ${s.peer}`;
+  const resumed = s.resumedFrom > 0 ? `, resumed at ${formatBytes(s.resumedFrom)}` : "";
+  console.log(
+    `${verb} ${s.name} (${formatBytes(s.size)}, sha256 ${s.sha256}) ${where} in ${
+      s.seconds.toFixed(2)
+    }s, ${formatBytes(s.bytesPerSecond)}/s${resumed}`,
+  );
+}
+
+/** Prints a failed transfer as one line (and JSON when asked) and ends with exit code 1. */
+export function failTransfer(e: unknown, json: boolean, timedOut: boolean): never {
+  if (e instanceof TransferError) {
+    const message = timedOut && e.kind === "interrupted" ? `${e.message} (timed out)` : e.message;
+    if (json) {
+      console.log(JSON.stringify({ ok: false, error: e.kind, code: e.code ?? null, message }));
+    }
+    console.error(`wireplay: ${message}`);
+    throw new ExitCode(1);
+  }
+  throw e;
+}

@@ -1,0 +1,32 @@
+/**
+ * `wireplay repl [--record FILE] [--history FILE | --no-history]`: the interactive REPL
+ * (SPEC §4); with standard input that is not a terminal, runs the piped statements.
+ * The REPL itself is imported when the command runs, so the other commands do not
+ * pay for it.
+ *
+ * @module
+ */
+import { Command } from "commander";
+import { ExitCode } from "../main.ts";
+import { durationOption } from "../options.ts";
+
+/** The `repl` command. */
+export function replCommand() {
+  return new Command("repl")
+    .description(
+      "open the REPL (the default command); piped stdin runs its statements non-interactively",
+    )
+    .option("--record <file>", "save the session as a .wire script on exit (like :save FILE)")
+    .option("--history <file>", "history file (default: $XDG_STATE_HOME/wireplay/history)")
+    .option("--no-history", "keep no history")
+    .option("--timeout <D>", "default wait for expect and accept (5s)", durationOption("--timeout"))
+    .action(async (opts) => {
+      const { runRepl } = await import("../../repl/repl.ts");
+      const code = await runRepl({
+        record: opts.record,
+        history: opts.history === false ? false : opts.history === true ? undefined : opts.history,
+        timeoutMs: opts.timeout,
+      });
+      if (code !== 0) throw new ExitCode(code);
+    });
+}

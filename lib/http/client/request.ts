@@ -1,0 +1,264 @@
+/**
+ * Performs one HTTP/1.1 request with precise timings (DNS, connect, TLS, first byte,
+ * total): query, headers, body or JSON, basic or bearer auth, a timeout, optional
+ * redirect following, TLS verified against system roots plus given CAs, or `insecure`.
+ *
+ * @module
+ */
+import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
+import { tryUtf8, utf8 } from "../../bytes/text.ts";
+import { ConnectError, openConnection } from "./connection.ts";
+import {
+  ByteReader,
+  HttpProtocolError,
+  parseResponseHead,
+  readBody,
+  serializeRequestHead,
+} from "./http1.ts";
+import type { HttpRequestOptions, HttpResponse } from "./types.ts";
+
+/** The request could not complete: DNS, connect, TLS, timeout or a protocol error. */
+export class HttpRequestError extends Error {
+  override name = "HttpRequestError";
+  constructor(
+    readonly phase: "url" | "dns" | "connect" | "tls" | "timeout" | "protocol",
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+const MAX_HEAD_BYTES = 64 * 1024;
+
+/** The `User-Agent` the client sends unless told otherwise. */
+export const USER_AGENT = "wireplay/0.1";
+
+/**
+ * Sends one request and reads the whole response.
+ *
+ * @throws {HttpRequestError} when no response could be read (the phase says why).
+ *
+ * @example
+ * ```ts
+ * import { httpRequest } from "./request.ts";
+ * import { createHttpHandler } from "../server/handler.ts";
+ * import { assertEquals } from "@std/assert";
+ * await using server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, createHttpHandler());
+ * const res = await httpRequest({ method: "GET", url: `http://127.0.0.1:${server.addr.port}/json` });
+ * assertEquals(res.status, 200);
+ * ```
+ */
+export async function httpRequest(opts: HttpRequestOptions): Promise<HttpResponse> {
+  const start = performance.now();
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const abort = new AbortController();
+  const timer = setTimeout(
+    () => abort.abort(new HttpRequestError("timeout", `no response within ${timeoutMs}ms`)),
+    timeoutMs,
+  );
+  const onOuter = () => abort.abort(opts.signal?.reason);
+  opts.signal?.addEventListener("abort", onOuter, { once: true });
+  try {
+    let url = buildUrl(opts);
+    let method = opts.method.toUpperCase();
+    let body = requestBody(opts);
+    let headers = requestHeaders(opts, body);
+    const redirects: string[] = [];
+    const max = opts.maxRedirects ?? 10;
+    while (true) {
+      const res = await once(method, url, headers, body, opts, abort.signal, start);
+      const location = res.headers.get("location");
+      if (!opts.follow || !location || ![301, 302, 303, 307, 308].includes(res.status)) {
+        res.redirects = redirects;
+        return res;
+      }
+      if (redirects.length >= max) {
+        throw new HttpRequestError("protocol", `more than ${max} redirects (last to ${location})`);
+      }
+      const next = new URL(location, url);
+      redirects.push(next.href);
+      if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === "POST")) {
+        method = method === "HEAD" ? "HEAD" : "GET";
+        body = new Uint8Array(0);
+        headers = headers.filter(([k]) =>
+          !/^(content-type|content-length|transfer-encoding)$/i.test(k)
+        );
+      }
+      if (next.host !== url.host || next.protocol !== url.protocol) {
+        headers = headers.filter(([k]) => !/^(authorization|cookie|host)$/i.test(k));
+      }
+      url = next;
+    }
+  } catch (e) {
+    if (abort.signal.aborted && abort.signal.reason instanceof HttpRequestError) {
+      throw abort.signal.reason;
+    }
+    if (e instanceof HttpRequestError) throw e;
+    if (e instanceof ConnectError) throw new HttpRequestError(e.phase, e.message, { cause: e });
+    if (e instanceof HttpProtocolError) {
+      throw new HttpRequestError("protocol", e.message, { cause: e });
+    }
+    if (abort.signal.aborted) {
+      throw new HttpRequestError("timeout", "request aborted", { cause: e });
+    }
+    throw new HttpRequestError("protocol", (e as Error).message, { cause: e });
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener("abort", onOuter);
+  }
+}
+
+/** The request URL with `query` appended. */
+export function buildUrl(opts: Pick<HttpRequestOptions, "url" | "query">): URL {
+  let url: URL;
+  try {
+    url = new URL(opts.url);
+  } catch {
+    throw new HttpRequestError("url", `"${opts.url}" is not a URL`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new HttpRequestError("url", `"${opts.url}" is not an http:// or https:// URL`);
+  }
+  for (const [k, v] of opts.query ?? []) url.searchParams.append(k, v);
+  return url;
+}
+
+function requestBody(opts: HttpRequestOptions): Uint8Array {
+  if (opts.json !== undefined) return utf8(JSON.stringify(opts.json));
+  if (opts.body === undefined) return new Uint8Array(0);
+  return typeof opts.body === "string" ? utf8(opts.body) : opts.body;
+}
+
+function requestHeaders(opts: HttpRequestOptions, body: Uint8Array): [string, string][] {
+  const given = opts.headers ?? [];
+  const has = (name: string) => given.some(([k]) => k.toLowerCase() === name);
+  const out: [string, string][] = [];
+  if (!has("user-agent")) out.push(["User-Agent", USER_AGENT]);
+  if (!has("accept")) out.push(["Accept", "*/*"]);
+  if (opts.basicAuth !== undefined && !has("authorization")) {
+    out.push(["Authorization", `Basic ${btoa(String.fromCharCode(...utf8(opts.basicAuth)))}`]);
+  }
+  if (opts.bearer !== undefined && !has("authorization")) {
+    out.push(["Authorization", `Bearer ${opts.bearer}`]);
+  }
+  if (opts.json !== undefined && !has("content-type")) {
+    out.push(["Content-Type", "application/json"]);
+  }
+  out.push(...given);
+  void body;
+  return out;
+}
+
+async function once(
+  method: string,
+  url: URL,
+  headers: [string, string][],
+  body: Uint8Array,
+  opts: HttpRequestOptions,
+  signal: AbortSignal,
+  start: number,
+): Promise<HttpResponse> {
+  const tls = url.protocol === "https:";
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  const port = url.port ? Number(url.port) : tls ? 443 : 80;
+  const conn = await openConnection({
+    host,
+    port,
+    tls,
+    caCerts: opts.caCerts,
+    insecure: opts.insecure,
+  }, signal);
+  const onAbort = () => conn.close();
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    const sent: [string, string][] = [];
+    if (!headers.some(([k]) => k.toLowerCase() === "host")) sent.push(["Host", url.host]);
+    sent.push(...headers.filter(([k]) => !/^(connection|content-length)$/i.test(k)));
+    const userConnection = headers.find(([k]) => k.toLowerCase() === "connection");
+    sent.push(["Connection", userConnection?.[1] ?? "close"]);
+    if (body.byteLength > 0 || ["POST", "PUT", "PATCH"].includes(method)) {
+      sent.push(["Content-Length", String(body.byteLength)]);
+    }
+    const target = url.pathname + url.search;
+    const head = serializeRequestHead(method, target, sent);
+    const sentAt = performance.now();
+    const reader = new ByteReader(conn.readable);
+    const writing = (async () => {
+      await conn.write(head);
+      if (body.byteLength) await conn.write(body);
+    })();
+    writing.catch(() => {}); // a server may answer and close before reading the body
+    let respHead;
+    do {
+      const bytes = await reader.readHead(MAX_HEAD_BYTES);
+      if (!bytes) throw new HttpProtocolError("connection closed before any response");
+      respHead = parseResponseHead(bytes);
+    } while (respHead.status >= 100 && respHead.status < 200 && respHead.status !== 101);
+    const maxBody = opts.maxBodyBytes ?? 64 * 1024 * 1024;
+    let bytes = await readBody(reader, respHead, method, maxBody);
+    const end = performance.now();
+    const responseHeaders = new Headers();
+    for (const [k, v] of respHead.rawHeaders) {
+      try {
+        responseHeaders.append(k, v);
+      } catch { /* a header name Headers refuses; kept in rawHeaders */ }
+    }
+    const encoding = responseHeaders.get("content-encoding")?.trim().toLowerCase();
+    if ((opts.decode ?? true) && encoding && bytes.byteLength > 0) {
+      bytes = decodeBody(bytes, encoding, maxBody);
+    }
+    const text = tryUtf8(bytes);
+    let json: unknown;
+    let isJson = false;
+    if (text !== undefined && text.trim() !== "") {
+      try {
+        json = JSON.parse(text);
+        isJson = true;
+      } catch { /* not JSON */ }
+    }
+    return {
+      status: respHead.status,
+      statusText: respHead.reason,
+      httpVersion: respHead.version,
+      headers: responseHeaders,
+      rawHeaders: respHead.rawHeaders,
+      body: bytes,
+      text,
+      json,
+      isJson,
+      url: url.href,
+      remoteIp: conn.remoteIp,
+      timings: {
+        ...conn.timings,
+        ttfbMs: (reader.firstByteAt ?? end) - sentAt,
+        totalMs: end - start,
+      },
+      request: { method, url: url.href, headers: sent, body },
+      redirects: [],
+    };
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+    conn.close();
+  }
+}
+
+/** Decodes a `content-encoding` (gzip, x-gzip, deflate, br), capped at `max` bytes. */
+export function decodeBody(bytes: Uint8Array, encoding: string, max: number): Uint8Array {
+  const opts = { maxOutputLength: max };
+  try {
+    switch (encoding) {
+      case "gzip":
+      case "x-gzip":
+        return new Uint8Array(gunzipSync(bytes, opts));
+      case "deflate":
+        return new Uint8Array(inflateSync(bytes, opts));
+      case "br":
+        return new Uint8Array(brotliDecompressSync(bytes, opts));
+      default:
+        return bytes;
+    }
+  } catch (e) {
+    throw new HttpProtocolError(`cannot decode ${encoding} body: ${(e as Error).message}`);
+  }
+}

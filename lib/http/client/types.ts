@@ -1,0 +1,99 @@
+/**
+ * The request options and the response record of the HTTP client.
+ *
+ * @module
+ */
+
+/** One HTTP request, as the `http` statement and the API describe it. */
+export interface HttpRequestOptions {
+  /** `GET`, `POST`, … (any token). */
+  method: string;
+  /** `http://` or `https://` URL. */
+  url: string;
+  /** Header fields in order; a `Host` here replaces the default. */
+  headers?: [string, string][];
+  /** Raw body bytes or text (UTF-8). */
+  body?: Uint8Array | string;
+  /** A value sent as JSON (sets `content-type: application/json` unless given). */
+  json?: unknown;
+  /** Query parameters appended to the URL. */
+  query?: [string, string][];
+  /** `Authorization: Basic …` from `user:pass`. */
+  basicAuth?: string;
+  /** `Authorization: Bearer …`. */
+  bearer?: string;
+  /** Give up after this many ms, all phases together (default 30 s). */
+  timeoutMs?: number;
+  /** Follow redirects (default false), at most `maxRedirects`. */
+  follow?: boolean;
+  /** Most redirects followed (default 10). */
+  maxRedirects?: number;
+  /** Skip TLS certificate verification. */
+  insecure?: boolean;
+  /** Extra trusted CA certificates, PEM text. */
+  caCerts?: string[];
+  /** Largest response body accepted, after decoding (default 64 MiB). */
+  maxBodyBytes?: number;
+  /** Decode `content-encoding` gzip/deflate/br (default true). */
+  decode?: boolean;
+  /** Aborts the request. */
+  signal?: AbortSignal;
+}
+
+/** How long each phase of a request took, ms. */
+export interface HttpTimings {
+  /** Name resolution. */
+  dnsMs: number;
+  /** TCP connect. */
+  connectMs: number;
+  /** TLS handshake (0 for http). */
+  tlsMs: number;
+  /** From sending the request to the first response byte. */
+  ttfbMs: number;
+  /** From the start to the last body byte, redirects included. */
+  totalMs: number;
+}
+
+/** What was sent, for failure messages and the REPL. */
+export interface SentRequest {
+  /** The method. */
+  method: string;
+  /** The full URL, query included. */
+  url: string;
+  /** The header fields sent. */
+  headers: [string, string][];
+  /** The body sent. */
+  body: Uint8Array;
+}
+
+/** A response, with everything a script asserts on. */
+export interface HttpResponse {
+  /** The status code. */
+  status: number;
+  /** The reason phrase. */
+  statusText: string;
+  /** `HTTP/1.1`. */
+  httpVersion: string;
+  /** The header fields (case-insensitive lookup). */
+  headers: Headers;
+  /** The header fields as received, in order. */
+  rawHeaders: [string, string][];
+  /** The body bytes, decoded from `content-encoding`. */
+  body: Uint8Array;
+  /** The body as UTF-8 text, when it is valid UTF-8. */
+  text?: string;
+  /** The body parsed as JSON, when it parses. */
+  json?: unknown;
+  /** Whether `json` holds a parsed value (JSON `null` included). */
+  isJson: boolean;
+  /** The URL of this (final) response. */
+  url: string;
+  /** The IP address that answered. */
+  remoteIp: string;
+  /** Phase timings. */
+  timings: HttpTimings;
+  /** The request that produced this response (the last one when redirects were followed). */
+  request: SentRequest;
+  /** The URLs redirected through, in order, when `follow` was on. */
+  redirects: string[];
+}

@@ -1,0 +1,224 @@
+/**
+ * The built-in HTTP server as a plain `(req, info) => Promise<Response>` handler: limits,
+ * request recording, scripted mock routes, static files under a root, and the
+ * httpbin-style endpoints, in that order. Testable without sockets.
+ *
+ * @module
+ */
+import { httpbin } from "./httpbin.ts";
+import { type HttpLimits, resolveLimits } from "./limits.ts";
+import { mockResponse, MockRoutes } from "./mock_routes.ts";
+import { RequestLog } from "./request_log.ts";
+import { StaticFiles } from "./static_files.ts";
+
+/** Options of {@linkcode createHttpHandler}. */
+export interface HttpHandlerOptions {
+  /** Serve the files under this directory (before the httpbin endpoints). */
+  root?: string;
+  /** Scripted routes; a new empty set when omitted. */
+  routes?: MockRoutes;
+  /** Where received requests are recorded; a new log when omitted. */
+  log?: RequestLog;
+  /** Size and time limits. */
+  limits?: Partial<HttpLimits>;
+  /** Answer the httpbin-style endpoints (default true). */
+  httpbin?: boolean;
+  /** Record requests in the log (default true). */
+  record?: boolean;
+  /** Aborted when the server shuts down: cuts delays short. */
+  signal?: AbortSignal;
+}
+
+/** Connection details a handler may receive (what `Deno.serve` passes). */
+export interface HandlerInfo {
+  /** The peer's address. */
+  remoteAddr?: Deno.Addr;
+}
+
+/** The handler, with the state a script inspects. */
+export interface HttpHandler {
+  (req: Request, info?: HandlerInfo): Response | Promise<Response>;
+  /** The scripted routes. */
+  readonly routes: MockRoutes;
+  /** The received requests. */
+  readonly log: RequestLog;
+  /** The limits in force. */
+  readonly limits: HttpLimits;
+  /** The static root (a real path), when files are served. */
+  readonly root?: string;
+}
+
+const EMPTY: Uint8Array = new Uint8Array(0);
+
+/**
+ * Builds the built-in server's handler.
+ *
+ * @example Ask it without a socket
+ * ```ts
+ * import { createHttpHandler } from "./handler.ts";
+ * import { assertEquals } from "@std/assert";
+ * const handler = createHttpHandler();
+ * const res = await handler(new Request("http://localhost/status/418"));
+ * assertEquals(res.status, 418);
+ * await res.body?.cancel();
+ * ```
+ */
+export function createHttpHandler(opts: HttpHandlerOptions = {}): HttpHandler {
+  const limits = resolveLimits(opts.limits);
+  const routes = opts.routes ?? new MockRoutes();
+  const log = opts.log ?? new RequestLog(limits.maxLoggedRequests);
+  const files = opts.root !== undefined ? new StaticFiles(opts.root) : undefined;
+  const useHttpbin = opts.httpbin ?? true;
+  const record = opts.record ?? true;
+  const signal = opts.signal;
+
+  const dispatch = (
+    req: Request,
+    info: HandlerInfo | undefined,
+    pathname: string,
+    search: string,
+    body: Uint8Array,
+  ): Response | Promise<Response> => {
+    if (record) {
+      const remote = remoteOf(info);
+      const keep = body.byteLength > limits.maxLoggedBodyBytes ? body.subarray(0, limits.maxLoggedBodyBytes) : body;
+      log.add({
+        method: req.method,
+        path: pathname,
+        query: search.slice(1),
+        // copied now: a request's headers cannot be read once it has been answered
+        headers: new Headers(req.headers),
+        body: keep,
+        bodyTruncated: keep !== body,
+        remote: remote ? formatRemote(remote) : undefined,
+        time: Date.now(),
+      });
+    }
+    try {
+      if (routes.size > 0) {
+        const hit = routes.match(req.method, pathname);
+        if (hit) {
+          const ctx = { params: hit.params, request: req, bodyText: () => new TextDecoder().decode(body) };
+          return mockResponse(hit.response, ctx, limits.maxDelayMs, signal);
+        }
+      }
+      if (files) {
+        const res = files.serve(req, pathname, search);
+        if (res !== undefined) return res;
+      }
+      if (useHttpbin) {
+        const url = new URL(req.url);
+        const res = httpbin(req, { url, body, remoteIp: remoteOf(info)?.hostname, limits, signal });
+        if (res) return res;
+      }
+      return new Response("not found\n", { status: 404, headers: { "content-type": "text/plain; charset=utf-8" } });
+    } catch (e) {
+      return new Response(`internal error: ${(e as Error).message}\n`, { status: 500 });
+    }
+  };
+
+  const withBody = async (
+    req: Request,
+    info: HandlerInfo | undefined,
+    pathname: string,
+    search: string,
+  ): Promise<Response> => {
+    const read = await readBody(req, limits);
+    if (read instanceof Response) return read;
+    return await dispatch(req, info, pathname, search, read);
+  };
+
+  // Not async: a fixed route or a cached file answers synchronously, which Deno.serve
+  // handles fastest.
+  const handler = (req: Request, info?: HandlerInfo): Promise<Response> | Response => {
+    const { pathname, search } = splitUrl(req.url);
+    if (headSize(req, pathname, search) > limits.maxHeaderBytes) {
+      return closing(431, "request header fields too large\n");
+    }
+    if (req.body) return withBody(req, info, pathname, search);
+    return dispatch(req, info, pathname, search, EMPTY);
+  };
+  return Object.assign(handler, { routes, log, limits, root: files?.root });
+}
+
+/**
+ * The request line's size, counted against `maxHeaderBytes`. The header fields themselves
+ * are capped by `Deno.serve` (hyper: about 400 KiB and 100 fields, answered with 400 and a
+ * closed connection); iterating them here would cost more than the rest of a fixed route.
+ */
+function headSize(req: Request, pathname: string, search: string): number {
+  return req.method.length + pathname.length + search.length + 12;
+}
+
+/** The path and query (with `?`) of an absolute URL, without parsing all of it. */
+export function splitUrl(url: string): { pathname: string; search: string } {
+  const slash = url.indexOf("/", url.indexOf("//") + 2);
+  if (slash < 0) return { pathname: "/", search: "" };
+  const hash = url.indexOf("#", slash);
+  const end = hash < 0 ? url.length : hash;
+  const q = url.indexOf("?", slash);
+  if (q < 0 || q > end) return { pathname: url.slice(slash, end), search: "" };
+  return { pathname: url.slice(slash, q), search: url.slice(q, end) };
+}
+
+function remoteOf(info: HandlerInfo | undefined): Deno.NetAddr | undefined {
+  const addr = info?.remoteAddr;
+  return addr && "hostname" in addr ? addr : undefined;
+}
+
+function formatRemote(addr: Deno.NetAddr): string {
+  return addr.hostname.includes(":") ? `[${addr.hostname}]:${addr.port}` : `${addr.hostname}:${addr.port}`;
+}
+
+/** Reads the body within the size cap and the request timeout, or returns the error response. */
+async function readBody(req: Request, limits: HttpLimits): Promise<Uint8Array | Response> {
+  const declared = req.headers.get("content-length");
+  if (declared !== null && Number(declared) > limits.maxBodyBytes) {
+    await req.body?.cancel().catch(() => {});
+    return closing(413, `request body over ${limits.maxBodyBytes} bytes\n`);
+  }
+  const reader = req.body!.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    reader.cancel().catch(() => {});
+  }, limits.requestTimeoutMs);
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > limits.maxBodyBytes) {
+        await reader.cancel().catch(() => {});
+        return closing(413, `request body over ${limits.maxBodyBytes} bytes\n`);
+      }
+      chunks.push(value);
+    }
+  } catch {
+    return closing(
+      timedOut ? 408 : 400,
+      timedOut ? "request body timed out\n" : "bad request body\n",
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+  if (timedOut) return closing(408, "request body timed out\n");
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+/** An error response that also closes the connection. */
+function closing(status: number, message: string): Response {
+  return new Response(message, {
+    status,
+    headers: { "content-type": "text/plain; charset=utf-8", connection: "close" },
+  });
+}

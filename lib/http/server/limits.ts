@@ -1,0 +1,43 @@
+/**
+ * The size and time limits of the built-in HTTP server, so one hostile or careless client
+ * cannot hold memory or a request open without bound.
+ *
+ * @module
+ */
+
+/** Caps applied to every request the built-in HTTP server handles. */
+export interface HttpLimits {
+  /** Largest request head (request line plus header names and values), bytes; 431 beyond. */
+  maxHeaderBytes: number;
+  /** Largest request body, bytes; 413 beyond. */
+  maxBodyBytes: number;
+  /** Longest time to receive a request body, ms; 408 beyond. */
+  requestTimeoutMs: number;
+  /** Longest time a client may take to send a request head, ms; the connection is dropped beyond. */
+  headerTimeoutMs: number;
+  /** Largest `/delay/:s`, `/drip` duration or route delay, ms. */
+  maxDelayMs: number;
+  /** Largest `/bytes/:n`, `/drip` or `/stream-bytes` payload, bytes. */
+  maxGeneratedBytes: number;
+  /** How many requests the request log keeps (oldest dropped first). */
+  maxLoggedRequests: number;
+  /** How many body bytes of each request the request log keeps. */
+  maxLoggedBodyBytes: number;
+}
+
+/** The limits used when a caller sets none. */
+export const DEFAULT_HTTP_LIMITS: Readonly<HttpLimits> = Object.freeze({
+  maxHeaderBytes: 16 * 1024,
+  maxBodyBytes: 10 * 1024 * 1024,
+  requestTimeoutMs: 30_000,
+  headerTimeoutMs: 10_000,
+  maxDelayMs: 10_000,
+  maxGeneratedBytes: 10 * 1024 * 1024,
+  maxLoggedRequests: 1000,
+  maxLoggedBodyBytes: 64 * 1024,
+});
+
+/** Fills in the defaults for the limits a caller left out. */
+export function resolveLimits(partial: Partial<HttpLimits> = {}): HttpLimits {
+  return { ...DEFAULT_HTTP_LIMITS, ...partial };
+}

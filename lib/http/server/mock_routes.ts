@@ -1,0 +1,220 @@
+/**
+ * Scripted mock responses (`route NAME METHOD PATH STATUS [json|text] VALUE …`): path
+ * parameters with `URLPattern`, a sequence of responses for repeated calls, headers and
+ * a delay, and `{{…}}` placeholders filled from the request.
+ *
+ * @module
+ */
+
+/** One scripted response. */
+export interface MockResponse {
+  /** The status code. */
+  status: number;
+  /** The body: text (may hold `{{…}}` placeholders) or bytes. */
+  body: string | Uint8Array;
+  /** `json` sets `content-type: application/json`, `text` sets `text/plain`. */
+  kind?: "json" | "text" | "bytes";
+  /** Extra response headers. */
+  headers?: [string, string][];
+  /** Wait this long before answering, ms. */
+  delayMs?: number;
+}
+
+/** A route: a method (or `*`), a path pattern, and its responses in order. */
+export interface MockRoute {
+  /** Upper-case method, or `*` for any. */
+  method: string;
+  /** The path pattern as written, e.g. `/users/:id`. */
+  path: string;
+  /** The responses; call N gets the Nth, the last one repeats. */
+  responses: MockResponse[];
+  /** How many requests this route answered. */
+  calls: number;
+}
+
+/** What a placeholder can read from the request. */
+export interface MockContext {
+  /** Path parameters by name. */
+  params: Record<string, string | undefined>;
+  /** The request. */
+  request: Request;
+  /** The request body as text (`""` when none); a function, so it is decoded only when used. */
+  bodyText: string | (() => string);
+}
+
+const NO_PARAMS: Record<string, string | undefined> = Object.freeze({}) as Record<string, string | undefined>;
+
+/** The scripted routes of one server. The first matching route answers. */
+export class MockRoutes {
+  #routes: { route: MockRoute; pattern?: URLPattern }[] = [];
+
+  /**
+   * Adds a response for METHOD PATH. Adding to an existing METHOD PATH appends to its
+   * sequence, so the first call gets the first response, the second the second, and so on.
+   *
+   * @throws {TypeError} when `path` is not a valid path pattern.
+   */
+  add(method: string, path: string, response: MockResponse): MockRoute {
+    const m = method.toUpperCase();
+    const existing = this.#routes.find((r) => r.route.method === m && r.route.path === path);
+    if (existing) {
+      existing.route.responses.push(response);
+      return existing.route;
+    }
+    if (!path.startsWith("/")) throw new TypeError(`Route path "${path}" must start with "/"`);
+    let pattern: URLPattern | undefined;
+    if (/[:*(){}?+\\]/.test(path)) {
+      try {
+        pattern = new URLPattern({ pathname: path });
+      } catch (e) {
+        throw new TypeError(`Route path "${path}" is not a valid pattern: ${(e as Error).message}`);
+      }
+    }
+    const route: MockRoute = { method: m, path, responses: [response], calls: 0 };
+    this.#routes.push({ route, pattern });
+    return route;
+  }
+
+  /** Removes every route. */
+  clear(): void {
+    this.#routes = [];
+  }
+
+  /** The routes, in the order they were added. */
+  get routes(): readonly MockRoute[] {
+    return this.#routes.map((r) => r.route);
+  }
+
+  /** Whether any route is defined (a fast path for the handler). */
+  get size(): number {
+    return this.#routes.length;
+  }
+
+  /**
+   * Finds the route for a request and picks the response for this call.
+   *
+   * @returns the route, the response and the path parameters, or undefined when none matches.
+   */
+  match(
+    method: string,
+    pathname: string,
+  ):
+    | { route: MockRoute; response: MockResponse; params: Record<string, string | undefined> }
+    | undefined {
+    for (const { route, pattern } of this.#routes) {
+      if (
+        route.method !== "*" && route.method !== method &&
+        !(route.method === "GET" && method === "HEAD")
+      ) {
+        continue;
+      }
+      let params: Record<string, string | undefined> = NO_PARAMS;
+      if (pattern) {
+        const m = pattern.exec({ pathname });
+        if (!m) continue;
+        params = m.pathname.groups;
+      } else if (pathname !== route.path) continue;
+      const response = route.responses[Math.min(route.calls, route.responses.length - 1)]!;
+      route.calls++;
+      return { route, response, params };
+    }
+    return undefined;
+  }
+}
+
+/**
+ * Fills `{{name}}` placeholders: a path parameter by name, `{{query.k}}`, `{{header.k}}`,
+ * `{{method}}`, `{{path}}`, `{{body}}`. Unknown names become `""`.
+ *
+ * @example
+ * ```ts
+ * import { fillTemplate } from "./mock_routes.ts";
+ * import { assertEquals } from "@std/assert";
+ * const request = new Request("http://x/users/7?q=a");
+ * assertEquals(fillTemplate("{{id}} {{query.q}}", { params: { id: "7" }, request, bodyText: "" }), "7 a");
+ * ```
+ */
+export function fillTemplate(text: string, ctx: MockContext): string {
+  if (!text.includes("{{")) return text;
+  const url = new URL(ctx.request.url);
+  return text.replace(/\{\{\s*([\w.-]+)\s*\}\}/g, (_all, name: string) => {
+    if (name === "method") return ctx.request.method;
+    if (name === "path") return url.pathname;
+    if (name === "body") return typeof ctx.bodyText === "string" ? ctx.bodyText : ctx.bodyText();
+    if (name.startsWith("query.")) return url.searchParams.get(name.slice(6)) ?? "";
+    if (name.startsWith("header.")) return ctx.request.headers.get(name.slice(7)) ?? "";
+    const v = ctx.params[name];
+    return v === undefined ? "" : decodeURIComponent(v);
+  });
+}
+
+/** Builds the `Response` for a matched mock, after its delay (cut short by `signal`). */
+export function mockResponse(
+  response: MockResponse,
+  ctx: MockContext,
+  maxDelayMs: number,
+  signal?: AbortSignal,
+): Response | Promise<Response> {
+  const delay = Math.min(response.delayMs ?? 0, maxDelayMs);
+  if (delay > 0) return abortableSleep(delay, signal).then(() => buildResponse(response, ctx));
+  return buildResponse(response, ctx);
+}
+
+function buildResponse(response: MockResponse, ctx: MockContext): Response {
+  const fixed = fixedResponse(response);
+  if (fixed) return new Response(fixed.body, fixed.init);
+  const headers = new Headers();
+  if (response.kind === "json") headers.set("content-type", "application/json");
+  else if (response.kind === "text") headers.set("content-type", "text/plain; charset=utf-8");
+  else if (response.kind === "bytes") headers.set("content-type", "application/octet-stream");
+  for (const [k, v] of response.headers ?? []) headers.append(k, fillTemplate(v, ctx));
+  const body = typeof response.body === "string" ? fillTemplate(response.body, ctx) : response.body;
+  const noBody = response.status === 204 || response.status === 304 || response.status < 200;
+  return new Response(noBody ? null : body as BodyInit, { status: response.status, headers });
+}
+
+/** Sleeps `ms`, resolving early (without error) when `signal` aborts. */
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+const FIXED = new WeakMap<MockResponse, { body: string | Uint8Array<ArrayBuffer> | null; init: ResponseInit } | null>();
+
+/**
+ * A response without placeholders, prepared once: the fast path for fixed mocks (a string
+ * body and a plain header object are what `Response` builds fastest).
+ */
+function fixedResponse(r: MockResponse): { body: string | Uint8Array<ArrayBuffer> | null; init: ResponseInit } | null {
+  let fixed = FIXED.get(r);
+  if (fixed !== undefined) return fixed;
+  const templated = (typeof r.body === "string" && r.body.includes("{{")) ||
+    (r.headers ?? []).some(([, v]) => v.includes("{{"));
+  if (templated) fixed = null;
+  else {
+    const list: [string, string][] = [];
+    if (r.kind === "json") list.push(["content-type", "application/json"]);
+    else if (r.kind === "text") list.push(["content-type", "text/plain; charset=utf-8"]);
+    else if (r.kind === "bytes") list.push(["content-type", "application/octet-stream"]);
+    list.push(...(r.headers ?? []));
+    const names = new Set(list.map(([k]) => k.toLowerCase()));
+    const headers: HeadersInit = names.size === list.length
+      ? Object.fromEntries(list.map(([k, v]) => [k.toLowerCase(), v]))
+      : list;
+    const noBody = r.status === 204 || r.status === 304 || r.status < 200;
+    const body = noBody ? null : typeof r.body === "string" ? r.body : new Uint8Array(r.body);
+    fixed = { body, init: { status: r.status, headers } };
+  }
+  FIXED.set(r, fixed);
+  return fixed;
+}

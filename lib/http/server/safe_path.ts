@@ -1,0 +1,85 @@
+/**
+ * Maps a URL path to a file under a root directory, refusing everything that could
+ * reach outside it: `..` segments (also percent-encoded), backslashes, NUL bytes, and
+ * symbolic links that resolve outside the root.
+ *
+ * @module
+ */
+import { join, sep as SEPARATOR } from "node:path";
+
+/** Why a path was refused: `400` malformed, `403` outside the root. */
+export class UnsafePathError extends Error {
+  override name = "UnsafePathError";
+  constructor(message: string, readonly status: 400 | 403) {
+    super(message);
+  }
+}
+
+/**
+ * Decodes a URL pathname and checks each segment; returns the path relative to the root.
+ *
+ * @throws {UnsafePathError} for bad percent-encoding, NUL, backslash (400) or `..` (403).
+ *
+ * @example
+ * ```ts
+ * import { safeRelativePath } from "./safe_path.ts";
+ * import { assertEquals, assertThrows } from "@std/assert";
+ * assertEquals(safeRelativePath("/a/b%20c.txt"), "a/b c.txt");
+ * assertThrows(() => safeRelativePath("/a/..%2f..%2fetc/passwd"));
+ * ```
+ */
+export function safeRelativePath(pathname: string): string {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    throw new UnsafePathError("bad percent-encoding in path", 400);
+  }
+  if (decoded.includes("\0")) throw new UnsafePathError("NUL byte in path", 400);
+  if (decoded.includes("\\")) throw new UnsafePathError("backslash in path", 400);
+  const parts: string[] = [];
+  for (const seg of decoded.split("/")) {
+    if (seg === "" || seg === ".") continue;
+    if (seg === "..") throw new UnsafePathError("'..' in path", 403);
+    parts.push(seg);
+  }
+  return parts.join("/");
+}
+
+/**
+ * Resolves a URL pathname to a real file system path under `realRoot` (which must itself
+ * be a real path). Follows symbolic links and refuses a target outside the root.
+ *
+ * @returns the real path and its info, or undefined when nothing exists there.
+ * @throws {UnsafePathError} when the path is malformed or leads outside the root.
+ */
+export function resolveUnderRoot(
+  realRoot: string,
+  pathname: string,
+): { path: string; info: Deno.FileInfo } | undefined {
+  const rel = safeRelativePath(pathname);
+  const joined = rel ? join(realRoot, rel) : realRoot;
+  let real: string;
+  try {
+    real = Deno.realPathSync(joined);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
+      return undefined;
+    }
+    throw e;
+  }
+  if (!isInside(realRoot, real)) throw new UnsafePathError("path leads outside the root", 403);
+  try {
+    return { path: real, info: Deno.statSync(real) };
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+}
+
+/** Whether `path` is `root` or below it (both real, absolute paths). */
+export function isInside(root: string, path: string): boolean {
+  if (path === root) return true;
+  const prefix = root.endsWith(SEPARATOR) ? root : root + SEPARATOR;
+  return path.startsWith(prefix);
+}

@@ -1,0 +1,72 @@
+/**
+ * The `http` kind of `serve KIND ADDR` (CLI, REPL, scripts): adapts
+ * {@linkcode startHttpServer} to the servers' registry (`lib/servers/server.ts`).
+ *
+ * @module
+ */
+import type { Address } from "../../address/address.ts";
+import { UsageError } from "../../errors.ts";
+import type { ServeOptions, ServerHandle } from "../../servers/server.ts";
+import type { MockRoutes } from "./mock_routes.ts";
+import type { RequestLog } from "./request_log.ts";
+import { startHttpServer } from "./serve.ts";
+
+/** A running `serve http`, with what `route` and `expect request` need. */
+export interface HttpServerHandle extends ServerHandle {
+  /** Always `http`. */
+  readonly kind: "http";
+  /** The base URL, e.g. `https://127.0.0.1:41234`. */
+  readonly url: string;
+  /** The scripted routes. */
+  readonly routes: MockRoutes;
+  /** The received requests. */
+  readonly log: RequestLog;
+}
+
+/** Whether a server handle is a `serve http` one. */
+export function isHttpServerHandle(handle: unknown): handle is HttpServerHandle {
+  return typeof handle === "object" && handle !== null &&
+    (handle as { kind?: string }).kind === "http" &&
+    "routes" in handle && "log" in handle;
+}
+
+/**
+ * Starts `serve http ADDR [root DIR]` (options: `root`, `cert`, `key` as PEM text).
+ *
+ * @throws {UsageError} when `root` is not a directory or the address is not http/https/tcp/tls.
+ */
+export async function startHttpServerKind(
+  address: Address,
+  options: ServeOptions = {},
+): Promise<HttpServerHandle> {
+  if (options.root !== undefined) {
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.stat(options.root);
+    } catch {
+      throw new UsageError(`root "${options.root}" does not exist`, { where: "root" });
+    }
+    if (!info.isDirectory) {
+      throw new UsageError(`root "${options.root}" is not a directory`, { where: "root" });
+    }
+  }
+  const server = await startHttpServer(address, {
+    root: options.root,
+    cert: options.cert,
+    key: options.key,
+  });
+  return {
+    kind: "http",
+    address: server.url,
+    url: server.url,
+    host: server.host,
+    port: server.port,
+    certPath: server.certPath,
+    finished: server.finished,
+    routes: server.routes,
+    log: server.log,
+    vars: () => ({ url: server.url, requests: server.log.count }),
+    close: () => server.close(),
+    [Symbol.asyncDispose]: () => server.close(),
+  };
+}

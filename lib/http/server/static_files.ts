@@ -1,0 +1,312 @@
+/**
+ * Static files under a root directory: content types, `ETag`/`If-None-Match`,
+ * `Last-Modified`/`If-Modified-Since`, single `Range` requests, `HEAD`, `index.html`,
+ * an HTML directory listing, and gzip or brotli when the client accepts it. Nothing
+ * outside the root is ever served (see `safe_path.ts`).
+ *
+ * Small files are kept in memory with their headers and compressed forms, and every
+ * request re-checks the file's size and modification time, so edits show at once.
+ *
+ * @module
+ */
+import { acceptsEncodings, contentType, ifNoneMatch } from "@std/http";
+// @ts-types="./_range_parser.d.ts"
+import rangeParser from "range-parser";
+import { brotliCompressSync, constants as zlibConstants, gzipSync } from "node:zlib";
+import { extname } from "node:path";
+import { isInside, resolveUnderRoot, UnsafePathError } from "./safe_path.ts";
+import { directoryListing } from "./directory_listing.ts";
+
+/** Options of {@linkcode StaticFiles}. */
+export interface StaticFilesOptions {
+  /** Files up to this size are kept in memory (with their compressed forms). */
+  maxCachedFileBytes?: number;
+  /** The memory cache holds at most this many bytes. */
+  maxCacheBytes?: number;
+  /** Largest number of entries shown in a directory listing. */
+  maxListingEntries?: number;
+}
+
+/** What is known about one file at one (size, mtime). */
+interface FileEntry {
+  mtime: number;
+  size: number;
+  etag: string;
+  lastModified?: string;
+  compressible: boolean;
+  /** Headers of a 200 answer without content coding. */
+  headers: Record<string, string>;
+  /** The bytes, for small files. */
+  bytes?: Uint8Array<ArrayBuffer>;
+  gzip?: { bytes: Uint8Array<ArrayBuffer>; headers: Record<string, string> };
+  br?: { bytes: Uint8Array<ArrayBuffer>; headers: Record<string, string> };
+}
+
+const COMPRESSIBLE = /^(text\/|application\/(json|javascript|xml|xhtml\+xml|wasm|manifest\+json)|image\/svg\+xml)/;
+const MIN_COMPRESS_BYTES = 256;
+const MAX_PATH_CACHE = 10_000;
+/** TypeScript sources are text here, not MPEG transport streams. */
+const TYPE_OVERRIDES: Record<string, string> = {
+  ".ts": "text/typescript; charset=UTF-8",
+  ".mts": "text/typescript; charset=UTF-8",
+  ".tsx": "text/tsx; charset=UTF-8",
+  ".wire": "text/plain; charset=UTF-8",
+};
+
+/** Serves the files under one root directory. */
+export class StaticFiles {
+  readonly root: string;
+  /** URL path as received → real path of a regular file inside the root. */
+  #paths = new Map<string, string>();
+  #files = new Map<string, FileEntry>();
+  #cacheBytes = 0;
+  #maxCachedFile: number;
+  #maxCache: number;
+  #maxListing: number;
+
+  /**
+   * @param root The directory to serve; must exist.
+   * @throws {Deno.errors.NotFound} when `root` does not exist.
+   * @throws {TypeError} when `root` is not a directory.
+   */
+  constructor(root: string, opts: StaticFilesOptions = {}) {
+    this.root = Deno.realPathSync(root);
+    if (!Deno.statSync(this.root).isDirectory) throw new TypeError(`Root "${root}" is not a directory`);
+    this.#maxCachedFile = opts.maxCachedFileBytes ?? 256 * 1024;
+    this.#maxCache = opts.maxCacheBytes ?? 64 * 1024 * 1024;
+    this.#maxListing = opts.maxListingEntries ?? 10_000;
+  }
+
+  /**
+   * Answers a request from the root.
+   *
+   * @param pathname The URL path as received (percent-encoded).
+   * @param search The query with its `?`, or `""` (kept on a directory redirect).
+   * @returns the response, or undefined when no file or directory exists at the path
+   * (so the caller can try other handlers).
+   */
+  serve(req: Request, pathname: string, search = ""): Response | Promise<Response> | undefined {
+    const known = this.#paths.get(pathname);
+    if (known !== undefined) {
+      let info: Deno.FileInfo | undefined;
+      try {
+        info = Deno.statSync(known);
+      } catch { /* gone: resolve again */ }
+      if (info?.isFile) {
+        if (req.method !== "GET" && req.method !== "HEAD") return methodNotAllowed();
+        return this.#serveFile(req, known, info);
+      }
+      this.#paths.delete(pathname);
+    }
+    let found;
+    try {
+      found = resolveUnderRoot(this.root, pathname);
+    } catch (e) {
+      if (e instanceof UnsafePathError) return text(e.status, `${e.message}\n`);
+      if (e instanceof Deno.errors.PermissionDenied) return text(403, "permission denied\n");
+      throw e;
+    }
+    if (!found) return undefined;
+    if (req.method !== "GET" && req.method !== "HEAD") return methodNotAllowed();
+    let { path, info } = found;
+    if (info.isDirectory) {
+      if (!pathname.endsWith("/")) {
+        return new Response(null, { status: 301, headers: { location: pathname + "/" + search } });
+      }
+      let indexInfo: Deno.FileInfo | undefined;
+      let indexPath: string | undefined;
+      try {
+        indexPath = Deno.realPathSync(path + "/index.html");
+        indexInfo = Deno.statSync(indexPath);
+      } catch { /* no index */ }
+      if (indexPath && indexInfo?.isFile) {
+        if (!isInside(this.root, indexPath)) return text(403, "path leads outside the root\n");
+        path = indexPath;
+        info = indexInfo;
+      } else {
+        const html = directoryListing(path, safeDecode(pathname), this.#maxListing);
+        return new Response(req.method === "HEAD" ? null : html, {
+          headers: { "content-type": "text/html; charset=utf-8" },
+        });
+      }
+    } else if (info.isFile) {
+      if (this.#paths.size >= MAX_PATH_CACHE) this.#paths.clear();
+      this.#paths.set(pathname, path);
+    }
+    if (!info.isFile) return text(403, "not a regular file\n");
+    return this.#serveFile(req, path, info);
+  }
+
+  #serveFile(req: Request, path: string, info: Deno.FileInfo): Response | Promise<Response> {
+    const entry = this.#entry(path, info);
+    const inm = req.headers.get("if-none-match");
+    if (inm !== null ? !ifNoneMatch(inm, entry.etag) : notModifiedSince(req, entry.mtime)) {
+      const headers: Record<string, string> = { etag: entry.etag };
+      if (entry.lastModified) headers["last-modified"] = entry.lastModified;
+      return new Response(null, { status: 304, headers });
+    }
+    const head = req.method === "HEAD";
+    const rangeHeader = req.headers.get("range");
+    if (rangeHeader !== null && ifRangeHolds(req, entry)) {
+      const ranges = rangeParser(entry.size, rangeHeader, { combine: true });
+      if (ranges === -1) {
+        return new Response(null, { status: 416, headers: { ...entry.headers, "content-range": `bytes */${entry.size}`, "content-length": "0" } });
+      }
+      if (ranges !== -2 && ranges.type === "bytes" && ranges.length === 1) {
+        const { start, end } = ranges[0]!;
+        const headers = {
+          ...entry.headers,
+          "content-range": `bytes ${start}-${end}/${entry.size}`,
+          "content-length": String(end - start + 1),
+        };
+        if (head) return new Response(null, { status: 206, headers });
+        if (entry.bytes) return new Response(entry.bytes.subarray(start, end + 1), { status: 206, headers });
+        return openRange(path, start, end - start + 1).then((body) => new Response(body, { status: 206, headers }));
+      }
+      // several ranges or a malformed header: answer with the whole file (RFC 9110 §14.2)
+    }
+    const encoding = entry.compressible ? pickEncoding(req) : "identity";
+    if (entry.bytes) {
+      let variant: { bytes: Uint8Array<ArrayBuffer>; headers: Record<string, string> } | undefined;
+      if (encoding === "br") variant = entry.br ??= compressed(entry, "br", brotli(entry.bytes));
+      else if (encoding === "gzip") variant = entry.gzip ??= compressed(entry, "gzip", gzipSync(entry.bytes) as Uint8Array<ArrayBuffer>);
+      const chosen = variant ?? { bytes: entry.bytes, headers: entry.headers };
+      return new Response(head ? null : chosen.bytes, { headers: chosen.headers });
+    }
+    if (encoding !== "identity" && acceptsEncodings(req, "gzip") === "gzip") {
+      // a large file: streamed through gzip (streaming brotli is slow)
+      const headers: Record<string, string> = { ...entry.headers, "content-encoding": "gzip" };
+      delete headers["content-length"];
+      if (head) return new Response(null, { headers });
+      return Deno.open(path).then((f) => new Response(f.readable.pipeThrough(new CompressionStream("gzip")), { headers }));
+    }
+    if (head) return new Response(null, { headers: entry.headers });
+    return Deno.open(path).then((f) => new Response(f.readable, { headers: entry.headers }));
+  }
+
+  /** The entry for a file at its current size and mtime (read into memory when small). */
+  #entry(path: string, info: Deno.FileInfo): FileEntry {
+    const mtime = info.mtime?.getTime() ?? 0;
+    const size = info.size;
+    const hit = this.#files.get(path);
+    if (hit && hit.mtime === mtime && hit.size === size) return hit;
+    if (hit) {
+      this.#files.delete(path);
+      this.#cacheBytes -= hit.bytes?.byteLength ?? 0;
+    }
+    const ext = extname(path).toLowerCase();
+    const type = TYPE_OVERRIDES[ext] ?? contentType(ext) ?? "application/octet-stream";
+    const etag = `W/"${size.toString(16)}-${Math.floor(mtime).toString(16)}"`;
+    const lastModified = mtime ? new Date(mtime).toUTCString() : undefined;
+    const compressible = COMPRESSIBLE.test(type) && size >= MIN_COMPRESS_BYTES;
+    const headers: Record<string, string> = {
+      "content-type": type,
+      etag,
+      "accept-ranges": "bytes",
+      "content-length": String(size),
+    };
+    if (lastModified) headers["last-modified"] = lastModified;
+    if (compressible) headers.vary = "Accept-Encoding";
+    const entry: FileEntry = { mtime, size, etag, lastModified, compressible, headers };
+    if (size <= this.#maxCachedFile) {
+      try {
+        const bytes = Deno.readFileSync(path) as Uint8Array<ArrayBuffer>;
+        if (bytes.byteLength === size) entry.bytes = bytes;
+      } catch { /* unreadable now: streamed (and fails) below */ }
+    }
+    if (!entry.bytes) return entry; // large or changing: not kept
+    while (this.#cacheBytes + size > this.#maxCache && this.#files.size > 0) {
+      const [oldest, old] = this.#files.entries().next().value!;
+      this.#files.delete(oldest);
+      this.#cacheBytes -= old.bytes?.byteLength ?? 0;
+    }
+    this.#files.set(path, entry);
+    this.#cacheBytes += size;
+    return entry;
+  }
+}
+
+function compressed(entry: FileEntry, encoding: "gzip" | "br", bytes: Uint8Array<ArrayBuffer>) {
+  return {
+    bytes,
+    headers: { ...entry.headers, "content-encoding": encoding, "content-length": String(bytes.byteLength) },
+  };
+}
+
+async function openRange(path: string, start: number, length: number): Promise<ReadableStream<Uint8Array>> {
+  const file = await Deno.open(path);
+  await file.seek(start, Deno.SeekMode.Start);
+  return limitStream(file.readable, length);
+}
+
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
+function methodNotAllowed(): Response {
+  return new Response("method not allowed\n", { status: 405, headers: { allow: "GET, HEAD" } });
+}
+
+/** br when accepted, else gzip when accepted, else identity (also when the header is absent). */
+function pickEncoding(req: Request): "br" | "gzip" | "identity" {
+  if (!req.headers.has("accept-encoding")) return "identity";
+  if (acceptsEncodings(req, "br") === "br") return "br";
+  if (acceptsEncodings(req, "gzip") === "gzip") return "gzip";
+  return "identity";
+}
+
+function text(status: number, body: string): Response {
+  return new Response(body, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
+}
+
+function brotli(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return brotliCompressSync(bytes, {
+    params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 5 },
+  }) as Uint8Array<ArrayBuffer>;
+}
+
+function notModifiedSince(req: Request, mtime: number): boolean {
+  const ims = req.headers.get("if-modified-since");
+  if (ims === null || !mtime) return false;
+  const since = Date.parse(ims);
+  return !Number.isNaN(since) && Math.floor(mtime / 1000) * 1000 <= since;
+}
+
+/** `If-Range`: only a date can match, since our ETags are weak (RFC 9110 §13.1.5). */
+function ifRangeHolds(req: Request, entry: FileEntry): boolean {
+  const ifRange = req.headers.get("if-range");
+  if (ifRange === null) return true;
+  if (ifRange.startsWith('"') || ifRange.startsWith("W/")) return false;
+  const date = Date.parse(ifRange);
+  return !Number.isNaN(date) && Math.floor(entry.mtime / 1000) * 1000 === date;
+}
+
+/** Passes on only the first `n` bytes of a stream, then cancels it. */
+function limitStream(stream: ReadableStream<Uint8Array>, n: number): ReadableStream<Uint8Array> {
+  let left = n;
+  const reader = stream.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done || left <= 0) {
+        controller.close();
+        await reader.cancel().catch(() => {});
+        return;
+      }
+      const chunk = value.byteLength > left ? value.subarray(0, left) : value;
+      left -= chunk.byteLength;
+      controller.enqueue(chunk);
+      if (left <= 0) {
+        controller.close();
+        await reader.cancel().catch(() => {});
+      }
+    },
+    async cancel() {
+      await reader.cancel().catch(() => {});
+    },
+  });
+}

@@ -1,0 +1,223 @@
+/**
+ * A TCP/TLS/Unix proxy with faults that can be changed while it runs, and an optional
+ * tap that sees every byte (the recorder).
+ *
+ * @module
+ */
+import { formatAddress, formatDenoAddr } from "../address/address.ts";
+import type { ByteDuplex } from "../transport/duplex.ts";
+import { type ConnectionContext, type ProxyStats, runConnection } from "./connection.ts";
+import {
+  bindListener,
+  type BoundListener,
+  dialUpstream,
+  type ListenSide,
+  type UpstreamSide,
+} from "./endpoints.ts";
+import {
+  type DirectionChoice,
+  type FaultName,
+  type Faults,
+  noFaults,
+  withFault,
+} from "./faults.ts";
+import type { ProxyTap } from "./tap.ts";
+
+/** Options for {@linkcode startProxy}. */
+export interface ProxyOptions {
+  listen: ListenSide;
+  upstream: UpstreamSide;
+  faults?: Faults;
+  tap?: ProxyTap;
+  /** Told about connections that could not be proxied (upstream down, TLS handshake failed). */
+  onError?: (message: string) => void;
+  /** Read buffer size per direction. */
+  bufferSize?: number;
+}
+
+/** A running proxy. Close it with `await proxy.close()` or `await using`. */
+export class Proxy implements AsyncDisposable {
+  #bound: BoundListener;
+  #options: ProxyOptions;
+  #faults: Faults;
+  #stop = new AbortController();
+  #connections = new Set<Promise<unknown>>();
+  #loop: Promise<void>;
+  #nextId = 1;
+  /** Counters over all connections. */
+  readonly stats: ProxyStats = {
+    accepted: 0,
+    active: 0,
+    dropped: 0,
+    failed: 0,
+    bytesUp: 0,
+    bytesDown: 0,
+  };
+
+  constructor(bound: BoundListener, options: ProxyOptions) {
+    this.#bound = bound;
+    this.#options = options;
+    this.#faults = options.faults ?? noFaults();
+    this.#loop = this.#acceptLoop();
+  }
+
+  /** The address clients connect to, port 0 resolved (e.g. `tcp://127.0.0.1:40123`). */
+  get address(): string {
+    return this.#bound.address;
+  }
+
+  /** The bound port (0 for unix). */
+  get port(): number {
+    const a = this.#bound.listener.addr;
+    return "port" in a ? a.port : 0;
+  }
+
+  /** The upstream address. */
+  get upstream(): string {
+    return formatAddress(this.#options.upstream.address);
+  }
+
+  /** PEM path of a generated certificate when listening on `tls://` without one. */
+  get certPath(): string | undefined {
+    return this.#bound.certPath;
+  }
+
+  /** The current faults. */
+  get faults(): Faults {
+    return this.#faults;
+  }
+
+  /** Replaces all faults; running connections see the change on their next chunk. */
+  setFaults(faults: Faults): void {
+    this.#faults = {
+      up: { ...faults.up },
+      down: { ...faults.down },
+      dropConnect: faults.dropConnect,
+    };
+  }
+
+  /** Sets (or with `undefined` removes) one fault on the chosen directions. */
+  setFault(
+    name: FaultName | "drop-connect",
+    value: number | undefined,
+    direction: DirectionChoice = "both",
+  ): void {
+    if (name === "drop-connect") this.#faults = { ...this.#faults, dropConnect: value };
+    else this.#faults = withFault(this.#faults, name, value, direction);
+  }
+
+  /** Removes every fault. */
+  clearFaults(): void {
+    this.#faults = noFaults();
+  }
+
+  /**
+   * Stops accepting, ends every running connection (closes both sides) and waits until
+   * all are done.
+   */
+  async close(): Promise<void> {
+    if (!this.#stop.signal.aborted) {
+      this.#stop.abort();
+      try {
+        this.#bound.listener.close();
+      } catch { /* closed */ }
+    }
+    await this.#loop;
+    while (this.#connections.size) await Promise.all([...this.#connections]);
+    await this.#bound.cleanup();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  async #acceptLoop(): Promise<void> {
+    try {
+      for await (const conn of this.#bound.listener) {
+        if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
+        const task = this.#serve(conn).finally(() => this.#connections.delete(task));
+        this.#connections.add(task);
+      }
+    } catch (e) {
+      if (!this.#stop.signal.aborted) {
+        this.#options.onError?.(`listener failed: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  async #serve(client: Deno.Conn): Promise<void> {
+    const id = this.#nextId++;
+    this.stats.accepted++;
+    const p = this.#faults.dropConnect;
+    if (p && Math.random() < p) {
+      this.stats.dropped++;
+      client.close();
+      return;
+    }
+    const clientAddr = formatDenoAddr(
+      client.remoteAddr,
+      this.#bound.address.startsWith("tls:") ? "tls" : undefined,
+    );
+    let upstream: ByteDuplex;
+    const abandon = () => {
+      try {
+        client.close();
+      } catch { /* closed */ }
+    };
+    this.#stop.signal.addEventListener("abort", abandon, { once: true });
+    try {
+      if ("handshake" in client) await (client as Deno.TlsConn).handshake();
+      upstream = await dialUpstream(this.#options.upstream, this.#stop.signal);
+    } catch (e) {
+      this.stats.failed++;
+      if (!this.#stop.signal.aborted) {
+        this.#options.onError?.(`connection ${id} from ${clientAddr}: ${(e as Error).message}`);
+      }
+      abandon();
+      return;
+    } finally {
+      this.#stop.signal.removeEventListener("abort", abandon);
+    }
+    if (this.#stop.signal.aborted) {
+      upstream.close();
+      abandon();
+      return;
+    }
+    this.stats.active++;
+    const ctx: ConnectionContext = {
+      faults: () => this.#faults,
+      tap: this.#options.tap,
+      stats: this.stats,
+      signal: this.#stop.signal,
+      bufferSize: this.#options.bufferSize,
+    };
+    try {
+      await runConnection(
+        { id, client: clientAddr, upstream: this.upstream },
+        client,
+        upstream,
+        ctx,
+      );
+    } finally {
+      this.stats.active--;
+    }
+  }
+}
+
+/**
+ * Starts a proxy from `options.listen` to `options.upstream`.
+ *
+ * @example Proxy to an echo server with 50ms latency up
+ * ```ts ignore
+ * import { startProxy } from "./proxy.ts";
+ * import { parseAddress } from "../address/address.ts";
+ * await using p = await startProxy({
+ *   listen: { address: parseAddress("tcp://127.0.0.1:0") },
+ *   upstream: { address: parseAddress("tcp://127.0.0.1:7") },
+ * });
+ * p.setFault("latency", 50, "up");
+ * ```
+ */
+export async function startProxy(options: ProxyOptions): Promise<Proxy> {
+  return new Proxy(await bindListener(options.listen), options);
+}

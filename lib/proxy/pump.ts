@@ -1,0 +1,130 @@
+/**
+ * Moves the bytes of one direction of a proxied connection: read into a fixed buffer,
+ * write it out, read again. Without faults that is the whole loop (the write is awaited
+ * before the next read, so a slow reader slows the writer and memory stays bounded);
+ * with faults the chunks go through a {@linkcode ShapedWriter}.
+ *
+ * @module
+ */
+import { type ByteDuplex, writeAll } from "../transport/duplex.ts";
+import { type DirectionFaults, isClean } from "./faults.ts";
+import { type After, ShapedWriter } from "./shaper.ts";
+
+/** The size a pump's read buffer starts at. */
+export const PUMP_BUFFER = 64 * 1024;
+/**
+ * The size a pump's read buffer grows to while reads keep filling it (bulk transfer):
+ * fewer, larger reads and writes double loopback throughput compared with 64 KiB.
+ */
+export const PUMP_BUFFER_MAX = 2 * 1024 * 1024;
+
+/** How a direction ended. */
+export type PumpEnd =
+  /** The source closed its side; the end was passed on (closeWrite). */
+  | { kind: "eof" }
+  /** The source reset or failed, or writing to the destination failed. */
+  | { kind: "reset"; error: unknown }
+  /** A reset-after / close-after budget was used up. */
+  | { kind: "fault"; action: After }
+  /** The direction was stalled by timeout-after; its source ended later (not passed on). */
+  | { kind: "stalled" }
+  /** The connection was torn down from outside. */
+  | { kind: "stopped" };
+
+/** What a pump needs. */
+export interface PumpOptions {
+  src: ByteDuplex;
+  dst: ByteDuplex;
+  /** The current faults of this direction, read on every chunk. */
+  faults: () => DirectionFaults;
+  /** When the connection started (performance.now()), for timeout-after. */
+  startedAt: number;
+  /** Aborted when the connection is torn down. */
+  signal: AbortSignal;
+  /** Sees each forwarded chunk (a view valid only during the call); may ask to wait. */
+  onData?: (bytes: Uint8Array) => void | Promise<void>;
+  /** Told when the source's end was passed on. */
+  onEof?: () => void;
+  /** Largest read buffer (default {@linkcode PUMP_BUFFER_MAX}); it starts at 64 KiB or less. */
+  bufferSize?: number;
+}
+
+/** Pumps `src` to `dst` until the source ends, a fault ends it, or the signal aborts. */
+export async function pump(o: PumpOptions): Promise<PumpEnd> {
+  const max = o.bufferSize ?? PUMP_BUFFER_MAX;
+  let buf = new Uint8Array(Math.min(PUMP_BUFFER, max));
+  let writer: ShapedWriter | undefined;
+  let admitted = 0;
+  let stalled = false;
+  const stopped = (): PumpEnd | undefined => (o.signal.aborted ? { kind: "stopped" } : undefined);
+  while (true) {
+    let n: number | null;
+    try {
+      n = await o.src.read(buf);
+    } catch (error) {
+      return stopped() ?? { kind: "reset", error };
+    }
+    if (o.signal.aborted) return { kind: "stopped" };
+    if (n === null) {
+      if (stalled) return { kind: "stalled" };
+      try {
+        if (writer) await writer.drain();
+        await o.dst.closeWrite();
+      } catch (error) {
+        return stopped() ?? { kind: "reset", error };
+      }
+      o.onEof?.();
+      return { kind: "eof" };
+    }
+    if (stalled) continue;
+    if (n === buf.byteLength && buf.byteLength < max) {
+      // this read filled the buffer: bulk data, read more at a time from now on
+      const grown = new Uint8Array(Math.min(max, buf.byteLength * 2));
+      grown.set(buf);
+      buf = grown;
+    }
+    const f = o.faults();
+    if (f.timeoutAfterMs !== undefined && performance.now() - o.startedAt >= f.timeoutAfterMs) {
+      // stop forwarding but keep the connection: read and drop until the source ends
+      stalled = true;
+      continue;
+    }
+    let chunk = buf.subarray(0, n);
+    if (isClean(f) && (!writer || writer.idle)) {
+      admitted += n;
+      try {
+        const wait = o.onData?.(chunk);
+        if (wait) await wait;
+        await writeAll(o.dst, chunk);
+      } catch (error) {
+        return stopped() ?? { kind: "reset", error };
+      }
+      continue;
+    }
+    let after: After | undefined;
+    const budget = minDefined(f.resetAfter, f.closeAfter);
+    if (budget !== undefined && admitted + n >= budget) {
+      chunk = chunk.subarray(0, Math.max(0, budget - admitted));
+      after = f.resetAfter === budget ? "reset" : "close";
+    }
+    admitted += chunk.byteLength;
+    writer ??= new ShapedWriter(o.dst, o.faults, o.signal);
+    try {
+      const wait = chunk.byteLength ? o.onData?.(chunk) : undefined;
+      if (wait) await wait;
+      await writer.push(chunk.slice(), after);
+      if (after) {
+        await writer.drain();
+        return { kind: "fault", action: after };
+      }
+    } catch (error) {
+      return stopped() ?? { kind: "reset", error };
+    }
+  }
+}
+
+function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
+}

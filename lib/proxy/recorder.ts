@@ -1,0 +1,234 @@
+/**
+ * Turns proxied traffic into `.wire` statements as it happens: each client connection
+ * becomes `connect ${target} as cN`, its bytes `send cN …`, the server's bytes
+ * `expect cN …`, half-closes `shutdown cN` / `expect cN eof`, and `close cN`.
+ * Statements are written in the order things happened (so a reply on one connection
+ * caused by a request on another replays in the right order); adjacent chunks of one
+ * connection in one direction are merged into one statement.
+ *
+ * @module
+ */
+import { Buffer } from "node:buffer";
+import { isBinary } from "../bytes/text.ts";
+import { formatPayload, formatRegex } from "../script/format.ts";
+import { generalise } from "../script/dynamic.ts";
+import type { Direction } from "./faults.ts";
+import type { ProxyTap, TapConnection, TapEnd } from "./tap.ts";
+
+/** The most bytes one `send`/`expect` statement holds; longer runs are split. */
+export const MAX_STATEMENT_BYTES = 128 * 1024;
+
+/** The comment prefix that keeps the exact bytes behind a generalised `expect`. */
+export const AS_RECORDED = "# as recorded: ";
+
+/** Options for {@linkcode WireRecorder}. */
+export interface RecorderOptions {
+  /** The upstream recorded, the default of `${target}`. */
+  upstream: string;
+  /** Writes text to the recording (called in order; must write it all before returning). */
+  write: (text: string) => void;
+  /** Keep dates, UUIDs and timestamps literal instead of regex matchers. */
+  exact?: boolean;
+  /** Write a merged statement after this long without more bytes (default 100ms). */
+  idleFlushMs?: number;
+  /** The clock for the header (tests). */
+  now?: () => Date;
+}
+
+interface ConnState {
+  name: string;
+  upEnded: boolean;
+  downEnded: boolean;
+  closed: boolean;
+}
+
+interface Pending {
+  conn: ConnState;
+  direction: Direction;
+  parts: Uint8Array[];
+  size: number;
+}
+
+/** A {@linkcode ProxyTap} writing `.wire` statements. */
+export class WireRecorder implements ProxyTap {
+  #o: RecorderOptions;
+  #conns = new Map<number, ConnState>();
+  #count = 0;
+  #pending: Pending | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #finished = false;
+  /** Statements written so far. */
+  statements = 0;
+
+  constructor(options: RecorderOptions) {
+    this.#o = options;
+    const when = (options.now ?? (() => new Date()))().toISOString();
+    this.#o.write(
+      `# recorded by wireplay record at ${when} through ${options.upstream}\n` +
+        `# replay as client: wireplay run FILE --var target=ADDR\n` +
+        `# replay as server: wireplay replay FILE --listen ADDR\n` +
+        `default target = "${options.upstream.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"\n`,
+    );
+  }
+
+  /** The number of connections recorded. */
+  get connections(): number {
+    return this.#count;
+  }
+
+  open(conn: TapConnection): void {
+    if (this.#finished) return;
+    this.flush();
+    const state: ConnState = {
+      name: `c${++this.#count}`,
+      upEnded: false,
+      downEnded: false,
+      closed: false,
+    };
+    this.#conns.set(conn.id, state);
+    this.#emit(
+      `\n# connection ${this.#count} from ${conn.client}\nconnect \${target} as ${state.name}\n`,
+    );
+  }
+
+  data(conn: TapConnection, direction: Direction, bytes: Uint8Array): void {
+    const state = this.#conns.get(conn.id);
+    if (!state || this.#finished || bytes.byteLength === 0) return;
+    let p = this.#pending;
+    if (p && (p.conn !== state || p.direction !== direction)) {
+      this.flush();
+      p = undefined;
+    }
+    let offset = 0;
+    while (offset < bytes.byteLength) {
+      if (!p) p = this.#pending = { conn: state, direction, parts: [], size: 0 };
+      const take = Math.min(bytes.byteLength - offset, MAX_STATEMENT_BYTES - p.size);
+      p.parts.push(bytes.slice(offset, offset + take));
+      p.size += take;
+      offset += take;
+      if (p.size >= MAX_STATEMENT_BYTES) {
+        this.flush();
+        p = undefined;
+      }
+    }
+    if (this.#pending && this.#timer === undefined) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.flush();
+      }, this.#o.idleFlushMs ?? 100);
+    }
+  }
+
+  eof(conn: TapConnection, direction: Direction): void {
+    const state = this.#conns.get(conn.id);
+    if (!state || this.#finished) return;
+    this.flush();
+    if (direction === "down") {
+      state.downEnded = true;
+      this.#emit(`expect ${state.name} eof\n`);
+    } else {
+      state.upEnded = true;
+      if (state.downEnded) {
+        state.closed = true;
+        this.#emit(`close ${state.name}\n`);
+      } else this.#emit(`shutdown ${state.name}\n`);
+    }
+  }
+
+  close(conn: TapConnection, how: TapEnd): void {
+    const state = this.#conns.get(conn.id);
+    if (!state || this.#finished) return;
+    this.#conns.delete(conn.id);
+    this.flush();
+    if (state.closed) return;
+    state.closed = true;
+    const note = how === "closed" ? "" : `# ${state.name} ended: ${how}\n`;
+    this.#emit(`${note}close ${state.name}\n`);
+  }
+
+  /** Writes the merged statement waiting for more bytes, if any. */
+  flush(): void {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    const p = this.#pending;
+    if (!p) return;
+    this.#pending = undefined;
+    const bytes = p.parts.length === 1 ? p.parts[0]! : concat(p.parts, p.size);
+    if (p.direction === "up") {
+      this.#emit(`send ${p.conn.name} ${payloadLiteral(bytes)}\n`);
+      return;
+    }
+    const g = this.#o.exact ? undefined : generalise(bytes);
+    if (g && "regex" in g) {
+      this.#emit(
+        `${AS_RECORDED}expect ${p.conn.name} ${payloadLiteral(bytes)}\n` +
+          `expect ${p.conn.name} ${formatRegex(g.regex)}\n`,
+      );
+    } else this.#emit(`expect ${p.conn.name} ${payloadLiteral(bytes)}\n`);
+  }
+
+  /** Writes what is pending and stops recording (later events are ignored). */
+  finish(): void {
+    this.flush();
+    this.#finished = true;
+  }
+
+  #emit(text: string): void {
+    this.statements++;
+    this.#o.write(text);
+  }
+}
+
+function concat(parts: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
+/**
+ * `hex "deadbeef…"` through the native hex encoder: bulk binary traffic is formatted at
+ * memory speed (the spaces `toHex` puts between bytes are optional in the language).
+ */
+function hexLiteral(bytes: Uint8Array): string {
+  return `hex "${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")}"`;
+}
+
+/** A payload literal: like `formatPayload`, with a fast path for large binary chunks. */
+export function payloadLiteral(bytes: Uint8Array): string {
+  if (bytes.byteLength >= 1024 && isBinary(bytes)) {
+    // sample: printable text in at least 90% of 4096 spread bytes keeps a string literal
+    let printable = 0;
+    const step = Math.max(1, Math.floor(bytes.byteLength / 4096));
+    let seen = 0;
+    for (let i = 0; i < bytes.byteLength; i += step, seen++) {
+      const b = bytes[i]!;
+      if ((b >= 0x20 && b < 0x7f) || b === 9 || b === 10 || b === 13) printable++;
+    }
+    if (printable / seen < 0.9) return hexLiteral(bytes);
+  }
+  return formatPayload(bytes);
+}
+
+/** Opens `path` for a recording: returns a write function (sync, whole text) and a closer. */
+export function openRecordingFile(
+  path: string,
+): { write: (text: string) => void; close: () => void } {
+  const file = Deno.openSync(path, { write: true, create: true, truncate: true });
+  const encoder = new TextEncoder();
+  return {
+    write(text: string) {
+      const bytes = encoder.encode(text);
+      let off = 0;
+      while (off < bytes.byteLength) off += file.writeSync(bytes.subarray(off));
+    },
+    close() {
+      file.close();
+    },
+  };
+}

@@ -1,0 +1,187 @@
+/**
+ * Reads a recording (`.wire`) as the server's side of each connection: what the client
+ * is expected to send, what to answer, when to close. `send cN` becomes "receive",
+ * `expect cN …` becomes "reply" (a generalised regex uses the exact bytes kept in the
+ * `# as recorded:` comment above it), `expect cN eof` "close our side", `shutdown` /
+ * `close` "the client closes".
+ *
+ * @module
+ */
+import { UsageError } from "../errors.ts";
+import { Session } from "../run/session.ts";
+import { evalBytes } from "../run/values.ts";
+import type { StatementBase, ValueNode } from "../script/ast.ts";
+import type { ConnectNode, ExpectNode, SendNode } from "../script/grammar/core.ts";
+import { parseScript, parseStatement } from "../script/parser.ts";
+import { AS_RECORDED } from "./recorder.ts";
+
+/** One step of the server's side. */
+export type ReplayStep =
+  /** The client must send exactly these bytes next (however chunked). */
+  | { kind: "receive"; bytes: Uint8Array; node: StatementBase }
+  /** Send these bytes to the client. */
+  | { kind: "reply"; bytes: Uint8Array; node: StatementBase }
+  /** Close our sending side (the server closed or half-closed). */
+  | { kind: "reply-eof"; node: StatementBase }
+  /** The client must close its sending side now. */
+  | { kind: "receive-eof"; node: StatementBase };
+
+/** The server's side of one recorded connection. */
+export interface ReplayConnection {
+  /** The connection's name in the recording (`c1`). */
+  name: string;
+  /** The `connect` statement's line. */
+  line: number;
+  steps: ReplayStep[];
+}
+
+function fail(file: string, node: StatementBase, message: string): never {
+  throw new UsageError(message, { where: `${file}:${node.span.line}:${node.span.col}` });
+}
+
+/**
+ * Plans the server's side of every connection in a recording.
+ *
+ * @param text The recording.
+ * @param file Its path (messages, relative `file "…"` values).
+ * @param vars `--var` values.
+ * @throws {UsageError} (`file:line:col`) when it does not parse or holds a statement the
+ *   server's side cannot play.
+ */
+export async function planReplay(
+  text: string,
+  file: string,
+  vars: Record<string, string> = {},
+): Promise<ReplayConnection[]> {
+  const script = parseScript(text, file);
+  const lines = text.split(/\r?\n/);
+  await using session = new Session({ file, vars });
+  const byName = new Map<string, ReplayConnection>();
+  const all: ReplayConnection[] = [];
+  const bytesOf = async (node: StatementBase, v: ValueNode): Promise<Uint8Array> => {
+    try {
+      return await evalBytes(session, v);
+    } catch (e) {
+      return fail(file, node, (e as Error & { reason?: string }).reason ?? (e as Error).message);
+    }
+  };
+  const conn = (node: StatementBase, name: string): ReplayConnection => {
+    const c = byName.get(name);
+    if (!c) {
+      return fail(
+        file,
+        node,
+        `"${name}" is not a recorded connection (no connect … as ${name} before)`,
+      );
+    }
+    return c;
+  };
+  const push = (c: ReplayConnection, step: ReplayStep) => {
+    const last = c.steps.at(-1);
+    if (last && (step.kind === "receive" || step.kind === "reply") && last.kind === step.kind) {
+      // adjacent chunks the same way: one step (chunking does not matter)
+      const joined = new Uint8Array(last.bytes.byteLength + step.bytes.byteLength);
+      joined.set(last.bytes);
+      joined.set(step.bytes, last.bytes.byteLength);
+      last.bytes = joined;
+    } else c.steps.push(step);
+  };
+  for (const node of script.statements) {
+    switch (node.kind) {
+      case "let":
+      case "default": {
+        const n = node as StatementBase & { name: string; value: ValueNode };
+        if (node.kind === "let" || !session.vars.has(n.name)) {
+          session.vars.set(n.name, await bytesOf(node, n.value));
+        }
+        break;
+      }
+      case "timeout":
+      case "print":
+      case "sleep":
+        break;
+      case "connect": {
+        const n = node as ConnectNode;
+        if (
+          byName.has(n.name) && !byName.get(n.name)!.steps.some((s) => s.kind === "receive-eof")
+        ) {
+          fail(file, node, `"${n.name}" is connected twice`);
+        }
+        const c: ReplayConnection = { name: n.name, line: node.span.line, steps: [] };
+        byName.set(n.name, c);
+        all.push(c);
+        break;
+      }
+      case "send": {
+        const n = node as SendNode;
+        if (n.to) fail(file, node, "datagram sends cannot be replayed as a server");
+        const parts: Uint8Array[] = [];
+        for (const v of n.payload) parts.push(await bytesOf(node, v));
+        const total = parts.reduce((a, p) => a + p.byteLength, 0);
+        const bytes = new Uint8Array(total);
+        let at = 0;
+        for (const p of parts) {
+          bytes.set(p, at);
+          at += p.byteLength;
+        }
+        push(conn(node, n.channel), { kind: "receive", bytes, node });
+        break;
+      }
+      case "expect": {
+        const n = node as ExpectNode;
+        if (!("channel" in n)) {
+          fail(file, node, "only connection expects can be replayed as a server");
+        }
+        const c = conn(node, n.channel);
+        const m = n.matcher;
+        if (m.type === "eof") {
+          c.steps.push({ kind: "reply-eof", node });
+        } else if (m.type === "value" && m.value.type !== "regex") {
+          push(c, { kind: "reply", bytes: await bytesOf(node, m.value), node });
+        } else if (m.type === "value" && m.value.type === "regex") {
+          const above = lines[node.span.line - 2] ?? "";
+          if (!above.startsWith(AS_RECORDED)) {
+            fail(
+              file,
+              node,
+              `a regex expect needs the exact bytes in a "${AS_RECORDED.trim()}" comment above it`,
+            );
+          }
+          const exact = parseStatement(above.slice(AS_RECORDED.length), node.span.line - 1, file) as
+            | ExpectNode
+            | undefined;
+          if (!exact || exact.kind !== "expect" || exact.matcher.type !== "value") {
+            return fail(file, node, "the comment above does not hold an expect with bytes");
+          }
+          push(c, { kind: "reply", bytes: await bytesOf(node, exact.matcher.value), node });
+        } else if (m.type === "silence") {
+          break;
+        } else {
+          fail(
+            file,
+            node,
+            `expect ${m.type} cannot be replayed as a server (it says nothing about the bytes)`,
+          );
+        }
+        break;
+      }
+      case "shutdown":
+      case "close": {
+        const name = (node as StatementBase & { name: string }).name;
+        const c = byName.get(name);
+        if (!c) break; // closing something else (a listener, a server)
+        if (!c.steps.some((s) => s.kind === "receive-eof")) {
+          c.steps.push({ kind: "receive-eof", node });
+        }
+        break;
+      }
+      default:
+        fail(
+          file,
+          node,
+          `"${node.kind}" cannot be replayed as a server (a recording holds connect, send, expect, shutdown, close)`,
+        );
+    }
+  }
+  return all;
+}

@@ -1,0 +1,52 @@
+/**
+ * The `:conns` table: every open channel, listener and server of a session.
+ *
+ * @module
+ */
+import { formatBytes } from "../bytes/units.ts";
+import type { Resource } from "../run/session.ts";
+
+/** Formats an age in seconds for people: `4s`, `3m12s`, `2h05m`. */
+export function formatAge(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+}
+
+/**
+ * Renders resources as an aligned table with the columns NAME, KIND, LOCAL, REMOTE, IN,
+ * OUT, AGE; `(nothing open)` when there are none.
+ *
+ * @example
+ * ```ts
+ * import { connsTable } from "./conns_table.ts";
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(connsTable([], 0), "(nothing open)");
+ * ```
+ */
+export function connsTable(resources: Iterable<Resource>, now = Date.now()): string {
+  const rows: string[][] = [];
+  for (const r of resources) {
+    const bytesIn = r.bytesIn?.();
+    const bytesOut = r.bytesOut?.();
+    rows.push([
+      r.name,
+      r.kind,
+      r.local?.() || "-",
+      r.remote?.() || "-",
+      bytesIn === undefined ? "-" : formatBytes(bytesIn),
+      bytesOut === undefined ? "-" : formatBytes(bytesOut),
+      formatAge(now - r.openedAt),
+    ]);
+  }
+  if (rows.length === 0) return "(nothing open)";
+  const header = ["NAME", "KIND", "LOCAL", "REMOTE", "IN", "OUT", "AGE"];
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((row) => row[i]!.length)));
+  const right = new Set([4, 5, 6]);
+  return all.map((row) =>
+    row.map((cell, i) => (right.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join("  ").trimEnd()
+  ).join("\n");
+}

@@ -1,0 +1,103 @@
+/**
+ * How the REPL shows what arrives: text with control bytes escaped, one output line per
+ * received line, or a hex dump for binary data (`:hex on|off|auto`); and the one-line
+ * announcements of channel events. Pure.
+ *
+ * @module
+ */
+import { escapeForDisplay } from "../bytes/escape.ts";
+import { hexdump } from "../bytes/hexdump.ts";
+import type { ChannelEvent } from "../transport/events.ts";
+
+/** `:hex` modes: always a dump, never, or for binary data only. */
+export type HexMode = "on" | "off" | "auto";
+
+/** The most bytes of one chunk shown (the rest is counted). */
+export const MAX_SHOWN_BYTES = 16 * 1024;
+
+/** True when bytes hold control characters other than tab, CR, LF and ESC. */
+export function looksBinary(bytes: Uint8Array): boolean {
+  for (const b of bytes) {
+    if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x1b) || b === 0x7f) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Formats a received chunk, tagged with its channel: `name < text\r\n` per line, or a
+ * hex dump under a `name < N bytes` header.
+ *
+ * @example
+ * ```ts
+ * import { formatIncoming } from "./display.ts";
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(formatIncoming("r", new TextEncoder().encode("+OK\r\n:1\r\n"), "auto"), "r < +OK\\r\\n\nr < :1\\r\\n");
+ * ```
+ */
+export function formatIncoming(
+  name: string,
+  bytes: Uint8Array,
+  mode: HexMode,
+  from?: string,
+): string {
+  const tag = from ? `${name} < [${from}]` : `${name} <`;
+  const shown = bytes.byteLength > MAX_SHOWN_BYTES ? bytes.subarray(0, MAX_SHOWN_BYTES) : bytes;
+  const more = bytes.byteLength - shown.byteLength;
+  const lines: string[] = [];
+  if (mode === "on" || (mode === "auto" && looksBinary(shown))) {
+    lines.push(`${tag} ${bytes.byteLength} bytes`);
+    for (const l of hexdump(shown, MAX_SHOWN_BYTES).split("\n")) lines.push(`  ${l}`);
+  } else {
+    let start = 0;
+    for (let i = 0; i < shown.byteLength; i++) {
+      if (shown[i] === 0x0a) {
+        lines.push(`${tag} ${escapeForDisplay(shown.subarray(start, i + 1))}`);
+        start = i + 1;
+      }
+    }
+    if (start < shown.byteLength) lines.push(`${tag} ${escapeForDisplay(shown.subarray(start))}`);
+  }
+  if (more > 0) lines.push(`${tag} … ${more} more bytes`);
+  return lines.join("\n");
+}
+
+/**
+ * The announcement for a channel event, or undefined for events the REPL does not
+ * announce (data is shown by {@linkcode formatIncoming}; sends and local closes are the
+ * user's own doing).
+ *
+ * @param kindOf Returns a channel's kind (`tcp`, `tls`…), to name TLS handshake failures.
+ */
+export function announce(
+  event: ChannelEvent,
+  kindOf: (name: string) => string | undefined = () => undefined,
+): string | undefined {
+  switch (event.type) {
+    case "accepted":
+      return `${event.listener}: connection from ${event.remote} (take it: accept ${event.listener} as NAME)`;
+    case "closed":
+      switch (event.reason) {
+        case "eof":
+          return `${event.channel}: peer closed the connection`;
+        case "reset":
+          return `${event.channel}: connection reset by peer`;
+        case "error": {
+          const msg = event.message ?? "unknown error";
+          const tls = /handshake/i.test(msg) ||
+            (kindOf(event.channel) === "tls" && /certificate|tls|ssl|alert|unknown ca/i.test(msg));
+          return tls
+            ? `${event.channel}: TLS handshake failed: ${msg}`
+            : `${event.channel}: connection error: ${msg}`;
+        }
+        case "local":
+          return undefined;
+      }
+      return undefined;
+    case "error":
+      return `${event.channel}: error: ${event.message}`;
+    default:
+      return undefined;
+  }
+}

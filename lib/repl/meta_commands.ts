@@ -1,0 +1,90 @@
+/**
+ * The REPL's meta commands (lines starting with `:`): their names and help. The
+ * implementations live in `repl_core.ts`.
+ *
+ * @module
+ */
+
+/** The declaration of one meta command. */
+export interface MetaCommand {
+  name: string;
+  aliases?: string[];
+  usage: string;
+  summary: string;
+  example: string;
+  details?: string;
+  /** Words completed after the command (besides file paths for `file: true`). */
+  completions?: string[];
+  /** The argument is a file path (completed from the file system). */
+  file?: boolean;
+}
+
+/** Every meta command, in help order. */
+export const META_COMMANDS: MetaCommand[] = [
+  {
+    name: ":help",
+    aliases: [":h", ":?"],
+    usage: ":help [STATEMENT | :COMMAND]",
+    summary: "lists statements and meta commands, or details one",
+    example: ":help connect",
+  },
+  {
+    name: ":conns",
+    usage: ":conns",
+    summary: "shows open connections, listeners and servers: name, kind, addresses, bytes, age",
+    example: ":conns",
+  },
+  {
+    name: ":save",
+    usage: ":save FILE [--exact]",
+    summary: "writes the session as a .wire test script",
+    example: ":save redis_ping.wire",
+    file: true,
+    completions: ["--exact"],
+    details: [
+      "Writes the statements that succeeded (not meta commands). After each send, the data",
+      "that came back on that connection and was not consumed by an expect becomes expect",
+      "lines (a text literal per line, or hex for binary), so replaying waits for the same",
+      "bytes. A port asked for as 0 (listen/serve/bind …:0) is written as ${NAME.port} where",
+      "a later statement uses it. Dates, ISO timestamps, UUIDs and epoch times in that data",
+      "become /regex/ matchers; --exact keeps every byte literal. The file is written",
+      "atomically (temporary file, then rename).",
+    ].join("\n"),
+  },
+  {
+    name: ":load",
+    usage: ":load FILE",
+    summary: "runs a .wire script into the live session (stops at its first failure)",
+    example: ":load setup.wire",
+    file: true,
+  },
+  {
+    name: ":record",
+    usage: ":record [on | off]",
+    summary: "turns recording for :save and --record on or off (shows the state without a word)",
+    example: ":record off",
+    completions: ["on", "off"],
+    details: "Statements run while recording is off are left out of the saved script, and so is\n" +
+      "the data their sends provoked.",
+  },
+  {
+    name: ":hex",
+    usage: ":hex [on | off | auto]",
+    summary: "shows arriving data as a hex dump: always, never, or for binary data (auto)",
+    example: ":hex on",
+    completions: ["on", "off", "auto"],
+  },
+  {
+    name: ":quit",
+    aliases: [":q", ":exit"],
+    usage: ":quit",
+    summary: "closes every connection and server and leaves (also Ctrl-D, or Ctrl-C twice)",
+    example: ":quit",
+  },
+];
+
+/** Finds a meta command by name or alias (`:q`, `quit` and `:quit` all find `:quit`). */
+export function findMeta(word: string): MetaCommand | undefined {
+  const w = word.startsWith(":") ? word.toLowerCase() : `:${word.toLowerCase()}`;
+  return META_COMMANDS.find((m) => m.name === w || m.aliases?.includes(w));
+}

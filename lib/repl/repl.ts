@@ -1,0 +1,69 @@
+/**
+ * Opens the REPL: on a terminal, the interactive line editor; otherwise statements are
+ * read from standard input and run non-interactively. Closes every socket and server
+ * on the way out, and saves the session with `record` set.
+ *
+ * @module
+ */
+import { defaultHistoryPath, HistoryFile } from "./history.ts";
+import { LiveOutput, runInteractive } from "./interactive.ts";
+import { runPiped } from "./piped.ts";
+import { ReplCore, type ReplOutput } from "./repl_core.ts";
+
+/** Options for {@linkcode runRepl}. */
+export interface ReplOptions {
+  /** Save the session here on exit (like `:save FILE`). */
+  record?: string;
+  /** The history file; `false` keeps no history; default: the user's state folder. */
+  history?: string | false;
+  /** Default wait for expect and accept. */
+  timeoutMs?: number;
+  /** Force piped mode even on a terminal. */
+  piped?: boolean;
+}
+
+const encoder = new TextEncoder();
+
+function writeAllSync(file: { writeSync(p: Uint8Array): number }, text: string): void {
+  let data = encoder.encode(text);
+  while (data.byteLength > 0) data = data.subarray(file.writeSync(data));
+}
+
+/** Plain output for piped mode: results on stdout, failures on stderr. */
+export const PLAIN_OUTPUT: ReplOutput = {
+  out: (text) => writeAllSync(Deno.stdout, text + "\n"),
+  err: (text) => writeAllSync(Deno.stderr, text + "\n"),
+};
+
+/**
+ * Runs the REPL until the user leaves or the input ends.
+ *
+ * @returns The exit code (always 0 interactively; see `runPiped` for piped input).
+ */
+export async function runRepl(options: ReplOptions = {}): Promise<number> {
+  const interactive = !options.piped && Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
+  const live = new LiveOutput();
+  const output = interactive ? live : PLAIN_OUTPUT;
+  const core = new ReplCore(output, { timeoutMs: options.timeoutMs });
+  let code = 0;
+  try {
+    if (interactive) {
+      const history = await HistoryFile.open(
+        options.history === false ? undefined : options.history ?? defaultHistoryPath(),
+      );
+      try {
+        await runInteractive(core, live, { history });
+      } finally {
+        await history.flush();
+      }
+    } else {
+      code = await runPiped(core, Deno.stdin.readable);
+    }
+  } finally {
+    await core.close();
+    if (options.record) {
+      if (!(await core.save(options.record))) code = code || 1;
+    }
+  }
+  return code;
+}

@@ -1,0 +1,300 @@
+/**
+ * The REPL without a terminal: feeds lines (typed or piped) through the multi-line
+ * joiner, runs statements with the one interpreter ({@linkcode execute}), runs meta
+ * commands, shows arriving data and channel events, and keeps the transcript for
+ * `:save`. The interactive and piped front ends drive it.
+ *
+ * @module
+ */
+import { escapeForDisplay } from "../bytes/escape.ts";
+import { UsageError } from "../errors.ts";
+import { atomicWrite } from "../fs/atomic_write.ts";
+import { execute } from "../run/interpreter.ts";
+import { Session } from "../run/session.ts";
+import type { StatementBase } from "../script/ast.ts";
+import { parseScript, parseStatement, ScriptSyntaxError } from "../script/parser.ts";
+import type { ChannelEvent } from "../transport/events.ts";
+import { connsTable } from "./conns_table.ts";
+import { announce, formatIncoming, type HexMode } from "./display.ts";
+import { helpText } from "./help.ts";
+import { LineJoiner } from "./line_joiner.ts";
+import { findMeta } from "./meta_commands.ts";
+import { buildScript } from "./save_script.ts";
+import { Transcript } from "./transcript.ts";
+
+/** Where the REPL writes. */
+export interface ReplOutput {
+  /** Normal output: results, arriving data, announcements. */
+  out(text: string): void;
+  /** Failures and mistakes. */
+  err(text: string): void;
+}
+
+/**
+ * What feeding a line led to: `more` (an unfinished multi-line entry), `ok`, `failed`
+ * (a statement or meta command failed), `syntax` (the line did not parse), `quit`.
+ */
+export type LineOutcome = "ok" | "more" | "failed" | "syntax" | "quit";
+
+/** The largest file `:load` reads. */
+export const MAX_LOAD_BYTES = 16 * 1024 * 1024;
+
+/** A REPL session. */
+export class ReplCore implements AsyncDisposable {
+  readonly session: Session;
+  readonly transcript: Transcript;
+  readonly joiner = new LineJoiner();
+  hexMode: HexMode = "auto";
+  /** Physical lines fed so far (for `<repl>:LINE` positions). */
+  lineNo = 0;
+  #abort: AbortController | undefined;
+  #unsubscribe: () => void;
+  #received: Uint8Array | undefined;
+  #closed = false;
+
+  constructor(readonly output: ReplOutput, options: { timeoutMs?: number } = {}) {
+    this.session = new Session({
+      file: undefined,
+      timeoutMs: options.timeoutMs,
+      print: (t) => output.out(t),
+    });
+    this.transcript = new Transcript(this.session);
+    this.#unsubscribe = this.session.events.on((e) => this.#show(e));
+    this.session.observers.push({
+      statementDone: (_node, info) => {
+        this.#received = info.received;
+      },
+    });
+  }
+
+  /** True while a statement runs. */
+  get busy(): boolean {
+    return this.#abort !== undefined;
+  }
+
+  /** Cancels the running statement; false when nothing runs. */
+  cancel(): boolean {
+    if (!this.#abort) return false;
+    this.#abort.abort();
+    return true;
+  }
+
+  /** Feeds one physical line. */
+  async feed(raw: string): Promise<LineOutcome> {
+    this.lineNo++;
+    const step = this.joiner.feed(raw);
+    if ("more" in step) return "more";
+    if ("error" in step) {
+      this.output.err(`<repl>:${this.lineNo}: ${step.error}`);
+      return "syntax";
+    }
+    const trimmed = step.line.trim();
+    if (trimmed.startsWith(":")) return await this.meta(trimmed);
+    return await this.statement(step.line, this.lineNo);
+  }
+
+  /** Parses and runs one statement line. */
+  async statement(line: string, lineNo: number, file = "<repl>"): Promise<LineOutcome> {
+    let node: StatementBase | undefined;
+    try {
+      node = parseStatement(line, lineNo, file);
+    } catch (e) {
+      if (e instanceof ScriptSyntaxError) {
+        this.output.err(e.render());
+        return "syntax";
+      }
+      throw e;
+    }
+    if (!node) return "ok";
+    return await this.run(node, line.trim());
+  }
+
+  /** Runs a parsed statement through the interpreter and records it. */
+  async run(node: StatementBase, source: string): Promise<LineOutcome> {
+    const abort = new AbortController();
+    this.#abort = abort;
+    this.session.signal = abort.signal;
+    this.#received = undefined;
+    const before = new Set(this.session.resources.keys());
+    this.transcript.before();
+    let ok = false;
+    try {
+      await execute(node, this.session);
+      ok = true;
+    } catch (e) {
+      this.output.err(describeError(e));
+    } finally {
+      this.#abort = undefined;
+      this.session.signal = undefined;
+      this.transcript.after(node, ok, source);
+    }
+    if (ok) this.#feedback(node, before);
+    return ok ? "ok" : "failed";
+  }
+
+  /** Runs a meta command line (starting with `:`). */
+  async meta(line: string): Promise<LineOutcome> {
+    const [word, ...args] = line.split(/\s+/);
+    const cmd = findMeta(word!);
+    switch (cmd?.name) {
+      case ":help":
+        this.output.out(helpText(args.join(" ") || undefined));
+        return "ok";
+      case ":conns":
+        this.output.out(connsTable(this.session.resources.values()));
+        return "ok";
+      case ":save": {
+        const exact = args.includes("--exact");
+        const files = args.filter((a) => a !== "--exact");
+        const bad = files.find((a) => a.startsWith("-"));
+        if (bad || files.length !== 1) {
+          this.output.err(bad ? `:save: unknown option "${bad}"` : "usage: :save FILE [--exact]");
+          return "syntax";
+        }
+        return await this.save(files[0]!, exact) ? "ok" : "failed";
+      }
+      case ":load":
+        if (args.length !== 1) {
+          this.output.err("usage: :load FILE");
+          return "syntax";
+        }
+        return await this.load(args[0]!);
+      case ":record":
+        return this.#toggle(args, ["on", "off"], (v) => {
+          if (v !== undefined) this.transcript.recording = v === "on";
+          return `recording is ${this.transcript.recording ? "on" : "off"}`;
+        });
+      case ":hex":
+        return this.#toggle(args, ["on", "off", "auto"], (v) => {
+          if (v !== undefined) this.hexMode = v as HexMode;
+          return `hex display is ${this.hexMode}`;
+        });
+      case ":quit":
+        return "quit";
+      default:
+        this.output.err(`unknown meta command "${word}" (try :help)`);
+        return "syntax";
+    }
+  }
+
+  /**
+   * Writes the transcript as a `.wire` script (atomically).
+   *
+   * @returns false (after saying why) when the file could not be written.
+   */
+  async save(path: string, exact = false): Promise<boolean> {
+    const text = buildScript(this.transcript, {
+      exact,
+      header: [
+        `saved from the wireplay REPL${exact ? " (--exact)" : ""}`,
+        "replay: deno task wireplay test " + path,
+      ],
+    });
+    try {
+      await atomicWrite(path, text);
+    } catch (e) {
+      this.output.err(`:save: cannot write ${path}: ${(e as Error).message}`);
+      return false;
+    }
+    const statements = this.transcript.entries.length;
+    const expects = text.split("\n").filter((l) => l.startsWith("expect ")).length;
+    this.output.out(
+      `saved ${statements} statement${statements === 1 ? "" : "s"} (${expects} expect line${
+        expects === 1 ? "" : "s"
+      }) to ${path}`,
+    );
+    return true;
+  }
+
+  /** Runs a script file's statements into this session; stops at the first failure. */
+  async load(path: string): Promise<LineOutcome> {
+    let text: string;
+    try {
+      const info = await Deno.stat(path);
+      if (info.size > MAX_LOAD_BYTES) throw new Error(`larger than ${MAX_LOAD_BYTES} bytes`);
+      text = await Deno.readTextFile(path);
+    } catch (e) {
+      this.output.err(`:load: cannot read ${path}: ${(e as Error).message}`);
+      return "failed";
+    }
+    let script;
+    try {
+      script = parseScript(text, path);
+    } catch (e) {
+      if (e instanceof ScriptSyntaxError) {
+        this.output.err(e.render());
+        return "syntax";
+      }
+      throw e;
+    }
+    const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+    for (const node of script.statements) {
+      const outcome = await this.run(node, lines[node.span.line - 1]?.trim() ?? node.source);
+      if (outcome !== "ok") {
+        this.output.err(`:load stopped at ${path}:${node.span.line}`);
+        return outcome;
+      }
+    }
+    this.output.out(`loaded ${script.statements.length} statements from ${path}`);
+    return "ok";
+  }
+
+  /** Cancels what runs and closes every connection, listener and server. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.cancel();
+    this.#unsubscribe();
+    this.transcript[Symbol.dispose]();
+    await this.session.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #toggle(
+    args: string[],
+    values: string[],
+    apply: (value: string | undefined) => string,
+  ): LineOutcome {
+    const v = args[0]?.toLowerCase();
+    if (args.length > 1 || (v !== undefined && !values.includes(v))) {
+      this.output.err(`expected ${values.join(", ")} or nothing`);
+      return "syntax";
+    }
+    this.output.out(apply(v));
+    return "ok";
+  }
+
+  #show(e: ChannelEvent): void {
+    if (e.type === "data") {
+      this.output.out(formatIncoming(e.channel, e.bytes, this.hexMode, e.from));
+      return;
+    }
+    const text = announce(e, (name) => this.session.resources.get(name)?.kind);
+    if (text) this.output.out(text);
+  }
+
+  #feedback(node: StatementBase, before: Set<string>): void {
+    for (const [name, r] of this.session.resources) {
+      if (before.has(name)) continue;
+      const local = r.local?.() ?? "";
+      const remote = r.remote?.() ?? "";
+      this.output.out(
+        remote ? `${name}: connected ${local} -> ${remote}` : `${name}: ${r.kind} on ${local}`,
+      );
+    }
+    if (node.kind === "expect" && this.#received !== undefined) {
+      this.output.out(`ok: "${escapeForDisplay(this.#received, 200)}"`);
+    } else if (node.kind === "expect") this.output.out("ok");
+  }
+}
+
+/** The text shown for a failed statement. */
+export function describeError(e: unknown): string {
+  if (e instanceof Error && e.name === "ExpectationError") return e.message;
+  if (e instanceof UsageError) return e.toString();
+  if (e instanceof Error) return `error: ${e.message}`;
+  return `error: ${String(e)}`;
+}

@@ -1,0 +1,164 @@
+/**
+ * Turns a {@linkcode Transcript} into a `.wire` script that replays the session: the
+ * saved statements, plus `expect` lines for data that came back and that no saved
+ * statement consumed, placed after the statement whose turn it arrived in. Pure apart
+ * from reading the transcript.
+ *
+ * @module
+ */
+import { generalise } from "../script/dynamic.ts";
+import { formatPayload, formatRegex } from "../script/format.ts";
+import { looksBinary } from "./display.ts";
+import { type ChannelRecord, streamBytes, type Transcript } from "./transcript.ts";
+
+/** Options for {@linkcode buildScript}. */
+export interface SaveOptions {
+  /** Keep every byte literal (no regex for dates, timestamps, UUIDs, epoch times). */
+  exact?: boolean;
+  /** A comment line at the top (without `#`). */
+  header?: string[];
+}
+
+/** The most bytes of binary data in one generated `expect … hex` line. */
+const HEX_CHUNK = 256;
+
+interface Generated {
+  after: number;
+  channel: number;
+  position: number;
+  lines: string[];
+}
+
+/**
+ * Builds the script text.
+ *
+ * @returns The `.wire` text (ends with a newline).
+ */
+export function buildScript(transcript: Transcript, options: SaveOptions = {}): string {
+  const { entries } = transcript;
+  const generated: Generated[] = [];
+  transcript.channels.forEach((rec, channelIndex) => {
+    for (const piece of uncovered(rec)) {
+      generated.push({
+        after: piece.after,
+        channel: channelIndex,
+        position: piece.start,
+        lines: expectLines(rec, piece.start, piece.end, options.exact ?? false),
+      });
+    }
+  });
+  generated.sort((a, b) => a.after - b.after || a.channel - b.channel || a.position - b.position);
+
+  const out: string[] = (options.header ?? []).map((h) => `# ${h}`);
+  const ports: { name: string; port: number }[] = [];
+  let g = 0;
+  entries.forEach((entry, i) => {
+    const closes = entry.node.kind === "close"
+      ? (entry.node as unknown as { name: string }).name
+      : undefined;
+    out.push(symbolize(entry.source, ports, "statement"));
+    if (closes) {
+      for (let k = ports.length - 1; k >= 0; k--) if (ports[k]!.name === closes) ports.splice(k, 1);
+    }
+    ports.push(...entry.ports);
+    while (g < generated.length && generated[g]!.after === i) {
+      for (const line of generated[g]!.lines) out.push(symbolize(line, ports, "expect"));
+      g++;
+    }
+  });
+  return out.join("\n") + "\n";
+}
+
+/** The parts of a channel's data (from saved anchors) that no saved statement consumed. */
+function uncovered(rec: ChannelRecord): { start: number; end: number; after: number }[] {
+  const pieces: { start: number; end: number; after: number }[] = [];
+  const total = rec.logged;
+  rec.anchors.forEach((anchor, k) => {
+    if (anchor.entry < 0) return;
+    const end = Math.min(rec.anchors[k + 1]?.start ?? total, total);
+    let at = anchor.start;
+    for (const c of rec.consumed) {
+      if (c.end <= at || c.start >= end) continue;
+      if (c.start > at) pieces.push(placed(rec, at, c.start, anchor.entry));
+      at = Math.max(at, c.end);
+    }
+    if (at < end) pieces.push(placed(rec, at, end, anchor.entry));
+  });
+  return pieces;
+}
+
+function placed(rec: ChannelRecord, start: number, end: number, anchorEntry: number) {
+  let after = anchorEntry;
+  for (const c of rec.consumed) if (c.end <= start && c.entry > after) after = c.entry;
+  return { start, end, after };
+}
+
+function expectLines(rec: ChannelRecord, start: number, end: number, exact: boolean): string[] {
+  if (rec.type === "datagram") {
+    return rec.chunks.slice(start, end).map((d) => `expect ${rec.name} ${matcher(d, exact)}`);
+  }
+  const bytes = streamBytes(rec, start, end);
+  const lines: string[] = [];
+  for (const part of splitForExpect(bytes)) lines.push(`expect ${rec.name} ${matcher(part, exact)}`);
+  return lines;
+}
+
+/** Splits text after each newline, binary data into chunks of {@linkcode HEX_CHUNK} bytes. */
+export function splitForExpect(bytes: Uint8Array): Uint8Array[] {
+  const parts: Uint8Array[] = [];
+  if (looksBinary(bytes)) {
+    for (let i = 0; i < bytes.byteLength; i += HEX_CHUNK) {
+      parts.push(bytes.subarray(i, i + HEX_CHUNK));
+    }
+    return parts;
+  }
+  let from = 0;
+  for (let i = 0; i < bytes.byteLength; i++) {
+    if (bytes[i] === 0x0a) {
+      parts.push(bytes.subarray(from, i + 1));
+      from = i + 1;
+    }
+  }
+  if (from < bytes.byteLength) parts.push(bytes.subarray(from));
+  return parts;
+}
+
+/** An expect matcher for bytes: a literal, or an anchored regex when values are dynamic. */
+export function matcher(bytes: Uint8Array, exact: boolean): string {
+  if (!exact) {
+    const g = generalise(bytes);
+    // a variable-width value at the very end could match before all of it arrived
+    if ("regex" in g && !endsVariable(bytes)) return formatRegex(g.regex);
+  }
+  return formatPayload(bytes);
+}
+
+function endsVariable(bytes: Uint8Array): boolean {
+  const text = new TextDecoder().decode(bytes.subarray(Math.max(0, bytes.byteLength - 40)));
+  return /\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?$/.test(text) &&
+    !/ GMT$/.test(text);
+}
+
+/**
+ * Writes ports that were asked for as 0 symbolically: `:41234` becomes `:${srv.port}`
+ * in statements and text literals, and `:\d{1,5}` in generated regexes.
+ */
+export function symbolize(
+  line: string,
+  ports: readonly { name: string; port: number }[],
+  what: "statement" | "expect",
+): string {
+  let out = line;
+  for (const { name, port } of ports) {
+    const re = new RegExp(`(?<=:)${port}(?!\\d)`, "g");
+    if (!re.test(out)) continue;
+    if (what === "expect") {
+      const m = /^(expect \S+ )(.*)$/.exec(out);
+      if (!m) continue;
+      const value = m[2]!;
+      if (value.startsWith('"')) out = m[1]! + value.replace(re, `\${${name}.port}`);
+      else if (value.startsWith("/")) out = m[1]! + value.replace(re, "\\d{1,5}");
+    } else out = out.replace(re, `\${${name}.port}`);
+  }
+  return out;
+}

@@ -1,0 +1,18 @@
+/**
+ * Worker entry for `bench --workers N`: runs its share of the connections and posts the
+ * result. Private to `lib/tools/bench`.
+ *
+ * @module
+ */
+/// <reference lib="deno.worker" />
+import { runLocal } from "./run_local.ts";
+import type { BenchSpec } from "./spec.ts";
+
+const stop = new AbortController();
+self.onmessage = async (e: MessageEvent<{ kind: "run"; spec: BenchSpec } | { kind: "stop" }>) => {
+  if (e.data.kind === "stop") return stop.abort();
+  const result = await runLocal(e.data.spec, stop.signal, (requests, bytes) => {
+    self.postMessage({ kind: "tick", requests, bytes });
+  });
+  self.postMessage({ kind: "result", result });
+};

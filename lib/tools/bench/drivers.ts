@@ -1,0 +1,237 @@
+/**
+ * One connection's worth of load: a driver does one request (or writes one chunk) per
+ * call, reconnecting when needed, and says how many bytes went each way.
+ *
+ * @module
+ */
+import type { BenchSpec } from "./spec.ts";
+import { encodeRequest, ResponseParser } from "./http_codec.ts";
+
+/** A classified failure: `kind` is what the report groups errors by. */
+export class BenchError extends Error {
+  override name = "BenchError";
+  constructor(readonly kind: string, message = kind) {
+    super(message);
+  }
+}
+
+/** One unit of work and its byte counts. */
+export interface Driver {
+  /** Does one request (or one write); throws {@linkcode BenchError}. */
+  once(): Promise<void>;
+  /** Bytes sent and received by the last `once`. */
+  sent: number;
+  received: number;
+  /** The HTTP status of the last response. */
+  status?: number;
+  /** Aborts what is in flight (the pending call throws) and releases the socket. */
+  close(): void;
+}
+
+/** Makes the driver for a spec. */
+export function makeDriver(spec: BenchSpec): Driver {
+  if (spec.scheme === "udp") return new UdpDriver(spec);
+  if (spec.scheme === "http" || spec.scheme === "https") return new HttpDriver(spec);
+  return spec.mode === "stream" ? new StreamDriver(spec) : new EchoDriver(spec);
+}
+
+/** Classifies a socket error. */
+export function errorKind(e: unknown): string {
+  if (e instanceof BenchError) return e.kind;
+  if (e instanceof Deno.errors.ConnectionRefused) return "refused";
+  if (e instanceof Deno.errors.ConnectionReset) return "reset";
+  if (e instanceof Deno.errors.BrokenPipe) return "broken_pipe";
+  if (e instanceof Deno.errors.TimedOut) return "timeout";
+  if (e instanceof Deno.errors.BadResource || e instanceof Deno.errors.Interrupted) return "closed";
+  if (e instanceof Error && /certificate|tls|handshake/i.test(e.message)) return "tls";
+  return e instanceof Error ? e.name : "error";
+}
+
+abstract class StreamBase {
+  conn: Deno.Conn | undefined;
+  sent = 0;
+  received = 0;
+  #closed = false;
+  constructor(readonly spec: BenchSpec) {}
+
+  async connected(): Promise<Deno.Conn> {
+    if (this.conn) return this.conn;
+    if (this.#closed) throw new BenchError("closed");
+    const tls = this.spec.scheme === "tls" || this.spec.scheme === "https";
+    const conn = tls
+      ? await Deno.connectTls({
+        hostname: this.spec.host,
+        port: this.spec.port,
+        caCerts: this.spec.caCerts,
+      })
+      : await Deno.connect({ hostname: this.spec.host, port: this.spec.port });
+    if (!tls) (conn as Deno.TcpConn).setNoDelay(true);
+    if (this.#closed) {
+      conn.close();
+      throw new BenchError("closed");
+    }
+    this.conn = conn;
+    return conn;
+  }
+
+  drop(): void {
+    try {
+      this.conn?.close();
+    } catch { /* closed */ }
+    this.conn = undefined;
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.drop();
+  }
+}
+
+class EchoDriver extends StreamBase implements Driver {
+  #payload: Uint8Array;
+  #buf: Uint8Array;
+  #want: number;
+  constructor(spec: BenchSpec) {
+    super(spec);
+    this.#payload = new Uint8Array(spec.size).fill(0x61);
+    this.#want = spec.replySize ?? spec.size;
+    this.#buf = new Uint8Array(Math.max(64 * 1024, this.#want));
+  }
+  async once(): Promise<void> {
+    const conn = this.conn ?? await this.connected();
+    try {
+      let w = 0;
+      while (w < this.#payload.byteLength) w += await conn.write(this.#payload.subarray(w));
+      let got = 0;
+      while (got < this.#want) {
+        const n = await conn.read(this.#buf);
+        if (n === null) throw new BenchError("eof", "peer closed the connection");
+        got += n;
+      }
+      if (got > this.#want) throw new BenchError("extra_bytes", "more bytes than sent came back");
+      this.sent = w;
+      this.received = got;
+    } catch (e) {
+      this.drop();
+      throw e;
+    }
+  }
+}
+
+class StreamDriver extends StreamBase implements Driver {
+  #chunk: Uint8Array;
+  constructor(spec: BenchSpec) {
+    super(spec);
+    this.#chunk = new Uint8Array(Math.max(spec.size, 1)).fill(0x61);
+  }
+  async once(): Promise<void> {
+    const conn = this.conn ?? await this.connected();
+    try {
+      this.sent = await conn.write(this.#chunk);
+      this.received = 0;
+    } catch (e) {
+      this.drop();
+      throw e;
+    }
+  }
+}
+
+class HttpDriver extends StreamBase implements Driver {
+  #request: Uint8Array;
+  #buf = new Uint8Array(64 * 1024);
+  #parser = new ResponseParser();
+  status?: number;
+  constructor(spec: BenchSpec) {
+    super(spec);
+    this.#request = encodeRequest({
+      url: spec.url!,
+      method: spec.method,
+      headers: spec.headers,
+      body: spec.body,
+    });
+    this.#parser.headRequest = (spec.method ?? "GET").toUpperCase() === "HEAD";
+  }
+  async once(): Promise<void> {
+    const conn = this.conn ?? await this.connected();
+    const p = this.#parser;
+    p.reset();
+    try {
+      let w = 0;
+      while (w < this.#request.byteLength) w += await conn.write(this.#request.subarray(w));
+      while (!p.complete) {
+        const n = await conn.read(this.#buf);
+        if (n === null) {
+          p.end();
+          break;
+        }
+        const used = p.feed(this.#buf, 0, n);
+        if (used < n) throw new BenchError("protocol", "bytes after the response");
+      }
+      this.sent = w;
+      this.received = p.bytes;
+      this.status = p.status;
+      if (!p.keepAlive) this.drop();
+    } catch (e) {
+      this.drop();
+      if (e instanceof Error && e.name === "HttpParseError") {
+        throw new BenchError("protocol", e.message);
+      }
+      throw e;
+    }
+  }
+}
+
+class UdpDriver implements Driver {
+  sent = 0;
+  received = 0;
+  #sock: Deno.DatagramConn | undefined;
+  #payload: Uint8Array;
+  #buf = new Uint8Array(65536);
+  #addr: Deno.NetAddr;
+  #closed = false;
+  constructor(readonly spec: BenchSpec) {
+    this.#payload = new Uint8Array(spec.size).fill(0x61);
+    this.#addr = { transport: "udp", hostname: spec.host, port: spec.port };
+  }
+  async once(): Promise<void> {
+    if (this.#closed) throw new BenchError("closed");
+    this.#sock ??= Deno.listenDatagram({
+      transport: "udp",
+      hostname: this.spec.host.includes(":") ? "::" : "0.0.0.0",
+      port: 0,
+    });
+    const sock = this.#sock;
+    this.sent = await sock.send(this.#payload, this.#addr);
+    for (;;) {
+      let data: [Uint8Array, Deno.Addr];
+      try {
+        data = await sock.receive(this.#buf);
+      } catch (e) {
+        // Closed by the timeout sweeper (or at the end): a lost datagram.
+        this.#sock = undefined;
+        throw this.#closed ? e : new BenchError("timeout", "no reply");
+      }
+      const from = data[1] as Deno.NetAddr;
+      if (from.port !== this.spec.port) continue;
+      this.received = data[0].byteLength;
+      return;
+    }
+  }
+  close(): void {
+    this.#closed = true;
+    this.abort();
+  }
+  /** Drops the socket, making a pending receive fail. */
+  abort(): void {
+    try {
+      this.#sock?.close();
+    } catch { /* closed */ }
+    this.#sock = undefined;
+  }
+}
+
+/** Aborts the request in flight on `d` (used by the timeout sweeper). */
+export function abortInFlight(d: Driver): void {
+  if (d instanceof UdpDriver) d.abort();
+  else if (d instanceof StreamBase) d.drop();
+}

@@ -1,0 +1,68 @@
+/**
+ * The machine's network interfaces and their addresses, grouped by interface.
+ *
+ * @module
+ */
+
+/** One address of an interface. */
+export interface InterfaceAddress {
+  family: "IPv4" | "IPv6";
+  address: string;
+  /** Prefix length, from the netmask. */
+  prefix: number;
+  netmask: string;
+  scopeid?: number | null;
+}
+
+/** One interface: name, MAC, addresses. */
+export interface NetworkInterface {
+  name: string;
+  mac: string;
+  addresses: InterfaceAddress[];
+}
+
+/**
+ * Lists interfaces with their addresses (needs `--allow-sys=networkInterfaces`).
+ *
+ * @example
+ * ```ts
+ * import { listInterfaces } from "./interfaces.ts";
+ * import { assert } from "@std/assert";
+ * assert(listInterfaces().some((i) => i.addresses.some((a) => a.address === "127.0.0.1")));
+ * ```
+ */
+export function listInterfaces(): NetworkInterface[] {
+  const byName = new Map<string, NetworkInterface>();
+  for (const n of Deno.networkInterfaces()) {
+    let entry = byName.get(n.name);
+    if (!entry) byName.set(n.name, entry = { name: n.name, mac: n.mac, addresses: [] });
+    entry.addresses.push({
+      family: n.family,
+      address: n.address,
+      prefix: prefixLength(n.netmask),
+      netmask: n.netmask,
+      ...(n.family === "IPv6" ? { scopeid: n.scopeid } : {}),
+    });
+  }
+  return [...byName.values()];
+}
+
+/** The number of leading one bits of a netmask (`255.255.255.0` → 24, `ffff:ffff::` → 32). */
+export function prefixLength(netmask: string): number {
+  let bits = 0;
+  if (netmask.includes(":")) {
+    for (const g of netmask.split(":")) bits += g ? popcount(parseInt(g, 16)) : 0;
+  } else {
+    for (const o of netmask.split(".")) bits += popcount(Number(o));
+  }
+  return bits;
+}
+
+function popcount(n: number): number {
+  let c = 0;
+  while (n) {
+    c += n & 1;
+    n >>>= 1;
+  }
+  return c;
+}

@@ -1,0 +1,42 @@
+/**
+ * Turning CLI flags shared by `ping` and `watch` into {@linkcode ProbeOptions}.
+ *
+ * @module
+ */
+import type { ProbeOptions } from "./probe.ts";
+import { unescapeProbe } from "../common/probe_text.ts";
+import { UsageError } from "../../errors.ts";
+
+/** The flags `ping` and `watch` share. */
+export interface ProbeFlags {
+  timeout: number;
+  tls?: boolean;
+  ca?: string[];
+  insecure?: boolean;
+  servername?: string;
+  payload?: string;
+  expect?: string;
+  method?: string;
+}
+
+/** Reads CA files and unescapes payloads; a missing CA file is a usage error. */
+export async function probeOptionsFromFlags(flags: ProbeFlags): Promise<ProbeOptions> {
+  const caCerts: string[] = [];
+  for (const file of flags.ca ?? []) {
+    try {
+      caCerts.push(await Deno.readTextFile(file));
+    } catch (e) {
+      throw new UsageError(`cannot read "${file}": ${(e as Error).message}`, { where: "--ca" });
+    }
+  }
+  return {
+    timeout: flags.timeout,
+    tls: flags.tls,
+    caCerts,
+    insecure: flags.insecure,
+    servername: flags.servername,
+    payload: flags.payload === undefined ? undefined : unescapeProbe(flags.payload, "--payload"),
+    expect: flags.expect === undefined ? undefined : unescapeProbe(flags.expect, "--expect"),
+    method: flags.method,
+  };
+}

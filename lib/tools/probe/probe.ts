@@ -1,0 +1,77 @@
+/**
+ * One probe of a target, the unit `ping` repeats and `watch` schedules: TCP connect,
+ * TLS handshake, UDP request/reply, HTTP request.
+ *
+ * @module
+ */
+import type { Address } from "../../address/address.ts";
+import { probeTcp } from "./tcp.ts";
+import { probeTls } from "./tls.ts";
+import { probeUdp } from "./udp.ts";
+import { probeHttp } from "./http.ts";
+
+/** What one probe found: up with a latency, or down with the reason. */
+export type ProbeOutcome =
+  | { ok: true; ms: number; detail?: string }
+  | { ok: false; ms: number; error: string };
+
+/** Options of {@linkcode probe}. */
+export interface ProbeOptions {
+  /** Milliseconds before the probe counts as failed (default 2000). */
+  timeout?: number;
+  /** For tcp:// targets: do a TLS handshake too. */
+  tls?: boolean;
+  /** TLS: extra CA certificates (PEM) to trust. */
+  caCerts?: string[];
+  /** TLS: skip certificate verification. */
+  insecure?: boolean;
+  /** TLS: the name to verify (SNI). */
+  servername?: string;
+  /** UDP: the datagram to send (default empty). */
+  payload?: Uint8Array;
+  /** UDP: a reply must contain these bytes; HTTP: the body must. */
+  expect?: Uint8Array;
+  /** HTTP: method (default GET). */
+  method?: string;
+  /** HTTP: status codes that count as up (default 200-399). */
+  okStatus?: (status: number) => boolean;
+}
+
+/** The target kinds a probe understands. */
+export type ProbeTarget = Exclude<Address, { scheme: "unix" }>;
+
+/**
+ * Probes `target` once.
+ *
+ * @returns `{ok: true, ms}` or `{ok: false, ms, error}`; never throws for a network failure.
+ */
+export function probe(target: ProbeTarget, options: ProbeOptions = {}): Promise<ProbeOutcome> {
+  const timeout = options.timeout ?? 2000;
+  switch (target.scheme) {
+    case "tcp":
+      return options.tls
+        ? probeTls(target.host, target.port, { ...options, timeout })
+        : probeTcp(target.host, target.port, timeout);
+    case "tls":
+      return probeTls(target.host, target.port, { ...options, timeout });
+    case "udp":
+      return probeUdp(target.host, target.port, { ...options, timeout });
+    case "http":
+    case "https":
+      return probeHttp(target.url, { ...options, timeout });
+  }
+}
+
+/** A short error text for a failed probe: `refused`, `timeout`, or the error's message. */
+export function describeError(e: unknown): string {
+  if (e instanceof Deno.errors.ConnectionRefused) return "refused";
+  if (e instanceof Deno.errors.TimedOut) return "timeout";
+  if (e instanceof DOMException && (e.name === "AbortError" || e.name === "TimeoutError")) {
+    return "timeout";
+  }
+  if (e instanceof Error) {
+    if (/ECONNREFUSED|refused/i.test(e.message)) return "refused";
+    return e.message.split("\n")[0]!.slice(0, 200);
+  }
+  return String(e);
+}

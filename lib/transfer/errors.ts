@@ -1,0 +1,33 @@
+/**
+ * Why a transfer did not complete. The CLI prints the message as one line and exits 1.
+ *
+ * @module
+ */
+
+/** What kind of failure: the CLI and tests tell them apart by `kind`. */
+export type TransferFailure =
+  /** The receiver refused the offer (exists, bad name, too large, busy). */
+  | "refused"
+  /** The SHA-256 did not match; the receiver discarded the data. */
+  | "verify"
+  /** The connection ended before the transfer finished; a `.part` is kept for resuming. */
+  | "interrupted"
+  /** The peer broke the protocol. */
+  | "protocol"
+  /** A local problem: the file could not be read or written. */
+  | "local";
+
+/** A transfer that did not complete. */
+export class TransferError extends Error {
+  override name = "TransferError";
+  constructor(
+    readonly kind: TransferFailure,
+    message: string,
+    options?: ErrorOptions & { code?: number },
+  ) {
+    super(message, options);
+    this.code = options?.code;
+  }
+  /** The REFUSE code or VERDICT status from the peer, when there was one. */
+  readonly code?: number;
+}

@@ -1,0 +1,197 @@
+/**
+ * Opening the connection a transfer runs over: connect to, or listen on, a `tcp://`,
+ * `tls://` or `unix://` address; either side of a transfer may do either.
+ *
+ * @module
+ */
+import { type Address, formatAddress, formatDenoAddr } from "../address/address.ts";
+import { selfSignedCertificate } from "../tls/self_signed.ts";
+import { connectInsecureTls } from "../transport/node_tls_duplex.ts";
+import type { TransferConn } from "./send.ts";
+
+/** A connection plus a label for its peer. */
+export interface OpenedConn {
+  conn: TransferConn;
+  peer: string;
+}
+
+/** Options for {@linkcode connectTransfer}. */
+export interface ConnectTransferOptions {
+  /** Extra CA certificates (PEM) to trust for `tls://`. */
+  caCerts?: string[];
+  /** Skip TLS certificate verification. */
+  insecure?: boolean;
+  /** Give up connecting after this long. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** Connects to `address`; for TLS, completes the handshake (errors surface here). */
+export async function connectTransfer(
+  address: Address,
+  opts: ConnectTransferOptions = {},
+): Promise<OpenedConn> {
+  const timeout = opts.timeoutMs !== undefined ? AbortSignal.timeout(opts.timeoutMs) : undefined;
+  const signal = timeout && opts.signal
+    ? AbortSignal.any([timeout, opts.signal])
+    : timeout ?? opts.signal;
+  const label = formatAddress(address);
+  switch (address.scheme) {
+    case "tcp": {
+      const conn = await Deno.connect({ hostname: address.host, port: address.port, signal });
+      return { conn, peer: label };
+    }
+    case "unix":
+      return { conn: await Deno.connect({ transport: "unix", path: address.path }), peer: label };
+    case "tls": {
+      if (opts.insecure) {
+        return {
+          conn: await connectInsecureTls(address.host, address.port, undefined, signal),
+          peer: label,
+        };
+      }
+      const conn = await Deno.connectTls({
+        hostname: address.host,
+        port: address.port,
+        caCerts: opts.caCerts,
+      });
+      const onAbort = () => conn.close();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      try {
+        await conn.handshake();
+      } catch (e) {
+        try {
+          conn.close();
+        } catch { /* closed */ }
+        throw e;
+      } finally {
+        signal?.removeEventListener("abort", onAbort);
+      }
+      return { conn, peer: label };
+    }
+    default:
+      throw new RangeError(
+        `Cannot transfer files over ${address.scheme}:// (use tcp://, tls:// or unix://)`,
+      );
+  }
+}
+
+/** A listening socket for transfers. */
+export interface TransferListener extends Disposable {
+  /** The bound address as text (port 0 resolved). */
+  readonly address: string;
+  readonly addr: Deno.Addr;
+  /** The certificate served over TLS (PEM). */
+  readonly certPem?: string;
+  /** The next connection (TLS handshake done); rejects once closed. */
+  accept(): Promise<OpenedConn>;
+  close(): void;
+}
+
+/** Listens on `address`; `tls://` without `cert`/`key` gets a fresh self-signed certificate. */
+export async function listenTransfer(
+  address: Address,
+  opts: { cert?: string; key?: string } = {},
+): Promise<TransferListener> {
+  let listener: Deno.Listener;
+  let certPem: string | undefined;
+  switch (address.scheme) {
+    case "tcp":
+      listener = Deno.listen({ hostname: address.host, port: address.port });
+      break;
+    case "unix":
+      listener = Deno.listen({ transport: "unix", path: address.path });
+      break;
+    case "tls": {
+      let { cert, key } = opts;
+      if (!cert || !key) ({ certPem: cert, keyPem: key } = await selfSignedCertificate());
+      certPem = cert;
+      listener = Deno.listenTls({ hostname: address.host, port: address.port, cert, key });
+      break;
+    }
+    default:
+      throw new RangeError(
+        `Cannot transfer files over ${address.scheme}:// (use tcp://, tls:// or unix://)`,
+      );
+  }
+  const tls = address.scheme === "tls";
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    try {
+      listener.close();
+    } catch { /* closed */ }
+  };
+  return {
+    address: formatDenoAddr(listener.addr, tls ? "tls" : undefined),
+    addr: listener.addr,
+    certPem,
+    async accept() {
+      while (true) {
+        const conn = await listener.accept();
+        const a = conn.remoteAddr;
+        const peer = "hostname" in a ? formatDenoAddr(a, tls ? "tls" : undefined) : "unix";
+        if (!tls) return { conn, peer };
+        try {
+          await (conn as Deno.TlsConn).handshake();
+          return { conn, peer };
+        } catch {
+          // a client that failed the handshake: wait for the next one
+          try {
+            conn.close();
+          } catch { /* closed */ }
+        }
+      }
+    },
+    close,
+    [Symbol.dispose]: close,
+  };
+}
+
+/**
+ * Wraps a connection so that it is closed when neither side moves a byte for `ms`
+ * (a stalled peer never hangs a transfer forever). Dispose to stop the watchdog.
+ */
+export function withIdleTimeout(
+  conn: TransferConn,
+  ms: number,
+  onIdle: () => void = () => {},
+): TransferConn & Disposable & { readonly timedOut: boolean } {
+  let last = performance.now();
+  let timedOut = false;
+  const timer = setInterval(() => {
+    if (performance.now() - last > ms) {
+      timedOut = true;
+      clearInterval(timer);
+      onIdle();
+      try {
+        conn.close();
+      } catch { /* closed */ }
+    }
+  }, Math.max(10, Math.min(1000, ms / 4)));
+  return {
+    async read(into) {
+      const n = await conn.read(into);
+      last = performance.now();
+      return n;
+    },
+    async write(data) {
+      const n = await conn.write(data);
+      last = performance.now();
+      return n;
+    },
+    close() {
+      clearInterval(timer);
+      try {
+        conn.close();
+      } catch { /* closed */ }
+    },
+    get timedOut() {
+      return timedOut;
+    },
+    [Symbol.dispose]() {
+      clearInterval(timer);
+    },
+  };
+}

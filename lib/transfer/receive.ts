@@ -1,0 +1,227 @@
+/**
+ * The receiving side of WPFT/1: checks the offered name, resumes from a kept `.NAME.part`
+ * when its bytes match the sender's, writes and hashes the data, and renames the file
+ * into place only once the SHA-256 matches. An interrupted transfer keeps the `.part`;
+ * a failed verification removes it.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { ConnReader } from "./conn_reader.ts";
+import { TransferError } from "./errors.ts";
+import { partName, safeFileName } from "./file_name.ts";
+import {
+  encodeAccept,
+  encodeRefuse,
+  encodeVerdict,
+  ProtocolError,
+  readDone,
+  readOffer,
+  readStart,
+  REFUSE,
+  VERDICT,
+} from "./protocol.ts";
+import { guard, type TransferConn, writeAll } from "./send.ts";
+import { hashFilePrefix, hex, sameDigest, Sha256 } from "./sha256.ts";
+import type { ProgressCallback, TransferSummary } from "./summary.ts";
+
+/** Options for {@linkcode receiveFile}. */
+export interface ReceiveOptions {
+  /** The folder the file is written into. */
+  dir: string;
+  /** Replace an existing file of the same name. */
+  force?: boolean;
+  /** Refuse files larger than this many bytes. */
+  maxSize?: number;
+  /** Names being received right now by this process (shared by concurrent receives). */
+  inProgress?: Set<string>;
+  /** Called once the offer is accepted, with the name, size and resume offset. */
+  onStart?: (info: { name: string; size: number; offset: number }) => void;
+  /** Called as data arrives. */
+  onProgress?: ProgressCallback;
+  /** Bytes per file write (default 1 MiB). */
+  chunkSize?: number;
+  /** The peer's address, for the summary. */
+  peer?: string;
+}
+
+const ZERO_DIGEST = new Uint8Array(32);
+
+/**
+ * Receives one file over `conn` into `opts.dir` (the connection stays open; the caller
+ * closes it).
+ *
+ * @returns The summary once the file is verified and in place.
+ * @throws {TransferError} `refused`, `verify`, `interrupted`, `protocol` or `local`.
+ */
+export async function receiveFile(
+  conn: TransferConn,
+  opts: ReceiveOptions,
+): Promise<TransferSummary> {
+  const chunk = Math.max(64 * 1024, opts.chunkSize ?? 1024 * 1024);
+  const reader = new ConnReader(conn, 64 * 1024);
+  const inProgress = opts.inProgress ?? new Set<string>();
+  return await guard(async () => {
+    const offer = await readOffer(reader);
+    const refuse = async (code: number, message: string): Promise<never> => {
+      await writeAll(conn, encodeRefuse(code, message)).catch(() => {});
+      throw new TransferError("refused", message, { code });
+    };
+    let name: string;
+    try {
+      name = safeFileName(offer.name);
+    } catch (e) {
+      return await refuse(REFUSE.badName, (e as Error).message);
+    }
+    if (opts.maxSize !== undefined && offer.size > opts.maxSize) {
+      return await refuse(
+        REFUSE.tooLarge,
+        `${name} is ${offer.size} bytes, over the limit of ${opts.maxSize}`,
+      );
+    }
+    const finalPath = join(opts.dir, name);
+    const partPath = join(opts.dir, partName(name));
+    if (inProgress.has(name)) {
+      return await refuse(REFUSE.busy, `${name} is being received right now`);
+    }
+    if (!opts.force && (await exists(finalPath))) {
+      return await refuse(
+        REFUSE.exists,
+        `${finalPath} exists (the receiver needs --force to replace it)`,
+      );
+    }
+    inProgress.add(name);
+    let file: Deno.FsFile | undefined;
+    try {
+      try {
+        file = await Deno.open(partPath, { read: true, write: true, create: true });
+      } catch (e) {
+        return await refuse(REFUSE.busy, `Cannot write ${partPath}: ${(e as Error).message}`);
+      }
+      const bufs = [new Uint8Array(chunk), new Uint8Array(chunk)];
+      // what we already have from an interrupted run
+      const have = (await file.stat()).size;
+      let offset = have <= offer.size ? have : 0;
+      let hash = new Sha256();
+      let prefix: Uint8Array = ZERO_DIGEST;
+      if (offset > 0) {
+        const p = await hashFilePrefix(file, offset, bufs[0]!);
+        offset = p.read;
+        hash = p.hash;
+        prefix = hash.peek();
+      }
+      await writeAll(conn, encodeAccept(offset, prefix));
+      const start = await readStart(reader);
+      if (start !== offset && start !== 0) {
+        throw new ProtocolError(`START at ${start}, neither 0 nor ${offset}`);
+      }
+      if (start === 0 && offset > 0) hash = new Sha256();
+      if (start !== have) await file.truncate(start);
+      await file.seek(start, Deno.SeekMode.Start);
+      opts.onStart?.({ name, size: offer.size, offset: start });
+      const began = performance.now();
+      let got = start;
+      opts.onProgress?.(got, offer.size);
+      // fill one buffer from the network while the other goes to disk
+      let which = 0;
+      let writing: Promise<void> = Promise.resolve();
+      while (got < offer.size) {
+        const want = Math.min(chunk, offer.size - got);
+        const buf = bufs[which]!.subarray(0, want);
+        const n = await reader.readFull(buf);
+        if (n > 0) {
+          hash.update(buf.subarray(0, n));
+          await writing;
+          writing = quiet(writeFileAll(file, buf.subarray(0, n)));
+          got += n;
+          which ^= 1;
+          opts.onProgress?.(got, offer.size);
+        }
+        if (n < want) {
+          await writing;
+          throw new TransferError(
+            "interrupted",
+            `The connection closed after ${got} of ${offer.size} bytes; ${partPath} is kept to resume`,
+          );
+        }
+      }
+      await writing;
+      file.close();
+      file = undefined;
+      const theirs = await readDone(reader);
+      const ours = hash.digest();
+      const seconds = (performance.now() - began) / 1000;
+      if (!sameDigest(ours, theirs)) {
+        await Deno.remove(partPath).catch(() => {});
+        await writeAll(
+          conn,
+          encodeVerdict(VERDICT.hashMismatch, `SHA-256 ${hex(ours)} is not ${hex(theirs)}`),
+        ).catch(() => {});
+        throw new TransferError(
+          "verify",
+          `${name}: SHA-256 mismatch (received ${hex(ours)}, sender has ${hex(theirs)}); discarded`,
+        );
+      }
+      try {
+        await moveIntoPlace(partPath, finalPath, opts.force ?? false);
+      } catch (e) {
+        const why = e instanceof Deno.errors.AlreadyExists
+          ? `${finalPath} appeared meanwhile`
+          : (e as Error).message;
+        await writeAll(conn, encodeVerdict(VERDICT.writeFailed, why)).catch(() => {});
+        throw new TransferError(
+          "local",
+          `Cannot store ${finalPath}: ${why} (verified data kept in ${partPath})`,
+        );
+      }
+      await writeAll(conn, encodeVerdict(VERDICT.ok, "ok"));
+      return {
+        direction: "received",
+        name,
+        path: finalPath,
+        size: offer.size,
+        sha256: hex(ours),
+        resumedFrom: start,
+        bytes: offer.size - start,
+        seconds,
+        bytesPerSecond: seconds > 0 ? (offer.size - start) / seconds : 0,
+        peer: opts.peer ?? "",
+      };
+    } finally {
+      try {
+        file?.close();
+      } catch { /* closed */ }
+      inProgress.delete(name);
+    }
+  });
+}
+
+/** Renames without replacing (link + unlink) unless `force`, when it replaces atomically. */
+async function moveIntoPlace(from: string, to: string, force: boolean): Promise<void> {
+  if (force) {
+    await Deno.rename(from, to);
+    return;
+  }
+  await Deno.link(from, to); // fails with AlreadyExists: never clobbers
+  await Deno.remove(from);
+}
+
+async function writeFileAll(file: Deno.FsFile, data: Uint8Array): Promise<void> {
+  let off = 0;
+  while (off < data.length) off += await file.write(data.subarray(off));
+}
+
+function quiet<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {});
+  return p;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}

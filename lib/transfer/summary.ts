@@ -1,0 +1,32 @@
+/**
+ * The result of a completed transfer, as `--json` prints it.
+ *
+ * @module
+ */
+
+/** What a finished transfer reports, on either side. */
+export interface TransferSummary {
+  /** `sent` or `received`. */
+  direction: "sent" | "received";
+  /** The file name as offered (sender) or as written (receiver, base name only). */
+  name: string;
+  /** The path read (sender) or written (receiver). */
+  path: string;
+  /** File size in bytes. */
+  size: number;
+  /** SHA-256 of the whole file, lowercase hex. */
+  sha256: string;
+  /** Where this run's data started: > 0 when an interrupted transfer was resumed. */
+  resumedFrom: number;
+  /** Data bytes carried by this run (`size - resumedFrom`). */
+  bytes: number;
+  /** Wall time of the transfer in seconds. */
+  seconds: number;
+  /** `bytes / seconds`. */
+  bytesPerSecond: number;
+  /** The peer's address. */
+  peer: string;
+}
+
+/** Progress callback: data bytes of the file now present, of `total`. */
+export type ProgressCallback = (done: number, total: number) => void;

@@ -1,0 +1,76 @@
+import { assertEquals, assertStringIncludes } from "@std/assert";
+import { REPO_ROOT, runCli } from "../helpers/cli.ts";
+import { freeTcpPort } from "../helpers/ports.ts";
+import { hasCommand, startPeer } from "../helpers/peer.ts";
+import { fails, passes } from "../integration/_run.ts";
+
+const ignore = !hasCommand("redis-server");
+
+async function startRedis() {
+  const port = freeTcpPort();
+  const peer = await startPeer({
+    cmd: "redis-server",
+    args: ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    waitTcp: { port },
+  });
+  return { port, peer };
+}
+
+Deno.test({
+  name: "redis-server: `cli.ts test scripts/ --var redis=…` passes every example",
+  ignore,
+  async fn() {
+    const { port, peer } = await startRedis();
+    await using _ = peer;
+    const r = await runCli(["test", "scripts/", "--var", `redis=tcp://127.0.0.1:${port}`]);
+    assertEquals(r.code, 0, r.stdout + r.stderr);
+    assertStringIncludes(r.stdout, "ok   scripts/redis.wire");
+    const files = [];
+    for await (const e of Deno.readDir(`${REPO_ROOT}scripts`)) {
+      if (e.name.endsWith(".wire")) files.push(e);
+    }
+    assertEquals(r.stdout.trimEnd().split("\n").at(-1), `${files.length} passed, 0 failed`);
+    // without the variable the redis script is skipped, not failed
+    const skipped = await runCli(["test", "scripts/redis.wire"]);
+    assertEquals(skipped.code, 0);
+    assertEquals(skipped.stdout.trimEnd().split("\n").at(-1), "0 passed, 0 failed, 1 skipped");
+  },
+});
+
+Deno.test({
+  name: "redis-server: captures across statements, and a wrong reply fails with the reply shown",
+  ignore,
+  async fn() {
+    const { port, peer } = await startRedis();
+    await using _ = peer;
+    const vars = { redis: `tcp://127.0.0.1:${port}` };
+    const r = await passes(
+      `connect \${redis} as r
+send r "SET visits 10\\r\\n"
+expect r line "+OK"
+send r "INCR visits\\r\\n"
+expect r /:(?<n>\\d+)\\r\\n/ as v
+send r "INCRBY visits \${v.n}\\r\\n"
+expect r line /^:(\\d+)$/ as w
+assert \${w.1} == 22
+send r "CLIENT SETNAME wireplay-\${v.n}\\r\\n"
+expect r line "+OK"
+send r "CLIENT GETNAME\\r\\n"
+expect r line "$11"
+expect r bytes 11 as name
+expect r "\\r\\n"
+print \${name}`,
+      { vars },
+    );
+    assertEquals(r.output, ["wireplay-11"]);
+    const f = await fails(
+      `connect \${redis} as r\nsend r "GET nothing-here\\r\\n"\nexpect r line "+OK"`,
+      {
+        vars,
+      },
+    );
+    assertEquals(f.reason, "line differs");
+    assertEquals(f.where, "inline.wire:3");
+    assertEquals(f.details.received, new TextEncoder().encode("$-1"));
+  },
+});
