@@ -7,9 +7,12 @@
  *    serving the same file (goal ≥ 1.0×).
  *
  *     deno run -A bench/http_bench.ts [--seconds 3] [--rounds 3] [--connections 32] [--size 4096]
+ *                                     [--guard]   # also: the route behind --header-timeout
  *
  * Each server runs in its own process; rounds alternate between the two sides of a pair and
- * the median is reported, which evens out noise from other work on the machine.
+ * the median is reported, which evens out noise from other work on the machine. Besides
+ * requests per second it reports each server's CPU time per request (from /proc), which
+ * stays meaningful when other work shares the machine.
  *
  * @module
  */
@@ -22,6 +25,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "3" },
     connections: { type: "string", default: "32" },
     size: { type: "string", default: "4096" },
+    guard: { type: "boolean", default: false },
     child: { type: "string" },
     root: { type: "string" },
   },
@@ -33,11 +37,19 @@ const HERE = new URL(".", import.meta.url).pathname;
 if (values.child) {
   const kind = values.child;
   if (kind === "bare") {
-    const s = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => new Response("hello"));
+    const s = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      () => new Response("hello"),
+    );
     console.log(`http://127.0.0.1:${s.addr.port}`);
   } else {
     const { startHttpServer } = await import("../lib/http/server/serve.ts");
-    const s = await startHttpServer("http://127.0.0.1:0", kind === "static" ? { root: values.root } : {});
+    // as `cli.ts serve http` runs it: no request log (nothing could read it)
+    const s = await startHttpServer("http://127.0.0.1:0", {
+      root: kind === "static" ? values.root : undefined,
+      record: false,
+      headerTimeoutMs: kind === "guarded" ? 10_000 : undefined,
+    });
     s.routes.add("GET", "/hello", { status: 200, kind: "text", body: "hello" });
     console.log(s.url);
   }
@@ -52,7 +64,26 @@ const size = Number(values.size);
 interface Side {
   name: string;
   url: string;
+  /** The server's process id (its children, e.g. nginx's worker, are counted too). */
+  pid: number;
   stop(): Promise<void>;
+}
+
+const CLK_TCK = 100; // Linux USER_HZ
+
+/** CPU seconds used so far by a process and its descendants (Linux /proc). */
+function cpuSeconds(pid: number): number {
+  let total = 0;
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    total += (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime, stime
+    for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
+      const children = Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/children`).trim();
+      for (const c of children ? children.split(" ") : []) total += cpuSeconds(Number(c));
+    }
+  } catch { /* not Linux, or gone */ }
+  return total;
 }
 
 async function startChild(kind: string, extra: string[] = []): Promise<Side> {
@@ -72,6 +103,7 @@ async function startChild(kind: string, extra: string[] = []): Promise<Side> {
   return {
     name: kind,
     url: text.trim(),
+    pid: child.pid,
     async stop() {
       child.kill("SIGTERM");
       await child.status;
@@ -131,6 +163,7 @@ http {
   return {
     name: "nginx",
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid,
     async stop() {
       child.kill("SIGQUIT");
       await child.status;
@@ -139,18 +172,29 @@ http {
   };
 }
 
-/** Runs wrk and returns requests per second. */
-async function wrk(url: string, secs: number): Promise<number> {
+/** Runs wrk against a side; returns requests per second and server CPU µs per request. */
+async function wrk(
+  side: Side,
+  path: string,
+  secs: number,
+): Promise<{ rps: number; cpuUs: number }> {
+  const cpu0 = cpuSeconds(side.pid);
   const out = await new Deno.Command("wrk", {
-    args: ["-t1", `-c${connections}`, `-d${secs}s`, url],
+    args: ["-t1", `-c${connections}`, `-d${secs}s`, side.url + path],
     stdout: "piped",
     stderr: "piped",
   }).output();
+  const cpu1 = cpuSeconds(side.pid);
   const text = new TextDecoder().decode(out.stdout);
   const m = /Requests\/sec:\s+([\d.]+)/.exec(text);
-  if (!out.success || !m) throw new Error(`wrk failed: ${text}${new TextDecoder().decode(out.stderr)}`);
-  if (/Non-2xx or 3xx responses/.test(text)) throw new Error(`wrk saw errors against ${url}:\n${text}`);
-  return Number(m[1]);
+  const n = /(\d+) requests in/.exec(text);
+  if (!out.success || !m || !n) {
+    throw new Error(`wrk failed: ${text}${new TextDecoder().decode(out.stderr)}`);
+  }
+  if (/Non-2xx or 3xx responses/.test(text)) {
+    throw new Error(`wrk saw errors against ${side.url}${path}:\n${text}`);
+  }
+  return { rps: Number(m[1]), cpuUs: ((cpu1 - cpu0) * 1e6) / Number(n[1]) };
 }
 
 function median(xs: number[]): number {
@@ -160,22 +204,33 @@ function median(xs: number[]): number {
 
 /** Alternates rounds between two sides; returns the medians. */
 async function compare(label: string, ours: [Side, string], theirs: [Side, string], goal: number) {
-  await wrk(ours[0].url + ours[1], 1); // warm up both
-  await wrk(theirs[0].url + theirs[1], 1);
-  const a: number[] = [];
-  const b: number[] = [];
+  await wrk(ours[0], ours[1], 1); // warm up both
+  await wrk(theirs[0], theirs[1], 1);
+  const a: { rps: number; cpuUs: number }[] = [];
+  const b: { rps: number; cpuUs: number }[] = [];
   for (let i = 0; i < rounds; i++) {
-    a.push(await wrk(ours[0].url + ours[1], seconds));
-    b.push(await wrk(theirs[0].url + theirs[1], seconds));
+    a.push(await wrk(ours[0], ours[1], seconds));
+    b.push(await wrk(theirs[0], theirs[1], seconds));
   }
-  const ma = median(a);
-  const mb = median(b);
-  const ratio = ma / mb;
+  const ra = median(a.map((x) => x.rps));
+  const rb = median(b.map((x) => x.rps));
+  const ca = median(a.map((x) => x.cpuUs));
+  const cb = median(b.map((x) => x.cpuUs));
+  const ratio = ra / rb;
+  const cpuRatio = cb / ca;
+  const row = (name: string, rps: number, cpu: number, all: { rps: number }[]) =>
+    `  ${name.padEnd(24)} ${rps.toFixed(0).padStart(8)} req/s  ${
+      cpu.toFixed(1).padStart(6)
+    } µs CPU/req   rounds: ${all.map((x) => x.rps.toFixed(0)).join(", ")}`;
   console.log(`\n${label}`);
-  console.log(`  ${`serve http (${ours[0].name})`.padEnd(28)} ${ma.toFixed(0).padStart(8)} req/s   rounds: ${a.map((x) => x.toFixed(0)).join(", ")}`);
-  console.log(`  ${theirs[0].name.padEnd(28)} ${mb.toFixed(0).padStart(8)} req/s   rounds: ${b.map((x) => x.toFixed(0)).join(", ")}`);
-  console.log(`  ratio ${ratio.toFixed(2)}×  (goal ≥ ${goal.toFixed(1)}×: ${ratio >= goal ? "met" : "NOT met"})`);
-  return { label, ours: ma, theirs: mb, ratio, goal };
+  console.log(row(`serve http (${ours[0].name})`, ra, ca, a));
+  console.log(row(theirs[0].name, rb, cb, b));
+  console.log(
+    `  throughput ratio ${ratio.toFixed(2)}×, CPU-per-request ratio ${
+      cpuRatio.toFixed(2)
+    }×  (goal ≥ ${goal.toFixed(1)}×: ${ratio >= goal ? "met" : "NOT met"})`,
+  );
+  return { label, ours: ra, theirs: rb, ratio, cpuRatio, goal };
 }
 
 const dir = await Deno.makeTempDir({ prefix: "wireplay-http-bench-" });
@@ -183,23 +238,51 @@ const sides: Side[] = [];
 try {
   const www = `${dir}/www`;
   await Deno.mkdir(www);
-  const line = "<p>wireplay static file benchmark: the quick brown fox jumps over the lazy dog.</p>\n";
-  await Deno.writeTextFile(`${www}/page.html`, line.repeat(Math.ceil(size / line.length)).slice(0, size));
-  console.log(`wrk: 1 thread, ${connections} connections, ${rounds} rounds of ${seconds}s per side (medians)`);
+  const line =
+    "<p>wireplay static file benchmark: the quick brown fox jumps over the lazy dog.</p>\n";
+  await Deno.writeTextFile(
+    `${www}/page.html`,
+    line.repeat(Math.ceil(size / line.length)).slice(0, size),
+  );
+  console.log(
+    `wrk: 1 thread, ${connections} connections, ${rounds} rounds of ${seconds}s per side (medians)`,
+  );
   const bare = await startChild("bare");
   sides.push(bare);
   const route = await startChild("route");
   sides.push(route);
-  const r1 = await compare("one-line route vs bare Deno.serve hello", [route, "/hello"], [bare, "/"], 0.9);
-  await bare.stop();
-  await route.stop();
+  const r1 = await compare("one-line route vs bare Deno.serve hello", [route, "/hello"], [
+    bare,
+    "/",
+  ], 0.9);
+  if (values.guard) {
+    const guarded = await startChild("guarded");
+    sides.push(guarded);
+    await compare("the same route behind --header-timeout (the slowloris guard) vs bare", [
+      guarded,
+      "/hello",
+    ], [
+      bare,
+      "/",
+    ], 0);
+  }
+  for (const s of sides) await s.stop();
   sides.length = 0;
   const ours = await startChild("static", ["--root", www]);
   sides.push(ours);
   const nginx = await startNginx(dir, www);
   sides.push(nginx);
-  const r2 = await compare(`static ${size}-byte file vs nginx (1 worker)`, [ours, "/page.html"], [nginx, "/page.html"], 1.0);
-  console.log(`\nsummary: route ${r1.ratio.toFixed(2)}× bare Deno.serve, static ${r2.ratio.toFixed(2)}× nginx`);
+  const r2 = await compare(`static ${size}-byte file vs nginx (1 worker)`, [ours, "/page.html"], [
+    nginx,
+    "/page.html",
+  ], 1.0);
+  console.log(
+    `\nsummary: route ${r1.ratio.toFixed(2)}× bare Deno.serve (CPU ${r1.cpuRatio.toFixed(2)}×), ` +
+      `static ${r2.ratio.toFixed(2)}× nginx (CPU ${r2.cpuRatio.toFixed(2)}×)`,
+  );
+  console.log(
+    "(CPU ratio: the other side's server CPU time per request over ours; robust to a busy machine)",
+  );
 } finally {
   for (const s of sides) await s.stop().catch(() => {});
   await Deno.remove(dir, { recursive: true }).catch(() => {});

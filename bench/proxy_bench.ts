@@ -29,21 +29,6 @@ function freePort(): number {
   return port;
 }
 
-async function waitForPort(port: number, child?: Deno.ChildProcess): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    try {
-      const c = await Deno.connect({ hostname: "127.0.0.1", port });
-      c.close();
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  child?.kill();
-  throw new Error(`nothing listening on ${port}`);
-}
-
 /** Runs an iperf3 client against `port` and returns received bits per second. */
 async function iperf(port: number): Promise<number> {
   const out = await new Deno.Command("iperf3", {
@@ -75,7 +60,7 @@ async function iperfServer(): Promise<{ port: number; child: Deno.ChildProcess }
     stdout: "null",
     stderr: "null",
   }).spawn();
-  await waitForPort(port, child);
+  await waitForListen(port, child);
   return { port, child };
 }
 

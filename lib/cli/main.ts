@@ -19,8 +19,11 @@ export class ExitCode extends Error {
   }
 }
 
-/** Builds the `wireplay` program with every command registered. */
-export function buildProgram(): Command {
+/**
+ * Builds the `wireplay` program: with `only`, just that command (when known), else every
+ * command.
+ */
+export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command()
     .name("wireplay")
     .description(
@@ -29,7 +32,7 @@ export function buildProgram(): Command {
     .version("0.1.0")
     .showHelpAfterError("(add --help for usage)")
     .exitOverride();
-  registerCommands(program as unknown as Command);
+  await registerCommands(program as unknown as Command, only);
   for (const c of program.commands) (c as Command).exitOverride();
   return program as unknown as Command;
 }
@@ -39,7 +42,8 @@ export function buildProgram(): Command {
  * user's mistake.
  */
 export async function main(args: string[]): Promise<number> {
-  const program = buildProgram();
+  const first = args[0];
+  const program = await buildProgram(first && !first.startsWith("-") ? first : undefined);
   try {
     await program.parseAsync(args, { from: "user" });
     return EXIT.ok;

@@ -1,49 +1,54 @@
 /**
  * Every CLI command, one module each under `commands/`. A command module exports a
- * function that returns a configured `Command`; add it here.
+ * function that returns a configured `Command`; add one line for it to
+ * {@linkcode COMMANDS}: its name and a dynamic import of its module.
+ *
+ * Command modules are imported lazily: `cli.ts NAME …` loads only NAME's module, so a
+ * command (and the REPL's startup) does not pay for the others' dependencies (x509,
+ * hdr-histogram, HTTP…). Only `--help`, `--version` and an unknown name load them all.
  *
  * @module
  */
 import type { Command } from "commander";
-import { runCommand } from "./commands/run.ts";
-import { serveCommand } from "./commands/serve.ts";
-import { testCommand } from "./commands/test.ts";
-import { certCommand } from "./commands/cert.ts";
-import { sendFileCommand } from "./commands/send_file.ts";
-import { recvFileCommand } from "./commands/recv_file.ts";
-import { scanCommand } from "./commands/scan.ts";
-import { pingCommand } from "./commands/ping.ts";
-import { dnsCommand } from "./commands/dns.ts";
-import { ifacesCommand } from "./commands/ifaces.ts";
-import { watchCommand } from "./commands/watch.ts";
-import { benchCommand } from "./commands/bench.ts";
-import { proxyCommand } from "./commands/proxy.ts";
-import { recordCommand } from "./commands/record.ts";
-import { replayCommand } from "./commands/replay.ts";
-import { replCommand } from "./commands/repl.ts";
 
-/** Adds every command to the program. */
-export function registerCommands(program: Command): void {
-  for (
-    const make of [
-      runCommand,
-      serveCommand,
-      testCommand,
-      certCommand,
-      sendFileCommand,
-      recvFileCommand,
-      scanCommand,
-      pingCommand,
-      dnsCommand,
-      ifacesCommand,
-      watchCommand,
-      benchCommand,
-      proxyCommand,
-      recordCommand,
-      replayCommand,
-      replCommand,
-    ]
-  ) {
-    program.addCommand(make() as unknown as Command);
-  }
+/** A command's name and a loader for the function that builds it. */
+export interface CommandEntry {
+  /** The command's name, as typed: `cli.ts NAME`. */
+  name: string;
+  load: () => Promise<() => unknown>;
+}
+
+/** Every command, in help order. */
+export const COMMANDS: CommandEntry[] = [
+  { name: "run", load: async () => (await import("./commands/run.ts")).runCommand },
+  { name: "serve", load: async () => (await import("./commands/serve.ts")).serveCommand },
+  { name: "test", load: async () => (await import("./commands/test.ts")).testCommand },
+  { name: "cert", load: async () => (await import("./commands/cert.ts")).certCommand },
+  {
+    name: "send-file",
+    load: async () => (await import("./commands/send_file.ts")).sendFileCommand,
+  },
+  {
+    name: "recv-file",
+    load: async () => (await import("./commands/recv_file.ts")).recvFileCommand,
+  },
+  { name: "scan", load: async () => (await import("./commands/scan.ts")).scanCommand },
+  { name: "ping", load: async () => (await import("./commands/ping.ts")).pingCommand },
+  { name: "dns", load: async () => (await import("./commands/dns.ts")).dnsCommand },
+  { name: "ifaces", load: async () => (await import("./commands/ifaces.ts")).ifacesCommand },
+  { name: "watch", load: async () => (await import("./commands/watch.ts")).watchCommand },
+  { name: "bench", load: async () => (await import("./commands/bench.ts")).benchCommand },
+  { name: "proxy", load: async () => (await import("./commands/proxy.ts")).proxyCommand },
+  { name: "record", load: async () => (await import("./commands/record.ts")).recordCommand },
+  { name: "replay", load: async () => (await import("./commands/replay.ts")).replayCommand },
+  { name: "repl", load: async () => (await import("./commands/repl.ts")).replCommand },
+];
+
+/**
+ * Adds commands to the program: only the one named `only` when it is known, else all.
+ */
+export async function registerCommands(program: Command, only?: string): Promise<void> {
+  const one = COMMANDS.filter((c) => c.name === only);
+  const makers = await Promise.all((one.length ? one : COMMANDS).map((c) => c.load()));
+  for (const make of makers) program.addCommand(make() as unknown as Command);
 }

@@ -166,7 +166,15 @@ export class Proxy implements AsyncDisposable {
     };
     this.#stop.signal.addEventListener("abort", abandon, { once: true });
     try {
-      if ("handshake" in client) await (client as Deno.TlsConn).handshake();
+      if ("handshake" in client) {
+        // a client that never finishes its handshake is dropped after 10 s
+        const timer = setTimeout(abandon, 10_000);
+        try {
+          await (client as Deno.TlsConn).handshake();
+        } finally {
+          clearTimeout(timer);
+        }
+      }
       upstream = await dialUpstream(this.#options.upstream, this.#stop.signal);
     } catch (e) {
       this.stats.failed++;

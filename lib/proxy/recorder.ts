@@ -31,6 +31,8 @@ export interface RecorderOptions {
   exact?: boolean;
   /** Write a merged statement after this long without more bytes (default 100ms). */
   idleFlushMs?: number;
+  /** Options written after each `connect … as cN`, e.g. `ca "ca.pem"` or `insecure`. */
+  connectOptions?: string;
   /** The clock for the header (tests). */
   now?: () => Date;
 }
@@ -87,7 +89,10 @@ export class WireRecorder implements ProxyTap {
     };
     this.#conns.set(conn.id, state);
     this.#emit(
-      `\n# connection ${this.#count} from ${conn.client}\nconnect \${target} as ${state.name}\n`,
+      `\n# connection ${this.#count} from ${conn.client}\n` +
+        `connect \${target} as ${state.name}${
+          this.#o.connectOptions ? ` ${this.#o.connectOptions}` : ""
+        }\n`,
     );
   }
 

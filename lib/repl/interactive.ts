@@ -45,19 +45,25 @@ export interface InteractiveOptions {
   history: HistoryFile;
 }
 
-/** Runs the REPL on the terminal until the user leaves; resolves when it has. */
+/**
+ * Runs the REPL on the terminal until the user leaves; resolves when it has. The prompt
+ * is shown at once; lines typed before `coreReady` resolves (the interpreter is still
+ * loading) wait for it.
+ */
 export function runInteractive(
-  core: ReplCore,
+  coreReady: Promise<ReplCore>,
   output: LiveOutput,
   options: InteractiveOptions,
 ): Promise<void> {
   const { history } = options;
+  let core: ReplCore | undefined;
+  const ready = coreReady.then((c) => (core = c));
   const rl = createInterface({
     input: process.stdin,
     output: process.stdout,
     terminal: true,
     completer: (line: string) =>
-      complete(line, { names: () => [...core.session.resources.keys()] }),
+      complete(line, { names: () => [...(core?.session.resources.keys() ?? [])] }),
     history: history.newestFirst(),
     historySize: HISTORY_LIMIT,
     removeHistoryDuplicates: true,
@@ -72,7 +78,7 @@ export function runInteractive(
 
   const prompt = () => {
     if (finished) return;
-    rl.setPrompt(core.joiner.pending ? CONTINUE_PROMPT : PROMPT);
+    rl.setPrompt(core?.joiner.pending ? CONTINUE_PROMPT : PROMPT);
     output.idle = true;
     rl.prompt();
   };
@@ -82,7 +88,7 @@ export function runInteractive(
     finished = true;
     output.idle = false;
     output.rl = undefined;
-    core.cancel();
+    core?.cancel();
     rl.close();
     resolveDone();
   };
@@ -90,10 +96,11 @@ export function runInteractive(
   const drain = async () => {
     if (draining) return;
     draining = true;
+    const repl = core ?? await ready;
     while (queue.length && !finished) {
       const line = queue.shift()!;
-      if (!core.joiner.waitingFor?.startsWith("heredoc")) history.add(line);
-      const outcome = await core.feed(line);
+      if (!repl.joiner.waitingFor?.startsWith("heredoc")) history.add(line);
+      const outcome = await repl.feed(line);
       if (outcome === "quit") return finish();
     }
     draining = false;
@@ -108,15 +115,15 @@ export function runInteractive(
   });
 
   rl.on("SIGINT", () => {
-    if (core.cancel()) {
+    if (core?.cancel()) {
       process.stdout.write("^C\n");
       return;
     }
     const editor = rl as unknown as { line: string; cursor: number };
-    if (editor.line.length > 0 || core.joiner.pending || queue.length > 0) {
+    if (editor.line.length > 0 || core?.joiner.pending || queue.length > 0) {
       interruptedOnEmpty = false;
       queue.length = 0;
-      core.joiner.reset();
+      core?.joiner.reset();
       editor.line = "";
       editor.cursor = 0;
       process.stdout.write("^C\n");
@@ -137,7 +144,7 @@ export function runInteractive(
     finish();
   });
 
-  output.out('wireplay REPL — :help for statements and commands, Ctrl-D to leave');
+  output.out("wireplay REPL — :help for statements and commands, Ctrl-D to leave");
   prompt();
   return done;
 }

@@ -7,8 +7,7 @@
  */
 import { defaultHistoryPath, HistoryFile } from "./history.ts";
 import { LiveOutput, runInteractive } from "./interactive.ts";
-import { runPiped } from "./piped.ts";
-import { ReplCore, type ReplOutput } from "./repl_core.ts";
+import type { ReplCore, ReplOutput } from "./repl_core.ts";
 
 /** Options for {@linkcode runRepl}. */
 export interface ReplOptions {
@@ -44,7 +43,11 @@ export async function runRepl(options: ReplOptions = {}): Promise<number> {
   const interactive = !options.piped && Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
   const live = new LiveOutput();
   const output = interactive ? live : PLAIN_OUTPUT;
-  const core = new ReplCore(output, { timeoutMs: options.timeoutMs });
+  // the interpreter (and everything its statements can open) loads while the prompt shows
+  const coreReady = import("./repl_core.ts").then((m) =>
+    new m.ReplCore(output, { timeoutMs: options.timeoutMs })
+  );
+  let core: ReplCore | undefined;
   let code = 0;
   try {
     if (interactive) {
@@ -52,14 +55,18 @@ export async function runRepl(options: ReplOptions = {}): Promise<number> {
         options.history === false ? undefined : options.history ?? defaultHistoryPath(),
       );
       try {
-        await runInteractive(core, live, { history });
+        await runInteractive(coreReady, live, { history });
       } finally {
         await history.flush();
       }
+      core = await coreReady;
     } else {
+      core = await coreReady;
+      const { runPiped } = await import("./piped.ts");
       code = await runPiped(core, Deno.stdin.readable);
     }
   } finally {
+    core ??= await coreReady;
     await core.close();
     if (options.record) {
       if (!(await core.save(options.record))) code = code || 1;

@@ -126,7 +126,7 @@ export class ReplCore implements AsyncDisposable {
     } finally {
       this.#abort = undefined;
       this.session.signal = undefined;
-      this.transcript.after(node, ok, source);
+      this.transcript.after(node, ok, source, this.#received);
     }
     if (ok) this.#feedback(node, before);
     return ok ? "ok" : "failed";

@@ -99,7 +99,9 @@ function expectLines(rec: ChannelRecord, start: number, end: number, exact: bool
   }
   const bytes = streamBytes(rec, start, end);
   const lines: string[] = [];
-  for (const part of splitForExpect(bytes)) lines.push(`expect ${rec.name} ${matcher(part, exact)}`);
+  for (const part of splitForExpect(bytes)) {
+    lines.push(`expect ${rec.name} ${matcher(part, exact)}`);
+  }
   return lines;
 }
 

@@ -4,9 +4,11 @@
  * statement's turn it arrived in, and which ranges the saved statements consumed.
  *
  * Positions are stream offsets (bytes received so far) for stream channels and datagram
- * counts for UDP sockets. Arriving data is attributed to the channel's latest *anchor*:
- * the statement that opened it, then each `send` on it (data that arrives after a send
- * started is that send's answer).
+ * counts for UDP sockets. Arriving data is attributed to the latest *anchor*: the
+ * statement that opened the channel, then each statement that acts on the network
+ * (`send`, `connect`, `accept`, `shutdown`, … on any channel: data that arrives after a
+ * send started is that send's answer, even on another connection, e.g. a server's
+ * accepted side seeing what the client sent).
  *
  * @module
  */
@@ -65,6 +67,12 @@ interface Live {
   logBytes: number;
 }
 
+/**
+ * Statements that do not make a peer send anything: data arriving while they run is
+ * still the answer to the statement before them.
+ */
+export const PASSIVE = new Set(["expect", "sleep", "print", "assert", "let", "timeout", "close"]);
+
 /** Records a session for `:save`. Call {@linkcode before} and {@linkcode after} around each statement. */
 export class Transcript implements Disposable {
   /** False while `:record off`. */
@@ -92,9 +100,10 @@ export class Transcript implements Disposable {
   }
 
   /**
-   * Call after a statement ran; `ok` when it succeeded. `source` is its one-line text.
+   * Call after a statement ran; `ok` when it succeeded. `source` is its one-line text,
+   * `received` what an expect reported as matched (the observer's `received`).
    */
-  after(node: StatementBase, ok: boolean, source: string): void {
+  after(node: StatementBase, ok: boolean, source: string, received?: Uint8Array): void {
     const record = ok && this.recording;
     const index = record ? this.entries.length : -1;
     if (record) {
@@ -111,15 +120,18 @@ export class Transcript implements Disposable {
     for (const [live, snap] of this.#snapshot) {
       const now = consumed(live);
       if (record && now > snap.consumed) {
-        live.record.consumed.push({ entry: index, start: snap.consumed, end: now });
+        // a regex expect consumes what it skipped too; only its match counts as expected
+        const start = received && isRegexExpect(node)
+          ? Math.max(snap.consumed, now - received.byteLength)
+          : snap.consumed;
+        live.record.consumed.push({ entry: index, start, end: now });
       }
     }
-    const channel = (node as { channel?: unknown }).channel;
-    if (ok && node.kind === "send" && typeof channel === "string") {
-      const r = this.session.resources.get(channel);
-      const live = r ? this.#live.get((r.stream ?? r.datagram) as object) : undefined;
-      const snap = live ? this.#snapshot.get(live) : undefined;
-      if (live && snap) live.record.anchors.push({ entry: index, start: snap.received });
+    if (ok && !PASSIVE.has(node.kind)) {
+      // whatever arrives from now on, on any channel, is this statement's doing
+      for (const [live, snap] of this.#snapshot) {
+        live.record.anchors.push({ entry: index, start: snap.received });
+      }
     }
     this.#scan(index);
     this.#snapshot.clear();
@@ -177,6 +189,11 @@ export class Transcript implements Disposable {
     rec.logged += positions;
     live.logBytes += bytes.byteLength;
   }
+}
+
+function isRegexExpect(node: StatementBase): boolean {
+  const m = (node as { matcher?: { type?: string; value?: { type?: string } } }).matcher;
+  return node.kind === "expect" && m?.type === "value" && m.value?.type === "regex";
 }
 
 function received(live: Live): number {

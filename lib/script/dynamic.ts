@@ -90,6 +90,7 @@ export function regexLiteralSource(text: string): string {
  */
 export function generalise(bytes: Uint8Array): Generalised {
   const text = tryUtf8(bytes);
+  // deno-lint-ignore no-control-regex
   if (text === undefined || /[\x00-\x08\x0e-\x1f]/.test(text)) return { literal: bytes };
   const spans: { start: number; end: number; rule: DynamicRule }[] = [];
   for (const rule of RULES) {

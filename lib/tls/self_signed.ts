@@ -4,18 +4,8 @@
  *
  * @module
  */
-import {
-  certificatePem,
-  dnValue,
-  generateKeyPair,
-  normaliseHosts,
-  privateKeyPem,
-  randomSerial,
-  SIGNING_ALGORITHM,
-  subjectAltNames,
-  validity,
-  x509,
-} from "./_x509.ts";
+// _x509.ts (and @peculiar/x509 behind it) is imported on first use: it costs hundreds of
+// milliseconds, and every module that can listen on tls:// reaches this file (REPL startup).
 
 /** Options for {@linkcode selfSignedCertificate}. */
 export interface SelfSignedOptions {
@@ -54,6 +44,18 @@ export interface CertificatePair {
 export async function selfSignedCertificate(
   opts: SelfSignedOptions = {},
 ): Promise<CertificatePair> {
+  const {
+    certificatePem,
+    dnValue,
+    generateKeyPair,
+    normaliseHosts,
+    privateKeyPem,
+    randomSerial,
+    SIGNING_ALGORITHM,
+    subjectAltNames,
+    validity,
+    x509,
+  } = await import("./_x509.ts");
   const hosts = normaliseHosts(opts.hosts);
   const keys = await generateKeyPair();
   const cn = hosts.includes("localhost") ? "localhost" : hosts[0]!;

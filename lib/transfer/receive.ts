@@ -22,7 +22,9 @@ import {
   VERDICT,
 } from "./protocol.ts";
 import { guard, type TransferConn, writeAll } from "./send.ts";
-import { hashFilePrefix, hex, sameDigest, Sha256 } from "./sha256.ts";
+import { hashFilePrefix, writeFileAll } from "./file_chunks.ts";
+import { BufferPool, HashPipeline } from "./hash_pipeline.ts";
+import { hex, sameDigest } from "./sha256.ts";
 import type { ProgressCallback, TransferSummary } from "./summary.ts";
 
 /** Options for {@linkcode receiveFile}. */
@@ -43,6 +45,8 @@ export interface ReceiveOptions {
   chunkSize?: number;
   /** The peer's address, for the summary. */
   peer?: string;
+  /** Hash on this thread instead of a worker (slower; for tests and odd runtimes). */
+  inlineHash?: boolean;
 }
 
 const ZERO_DIGEST = new Uint8Array(32);
@@ -98,58 +102,61 @@ export async function receiveFile(
       } catch (e) {
         return await refuse(REFUSE.busy, `Cannot write ${partPath}: ${(e as Error).message}`);
       }
-      const bufs = [new Uint8Array(chunk), new Uint8Array(chunk)];
+      const pool = new BufferPool(4, chunk);
+      using hash = new HashPipeline({ inline: opts.inlineHash });
       // what we already have from an interrupted run
       const have = (await file.stat()).size;
       let offset = have <= offer.size ? have : 0;
-      let hash = new Sha256();
       let prefix: Uint8Array = ZERO_DIGEST;
       if (offset > 0) {
-        const p = await hashFilePrefix(file, offset, bufs[0]!);
-        offset = p.read;
-        hash = p.hash;
-        prefix = hash.peek();
+        offset = await hashFilePrefix(file, offset, pool, hash);
+        prefix = await hash.peek();
       }
       await writeAll(conn, encodeAccept(offset, prefix));
       const start = await readStart(reader);
       if (start !== offset && start !== 0) {
         throw new ProtocolError(`START at ${start}, neither 0 nor ${offset}`);
       }
-      if (start === 0 && offset > 0) hash = new Sha256();
+      if (start === 0 && offset > 0) await hash.reset();
       if (start !== have) await file.truncate(start);
       await file.seek(start, Deno.SeekMode.Start);
       opts.onStart?.({ name, size: offer.size, offset: start });
       const began = performance.now();
       let got = start;
       opts.onProgress?.(got, offer.size);
-      // fill one buffer from the network while the other goes to disk
-      let which = 0;
-      let writing: Promise<void> = Promise.resolve();
+      // the network fills one buffer while earlier ones go to disk, then to the hash worker
+      const out = file;
+      let failure: unknown;
+      let chain: Promise<void> = Promise.resolve();
       while (got < offer.size) {
+        if (failure !== undefined) throw failure;
         const want = Math.min(chunk, offer.size - got);
-        const buf = bufs[which]!.subarray(0, want);
-        const n = await reader.readFull(buf);
+        const buf = await pool.take();
+        const n = await reader.readFull(buf.subarray(0, want));
         if (n > 0) {
-          hash.update(buf.subarray(0, n));
-          await writing;
-          writing = quiet(writeFileAll(file, buf.subarray(0, n)));
+          chain = chain
+            .then(() => writeFileAll(out, buf.subarray(0, n)))
+            .then(() => hash.update(buf, n))
+            .then((b) => pool.give(b));
+          chain.catch((e) => (failure ??= e));
           got += n;
-          which ^= 1;
           opts.onProgress?.(got, offer.size);
+        } else {
+          pool.give(buf);
         }
         if (n < want) {
-          await writing;
+          await chain.catch(() => {});
           throw new TransferError(
             "interrupted",
             `The connection closed after ${got} of ${offer.size} bytes; ${partPath} is kept to resume`,
           );
         }
       }
-      await writing;
+      await chain;
       file.close();
       file = undefined;
       const theirs = await readDone(reader);
-      const ours = hash.digest();
+      const ours = await hash.digest();
       const seconds = (performance.now() - began) / 1000;
       if (!sameDigest(ours, theirs)) {
         await Deno.remove(partPath).catch(() => {});
@@ -204,16 +211,6 @@ async function moveIntoPlace(from: string, to: string, force: boolean): Promise<
   }
   await Deno.link(from, to); // fails with AlreadyExists: never clobbers
   await Deno.remove(from);
-}
-
-async function writeFileAll(file: Deno.FsFile, data: Uint8Array): Promise<void> {
-  let off = 0;
-  while (off < data.length) off += await file.write(data.subarray(off));
-}
-
-function quiet<T>(p: Promise<T>): Promise<T> {
-  p.catch(() => {});
-  return p;
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -17,7 +17,9 @@ import {
   REFUSE,
   VERDICT,
 } from "./protocol.ts";
-import { hashFilePrefix, hex, sameDigest, Sha256 } from "./sha256.ts";
+import { hashFilePrefix, readChunk } from "./file_chunks.ts";
+import { BufferPool, HashPipeline } from "./hash_pipeline.ts";
+import { hex, sameDigest } from "./sha256.ts";
 import type { ProgressCallback, TransferSummary } from "./summary.ts";
 
 /** A connection to send over (a `Deno.Conn`, `Deno.TlsConn` or an adapter). */
@@ -37,6 +39,8 @@ export interface SendOptions {
   onProgress?: ProgressCallback;
   /** The peer's address, for the summary. */
   peer?: string;
+  /** Hash on this thread instead of a worker (slower; for tests and odd runtimes). */
+  inlineHash?: boolean;
 }
 
 /** Default data chunk: large, so the per-call overheads vanish. */
@@ -89,15 +93,15 @@ export async function sendFile(
       if (answer.offset > size) {
         throw new ProtocolError(`the receiver asked to resume at ${answer.offset}, past the end`);
       }
-      const bufs = [new Uint8Array(chunk), new Uint8Array(chunk)];
-      let hash = new Sha256();
+      const pool = new BufferPool(4, chunk);
+      using hash = new HashPipeline({ inline: opts.inlineHash });
       let start = 0;
       if (answer.offset > 0) {
-        const prefix = await hashFilePrefix(file, answer.offset, bufs[0]!);
-        if (prefix.read === answer.offset && sameDigest(prefix.hash.peek(), answer.prefixSha256)) {
-          hash = prefix.hash;
+        const read = await hashFilePrefix(file, answer.offset, pool, hash);
+        if (read === answer.offset && sameDigest(await hash.peek(), answer.prefixSha256)) {
           start = answer.offset;
         } else {
+          await hash.reset();
           await file.seek(0, Deno.SeekMode.Start);
         }
       }
@@ -105,26 +109,31 @@ export async function sendFile(
       const began = performance.now();
       let sent = start;
       opts.onProgress?.(sent, size);
-      // read the next chunk from the file while the current one goes out
-      let which = 0;
-      let pending = quiet(readChunk(file, bufs[0]!, size - sent));
+      // three stages at once: the file read of chunk i+1, the socket write of chunk i, and
+      // the hash of chunk i-1 on the worker
+      const readNext = async (max: number) => {
+        const buf = await pool.take();
+        return { buf, n: await readChunk(file, buf, max) };
+      };
+      let failure: unknown;
+      let hashed: Promise<void> = Promise.resolve();
+      let next = quiet(readNext(size - sent));
       while (sent < size) {
-        const n = await pending;
+        if (failure !== undefined) throw failure;
+        const { buf, n } = await next;
         if (n === 0) {
           throw new TransferError("local", `Cannot send ${path}: it shrank while being sent`);
         }
-        const data = bufs[which]!.subarray(0, n);
-        hash.update(data);
-        which ^= 1;
-        pending = sent + n < size
-          ? quiet(readChunk(file, bufs[which]!, size - sent - n))
-          : Promise.resolve(0);
-        await writeAll(conn, data);
+        const rest = size - sent - n;
+        if (rest > 0) next = quiet(readNext(rest));
+        await writeAll(conn, buf.subarray(0, n));
         sent += n;
+        hashed = hash.update(buf, n).then((b) => pool.give(b));
+        hashed.catch((e) => (failure ??= e));
         opts.onProgress?.(sent, size);
       }
-      await pending;
-      const digest = hash.digest();
+      await hashed;
+      const digest = await hash.digest();
       await writeAll(conn, encodeDone(digest));
       const verdict = await readVerdict(reader);
       const seconds = (performance.now() - began) / 1000;
@@ -160,18 +169,6 @@ export async function sendFile(
   } finally {
     file.close();
   }
-}
-
-/** Reads up to `max` bytes into `buf` (as many as the file gives, filling the buffer). */
-async function readChunk(file: Deno.FsFile, buf: Uint8Array, max: number): Promise<number> {
-  const want = Math.min(buf.length, max);
-  let n = 0;
-  while (n < want) {
-    const got = await file.read(buf.subarray(n, want));
-    if (got === null) break;
-    n += got;
-  }
-  return n;
 }
 
 /** Marks a promise as handled (we may stop awaiting it on an error), returning it. */

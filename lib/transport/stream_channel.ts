@@ -88,7 +88,9 @@ export class StreamChannel implements AsyncDisposable {
   }
 
   async #pump(events?: EventHub): Promise<void> {
-    const chunk = new Uint8Array(READ_SIZE);
+    // never read more at once than the buffer may hold: a matcher sees the bytes that fit
+    // before an overflow ends the stream
+    const chunk = new Uint8Array(Math.max(1, Math.min(READ_SIZE, this.buffer.limit)));
     try {
       if (this.#duplex.handshake) await this.#duplex.handshake();
       while (true) {

@@ -9,3 +9,4 @@ export { type TempDir, tempDir } from "./temp.ts";
 export { hasCommand, type Peer, type PeerOptions, startPeer } from "./peer.ts";
 export { CLI, type CliResult, REPO_ROOT, runCli } from "./cli.ts";
 export { chunkings, feedChunks } from "./chunks.ts";
+export { fails, passes, runWire } from "./wire.ts";

@@ -1,6 +1,6 @@
 // Real peers for the HTTP tests: nginx with a generated config on a free loopback port,
 // and openssl-made certificates.
-import { startPeer, type Peer } from "../helpers/peer.ts";
+import { type Peer, startPeer } from "../helpers/peer.ts";
 
 /** A free TCP port on 127.0.0.1 (bound, read, released). */
 export function freePort(): number {
@@ -13,17 +13,69 @@ export function freePort(): number {
 /** Runs a program to completion and returns its stdout, throwing with stderr on failure. */
 export async function run(cmd: string, args: string[], cwd?: string): Promise<string> {
   const out = await new Deno.Command(cmd, { args, cwd, stdout: "piped", stderr: "piped" }).output();
-  if (!out.success) throw new Error(`${cmd} ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
+  if (!out.success) {
+    throw new Error(`${cmd} ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
+  }
   return new TextDecoder().decode(out.stdout);
 }
 
 /** An openssl-made CA and a server certificate it signed, for localhost and 127.0.0.1. */
-export async function opensslCertificates(dir: string): Promise<{ caPath: string; certPath: string; keyPath: string }> {
+export async function opensslCertificates(
+  dir: string,
+): Promise<{ caPath: string; certPath: string; keyPath: string }> {
   const p = (n: string) => `${dir}/${n}`;
-  await run("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", p("ca.key"), "-out", p("ca.pem"), "-days", "2", "-subj", "/CN=wireplay test CA"]);
-  await run("openssl", ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", p("server.key"), "-out", p("server.csr"), "-subj", "/CN=localhost"]);
-  await Deno.writeTextFile(p("ext.cnf"), "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
-  await run("openssl", ["x509", "-req", "-in", p("server.csr"), "-CA", p("ca.pem"), "-CAkey", p("ca.key"), "-CAcreateserial", "-out", p("server.pem"), "-days", "2", "-extfile", p("ext.cnf")]);
+  await run("openssl", [
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    p("ca.key"),
+    "-out",
+    p("ca.pem"),
+    "-days",
+    "2",
+    "-subj",
+    "/CN=wireplay test CA",
+  ]);
+  await run("openssl", [
+    "req",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    p("server.key"),
+    "-out",
+    p("server.csr"),
+    "-subj",
+    "/CN=localhost",
+  ]);
+  await Deno.writeTextFile(
+    p("ext.cnf"),
+    "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+  );
+  await run("openssl", [
+    "x509",
+    "-req",
+    "-in",
+    p("server.csr"),
+    "-CA",
+    p("ca.pem"),
+    "-CAkey",
+    p("ca.key"),
+    "-CAcreateserial",
+    "-out",
+    p("server.pem"),
+    "-days",
+    "2",
+    "-extfile",
+    p("ext.cnf"),
+  ]);
   return { caPath: p("ca.pem"), certPath: p("server.pem"), keyPath: p("server.key") };
 }
 
@@ -42,7 +94,11 @@ export interface Nginx extends AsyncDisposable {
  */
 export async function startNginx(
   prefix: string,
-  opts: { tls?: { certPath: string; keyPath: string }; workers?: boolean; extraLocations?: string } = {},
+  opts: {
+    tls?: { certPath: string; keyPath: string };
+    workers?: boolean;
+    extraLocations?: string;
+  } = {},
 ): Promise<Nginx> {
   const port = freePort();
   const tlsPort = opts.tls ? freePort() : undefined;
@@ -70,7 +126,11 @@ http {
   keepalive_requests 1000000;
   server {
     listen 127.0.0.1:${port};
-    ${opts.tls ? `listen 127.0.0.1:${tlsPort} ssl;\n    ssl_certificate ${opts.tls.certPath};\n    ssl_certificate_key ${opts.tls.keyPath};` : ""}
+    ${
+    opts.tls
+      ? `listen 127.0.0.1:${tlsPort} ssl;\n    ssl_certificate ${opts.tls.certPath};\n    ssl_certificate_key ${opts.tls.keyPath};`
+      : ""
+  }
     root ${prefix}/www;
     location = /api/items { default_type application/json; return 200 '{"items":[{"id":7,"name":"seven"},{"id":8,"name":"eight"}],"total":2}'; }
     location = /moved { return 301 /api/items; }

@@ -14,7 +14,11 @@ import { JsonPathError, queryJsonPath } from "../../lib/http/client/jsonpath.ts"
 import { formatResponse } from "../../lib/http/client/pretty.ts";
 import type { HttpResponse } from "../../lib/http/client/types.ts";
 
-function response(body: string | Uint8Array, headers: [string, string][] = [], status = 200): HttpResponse {
+function response(
+  body: string | Uint8Array,
+  headers: [string, string][] = [],
+  status = 200,
+): HttpResponse {
   const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
   const text = typeof body === "string" ? body : undefined;
   let json: unknown;
@@ -38,12 +42,22 @@ function response(body: string | Uint8Array, headers: [string, string][] = [], s
     url: "http://127.0.0.1:8080/api",
     remoteIp: "127.0.0.1",
     timings: { dnsMs: 0.1, connectMs: 0.2, tlsMs: 0, ttfbMs: 5, totalMs: 12 },
-    request: { method: "GET", url: "http://127.0.0.1:8080/api", headers: [["Host", "127.0.0.1:8080"]], body: new Uint8Array() },
+    request: {
+      method: "GET",
+      url: "http://127.0.0.1:8080/api",
+      headers: [["Host", "127.0.0.1:8080"]],
+      body: new Uint8Array(),
+    },
     redirects: [],
   };
 }
 
-const doc = JSON.stringify({ items: [{ id: 1, name: "alpha", tags: ["x"] }, { id: 2, name: "beta" }], total: 2, ok: true, none: null });
+const doc = JSON.stringify({
+  items: [{ id: 1, name: "alpha", tags: ["x"] }, { id: 2, name: "beta" }],
+  total: 2,
+  ok: true,
+  none: null,
+});
 const res = response(doc, [["Content-Type", "application/json"], ["X-Request-Id", "abc-123"]]);
 
 Deno.test("expect status: pass and fail", () => {
@@ -63,9 +77,23 @@ Deno.test("expect header: equals, regex, exists, absent — pass and fail", () =
   expectHeader(res, "x-request-id", { op: "exists" });
   expectHeader(res, "x-missing", { op: "absent" });
   expectHeader(res, "content-type", { op: "contains", value: "json" });
-  assertStringIncludes(assertThrows(() => expectHeader(res, "content-type", { op: "==", value: "text/html" }), HttpAssertionError).message, 'got "application/json"');
-  assertStringIncludes(assertThrows(() => expectHeader(res, "x-missing", { op: "exists" }), HttpAssertionError).message, "no such header");
-  assertThrows(() => expectHeader(res, "x-request-id", { op: "~", re: /^zzz/ }), HttpAssertionError);
+  assertStringIncludes(
+    assertThrows(
+      () => expectHeader(res, "content-type", { op: "==", value: "text/html" }),
+      HttpAssertionError,
+    )
+      .message,
+    'got "application/json"',
+  );
+  assertStringIncludes(
+    assertThrows(() => expectHeader(res, "x-missing", { op: "exists" }), HttpAssertionError)
+      .message,
+    "no such header",
+  );
+  assertThrows(
+    () => expectHeader(res, "x-request-id", { op: "~", re: /^zzz/ }),
+    HttpAssertionError,
+  );
 });
 
 Deno.test("expect body: exact, regex, contains — pass and fail", () => {
@@ -97,14 +125,21 @@ Deno.test("expect json: ==, !=, ~, exists, <, > — pass and fail", () => {
   expectJson(res, "$.items.length", { op: "==", value: 2 });
   expectJson(res, "$.items[*].id", { op: "==", value: [1, 2] });
   expectJson(res, "$..name", { op: "==", value: ["alpha", "beta"] });
-  const e = assertThrows(() => expectJson(res, "$.items[0].id", { op: "==", value: 2 }), HttpAssertionError);
+  const e = assertThrows(
+    () => expectJson(res, "$.items[0].id", { op: "==", value: 2 }),
+    HttpAssertionError,
+  );
   assertStringIncludes(e.message, "expected json $.items[0].id == 2");
   assertStringIncludes(e.message, "got 1");
-  assertStringIncludes(assertThrows(() => expectJson(res, "$.zzz", { op: "exists" }), HttpAssertionError).message, "nothing at $.zzz");
+  assertStringIncludes(
+    assertThrows(() => expectJson(res, "$.zzz", { op: "exists" }), HttpAssertionError).message,
+    "nothing at $.zzz",
+  );
   assertThrows(() => expectJson(res, "$.total", { op: ">", value: 5 }), HttpAssertionError);
   assertThrows(() => expectJson(res, "$.items[1].name", { op: "<", value: 5 }), HttpAssertionError);
   assertStringIncludes(
-    assertThrows(() => expectJson(response("plain"), "$.a", { op: "exists" }), HttpAssertionError).message,
+    assertThrows(() => expectJson(response("plain"), "$.a", { op: "exists" }), HttpAssertionError)
+      .message,
     "not JSON",
   );
 });

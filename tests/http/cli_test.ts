@@ -38,7 +38,11 @@ async function serve(args: string[]) {
 }
 
 async function curl(...args: string[]): Promise<string> {
-  const out = await new Deno.Command("curl", { args: ["-sS", "--max-time", "10", ...args], stdout: "piped", stderr: "piped" }).output();
+  const out = await new Deno.Command("curl", {
+    args: ["-sS", "--max-time", "10", ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
   assert(out.success, new TextDecoder().decode(out.stderr));
   return new TextDecoder().decode(out.stdout);
 }
@@ -83,11 +87,18 @@ Deno.test("cli: bad input exits 2 with one line", async () => {
   const cases: [string[], string][] = [
     [["serve", "http", "udp://127.0.0.1:0"], "address: serve http listens on"],
     [["serve", "http", "http://127.0.0.1:0", "--root", "/no/such/dir"], "does not exist"],
-    [["serve", "http", "https://127.0.0.1:0", "--cert", "/no/such.pem", "--key", "/no/key.pem"], "--cert: cannot read"],
+    [
+      ["serve", "http", "https://127.0.0.1:0", "--cert", "/no/such.pem", "--key", "/no/key.pem"],
+      "--cert: cannot read",
+    ],
     [["serve", "http", "bogus://x:1"], 'unknown scheme "bogus"'],
   ];
   for (const [args, message] of cases) {
-    const out = await new Deno.Command(Deno.execPath(), { args: ["run", "-A", "--quiet", CLI, ...args], stdout: "piped", stderr: "piped" }).output();
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--quiet", CLI, ...args],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
     const err = new TextDecoder().decode(out.stderr);
     assertEquals(out.code, 2, `${args.join(" ")}: ${err}`);
     assertStringIncludes(err, message);

@@ -1,6 +1,13 @@
 // The HTTP client against real servers: nginx (plain and TLS with openssl-made
 // certificates) and our own server (self-signed TLS, insecure, redirects, timeouts).
-import { assert, assertEquals, assertGreater, assertMatch, assertRejects, assertStringIncludes } from "@std/assert";
+import {
+  assert,
+  assertEquals,
+  assertGreater,
+  assertMatch,
+  assertRejects,
+  assertStringIncludes,
+} from "@std/assert";
 import { httpRequest, HttpRequestError } from "../../lib/http/client/request.ts";
 import { startHttpServer } from "../../lib/http/server/serve.ts";
 import { tempDir } from "../helpers/temp.ts";
@@ -31,14 +38,26 @@ Deno.test("client vs nginx: status, headers, JSON, redirects, query, auth, files
   assertEquals(followed.status, 200);
   assertEquals(followed.redirects, [`${nginx.url}/api/items`]);
 
-  const q = await httpRequest({ method: "GET", url: `${nginx.url}/echo-query?x=1`, query: [["b", "two words"]] });
+  const q = await httpRequest({
+    method: "GET",
+    url: `${nginx.url}/echo-query?x=1`,
+    query: [["b", "two words"]],
+  });
   assertEquals(q.text, "args=x=1&b=two+words");
 
   const noAuth = await httpRequest({ method: "GET", url: `${nginx.url}/needs-auth` });
   assertEquals(noAuth.status, 401);
-  const basic = await httpRequest({ method: "GET", url: `${nginx.url}/needs-auth`, basicAuth: "u:p" });
+  const basic = await httpRequest({
+    method: "GET",
+    url: `${nginx.url}/needs-auth`,
+    basicAuth: "u:p",
+  });
   assertEquals(basic.text, `auth=Basic ${btoa("u:p")}`);
-  const bearer = await httpRequest({ method: "GET", url: `${nginx.url}/needs-auth`, bearer: "tok" });
+  const bearer = await httpRequest({
+    method: "GET",
+    url: `${nginx.url}/needs-auth`,
+    bearer: "tok",
+  });
   assertEquals(bearer.text, "auth=Bearer tok");
 
   const file = await httpRequest({ method: "GET", url: `${nginx.url}/hello.txt` });
@@ -47,7 +66,11 @@ Deno.test("client vs nginx: status, headers, JSON, redirects, query, auth, files
   assertEquals(head.body.byteLength, 0);
   assertEquals(head.headers.get("content-length"), "17");
 
-  const gz = await httpRequest({ method: "GET", url: `${nginx.url}/gz/big.txt`, headers: [["Accept-Encoding", "gzip"]] });
+  const gz = await httpRequest({
+    method: "GET",
+    url: `${nginx.url}/gz/big.txt`,
+    headers: [["Accept-Encoding", "gzip"]],
+  });
   assertEquals(gz.headers.get("content-encoding"), "gzip");
   assertEquals(gz.text, "compress me ".repeat(500));
 
@@ -58,16 +81,29 @@ Deno.test("client vs nginx: status, headers, JSON, redirects, query, auth, files
 Deno.test("client vs nginx over TLS with an openssl-made CA: verified with ca, refused without, ok insecure", async () => {
   await using dir = await tempDir("wireplay-nginx-tls-");
   const certs = await opensslCertificates(dir.path);
-  await using nginx = await startNginx(dir.path, { tls: { certPath: certs.certPath, keyPath: certs.keyPath } });
+  await using nginx = await startNginx(dir.path, {
+    tls: { certPath: certs.certPath, keyPath: certs.keyPath },
+  });
   const ca = await Deno.readTextFile(certs.caPath);
   const ok = await httpRequest({ method: "GET", url: `${nginx.tlsUrl}/api/items`, caCerts: [ca] });
   assertEquals(ok.status, 200);
   assertGreater(ok.timings.tlsMs, 0);
-  const byName = await httpRequest({ method: "GET", url: `${nginx.tlsUrl!.replace("127.0.0.1", "localhost")}/api/items`, caCerts: [ca] });
+  const byName = await httpRequest({
+    method: "GET",
+    url: `${nginx.tlsUrl!.replace("127.0.0.1", "localhost")}/api/items`,
+    caCerts: [ca],
+  });
   assertEquals(byName.status, 200);
-  const err = await assertRejects(() => httpRequest({ method: "GET", url: `${nginx.tlsUrl}/api/items` }), HttpRequestError);
+  const err = await assertRejects(
+    () => httpRequest({ method: "GET", url: `${nginx.tlsUrl}/api/items` }),
+    HttpRequestError,
+  );
   assertEquals(err.phase, "tls");
-  const insecure = await httpRequest({ method: "GET", url: `${nginx.tlsUrl}/api/items`, insecure: true });
+  const insecure = await httpRequest({
+    method: "GET",
+    url: `${nginx.tlsUrl}/api/items`,
+    insecure: true,
+  });
   assertEquals(insecure.status, 200);
 });
 
@@ -87,16 +123,31 @@ Deno.test("client vs our server: self-signed TLS trusted through certPem, JSON b
   assertStringIncludes(new TextDecoder().decode(posted.request.body), '"a"');
 
   const err = await assertRejects(
-    () => httpRequest({ method: "GET", url: `${server.url}/delay/5`, caCerts: [server.certPem!], timeoutMs: 200 }),
+    () =>
+      httpRequest({
+        method: "GET",
+        url: `${server.url}/delay/5`,
+        caCerts: [server.certPem!],
+        timeoutMs: 200,
+      }),
     HttpRequestError,
   );
   assertEquals(err.phase, "timeout");
 
-  const refused = await assertRejects(() => httpRequest({ method: "GET", url: "http://127.0.0.1:1/" }), HttpRequestError);
+  const refused = await assertRejects(
+    () => httpRequest({ method: "GET", url: "http://127.0.0.1:1/" }),
+    HttpRequestError,
+  );
   assertEquals(refused.phase, "connect");
-  const bad = await assertRejects(() => httpRequest({ method: "GET", url: "ftp://x/" }), HttpRequestError);
+  const bad = await assertRejects(
+    () => httpRequest({ method: "GET", url: "ftp://x/" }),
+    HttpRequestError,
+  );
   assertEquals(bad.phase, "url");
-  const dns = await assertRejects(() => httpRequest({ method: "GET", url: "http://no-such-host.invalid/" }), HttpRequestError);
+  const dns = await assertRejects(
+    () => httpRequest({ method: "GET", url: "http://no-such-host.invalid/" }),
+    HttpRequestError,
+  );
   assertEquals(dns.phase, "dns");
 });
 
@@ -107,12 +158,27 @@ Deno.test("client: follow walks redirects up to the limit; 303 turns POST into G
   assertEquals(res.redirects.length, 3);
   assertEquals(res.url, `${server.url}/get`);
   const err = await assertRejects(
-    () => httpRequest({ method: "GET", url: `${server.url}/redirect/5`, follow: true, maxRedirects: 2 }),
+    () =>
+      httpRequest({
+        method: "GET",
+        url: `${server.url}/redirect/5`,
+        follow: true,
+        maxRedirects: 2,
+      }),
     HttpRequestError,
   );
   assertStringIncludes(err.message, "more than 2 redirects");
-  server.routes.add("POST", "/form", { status: 303, body: "", headers: [["Location", "/anything/done"]] });
-  const after = await httpRequest({ method: "POST", url: `${server.url}/form`, body: "x=1", follow: true });
+  server.routes.add("POST", "/form", {
+    status: 303,
+    body: "",
+    headers: [["Location", "/anything/done"]],
+  });
+  const after = await httpRequest({
+    method: "POST",
+    url: `${server.url}/form`,
+    body: "x=1",
+    follow: true,
+  });
   assertEquals((after.json as { method: string }).method, "GET");
 });
 

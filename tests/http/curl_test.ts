@@ -6,8 +6,16 @@ import { tempDir } from "../helpers/temp.ts";
 import { opensslCertificates, run } from "./_peers.ts";
 
 async function curl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = await new Deno.Command("curl", { args: ["-sS", "--max-time", "10", ...args], stdout: "piped", stderr: "piped" }).output();
-  return { code: out.code, out: new TextDecoder().decode(out.stdout), err: new TextDecoder().decode(out.stderr) };
+  const out = await new Deno.Command("curl", {
+    args: ["-sS", "--max-time", "10", ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return {
+    code: out.code,
+    out: new TextDecoder().decode(out.stdout),
+    err: new TextDecoder().decode(out.stderr),
+  };
 }
 
 Deno.test("curl → serve http: httpbin endpoints, POST JSON, auth, cookies", async () => {
@@ -17,7 +25,15 @@ Deno.test("curl → serve http: httpbin endpoints, POST JSON, auth, cookies", as
   assertEquals(body.args, { x: "1" });
   assertEquals(body.headers["x-hello"], "there");
   assertMatch(body.headers["user-agent"], /^curl\//);
-  const post = await curl("-X", "POST", `${server.url}/post`, "-H", "Content-Type: application/json", "-d", '{"k":[1,2]}');
+  const post = await curl(
+    "-X",
+    "POST",
+    `${server.url}/post`,
+    "-H",
+    "Content-Type: application/json",
+    "-d",
+    '{"k":[1,2]}',
+  );
   assertEquals(JSON.parse(post.out).json, { k: [1, 2] });
   const auth = await curl("-u", "me:pw", `${server.url}/basic-auth/me/pw`);
   assertEquals(JSON.parse(auth.out), { authenticated: true, user: "me" });
@@ -25,7 +41,14 @@ Deno.test("curl → serve http: httpbin endpoints, POST JSON, auth, cookies", as
   assertEquals(status.out, "418");
   const jar = await curl("-L", "-c", "-", `${server.url}/cookies/set?flavour=oat`);
   assertStringIncludes(jar.out, '"flavour": "oat"');
-  const follow = await curl("-L", "-o", "/dev/null", "-w", "%{http_code} %{num_redirects}", `${server.url}/redirect/3`);
+  const follow = await curl(
+    "-L",
+    "-o",
+    "/dev/null",
+    "-w",
+    "%{http_code} %{num_redirects}",
+    `${server.url}/redirect/3`,
+  );
   assertEquals(follow.out, "200 3");
   assertEquals(server.log.count >= 6, true);
   assertEquals(server.log.entries[1]!.method, "POST");
@@ -67,7 +90,15 @@ Deno.test("curl → static root: conditional GET, range, HEAD, compression, list
   assertMatch(head.out, /^HTTP\/1\.1 200 OK/);
   const etag = /etag: (.*)\r/i.exec(head.out)![1]!;
   assertMatch(head.out, /content-type: (text|application)\/javascript/i);
-  const cond = await curl("-o", "/dev/null", "-w", "%{http_code}", "-H", `If-None-Match: ${etag}`, `${server.url}/app.js`);
+  const cond = await curl(
+    "-o",
+    "/dev/null",
+    "-w",
+    "%{http_code}",
+    "-H",
+    `If-None-Match: ${etag}`,
+    `${server.url}/app.js`,
+  );
   assertEquals(cond.out, "304");
   const range = await curl("-r", "0-6", `${server.url}/app.js`);
   assertEquals(range.out, "console");
@@ -76,8 +107,20 @@ Deno.test("curl → static root: conditional GET, range, HEAD, compression, list
   assertStringIncludes(gz.out, "console.log('hi');\nconsole.log");
   const list = await curl(`${server.url}/sub/`);
   assertStringIncludes(list.out, 'href="readme.txt"');
-  const traversal = await curl("--path-as-is", "-o", "/dev/null", "-w", "%{http_code}", `${server.url}/sub/..%2f..%2f..%2fetc/passwd`);
+  const traversal = await curl(
+    "--path-as-is",
+    "-o",
+    "/dev/null",
+    "-w",
+    "%{http_code}",
+    `${server.url}/sub/..%2f..%2f..%2fetc/passwd`,
+  );
   assertEquals(traversal.out, "403");
-  const traversal2 = await curl("--path-as-is", "-w", "%{http_code}", `${server.url}/../../../../etc/passwd`);
+  const traversal2 = await curl(
+    "--path-as-is",
+    "-w",
+    "%{http_code}",
+    `${server.url}/../../../../etc/passwd`,
+  );
   assert(!traversal2.out.includes("root:"));
 });

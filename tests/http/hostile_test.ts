@@ -4,7 +4,11 @@ import { assert, assertEquals, assertMatch } from "@std/assert";
 import { httpRequest } from "../../lib/http/client/request.ts";
 import { startHttpServer } from "../../lib/http/server/serve.ts";
 
-async function raw(port: number, data: string, waitMs = 5000): Promise<{ text: string; closed: boolean }> {
+async function raw(
+  port: number,
+  data: string,
+  waitMs = 5000,
+): Promise<{ text: string; closed: boolean }> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   await conn.write(new TextEncoder().encode(data)).catch(() => 0);
   let text = "";
@@ -21,7 +25,10 @@ async function raw(port: number, data: string, waitMs = 5000): Promise<{ text: s
       text += new TextDecoder().decode(buf.subarray(0, n));
     }
   } catch (e) {
-    if (!(e instanceof Deno.errors.BadResource || e instanceof Deno.errors.Interrupted || e instanceof Deno.errors.ConnectionReset)) throw e;
+    if (
+      !(e instanceof Deno.errors.BadResource || e instanceof Deno.errors.Interrupted ||
+        e instanceof Deno.errors.ConnectionReset)
+    ) throw e;
     closed = e instanceof Deno.errors.ConnectionReset;
   } finally {
     clearTimeout(timer);
@@ -39,30 +46,50 @@ async function stillServes(url: string): Promise<void> {
 
 Deno.test("hostile: an oversized header block is refused and the connection closed", async () => {
   await using server = await startHttpServer("http://127.0.0.1:0");
-  const big = await raw(server.port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(500_000)}\r\n\r\n`);
+  const big = await raw(
+    server.port,
+    `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(500_000)}\r\n\r\n`,
+  );
   assertMatch(big.text, /^HTTP\/1\.1 (400|431)/);
   assert(big.closed, "the connection must be closed");
-  const many = await raw(server.port, `GET / HTTP/1.1\r\nHost: x\r\n${"X-A: b\r\n".repeat(500)}\r\n`);
+  const many = await raw(
+    server.port,
+    `GET / HTTP/1.1\r\nHost: x\r\n${"X-A: b\r\n".repeat(500)}\r\n`,
+  );
   assertMatch(many.text, /^HTTP\/1\.1 (400|431)/);
   assert(many.closed);
-  const longLine = await raw(server.port, `GET /get?${"q".repeat(20_000)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+  const longLine = await raw(
+    server.port,
+    `GET /get?${"q".repeat(20_000)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+  );
   assertMatch(longLine.text, /^HTTP\/1\.1 431/);
   await stillServes(server.url);
 });
 
 Deno.test("hostile: invalid chunked encoding drops the connection; a body over the cap gets 413", async () => {
-  await using server = await startHttpServer("http://127.0.0.1:0", { limits: { maxBodyBytes: 1000 } });
-  const bad = await raw(server.port, "POST /post HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n");
+  await using server = await startHttpServer("http://127.0.0.1:0", {
+    limits: { maxBodyBytes: 1000 },
+  });
+  const bad = await raw(
+    server.port,
+    "POST /post HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
+  );
   assert(bad.closed);
   assert(!bad.text.startsWith("HTTP/1.1 200"), bad.text);
   const over = await raw(
     server.port,
-    `POST /post HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\nConnection: close\r\n\r\n${"x".repeat(5000)}`,
+    `POST /post HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\nConnection: close\r\n\r\n${
+      "x".repeat(5000)
+    }`,
   );
   assertMatch(over.text, /^HTTP\/1\.1 413/);
   assert(over.closed);
   await stillServes(server.url);
-  assertEquals(server.log.entries.filter((r) => r.path === "/post").length, 0, "nothing half-read was recorded");
+  assertEquals(
+    server.log.entries.filter((r) => r.path === "/post").length,
+    0,
+    "nothing half-read was recorded",
+  );
 });
 
 Deno.test("hostile: slowloris clients do not hold up anyone else", async () => {
@@ -86,10 +113,14 @@ Deno.test("hostile: slowloris clients do not hold up anyone else", async () => {
 });
 
 Deno.test("hostile: a body that trickles in past the request timeout gets 408", async () => {
-  await using server = await startHttpServer("http://127.0.0.1:0", { limits: { requestTimeoutMs: 200 } });
+  await using server = await startHttpServer("http://127.0.0.1:0", {
+    limits: { requestTimeoutMs: 200 },
+  });
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
   try {
-    await conn.write(new TextEncoder().encode("POST /post HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc"));
+    await conn.write(
+      new TextEncoder().encode("POST /post HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc"),
+    );
     const buf = new Uint8Array(4096);
     const n = await conn.read(buf);
     assertMatch(new TextDecoder().decode(buf.subarray(0, n ?? 0)), /^HTTP\/1\.1 408/);
@@ -97,4 +128,85 @@ Deno.test("hostile: a body that trickles in past the request timeout gets 408", 
     conn.close();
   }
   await stillServes(server.url);
+});
+
+Deno.test("guard: with header-timeout a slowloris client is dropped (408) while others are served", async () => {
+  await using server = await startHttpServer("http://127.0.0.1:0", { headerTimeoutMs: 300 });
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  const t0 = performance.now();
+  try {
+    await conn.write(new TextEncoder().encode("GET /get HTTP/1.1\r\nHost: x\r\n"));
+    const trickle = setInterval(
+      () => void conn.write(new TextEncoder().encode("X")).catch(() => {}),
+      50,
+    );
+    await stillServes(server.url); // meanwhile a normal client gets through the guard
+    let text = "";
+    const buf = new Uint8Array(1024);
+    try {
+      while (true) {
+        const n = await conn.read(buf);
+        if (n === null) break;
+        text += new TextDecoder().decode(buf.subarray(0, n));
+      }
+    } catch { /* reset: dropped */ }
+    clearInterval(trickle);
+    const took = performance.now() - t0;
+    assertMatch(text, /^HTTP\/1\.1 408/);
+    assert(took >= 250 && took < 3000, `dropped after ${took}ms`);
+  } finally {
+    try {
+      conn.close();
+    } catch { /* closed */ }
+  }
+  await stillServes(server.url);
+});
+
+Deno.test("guard: an oversized first head gets 431; keep-alive, bodies and the client address pass through", async () => {
+  await using server = await startHttpServer("http://127.0.0.1:0", {
+    headerTimeoutMs: 2000,
+    limits: { maxHeaderBytes: 2048 },
+  });
+  const big = await raw(
+    server.port,
+    `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(5000)}\r\n\r\n`,
+  );
+  assertMatch(big.text, /^HTTP\/1\.1 431/);
+  assert(big.closed);
+  const posted = await httpRequest({
+    method: "POST",
+    url: `${server.url}/post`,
+    json: { through: "guard" },
+  });
+  assertEquals((posted.json as { json: unknown }).json, { through: "guard" });
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  try {
+    const myPort = (conn.localAddr as Deno.NetAddr).port;
+    const two =
+      "GET /ip HTTP/1.1\r\nHost: x\r\n\r\nGET /status/204 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    await conn.write(new TextEncoder().encode(two));
+    let text = "";
+    for await (const chunk of conn.readable) text += new TextDecoder().decode(chunk);
+    assertEquals(text.match(/^HTTP\/1\.1 /gm)?.length, 2, text);
+    assertMatch(text, /"origin": "127\.0\.0\.1"/);
+    assertEquals(
+      server.log.entries.at(-1)!.remote,
+      `127.0.0.1:${myPort}`,
+      "the real client, not the guard",
+    );
+  } catch (e) {
+    conn.close();
+    throw e;
+  }
+});
+
+Deno.test("guard: TLS is terminated in front; curl trusts the generated certificate", async () => {
+  await using server = await startHttpServer("https://127.0.0.1:0", { headerTimeoutMs: 2000 });
+  const out = await new Deno.Command("curl", {
+    args: ["-sS", "--max-time", "10", "--cacert", server.certPath!, `${server.url}/headers`],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert(out.success, new TextDecoder().decode(out.stderr));
+  assertMatch(new TextDecoder().decode(out.stdout), /"user-agent": "curl\//);
 });

@@ -1,17 +1,28 @@
 // Every httpbin-style endpoint, through the plain handler (no sockets).
-import { assert, assertEquals, assertMatch, assertNotEquals, assertStringIncludes } from "@std/assert";
-import { gunzipSync, brotliDecompressSync, inflateSync } from "node:zlib";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertNotEquals,
+  assertStringIncludes,
+} from "@std/assert";
+import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
 import { createHttpHandler } from "../../lib/http/server/handler.ts";
 import { HTTPBIN_ENDPOINTS } from "../../lib/http/server/httpbin.ts";
 
-const info = { remoteAddr: { transport: "tcp", hostname: "127.0.0.9", port: 5555 } as Deno.NetAddr };
+const info = {
+  remoteAddr: { transport: "tcp", hostname: "127.0.0.9", port: 5555 } as Deno.NetAddr,
+};
 const handler = createHttpHandler({ limits: { maxDelayMs: 300 } });
 
 async function ask(path: string, init: RequestInit = {}): Promise<Response> {
   return await handler(new Request(`http://localhost${path}`, init), info);
 }
 
-async function json(path: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+async function json(
+  path: string,
+  init: RequestInit = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await ask(path, init);
   assertEquals(res.headers.get("content-type"), "application/json");
   return { status: res.status, body: await res.json() };
@@ -42,11 +53,19 @@ Deno.test("/get echoes args, headers, origin and url; refuses POST", async () =>
 for (const method of ["POST", "PUT", "PATCH", "DELETE"]) {
   Deno.test(`/${method.toLowerCase()} echoes the body as data, json and form`, async () => {
     const path = `/${method.toLowerCase()}`;
-    const j = await json(path, { method, body: '{"n":5}', headers: { "content-type": "application/json" } });
+    const j = await json(path, {
+      method,
+      body: '{"n":5}',
+      headers: { "content-type": "application/json" },
+    });
     assertEquals(j.body.json, { n: 5 });
     assertEquals(j.body.data, '{"n":5}');
     assertEquals(j.body.method, method);
-    const f = await json(path, { method, body: "a=1&b=two", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const f = await json(path, {
+      method,
+      body: "a=1&b=two",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
     assertEquals(f.body.form, { a: "1", b: "two" });
     const other = await ask(path, { method: method === "POST" ? "PUT" : "POST" });
     assertEquals(other.status, 405);
@@ -55,7 +74,10 @@ for (const method of ["POST", "PUT", "PATCH", "DELETE"]) {
 }
 
 Deno.test("/anything accepts any method and sub-path; binary bodies come back as base64", async () => {
-  const { body } = await json("/anything/deep/path?q=1", { method: "PURGE", body: new Uint8Array([0, 255, 1]) });
+  const { body } = await json("/anything/deep/path?q=1", {
+    method: "PURGE",
+    body: new Uint8Array([0, 255, 1]),
+  });
   assertEquals(body.method, "PURGE");
   assertEquals(body.args, { q: "1" });
   assertEquals(body.data, "data:application/octet-stream;base64,AP8B");
@@ -92,14 +114,25 @@ Deno.test("/delay/:s waits, bounded by maxDelayMs", async () => {
 });
 
 Deno.test("/headers, /ip, /user-agent, /uuid, /json, /html", async () => {
-  assertEquals(((await json("/headers", { headers: { "x-a": "b" } })).body.headers as Record<string, string>)["x-a"], "b");
+  assertEquals(
+    ((await json("/headers", { headers: { "x-a": "b" } })).body.headers as Record<string, string>)[
+      "x-a"
+    ],
+    "b",
+  );
   assertEquals((await json("/ip")).body.origin, "127.0.0.9");
-  assertEquals((await json("/user-agent", { headers: { "user-agent": "probe/1" } })).body["user-agent"], "probe/1");
+  assertEquals(
+    (await json("/user-agent", { headers: { "user-agent": "probe/1" } })).body["user-agent"],
+    "probe/1",
+  );
   const u1 = (await json("/uuid")).body.uuid as string;
   const u2 = (await json("/uuid")).body.uuid as string;
   assertMatch(u1, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   assertNotEquals(u1, u2);
-  assertEquals(((await json("/json")).body.slideshow as { title: string }).title, "Sample Slide Show");
+  assertEquals(
+    ((await json("/json")).body.slideshow as { title: string }).title,
+    "Sample Slide Show",
+  );
   assertStringIncludes(await (await ask("/html")).text(), "<html>");
 });
 
@@ -151,7 +184,10 @@ Deno.test("/redirect/:n chains to /get; /redirect-to goes where told", async () 
 });
 
 Deno.test("/cookies shows cookies; /cookies/set and /cookies/delete change them", async () => {
-  assertEquals((await json("/cookies", { headers: { cookie: "a=1; b=2" } })).body.cookies, { a: "1", b: "2" });
+  assertEquals((await json("/cookies", { headers: { cookie: "a=1; b=2" } })).body.cookies, {
+    a: "1",
+    b: "2",
+  });
   const set = await ask("/cookies/set?k=v&x=y");
   assertEquals(set.status, 302);
   assertEquals(set.headers.get("location"), "/cookies");
@@ -165,15 +201,22 @@ Deno.test("/cookies shows cookies; /cookies/set and /cookies/delete change them"
 });
 
 Deno.test("/basic-auth/:user/:pass and /bearer check credentials", async () => {
-  const good = await json("/basic-auth/alice/s3cret", { headers: { authorization: `Basic ${btoa("alice:s3cret")}` } });
+  const good = await json("/basic-auth/alice/s3cret", {
+    headers: { authorization: `Basic ${btoa("alice:s3cret")}` },
+  });
   assertEquals(good.body, { authenticated: true, user: "alice" });
   for (const auth of [`Basic ${btoa("alice:wrong")}`, "Basic !!!", ""]) {
-    const res = await ask("/basic-auth/alice/s3cret", { headers: auth ? { authorization: auth } : {} });
+    const res = await ask("/basic-auth/alice/s3cret", {
+      headers: auth ? { authorization: auth } : {},
+    });
     assertEquals(res.status, 401);
     assertEquals(res.headers.get("www-authenticate"), 'Basic realm="wireplay"');
     await res.body?.cancel();
   }
-  assertEquals((await json("/bearer", { headers: { authorization: "Bearer tok123" } })).body, { authenticated: true, token: "tok123" });
+  assertEquals((await json("/bearer", { headers: { authorization: "Bearer tok123" } })).body, {
+    authenticated: true,
+    token: "tok123",
+  });
   const none = await ask("/bearer");
   assertEquals(none.status, 401);
   assertEquals(none.headers.get("www-authenticate"), "Bearer");
@@ -183,11 +226,24 @@ Deno.test("/basic-auth/:user/:pass and /bearer check credentials", async () => {
 Deno.test("/gzip, /brotli and /deflate are compressed whatever the client accepts", async () => {
   const gz = await ask("/gzip");
   assertEquals(gz.headers.get("content-encoding"), "gzip");
-  assertEquals(JSON.parse(new TextDecoder().decode(gunzipSync(new Uint8Array(await gz.arrayBuffer())))).gzipped, true);
+  assertEquals(
+    JSON.parse(new TextDecoder().decode(gunzipSync(new Uint8Array(await gz.arrayBuffer()))))
+      .gzipped,
+    true,
+  );
   const br = await ask("/brotli");
-  assertEquals(JSON.parse(new TextDecoder().decode(brotliDecompressSync(new Uint8Array(await br.arrayBuffer())))).brotli, true);
+  assertEquals(
+    JSON.parse(
+      new TextDecoder().decode(brotliDecompressSync(new Uint8Array(await br.arrayBuffer()))),
+    ).brotli,
+    true,
+  );
   const df = await ask("/deflate");
-  assertEquals(JSON.parse(new TextDecoder().decode(inflateSync(new Uint8Array(await df.arrayBuffer())))).deflated, true);
+  assertEquals(
+    JSON.parse(new TextDecoder().decode(inflateSync(new Uint8Array(await df.arrayBuffer()))))
+      .deflated,
+    true,
+  );
 });
 
 Deno.test("/cache answers 304 to a conditional request; /cache/:n sets max-age", async () => {
@@ -199,7 +255,9 @@ Deno.test("/cache answers 304 to a conditional request; /cache/:n sets max-age",
   const again = await ask("/cache", { headers: { "if-none-match": etag } });
   assertEquals(again.status, 304);
   assertEquals(await again.text(), "");
-  const since = await ask("/cache", { headers: { "if-modified-since": first.headers.get("last-modified")! } });
+  const since = await ask("/cache", {
+    headers: { "if-modified-since": first.headers.get("last-modified")! },
+  });
   assertEquals(since.status, 304);
   await since.body?.cancel();
   const n = await ask("/cache/60");

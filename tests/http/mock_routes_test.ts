@@ -11,7 +11,9 @@ Deno.test("routes: path parameters, query and headers fill the response", async 
     body: '{"id":"{{id}}","q":"{{query.q}}","ua":"{{header.user-agent}}"}',
     headers: [["X-User", "{{id}}"], ["Cache-Control", "no-store"]],
   });
-  const res = await handler(new Request("http://x/users/42?q=hi", { headers: { "user-agent": "t/1" } }));
+  const res = await handler(
+    new Request("http://x/users/42?q=hi", { headers: { "user-agent": "t/1" } }),
+  );
   assertEquals(res.status, 200);
   assertEquals(res.headers.get("content-type"), "application/json");
   assertEquals(res.headers.get("x-user"), "42");
@@ -72,7 +74,9 @@ Deno.test("routes: a bad pattern is refused; templates leave unknown names empty
 
 Deno.test("request log: method, path, query, headers and body of every request", async () => {
   const handler = createHttpHandler();
-  await (await handler(new Request("http://x/post?a=1", { method: "POST", body: "hello", headers: { "x-k": "v" } }))).body?.cancel();
+  await (await handler(
+    new Request("http://x/post?a=1", { method: "POST", body: "hello", headers: { "x-k": "v" } }),
+  )).body?.cancel();
   await (await handler(new Request("http://x/get"))).body?.cancel();
   assertEquals(handler.log.count, 2);
   const [first, second] = handler.log.entries;
@@ -100,7 +104,9 @@ Deno.test("request log: waitFor wakes when the request arrives; the log is bound
 
 Deno.test("limits: a body over the cap gets 413, declared or streamed; a huge request line 431", async () => {
   const handler = createHttpHandler({ limits: { maxBodyBytes: 10, maxHeaderBytes: 500 } });
-  const declared = await handler(new Request("http://x/post", { method: "POST", body: "x".repeat(11) }));
+  const declared = await handler(
+    new Request("http://x/post", { method: "POST", body: "x".repeat(11) }),
+  );
   assertEquals(declared.status, 413);
   assertEquals(declared.headers.get("connection"), "close");
   await declared.body?.cancel();
@@ -114,7 +120,9 @@ Deno.test("limits: a body over the cap gets 413, declared or streamed; a huge re
   const streamed = await handler(new Request("http://x/post", { method: "POST", body: stream }));
   assertEquals(streamed.status, 413);
   await streamed.body?.cancel();
-  const fine = await handler(new Request("http://x/post", { method: "POST", body: "x".repeat(10) }));
+  const fine = await handler(
+    new Request("http://x/post", { method: "POST", body: "x".repeat(10) }),
+  );
   assertEquals(fine.status, 200);
   await fine.body?.cancel();
   const head = await handler(new Request(`http://x/get?q=${"y".repeat(600)}`));

@@ -1,5 +1,11 @@
 // pingHttp: per-request phase timings and the summary; failures counted, not thrown.
-import { assert, assertEquals, assertMatch, assertRejects, assertStringIncludes } from "@std/assert";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertRejects,
+  assertStringIncludes,
+} from "@std/assert";
 import { formatPingResult, formatPingSummary, pingHttp, stats } from "../../lib/http/ping.ts";
 import { startHttpServer } from "../../lib/http/server/serve.ts";
 import { freePort } from "./_peers.ts";
@@ -17,8 +23,13 @@ Deno.test("ping: http and https requests with every phase timed", async () => {
   assert(results.every((r) => r.ok && r.status === 200 && r.bytes === 100));
   assert(results.every((r) => r.timings!.tlsMs > 0 && r.timings!.totalMs >= r.timings!.ttfbMs));
   assertEquals(summary.received, 3);
-  assert(summary.total!.min <= summary.total!.median && summary.total!.median <= summary.total!.max);
-  assertMatch(lines[0]!, /^seq=1 status=200 bytes=100 from 127\.0\.0\.1: dns=.* connect=.* tls=.* ttfb=.* total=/);
+  assert(
+    summary.total!.min <= summary.total!.median && summary.total!.median <= summary.total!.max,
+  );
+  assertMatch(
+    lines[0]!,
+    /^seq=1 status=200 bytes=100 from 127\.0\.0\.1: dns=.* connect=.* tls=.* ttfb=.* total=/,
+  );
   const text = formatPingSummary(summary);
   assertStringIncludes(text, "3 requests, 3 answered, 0% failed");
   assertStringIncludes(text, "min/median/p99/max: total ");
@@ -26,14 +37,22 @@ Deno.test("ping: http and https requests with every phase timed", async () => {
 
 Deno.test("ping: a closed port counts as failed; a bad URL throws; abort stops early", async () => {
   const port = freePort();
-  const { results, summary } = await pingHttp(`http://127.0.0.1:${port}/`, { count: 2, intervalMs: 0 });
+  const { results, summary } = await pingHttp(`http://127.0.0.1:${port}/`, {
+    count: 2,
+    intervalMs: 0,
+  });
   assertEquals(summary.failed, 2);
   assertMatch(results[0]!.error!, /^connect: /);
   assertEquals(summary.total, undefined);
   await assertRejects(() => pingHttp("ftp://x/", { count: 1 }));
   await using server = await startHttpServer("http://127.0.0.1:0");
   const ac = new AbortController();
-  const done = pingHttp(`${server.url}/`, { count: 100, intervalMs: 50, signal: ac.signal, onResult: (r) => r.seq === 2 && ac.abort() });
+  const done = pingHttp(`${server.url}/`, {
+    count: 100,
+    intervalMs: 50,
+    signal: ac.signal,
+    onResult: (r) => r.seq === 2 && ac.abort(),
+  });
   const { results: few } = await done;
   assertEquals(few.length, 2);
 });

@@ -25,7 +25,8 @@ async function fails(text: string): Promise<string> {
 const SERVE = "serve http http://127.0.0.1:0 as api\n";
 
 Deno.test("script: routes with params, sequences, headers; every expect form passes", async () => {
-  const out = await passes(SERVE + `
+  const out = await passes(
+    SERVE + `
 route api GET /users/:id 200 json {"id": "{{id}}", "tags": ["a", "b"]} header "X-Served-By: mock"
 route api GET /flaky 503 text "down"
 route api GET /flaky 200 text "up"
@@ -52,12 +53,14 @@ expect body contains "u"
 http DELETE \${api.url}/users/1
 expect status 204
 expect status 200 from u
-`);
+`,
+  );
   assertEquals(out, ["200 application/json 42 b"]);
 });
 
 Deno.test("script: request options — json, body, query, headers, auth, follow, timeout", async () => {
-  const out = await passes(SERVE + `
+  const out = await passes(
+    SERVE + `
 http POST \${api.url}/post json {"n": 5, "s": "x"} header "X-Trace: abc" query "a=1" query "b=two words" as p
 expect json $.json.n == 5
 expect json $.json.n > 4
@@ -80,13 +83,15 @@ http GET \${api.url}/get
 expect body /"url": "(?<url>[^"]+)"/ as m
 expect json $.headers.host exists as host
 print "\${loc} \${m.url} \${host} \${p.json.json.s}"
-`);
+`,
+  );
   assertEquals(out.length, 1);
   assert(/^\/redirect\/1 http:\/\/127\.0\.0\.1:\d+\/get 127\.0\.0\.1:\d+ x$/.test(out[0]!), out[0]);
 });
 
 Deno.test("script: expect request checks what the server received", async () => {
-  await passes(SERVE + `
+  await passes(
+    SERVE + `
 route api POST /hooks/:kind 202
 http POST \${api.url}/hooks/push json {"ref": "main"} header "X-Sig: s1"
 http POST \${api.url}/hooks/push body "second"
@@ -97,7 +102,8 @@ expect request api GET /get count 1
 expect request api DELETE /x count 0
 expect request api count 3
 print "\${req.method} \${req.path} \${req.json.ref} \${req.headers.x-sig}"
-`).then((out) => assertEquals(out, ["POST /hooks/push main s1"]));
+`,
+  ).then((out) => assertEquals(out, ["POST /hooks/push main s1"]));
 });
 
 Deno.test("script: each failing assertion says what was expected and shows the response", async () => {
@@ -109,20 +115,49 @@ Deno.test("script: each failing assertion says what was expected and shows the r
   assertStringIncludes(status, "request: GET http://127.0.0.1:");
   assertStringIncludes(status, "response: HTTP/1.1 200 OK");
   assertStringIncludes(status, '"author": "Yours Truly"');
-  assertStringIncludes(await fails(base + "expect header content-type == \"text/html\""), 'actual:    "application/json"');
+  assertStringIncludes(
+    await fails(base + 'expect header content-type == "text/html"'),
+    'actual:    "application/json"',
+  );
   assertStringIncludes(await fails(base + "expect header x-missing exists"), "no such header");
-  assertStringIncludes(await fails(base + 'expect body contains "nope"'), 'expected:  body contains "nope"');
+  assertStringIncludes(
+    await fails(base + 'expect body contains "nope"'),
+    'expected:  body contains "nope"',
+  );
   assertStringIncludes(await fails(base + "expect body /^zzz/"), "expected:  body ~ /^zzz/");
-  assertStringIncludes(await fails(base + "expect json $.slideshow.author == \"me\""), 'actual:    "Yours Truly"');
+  assertStringIncludes(
+    await fails(base + 'expect json $.slideshow.author == "me"'),
+    'actual:    "Yours Truly"',
+  );
   assertStringIncludes(await fails(base + "expect json $.nothing exists"), "nothing at $.nothing");
-  assertStringIncludes(await fails(base + "expect json $.slideshow.slides.length > 5"), "actual:    2");
-  assertStringIncludes(await fails(SERVE + "http GET ${api.url}/html\nexpect json $.a exists"), "not JSON");
-  assertStringIncludes(await fails(SERVE + "http GET ${api.url}/delay/0.3\nexpect duration < 100ms"), "expected:  duration < 100ms");
-  assertStringIncludes(await fails(SERVE + "timeout 200ms\nexpect request api GET /never"), "no matching request arrived");
-  assertStringIncludes(await fails(SERVE + "http GET ${api.url}/get\nexpect request api GET /get count 2 within 100ms"), "expected 2 matching request(s), got 1");
+  assertStringIncludes(
+    await fails(base + "expect json $.slideshow.slides.length > 5"),
+    "actual:    2",
+  );
+  assertStringIncludes(
+    await fails(SERVE + "http GET ${api.url}/html\nexpect json $.a exists"),
+    "not JSON",
+  );
+  assertStringIncludes(
+    await fails(SERVE + "http GET ${api.url}/delay/0.3\nexpect duration < 100ms"),
+    "expected:  duration < 100ms",
+  );
+  assertStringIncludes(
+    await fails(SERVE + "timeout 200ms\nexpect request api GET /never"),
+    "no matching request arrived",
+  );
+  assertStringIncludes(
+    await fails(
+      SERVE + "http GET ${api.url}/get\nexpect request api GET /get count 2 within 100ms",
+    ),
+    "expected 2 matching request(s), got 1",
+  );
   assertStringIncludes(await fails("expect status 200"), "no HTTP response yet");
   assertStringIncludes(await fails("http GET http://127.0.0.1:1/"), "failed (connect)");
-  assertStringIncludes(await fails(SERVE + "http GET ${api.url}/delay/2 timeout 100ms"), "failed (timeout)");
+  assertStringIncludes(
+    await fails(SERVE + "http GET ${api.url}/delay/2 timeout 100ms"),
+    "failed (timeout)",
+  );
 });
 
 Deno.test("script: syntax errors name the place", () => {
@@ -136,7 +171,7 @@ Deno.test("script: syntax errors name the place", () => {
     ["expect duration == 1s", "is not <, <=, > or >="],
     ["expect json items == 1", 'starts with "$"'],
     ["expect status < abc", "compares numbers"],
-    ["http GET http://x/ auth digest \"a\"", "basic or bearer"],
+    ['http GET http://x/ auth digest "a"', "basic or bearer"],
   ];
   for (const [line, message] of bad) {
     const e = assertThrows(() => parseScript(line, "bad.wire"));
@@ -160,15 +195,21 @@ expect header etag exists as tag
 http GET \${s.url}/data.json ca \${s.cert} header "If-None-Match: \${tag}"
 expect status 304
 `);
-  assertStringIncludes(await fails("serve http https://127.0.0.1:0 as s\nhttp GET ${s.url}/get"), "failed (tls)");
+  assertStringIncludes(
+    await fails("serve http https://127.0.0.1:0 as s\nhttp GET ${s.url}/get"),
+    "failed (tls)",
+  );
 });
 
 Deno.test("script: http statements against nginx, plain and TLS with an openssl CA", async () => {
   await using dir = await tempDir("wireplay-script-nginx-");
   const certs = await opensslCertificates(dir.path);
   await dir.write("www/page.html", "<p>nginx page</p>");
-  await using nginx = await startNginx(dir.path, { tls: { certPath: certs.certPath, keyPath: certs.keyPath } });
-  await passes(`
+  await using nginx = await startNginx(dir.path, {
+    tls: { certPath: certs.certPath, keyPath: certs.keyPath },
+  });
+  await passes(
+    `
 http GET \${plain}/api/items as items
 expect status 200
 expect header server ~ /nginx/
@@ -185,16 +226,20 @@ expect body "short and stout"
 http GET \${tls}/page.html ca "\${ca}"
 expect body contains "nginx page"
 print "\${items.json.items.0.name}"
-`, { plain: nginx.url, tls: nginx.tlsUrl!, ca: certs.caPath }).then((out) => assertEquals(out, ["seven"]));
+`,
+    { plain: nginx.url, tls: nginx.tlsUrl!, ca: certs.caPath },
+  ).then((out) => assertEquals(out, ["seven"]));
 });
 
 Deno.test("script: raw HTTP by hand with connect/send/expect still works against serve http", async () => {
-  await passes(SERVE + `
+  await passes(
+    SERVE + `
 connect tcp://127.0.0.1:\${api.port} as c
 send c "GET /status/418 HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n"
 expect c line "HTTP/1.1 418 I'm a teapot"
 expect c /\\r\\n\\r\\n/
 expect c "I'm a teapot"
 expect c eof
-`);
+`,
+  );
 });

@@ -1,7 +1,13 @@
 // Static files under a root: types, validators, ranges, HEAD, listing, index, compression,
 // and every way out of the root refused. Through the plain handler, and raw over a socket
 // for what a URL parser would normalise away.
-import { assert, assertEquals, assertMatch, assertNotEquals, assertStringIncludes } from "@std/assert";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertNotEquals,
+  assertStringIncludes,
+} from "@std/assert";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { createHttpHandler } from "../../lib/http/server/handler.ts";
 import { tempDir } from "../helpers/temp.ts";
@@ -13,8 +19,14 @@ async function site() {
   await Deno.mkdir(dir.join("root/withindex"), { recursive: true });
   await Deno.writeTextFile(dir.join("root/hello.txt"), "hello world\n");
   await Deno.writeTextFile(dir.join("root/page.html"), "<p>x</p>");
-  await Deno.writeTextFile(dir.join("root/data.json"), JSON.stringify({ words: "lorem ipsum ".repeat(100) }));
-  await Deno.writeFile(dir.join("root/blob.bin"), Uint8Array.from({ length: 1000 }, (_, i) => i % 256));
+  await Deno.writeTextFile(
+    dir.join("root/data.json"),
+    JSON.stringify({ words: "lorem ipsum ".repeat(100) }),
+  );
+  await Deno.writeFile(
+    dir.join("root/blob.bin"),
+    Uint8Array.from({ length: 1000 }, (_, i) => i % 256),
+  );
   await Deno.writeTextFile(dir.join("root/withindex/index.html"), "<h1>index</h1>");
   await Deno.writeTextFile(dir.join("root/sub/a <b>&.txt"), "odd name");
   await Deno.writeTextFile(dir.join("secret.txt"), "TOP SECRET");
@@ -23,7 +35,8 @@ async function site() {
   await Deno.symlink(outside.join("far.txt"), dir.join("root/file-link-out"));
   await Deno.symlink(dir.join("root/hello.txt"), dir.join("root/link-in.txt"));
   const handler = createHttpHandler({ root: dir.join("root") });
-  const ask = (path: string, init: RequestInit = {}) => handler(new Request(`http://localhost${path}`, init));
+  const ask = (path: string, init: RequestInit = {}) =>
+    handler(new Request(`http://localhost${path}`, init));
   return {
     ask,
     handler,
@@ -65,10 +78,14 @@ Deno.test("static: If-None-Match and If-Modified-Since give 304; a changed file 
   const other = await s.ask("/hello.txt", { headers: { "if-none-match": '"something-else"' } });
   assertEquals(other.status, 200);
   await other.body?.cancel();
-  const since = await s.ask("/hello.txt", { headers: { "if-modified-since": first.headers.get("last-modified")! } });
+  const since = await s.ask("/hello.txt", {
+    headers: { "if-modified-since": first.headers.get("last-modified")! },
+  });
   assertEquals(since.status, 304);
   await since.body?.cancel();
-  const older = await s.ask("/hello.txt", { headers: { "if-modified-since": new Date(0).toUTCString() } });
+  const older = await s.ask("/hello.txt", {
+    headers: { "if-modified-since": new Date(0).toUTCString() },
+  });
   assertEquals(older.status, 200);
   await older.body?.cancel();
   await Deno.writeTextFile(`${s.root}/hello.txt`, "changed, longer content\n");
@@ -84,7 +101,18 @@ Deno.test("static: Range requests give 206, suffix ranges work, unsatisfiable gi
   assertEquals(part.status, 206);
   assertEquals(part.headers.get("content-range"), "bytes 10-19/1000");
   assertEquals(part.headers.get("content-length"), "10");
-  assertEquals([...new Uint8Array(await part.arrayBuffer())], [10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+  assertEquals([...new Uint8Array(await part.arrayBuffer())], [
+    10,
+    11,
+    12,
+    13,
+    14,
+    15,
+    16,
+    17,
+    18,
+    19,
+  ]);
   const suffix = await s.ask("/blob.bin", { headers: { range: "bytes=-3" } });
   assertEquals(suffix.headers.get("content-range"), "bytes 997-999/1000");
   assertEquals([...new Uint8Array(await suffix.arrayBuffer())], [997 % 256, 998 % 256, 999 % 256]);
@@ -145,7 +173,10 @@ Deno.test("static: gzip or brotli when accepted, for compressible types only", a
   assertEquals(new TextDecoder().decode(brotliDecompressSync(brBytes)), original);
   const gz = await s.ask("/data.json", { headers: { "accept-encoding": "gzip" } });
   assertEquals(gz.headers.get("content-encoding"), "gzip");
-  assertEquals(new TextDecoder().decode(gunzipSync(new Uint8Array(await gz.arrayBuffer()))), original);
+  assertEquals(
+    new TextDecoder().decode(gunzipSync(new Uint8Array(await gz.arrayBuffer()))),
+    original,
+  );
   const plain = await s.ask("/data.json");
   assertEquals(plain.headers.get("content-encoding"), null);
   assertEquals(await plain.text(), original);
@@ -166,7 +197,10 @@ Deno.test("static: a big file is streamed (and gzip-streamed), not cached", asyn
   assertEquals((await res.text()).length, big.length);
   const gz = await s.ask("/big.txt", { headers: { "accept-encoding": "gzip" } });
   assertEquals(gz.headers.get("content-encoding"), "gzip");
-  assertEquals(new TextDecoder().decode(gunzipSync(new Uint8Array(await gz.arrayBuffer()))).length, big.length);
+  assertEquals(
+    new TextDecoder().decode(gunzipSync(new Uint8Array(await gz.arrayBuffer()))).length,
+    big.length,
+  );
   const range = await s.ask("/big.txt", { headers: { range: "bytes=300000-300009" } });
   assertEquals(await range.text(), "xxxxxxxxxx");
 });
@@ -215,12 +249,22 @@ Deno.test("static: raw requests with .. and backslashes over a socket are refuse
   await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, s.handler);
   const raw = async (target: string) => {
     const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
-    await conn.write(new TextEncoder().encode(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
+    await conn.write(
+      new TextEncoder().encode(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`),
+    );
     let out = "";
     for await (const chunk of conn.readable) out += new TextDecoder().decode(chunk);
     return out;
   };
-  for (const target of ["/../secret.txt", "/../../../../etc/passwd", "/sub/../../secret.txt", "/..\\secret.txt", "/%2e%2e%2fsecret.txt"]) {
+  for (
+    const target of [
+      "/../secret.txt",
+      "/../../../../etc/passwd",
+      "/sub/../../secret.txt",
+      "/..\\secret.txt",
+      "/%2e%2e%2fsecret.txt",
+    ]
+  ) {
     const out = await raw(target);
     assert(!out.includes("SECRET"), `${target}: ${out}`);
     assert(!out.includes("root:"), `${target}: ${out}`);

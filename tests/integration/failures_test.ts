@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
 import { runCli } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/temp.ts";
-import { runWire } from "./_run.ts";
+import { runWire } from "../helpers/wire.ts";
 
 /** No stack trace: no "    at file:…" lines and no "Error:" class prefixes. */
 function assertNoStack(text: string) {

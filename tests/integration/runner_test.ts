@@ -185,7 +185,7 @@ Deno.test("test --reporter junit: well-formed XML, parsed back and checked", asy
 Deno.test("test --reporter json and html", async () => {
   await using dir = await suite();
   const r = await runCli(["test", ".", "--reporter", "json"], { cwd: dir.path });
-  assertEquals(r.code, 1);
+  assertEquals(r.code, 1, r.stderr);
   const j = JSON.parse(r.stdout);
   assertEquals([j.passed, j.failed, j.skipped], [3, 1, 2]);
   assertEquals(j.tests.map((t: { file: string }) => t.file), ALL);
@@ -204,8 +204,8 @@ Deno.test("test --out: the report goes to a file, atomically, the summary to std
   const out = outDir.join("report.xml");
   await Deno.writeTextFile(out, "old contents");
   const r = await runCli(["test", ".", "--reporter", "junit", "--out", out], { cwd: dir.path });
-  assertEquals(r.code, 1);
-  assertEquals(r.stdout, "3 passed, 1 failed, 2 skipped\n");
+  assertEquals(r.code, 1, r.stderr);
+  assertEquals(r.stdout, "3 passed, 1 failed, 2 skipped\n", r.stderr);
   const xml = await Deno.readTextFile(out);
   assertEquals(XMLValidator.validate(xml), true);
   const names = [];
@@ -238,6 +238,7 @@ Deno.test("test --shard: 1/2 and 2/2 are disjoint and together whole; bad shards
     const r = await runCli(["test", ".", "--shard", shard, "--reporter", "json"], {
       cwd: dir.path,
     });
+    assert(r.code === 0 || r.code === 1, `exit ${r.code}: ${r.stderr}`);
     return (JSON.parse(r.stdout).tests as { file: string }[]).map((t) => t.file);
   };
   for (const n of [2, 3]) {

@@ -2,7 +2,7 @@ import { assertMatch } from "@std/assert";
 import { freeTcpPort } from "../helpers/ports.ts";
 import { hasCommand, startPeer } from "../helpers/peer.ts";
 import { tempDir } from "../helpers/temp.ts";
-import { fails, passes } from "../integration/_run.ts";
+import { fails, passes } from "../helpers/wire.ts";
 
 const ignore = !hasCommand("openssl");
 

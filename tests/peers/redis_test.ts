@@ -2,7 +2,7 @@ import { assertEquals, assertStringIncludes } from "@std/assert";
 import { REPO_ROOT, runCli } from "../helpers/cli.ts";
 import { freeTcpPort } from "../helpers/ports.ts";
 import { hasCommand, startPeer } from "../helpers/peer.ts";
-import { fails, passes } from "../integration/_run.ts";
+import { fails, passes } from "../helpers/wire.ts";
 
 const ignore = !hasCommand("redis-server");
 

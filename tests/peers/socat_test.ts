@@ -1,7 +1,7 @@
 import { assert } from "@std/assert";
 import { freeTcpPort, freeUdpPort } from "../helpers/ports.ts";
 import { hasCommand, startPeer } from "../helpers/peer.ts";
-import { passes } from "../integration/_run.ts";
+import { passes } from "../helpers/wire.ts";
 
 const ignore = !hasCommand("socat");
 

@@ -129,7 +129,7 @@ Deno.test("proxy: unix:// listen", async () => {
   await using dir = await tempDir();
   await using echo = echoServer();
   const path = `${dir.path}/proxy.sock`;
-  await using proxy = await startProxy({
+  await using _proxy = await startProxy({
     listen: { address: parseAddress(`unix://${path}`) },
     upstream: { address: parseAddress(echo.address) },
   });

@@ -155,6 +155,8 @@ export async function opensslCert(dir: TempDir): Promise<{ cert: string; key: st
       "/CN=localhost",
       "-addext",
       "subjectAltName=DNS:localhost,IP:127.0.0.1",
+      "-addext",
+      "basicConstraints=critical,CA:FALSE",
     ],
     stdout: "null",
     stderr: "piped",
@@ -163,8 +165,12 @@ export async function opensslCert(dir: TempDir): Promise<{ cert: string; key: st
   return { cert, key };
 }
 
-/** `openssl s_server` on a free port with the given certificate. */
-export async function opensslServer(cert: string, key: string): Promise<PortPeer> {
+/** `openssl s_server` on a free port with the given certificate (`-www`: an HTTPS page). */
+export async function opensslServer(
+  cert: string,
+  key: string,
+  extra: string[] = [],
+): Promise<PortPeer> {
   const port = freeTcpPort();
   const peer = await startPeer({
     cmd: "openssl",
@@ -179,6 +185,7 @@ export async function opensslServer(cert: string, key: string): Promise<PortPeer
       "-naccept",
       "1000",
       "-quiet",
+      ...extra,
     ],
     waitTcp: { port },
   });

@@ -10,7 +10,15 @@ import { tempDir } from "../helpers/temp.ts";
 import { encodeRequest, HttpParseError, ResponseParser } from "../../lib/tools/bench/http_codec.ts";
 import { runBench } from "../../lib/tools/bench/bench.ts";
 import { latencySvg } from "../../lib/tools/bench/svg.ts";
-import { freeTcpPort, nginxOneWorker, socatSink, socatTcpEcho, socatUdpEcho } from "./_peers.ts";
+import {
+  freeTcpPort,
+  nginxOneWorker,
+  opensslCert,
+  opensslServer,
+  socatSink,
+  socatTcpEcho,
+  socatUdpEcho,
+} from "./_peers.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -245,4 +253,26 @@ Deno.test("cli bench: report, --json, --svg written whole, exit codes", async ()
   const badHeader = await runCli(["bench", url, "--header", "nocolon"]);
   assertEquals(badHeader.code, 2);
   assertStringIncludes(badHeader.stderr, "--header");
+});
+
+Deno.test("bench https against openssl s_server -www: verified with the CA, refused without", async () => {
+  await using dir = await tempDir();
+  const { cert, key } = await opensslCert(dir);
+  await using srv = await opensslServer(cert, key, ["-www"]);
+  const spec = {
+    scheme: "https",
+    host: "127.0.0.1",
+    port: srv.port,
+    url: `https://127.0.0.1:${srv.port}/`,
+    conns: 2,
+    durationMs: 600,
+    warmupMs: 0,
+  } as const;
+  const ok = await runBench({ ...spec, caCerts: [await Deno.readTextFile(cert)] });
+  assertGreater(ok.statuses["200"] ?? 0, 0);
+  assertEquals(ok.errors.tls, undefined);
+  const untrusted = await runBench(spec);
+  assertEquals(untrusted.requests, 0);
+  assertGreater(untrusted.errors.tls ?? 0, 0);
+  assertStringIncludes(untrusted.errorSamples.tls ?? "", "certificate");
 });

@@ -4,7 +4,10 @@ import { initialState, recordProbe, windowStats } from "../../lib/tools/watch/st
 import { renderMetrics } from "../../lib/tools/watch/metrics.ts";
 import { formatTable } from "../../lib/tools/watch/table.ts";
 import { watchTargets } from "../../lib/tools/watch/watch.ts";
-import { freeTcpPort, socatTcpEcho } from "./_peers.ts";
+import { freeTcpPort, nginxOneWorker, socatTcpEcho, socatUdpEcho } from "./_peers.ts";
+import { tempDir } from "../helpers/temp.ts";
+import { parseAddress } from "../../lib/address/address.ts";
+import type { ProbeTarget } from "../../lib/tools/probe/probe.ts";
 
 Deno.test("recordProbe: first state, down and up transitions with durations, window", () => {
   const s = initialState("tcp://a:1");
@@ -186,4 +189,23 @@ Deno.test("cli watch --metrics serves Prometheus text while watching", async () 
     await w.errors.cancel();
     assertEquals((await w.child.status).code, 0);
   }
+});
+
+Deno.test("watchTargets over http:// (nginx: 200 up, 503 down) and udp:// with a probe", async () => {
+  await using dir = await tempDir();
+  await using ngx = await nginxOneWorker(dir);
+  await using udp = await socatUdpEcho();
+  const targets = [
+    `http://127.0.0.1:${ngx.port}/`,
+    `http://127.0.0.1:${ngx.port}/fail`,
+    `udp://127.0.0.1:${udp.port}`,
+  ].map((t) => parseAddress(t) as ProbeTarget);
+  const states = await watchTargets(targets, {
+    every: 10,
+    count: 2,
+    payload: new TextEncoder().encode("hello there"),
+    expect: new TextEncoder().encode("hello"), // the UDP reply and the HTTP body
+  });
+  assertEquals(states.map((s) => [s.up, s.probes]), [[true, 2], [false, 2], [true, 2]]);
+  assertEquals(states[1]!.lastError, "status 503");
 });

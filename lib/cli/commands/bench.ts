@@ -9,9 +9,6 @@ import { Command, Option } from "commander";
 import { addressArg, collect, durationOption, intOption, sizeOption } from "../options.ts";
 import { ExitCode } from "../main.ts";
 import { UsageError } from "../../errors.ts";
-import { runBench } from "../../tools/bench/bench.ts";
-import { formatBench } from "../../tools/bench/format.ts";
-import { writeLatencySvg } from "../../tools/bench/svg.ts";
 import { Progress } from "../progress.ts";
 import { unescapeProbe } from "../../tools/common/probe_text.ts";
 
@@ -89,6 +86,10 @@ export function benchCommand() {
           throw new UsageError(`cannot read "${f}": ${(e as Error).message}`, { where: "--ca" });
         }
       }
+      // Loaded on use, so other commands start without the histogram library.
+      const { runBench } = await import("../../tools/bench/bench.ts");
+      const { formatBench } = await import("../../tools/bench/format.ts");
+      const { writeLatencySvg } = await import("../../tools/bench/svg.ts");
       const progress = new Progress(`bench ${targetArg}`);
       const stop = new AbortController();
       const onSignal = () => stop.abort();

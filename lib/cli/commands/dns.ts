@@ -8,8 +8,7 @@ import { Command } from "commander";
 import { durationOption } from "../options.ts";
 import { ExitCode } from "../main.ts";
 import { UsageError } from "../../errors.ts";
-import { lookupDns, parseServer, RECORD_TYPES, type RecordType } from "../../tools/dns/dns.ts";
-import { formatDns } from "../../tools/dns/format.ts";
+import { RECORD_TYPES, type RecordType } from "../../tools/dns/record_types.ts";
 
 /** The `dns` command. */
 export function dnsCommand() {
@@ -33,6 +32,9 @@ export function dnsCommand() {
         }
         return up as RecordType;
       });
+      // Loaded on use, so other commands start without the resolver.
+      const { lookupDns, parseServer } = await import("../../tools/dns/dns.ts");
+      const { formatDns } = await import("../../tools/dns/format.ts");
       if (!name || /\s/.test(name)) {
         throw new UsageError(`"${name}" is not a name`, { where: "name" });
       }

@@ -7,9 +7,7 @@
 import { Command } from "commander";
 import { ExitCode } from "../main.ts";
 import { UsageError } from "../../errors.ts";
-import { listInterfaces } from "../../tools/ifaces/interfaces.ts";
-import { type SourceAddress, sourceAddressFor } from "../../tools/ifaces/source.ts";
-import { formatInterfaces, formatSource } from "../../tools/ifaces/format.ts";
+import type { SourceAddress } from "../../tools/ifaces/source.ts";
 
 /** The `ifaces` command. */
 export function ifacesCommand() {
@@ -20,6 +18,10 @@ export function ifacesCommand() {
     .argument("[hosts...]", "hosts or IP addresses to find the source address for")
     .option("--json", "print the result as JSON")
     .action(async (hosts, opts) => {
+      // Loaded on use, so other commands start without it.
+      const { listInterfaces } = await import("../../tools/ifaces/interfaces.ts");
+      const { sourceAddressFor } = await import("../../tools/ifaces/source.ts");
+      const { formatInterfaces, formatSource } = await import("../../tools/ifaces/format.ts");
       const interfaces = listInterfaces();
       const routes: (SourceAddress | { host: string; error: string })[] = [];
       for (const h of hosts) {

@@ -8,11 +8,8 @@ import { Command } from "commander";
 import { addressArg, collect, durationOption, intOption } from "../options.ts";
 import { ExitCode } from "../main.ts";
 import { UsageError } from "../../errors.ts";
-import { ping } from "../../tools/ping/ping.ts";
-import { formatPingSummary, formatProbe } from "../../tools/ping/format.ts";
 import { probeOptionsFromFlags } from "../../tools/probe/options.ts";
 import { roundMs } from "../../tools/common/stats.ts";
-import { pingHttpTarget } from "../../tools/ping/http_dispatch.ts";
 
 /** The `ping` command. */
 export function pingCommand() {
@@ -43,6 +40,10 @@ export function pingCommand() {
         throw new UsageError("unix sockets cannot be pinged", { where: "target" });
       }
       const probeOptions = await probeOptionsFromFlags(opts);
+      // Loaded on use, so other commands start without TLS and HTTP code.
+      const { ping } = await import("../../tools/ping/ping.ts");
+      const { formatPingSummary, formatProbe } = await import("../../tools/ping/format.ts");
+      const { pingHttpTarget } = await import("../../tools/ping/http_dispatch.ts");
       const abort = new AbortController();
       const onSignal = () => abort.abort();
       Deno.addSignalListener("SIGINT", onSignal);

@@ -7,7 +7,10 @@
  * @module
  */
 import { Command } from "commander";
+import { formatAddress } from "../../address/address.ts";
 import { formatBytes } from "../../bytes/units.ts";
+import { formatString } from "../../script/format.ts";
+import { resolve } from "node:path";
 import { UsageError } from "../../errors.ts";
 import {
   addProxyFlags,
@@ -45,9 +48,16 @@ export function recordCommand() {
     }
     try {
       const recorder = new WireRecorder({
-        upstream: opts.upstream.includes("://") ? opts.upstream : `tcp://${opts.upstream}`,
+        upstream: formatAddress(upstream.address),
         write: file.write,
         exact: opts.exact,
+        connectOptions: upstream.address.scheme !== "tls"
+          ? undefined
+          : opts.insecure
+          ? "insecure"
+          : opts.ca
+          ? `ca ${formatString(resolve(opts.ca))}`
+          : undefined,
       });
       const proxy = await startProxy({
         listen,

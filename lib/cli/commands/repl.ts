@@ -22,9 +22,11 @@ export function replCommand() {
     .option("--timeout <D>", "default wait for expect and accept (5s)", durationOption("--timeout"))
     .action(async (opts) => {
       const { runRepl } = await import("../../repl/repl.ts");
+      // commander gives false for --no-history, a string for --history FILE
+      const history = opts.history as string | boolean | undefined;
       const code = await runRepl({
         record: opts.record,
-        history: opts.history === false ? false : opts.history === true ? undefined : opts.history,
+        history: history === false ? false : typeof history === "string" ? history : undefined,
         timeoutMs: opts.timeout,
       });
       if (code !== 0) throw new ExitCode(code);

@@ -6,8 +6,6 @@
  */
 import { Command } from "commander";
 import { DEFAULT_PORT_SPEC, parsePorts } from "../../tools/scan/ports.ts";
-import { scanPorts } from "../../tools/scan/scan.ts";
-import { formatScan } from "../../tools/scan/format.ts";
 import { DEFAULT_PROBE } from "../../tools/scan/banner.ts";
 import { durationOption, intOption } from "../options.ts";
 import { Progress } from "../progress.ts";
@@ -19,10 +17,13 @@ export function scanCommand() {
   return new Command("scan")
     .description("TCP connect scan of a host's ports: open ports, service names, banners")
     .argument("<host>", "host name, IPv4 or IPv6 address (brackets optional)")
-    .option("--ports <list>", 'ports: "1-1024,8080", "-" for all 65535', DEFAULT_PORT_SPEC)
+    .option(
+      "--ports <list>",
+      'ports: "1-1024,8080", "-" for all 65535 (default: 1-1024 and well-known ports above)',
+    )
     .option(
       "--concurrency <n>",
-      "connects in flight in total (at most 100 per worker)",
+      "connects in flight in total (one worker thread per 100)",
       intOption("--concurrency", 1, 1600),
     )
     .option("--timeout <d>", "how long a connect may take", durationOption("--timeout"), 1000)
@@ -56,7 +57,10 @@ export function scanCommand() {
     .action(async (hostArg, opts) => {
       const host = hostArg.replace(/^\[(.*)\]$/, "$1");
       if (!host) throw new UsageError("empty host", { where: "host" });
-      const ports = parsePorts(opts.ports);
+      // Loaded on use, so other commands start without it.
+      const { scanPorts } = await import("../../tools/scan/scan.ts");
+      const { formatScan } = await import("../../tools/scan/format.ts");
+      const ports = parsePorts(opts.ports ?? DEFAULT_PORT_SPEC);
       const progress = new Progress(`scan ${host}`);
       let result;
       try {

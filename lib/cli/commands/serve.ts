@@ -35,6 +35,7 @@ const OPTION_HELP: Record<string, string> = {
   cert: "certificate PEM file (TLS; self-signed when omitted)",
   key: "private key PEM file (TLS)",
   root: "directory whose files are served",
+  "header-timeout": "drop clients whose request head takes longer (e.g. 10s; slowloris)",
   // chat
   "max-line": "chat: longest line in bytes (default 2048)",
   "max-queue": "chat: bytes queued for a client before it is dropped as too slow (default 256KiB)",
@@ -84,6 +85,7 @@ function kindCommand(name: string, kind: ServeKind) {
         options[option] = await readOptionFile(value, `--${option}`);
       } else options[option] = value;
     }
+    options.record = "false"; // a request log (http) has no reader on the command line
     const handle = await SERVER_STARTERS.get(name)!(addr, options);
     announce(name, handle, opts.json === true);
     await runUntilSignal(handle);

@@ -7,15 +7,7 @@
 import { Command } from "commander";
 import { addressArg, collect, durationOption, intOption } from "../options.ts";
 import { UsageError } from "../../errors.ts";
-import { watchTargets } from "../../tools/watch/watch.ts";
 import type { TargetState } from "../../tools/watch/state.ts";
-import {
-  formatTable,
-  formatTransition,
-  probeRecord,
-  transitionRecord,
-} from "../../tools/watch/table.ts";
-import { serveMetrics } from "../../tools/watch/metrics.ts";
 import { probeOptionsFromFlags } from "../../tools/probe/options.ts";
 import type { ProbeTarget } from "../../tools/probe/probe.ts";
 import { formatHost } from "../../address/address.ts";
@@ -67,6 +59,12 @@ export function watchCommand() {
         return a as ProbeTarget;
       });
       const probeOptions = await probeOptionsFromFlags(opts);
+      // Loaded on use, so other commands start without TLS and HTTP code.
+      const { watchTargets } = await import("../../tools/watch/watch.ts");
+      const { formatTable, formatTransition, probeRecord, transitionRecord } = await import(
+        "../../tools/watch/table.ts"
+      );
+      const { serveMetrics } = await import("../../tools/watch/metrics.ts");
       const live = !opts.json && Deno.stdout.isTerminal();
       const stop = new AbortController();
       const onSignal = () => stop.abort();

@@ -27,6 +27,8 @@ export interface HttpHandlerOptions {
   record?: boolean;
   /** Aborted when the server shuts down: cuts delays short. */
   signal?: AbortSignal;
+  /** Maps the peer address `Deno.serve` saw to the real client's (set behind a guard). */
+  clientOf?: (peer: Deno.NetAddr) => Deno.NetAddr | undefined;
 }
 
 /** Connection details a handler may receive (what `Deno.serve` passes). */
@@ -71,6 +73,11 @@ export function createHttpHandler(opts: HttpHandlerOptions = {}): HttpHandler {
   const useHttpbin = opts.httpbin ?? true;
   const record = opts.record ?? true;
   const signal = opts.signal;
+  const clientOf = opts.clientOf;
+  const remoteOf = (info: HandlerInfo | undefined): Deno.NetAddr | undefined => {
+    const addr = peerOf(info);
+    return addr && clientOf ? clientOf(addr) ?? addr : addr;
+  };
 
   const dispatch = (
     req: Request,
@@ -81,7 +88,9 @@ export function createHttpHandler(opts: HttpHandlerOptions = {}): HttpHandler {
   ): Response | Promise<Response> => {
     if (record) {
       const remote = remoteOf(info);
-      const keep = body.byteLength > limits.maxLoggedBodyBytes ? body.subarray(0, limits.maxLoggedBodyBytes) : body;
+      const keep = body.byteLength > limits.maxLoggedBodyBytes
+        ? body.subarray(0, limits.maxLoggedBodyBytes)
+        : body;
       log.add({
         method: req.method,
         path: pathname,
@@ -98,7 +107,11 @@ export function createHttpHandler(opts: HttpHandlerOptions = {}): HttpHandler {
       if (routes.size > 0) {
         const hit = routes.match(req.method, pathname);
         if (hit) {
-          const ctx = { params: hit.params, request: req, bodyText: () => new TextDecoder().decode(body) };
+          const ctx = {
+            params: hit.params,
+            request: req,
+            bodyText: () => new TextDecoder().decode(body),
+          };
           return mockResponse(hit.response, ctx, limits.maxDelayMs, signal);
         }
       }
@@ -111,7 +124,10 @@ export function createHttpHandler(opts: HttpHandlerOptions = {}): HttpHandler {
         const res = httpbin(req, { url, body, remoteIp: remoteOf(info)?.hostname, limits, signal });
         if (res) return res;
       }
-      return new Response("not found\n", { status: 404, headers: { "content-type": "text/plain; charset=utf-8" } });
+      return new Response("not found\n", {
+        status: 404,
+        headers: { "content-type": "text/plain; charset=utf-8" },
+      });
     } catch (e) {
       return new Response(`internal error: ${(e as Error).message}\n`, { status: 500 });
     }
@@ -143,7 +159,7 @@ export function createHttpHandler(opts: HttpHandlerOptions = {}): HttpHandler {
 
 /**
  * The request line's size, counted against `maxHeaderBytes`. The header fields themselves
- * are capped by `Deno.serve` (hyper: about 400 KiB and 100 fields, answered with 400 and a
+ * are capped by `Deno.serve` (about 64 KiB in all, answered with 400 and a
  * closed connection); iterating them here would cost more than the rest of a fixed route.
  */
 function headSize(req: Request, pathname: string, search: string): number {
@@ -161,13 +177,15 @@ export function splitUrl(url: string): { pathname: string; search: string } {
   return { pathname: url.slice(slash, q), search: url.slice(q, end) };
 }
 
-function remoteOf(info: HandlerInfo | undefined): Deno.NetAddr | undefined {
+function peerOf(info: HandlerInfo | undefined): Deno.NetAddr | undefined {
   const addr = info?.remoteAddr;
   return addr && "hostname" in addr ? addr : undefined;
 }
 
 function formatRemote(addr: Deno.NetAddr): string {
-  return addr.hostname.includes(":") ? `[${addr.hostname}]:${addr.port}` : `${addr.hostname}:${addr.port}`;
+  return addr.hostname.includes(":")
+    ? `[${addr.hostname}]:${addr.port}`
+    : `${addr.hostname}:${addr.port}`;
 }
 
 /** Reads the body within the size cap and the request timeout, or returns the error response. */

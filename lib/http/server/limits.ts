@@ -7,14 +7,12 @@
 
 /** Caps applied to every request the built-in HTTP server handles. */
 export interface HttpLimits {
-  /** Largest request head (request line plus header names and values), bytes; 431 beyond. */
+  /** Largest request line (and, behind the guard, first request head), bytes; 431 beyond. */
   maxHeaderBytes: number;
   /** Largest request body, bytes; 413 beyond. */
   maxBodyBytes: number;
   /** Longest time to receive a request body, ms; 408 beyond. */
   requestTimeoutMs: number;
-  /** Longest time a client may take to send a request head, ms; the connection is dropped beyond. */
-  headerTimeoutMs: number;
   /** Largest `/delay/:s`, `/drip` duration or route delay, ms. */
   maxDelayMs: number;
   /** Largest `/bytes/:n`, `/drip` or `/stream-bytes` payload, bytes. */
@@ -30,7 +28,6 @@ export const DEFAULT_HTTP_LIMITS: Readonly<HttpLimits> = Object.freeze({
   maxHeaderBytes: 16 * 1024,
   maxBodyBytes: 10 * 1024 * 1024,
   requestTimeoutMs: 30_000,
-  headerTimeoutMs: 10_000,
   maxDelayMs: 10_000,
   maxGeneratedBytes: 10 * 1024 * 1024,
   maxLoggedRequests: 1000,

@@ -42,7 +42,10 @@ export interface MockContext {
   bodyText: string | (() => string);
 }
 
-const NO_PARAMS: Record<string, string | undefined> = Object.freeze({}) as Record<string, string | undefined>;
+const NO_PARAMS: Record<string, string | undefined> = Object.freeze({}) as Record<
+  string,
+  string | undefined
+>;
 
 /** The scripted routes of one server. The first matching route answers. */
 export class MockRoutes {
@@ -189,13 +192,18 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
   });
 }
 
-const FIXED = new WeakMap<MockResponse, { body: string | Uint8Array<ArrayBuffer> | null; init: ResponseInit } | null>();
+const FIXED = new WeakMap<
+  MockResponse,
+  { body: string | Uint8Array<ArrayBuffer> | null; init: ResponseInit } | null
+>();
 
 /**
  * A response without placeholders, prepared once: the fast path for fixed mocks (a string
  * body and a plain header object are what `Response` builds fastest).
  */
-function fixedResponse(r: MockResponse): { body: string | Uint8Array<ArrayBuffer> | null; init: ResponseInit } | null {
+function fixedResponse(
+  r: MockResponse,
+): { body: string | Uint8Array<ArrayBuffer> | null; init: ResponseInit } | null {
   let fixed = FIXED.get(r);
   if (fixed !== undefined) return fixed;
   const templated = (typeof r.body === "string" && r.body.includes("{{")) ||

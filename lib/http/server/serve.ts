@@ -11,6 +11,7 @@ import { UsageError } from "../../errors.ts";
 import { createHttpHandler, type HttpHandler, type HttpHandlerOptions } from "./handler.ts";
 import type { MockRoutes } from "./mock_routes.ts";
 import type { RequestLog } from "./request_log.ts";
+import { type Guard, startGuard } from "./guard.ts";
 
 /** Options of {@linkcode startHttpServer}. */
 export interface HttpServeOptions extends HttpHandlerOptions {
@@ -20,6 +21,12 @@ export interface HttpServeOptions extends HttpHandlerOptions {
   key?: string;
   /** Stops the server when aborted. */
   signal?: AbortSignal;
+  /**
+   * Drop clients whose first request head is not complete within this many ms (slowloris)
+   * or is larger than `limits.maxHeaderBytes`, through a front that costs some throughput.
+   * Off by default.
+   */
+  headerTimeoutMs?: number;
   /** Called for each error a connection or the handler raised (default: ignored). */
   onError?: (error: unknown) => void;
 }
@@ -104,7 +111,12 @@ export async function startHttpServer(
   const abort = new AbortController();
   const onOuterAbort = () => abort.abort();
   opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
-  const handler = createHttpHandler({ ...opts, signal: abort.signal });
+  let guard: Guard | undefined;
+  const handler = createHttpHandler({
+    ...opts,
+    signal: abort.signal,
+    clientOf: opts.headerTimeoutMs !== undefined ? (peer) => guard?.clientOf(peer.port) : undefined,
+  });
   const onError = opts.onError ?? (() => {});
   const serveOpts = {
     hostname: addr.host,
@@ -118,22 +130,38 @@ export async function startHttpServer(
   };
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
-    server = tls
-      ? Deno.serve({ ...serveOpts, cert: certPem!, key: keyPem! }, handler)
-      : Deno.serve(serveOpts, handler);
+    if (opts.headerTimeoutMs !== undefined) {
+      // plain HTTP on a private loopback port, the guard (with TLS) in front
+      server = Deno.serve({ ...serveOpts, hostname: "127.0.0.1", port: 0 }, handler);
+      guard = startGuard({
+        hostname: addr.host,
+        port: addr.port,
+        tls: tls ? { cert: certPem!, key: keyPem! } : undefined,
+        target: { hostname: "127.0.0.1", port: server.addr.port },
+        headerTimeoutMs: opts.headerTimeoutMs,
+        maxHeaderBytes: handler.limits.maxHeaderBytes,
+      });
+    } else {
+      server = tls
+        ? Deno.serve({ ...serveOpts, cert: certPem!, key: keyPem! }, handler)
+        : Deno.serve(serveOpts, handler);
+    }
   } catch (e) {
+    abort.abort();
     opts.signal?.removeEventListener("abort", onOuterAbort);
     if (tempDir) await Deno.remove(tempDir, { recursive: true }).catch(() => {});
     throw e;
   }
+  abort.signal.addEventListener("abort", () => void guard?.close(), { once: true });
   const scheme = tls ? "https" : "http";
-  const host = server.addr.hostname;
-  const port = server.addr.port;
+  const host = guard ? guard.addr.hostname : server.addr.hostname;
+  const port = guard ? guard.addr.port : server.addr.port;
   const finished = server.finished.finally(async () => {
     opts.signal?.removeEventListener("abort", onOuterAbort);
     if (tempDir) await Deno.remove(tempDir, { recursive: true }).catch(() => {});
   });
   const close = async () => {
+    await guard?.close();
     abort.abort();
     await finished;
   };

@@ -6,6 +6,7 @@
  */
 import type { Address } from "../../address/address.ts";
 import { UsageError } from "../../errors.ts";
+import { parseDuration } from "../../bytes/units.ts";
 import type { ServeOptions, ServerHandle } from "../../servers/server.ts";
 import type { MockRoutes } from "./mock_routes.ts";
 import type { RequestLog } from "./request_log.ts";
@@ -31,7 +32,9 @@ export function isHttpServerHandle(handle: unknown): handle is HttpServerHandle 
 }
 
 /**
- * Starts `serve http ADDR [root DIR]` (options: `root`, `cert`, `key` as PEM text).
+ * Starts `serve http ADDR [root DIR]`. Options: `root`, `cert` and `key` (PEM text),
+ * `header-timeout` (a duration: drop clients whose request head is slower, see
+ * `guard.ts`), and `record: "false"` to keep no request log (the CLI: nobody reads it).
  *
  * @throws {UsageError} when `root` is not a directory or the address is not http/https/tcp/tls.
  */
@@ -54,6 +57,10 @@ export async function startHttpServerKind(
     root: options.root,
     cert: options.cert,
     key: options.key,
+    record: options.record !== "false",
+    headerTimeoutMs: options["header-timeout"] !== undefined
+      ? parseDuration(options["header-timeout"], "header-timeout")
+      : undefined,
   });
   return {
     kind: "http",

@@ -13,7 +13,12 @@ import {
   jsonValue,
 } from "../../http/client/assertions.ts";
 import { JsonPathError } from "../../http/client/jsonpath.ts";
-import { describeMatcher, matchValue, stringify, type ValueMatcher } from "../../http/client/matchers.ts";
+import {
+  describeMatcher,
+  matchValue,
+  stringify,
+  type ValueMatcher,
+} from "../../http/client/matchers.ts";
 import { formatResponse } from "../../http/client/pretty.ts";
 import { httpRequest, HttpRequestError } from "../../http/client/request.ts";
 import type { HttpRequestOptions, HttpResponse } from "../../http/client/types.ts";
@@ -68,7 +73,9 @@ export function responseVar(res: HttpResponse): VarObject {
 }
 
 function toVar(v: unknown): Var {
-  if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") return v;
+  if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") {
+    return v;
+  }
   if (Array.isArray(v)) return v.map(toVar);
   if (typeof v === "object") {
     const out: VarObject = {};
@@ -133,7 +140,9 @@ const http: Executor<HttpNode> = async (node, session) => {
 const route: Executor<RouteNode> = async (node, session) => {
   const resource = session.get(node.server);
   const server = resource.handle;
-  if (!isHttpServerHandle(server)) return session.fail(`"${node.server}" is a ${resource.kind}, not a serve http server`);
+  if (!isHttpServerHandle(server)) {
+    return session.fail(`"${node.server}" is a ${resource.kind}, not a serve http server`);
+  }
   const headers: [string, string][] = [];
   for (const h of node.headers) headers.push(splitHeader(session, await evalText(session, h)));
   let body: string | Uint8Array = "";
@@ -147,7 +156,13 @@ const route: Executor<RouteNode> = async (node, session) => {
   }
   const path = await evalText(session, node.path);
   try {
-    server.routes.add(node.method, path, { status: node.status, kind: node.bodyKind, body, headers, delayMs: node.delayMs });
+    server.routes.add(node.method, path, {
+      status: node.status,
+      kind: node.bodyKind,
+      body,
+      headers,
+      delayMs: node.delayMs,
+    });
   } catch (e) {
     return session.fail((e as Error).message);
   }
@@ -155,7 +170,11 @@ const route: Executor<RouteNode> = async (node, session) => {
 };
 
 /** Evaluates a matcher node to a value matcher. */
-async function evalMatcher(session: Session, m: HttpMatcherNode, json: boolean): Promise<ValueMatcher & { negate?: boolean }> {
+async function evalMatcher(
+  session: Session,
+  m: HttpMatcherNode,
+  json: boolean,
+): Promise<ValueMatcher & { negate?: boolean }> {
   if (m.op === "exists" || m.op === "absent") return { op: m.op };
   if (m.op === "~" || m.op === "!~") {
     const re = m.value.type === "regex"
@@ -165,12 +184,18 @@ async function evalMatcher(session: Session, m: HttpMatcherNode, json: boolean):
   }
   if (m.op === "<" || m.op === ">" || m.op === "<=" || m.op === ">=") {
     const v = m.value.type === "duration" ? m.value.ms : Number(await evalText(session, m.value));
-    if (Number.isNaN(v)) return session.fail(`"${await evalText(session, m.value)}" is not a number`);
+    if (Number.isNaN(v)) {
+      return session.fail(`"${await evalText(session, m.value)}" is not a number`);
+    }
     return { op: m.op, value: v };
   }
   if (m.op === "contains") return { op: "contains", value: await evalText(session, m.value) };
   const v = (m as { value: ValueNode }).value;
-  const value = json ? await evalJsonish(session, v) : v.type === "number" ? v.value : await evalText(session, v);
+  const value = json
+    ? await evalJsonish(session, v)
+    : v.type === "number"
+    ? v.value
+    : await evalText(session, v);
   return { op: m.op as "==" | "!=", value };
 }
 
@@ -230,7 +255,8 @@ const expectHttp: Executor<HttpExpectNode> = async (node, session) => {
       break;
     case "body":
       actual = bodyText(res);
-      shown = JSON.stringify((actual as string).slice(0, 200)) + ((actual as string).length > 200 ? ` … (${(actual as string).length} chars)` : "");
+      shown = JSON.stringify((actual as string).slice(0, 200)) +
+        ((actual as string).length > 200 ? ` … (${(actual as string).length} chars)` : "");
       what = "body";
       break;
     case "json":
@@ -285,18 +311,32 @@ export function requestVar(r: RecordedRequest): VarObject {
   try {
     json = toVar(JSON.parse(text));
   } catch { /* not JSON */ }
-  return { $: `${r.method} ${r.path}`, method: r.method, path: r.path, query: r.query, headers, body: text, json, seq: r.seq };
+  return {
+    $: `${r.method} ${r.path}`,
+    method: r.method,
+    path: r.path,
+    query: r.query,
+    headers,
+    body: text,
+    json,
+    seq: r.seq,
+  };
 }
 
 const expectRequest: Executor<ExpectRequestNode> = async (node, session) => {
   const resource = session.get(node.server);
   const server = resource.handle;
-  if (!isHttpServerHandle(server)) return session.fail(`"${node.server}" is a ${resource.kind}, not a serve http server`);
+  if (!isHttpServerHandle(server)) {
+    return session.fail(`"${node.server}" is a ${resource.kind}, not a serve http server`);
+  }
   const path = node.path ? await evalText(session, node.path) : undefined;
   let pattern: URLPattern | undefined;
   if (path && /[:*]/.test(path)) pattern = new URLPattern({ pathname: path });
   const headerMatchers = await Promise.all(
-    node.headers.map(async (h) => ({ name: h.name, m: await evalMatcher(session, h.matcher, false) })),
+    node.headers.map(async (h) => ({
+      name: h.name,
+      m: await evalMatcher(session, h.matcher, false),
+    })),
   );
   const bodyMatcher = node.body ? await evalMatcher(session, node.body, false) : undefined;
   const wanted = [
@@ -308,7 +348,8 @@ const expectRequest: Executor<ExpectRequestNode> = async (node, session) => {
     (!node.method || node.method === "*" || r.method === node.method) &&
     (!path || (pattern ? pattern.test({ pathname: r.path }) : r.path === path)) &&
     headerMatchers.every((h) => matches(r.headers.get(h.name) ?? undefined, h.m)) &&
-    (!bodyMatcher || matches(new TextDecoder("utf-8", { fatal: false }).decode(r.body), bodyMatcher));
+    (!bodyMatcher ||
+      matches(new TextDecoder("utf-8", { fatal: false }).decode(r.body), bodyMatcher));
   const timeout = node.withinMs ?? session.timeoutMs;
   const need = node.count === undefined ? 1 : Math.max(node.count, 1);
   const started = performance.now();
@@ -317,16 +358,24 @@ const expectRequest: Executor<ExpectRequestNode> = async (node, session) => {
     found = server.log.entries.filter(fits);
   } else {
     try {
-      found = await server.log.waitFor((entries) => {
-        const f = entries.filter(fits);
-        return f.length >= need ? f : undefined;
-      }, timeout, session.signal);
+      found = await server.log.waitFor(
+        (entries) => {
+          const f = entries.filter(fits);
+          return f.length >= need ? f : undefined;
+        },
+        timeout,
+        session.signal,
+      );
     } catch {
       found = server.log.entries.filter(fits);
     }
   }
-  const seen = server.log.entries.slice(-10).map((r) => `${r.method} ${r.path}${r.query ? "?" + r.query : ""}`);
-  const notes = [`received (last ${seen.length} of ${server.log.count}): ${seen.join(", ") || "nothing"}`];
+  const seen = server.log.entries.slice(-10).map((r) =>
+    `${r.method} ${r.path}${r.query ? "?" + r.query : ""}`
+  );
+  const notes = [
+    `received (last ${seen.length} of ${server.log.count}): ${seen.join(", ") || "nothing"}`,
+  ];
   if (node.count !== undefined && found.length !== node.count) {
     return session.fail(`expected ${node.count} matching request(s), got ${found.length}`, {
       expected: `${node.count} × ${wanted}`,

@@ -7,6 +7,7 @@
 import { CORE_EXECUTORS } from "./core.ts";
 import { PROXY_EXECUTORS } from "./proxy.ts";
 import { HTTP_EXECUTORS } from "./http.ts";
+import { TOOLS_EXECUTORS } from "./tools.ts";
 import type { Executor } from "./executor.ts";
 
 /** Executors by statement kind. */
@@ -14,6 +15,7 @@ export const EXECUTORS: Record<string, Executor> = {
   ...CORE_EXECUTORS,
   ...PROXY_EXECUTORS,
   ...HTTP_EXECUTORS,
+  ...TOOLS_EXECUTORS,
 };
 
 export type { Executor };

@@ -75,7 +75,9 @@ const OPS = ["==", "!=", "!~", "<=", ">=", "~", "<", ">", "contains", "exists", 
 
 function method(r: LineReader, what: string): string {
   const w = r.word(what);
-  if (!METHOD_RE.test(w.text)) r.fail(`"${w.text}" is not an HTTP method (GET, POST, … in capitals)`, w.span);
+  if (!METHOD_RE.test(w.text)) {
+    r.fail(`"${w.text}" is not an HTTP method (GET, POST, … in capitals)`, w.span);
+  }
   return w.text;
 }
 
@@ -89,10 +91,15 @@ export function parseHttpMatcher(r: LineReader, what: string, json = false): Htt
   }
   if (op) {
     r.word(op);
-    if (op === "~" || op === "!~") return { op, value: r.value("a /regex/ or text", { allowRegex: true }) };
+    if (op === "~" || op === "!~") {
+      return { op, value: r.value("a /regex/ or text", { allowRegex: true }) };
+    }
     if (op === "<" || op === ">" || op === "<=" || op === ">=") {
       const v = r.value("a number");
-      if (v.type !== "number" && v.type !== "duration" && !(v.type === "word" && v.text.startsWith("${"))) {
+      if (
+        v.type !== "number" && v.type !== "duration" &&
+        !(v.type === "word" && v.text.startsWith("${"))
+      ) {
         r.fail(`${op} compares numbers`, v.span);
       }
       return { op, value: v };
@@ -109,7 +116,9 @@ function captureAndFrom(r: LineReader, node: HttpExpectNode, allowAs: boolean): 
   while (!r.atEnd()) {
     if (allowAs && r.keyword("as")) node.as = r.name("variable name").text;
     else if (r.keyword("from")) node.from = r.name("response name").text;
-    else r.fail(`unexpected "${r.peekWord()}" (options: ${allowAs ? "as VAR, " : ""}from RESPONSE)`);
+    else {r.fail(
+        `unexpected "${r.peekWord()}" (options: ${allowAs ? "as VAR, " : ""}from RESPONSE)`,
+      );}
   }
   return node;
 }
@@ -126,14 +135,34 @@ export const HTTP_STATEMENTS: StatementSyntax[] = [
       '[auth basic "u:p" | auth bearer "TOKEN"] [timeout D] [follow] [insecure | ca FILE] [as NAME]',
     summary: "sends an HTTP request; the response is checked with expect status|header|body|json",
     example: "http GET http://127.0.0.1:8080/get as r",
-    completions: ["header", "body", "json", "query", "auth", "timeout", "follow", "insecure", "ca", "as"],
+    completions: [
+      "header",
+      "body",
+      "json",
+      "query",
+      "auth",
+      "timeout",
+      "follow",
+      "insecure",
+      "ca",
+      "as",
+    ],
     details: "Redirects are not followed unless `follow`. HTTPS verifies the server against the " +
       "system roots and `ca FILE`; `insecure` skips that. The response is ${NAME.status}, " +
       "${NAME.headers.content-type}, ${NAME.body}, ${NAME.json.a.b}, ${NAME.duration} (ms).",
     parse(r, base): HttpNode {
       const m = method(r, "an HTTP method");
       const url = r.value("a URL");
-      const node: HttpNode = { ...base, kind: "http", method: m, url, headers: [], query: [], follow: false, insecure: false };
+      const node: HttpNode = {
+        ...base,
+        kind: "http",
+        method: m,
+        url,
+        headers: [],
+        query: [],
+        follow: false,
+        insecure: false,
+      };
       while (!r.atEnd()) {
         if (r.keyword("header")) node.headers.push(r.value('a header "Name: value"'));
         else if (r.keyword("body")) {
@@ -145,8 +174,13 @@ export const HTTP_STATEMENTS: StatementSyntax[] = [
         } else if (r.keyword("query")) node.query.push(r.value('a query parameter "k=v"'));
         else if (r.keyword("auth")) {
           const t = r.word("basic or bearer");
-          if (t.text !== "basic" && t.text !== "bearer") r.fail(`auth is basic or bearer, not "${t.text}"`, t.span);
-          node.auth = { type: t.text as "basic" | "bearer", value: r.value(t.text === "basic" ? '"user:password"' : "a token") };
+          if (t.text !== "basic" && t.text !== "bearer") {
+            r.fail(`auth is basic or bearer, not "${t.text}"`, t.span);
+          }
+          node.auth = {
+            type: t.text as "basic" | "bearer",
+            value: r.value(t.text === "basic" ? '"user:password"' : "a token"),
+          };
         } else if (r.keyword("timeout")) node.timeoutMs = r.duration().ms;
         else if (r.keyword("follow")) node.follow = true;
         else if (r.keyword("insecure")) node.insecure = true;
@@ -158,7 +192,9 @@ export const HTTP_STATEMENTS: StatementSyntax[] = [
           );
         }
       }
-      if (node.insecure && node.ca) r.fail("use either ca FILE or insecure, not both", spanOf(node.ca));
+      if (node.insecure && node.ca) {
+        r.fail("use either ca FILE or insecure, not both", spanOf(node.ca));
+      }
       return node;
     },
   },
@@ -184,7 +220,15 @@ export const HTTP_STATEMENTS: StatementSyntax[] = [
       if (st.type !== "number" || !Number.isInteger(st.value) || st.value < 100 || st.value > 599) {
         return r.fail("a status code from 100 to 599", st.span);
       }
-      const node: RouteNode = { ...base, kind: "route", server, method: m, path, status: st.value, headers: [] };
+      const node: RouteNode = {
+        ...base,
+        kind: "route",
+        server,
+        method: m,
+        path,
+        status: st.value,
+        headers: [],
+      };
       const setBody = (kind: RouteNode["bodyKind"], value: ValueNode) => {
         if (node.body) r.fail("one body per route", value.span);
         node.bodyKind = kind;
@@ -224,7 +268,11 @@ export const HTTP_EXPECT_FORMS: ExpectForm[] = [
     parse(r, base): HttpExpectNode {
       const key = r.word("a header name").text;
       const matcher = parseHttpMatcher(r, "a matcher");
-      return captureAndFrom(r, { ...base, kind: "expect-http", what: "header", key, matcher }, true);
+      return captureAndFrom(
+        r,
+        { ...base, kind: "expect-http", what: "header", key, matcher },
+        true,
+      );
     },
   },
   {
@@ -239,14 +287,21 @@ export const HTTP_EXPECT_FORMS: ExpectForm[] = [
   },
   {
     word: "json",
-    usage: "expect json PATH (== | != | ~ | < | > | <= | >= | contains) VALUE | exists | absent [as VAR] [from RESPONSE]",
+    usage:
+      "expect json PATH (== | != | ~ | < | > | <= | >= | contains) VALUE | exists | absent [as VAR] [from RESPONSE]",
     summary: "checks a JSONPath ($.items[0].id) in the response body",
     example: "expect json $.items[0].id == 1",
     parse(r, base): HttpExpectNode {
       const path = r.word("a JSONPath like $.items[0].id");
       if (!path.text.startsWith("$")) r.fail(`a JSONPath starts with "$"`, path.span);
       const matcher = parseHttpMatcher(r, "an operator and a value", true);
-      return captureAndFrom(r, { ...base, kind: "expect-http", what: "json", key: path.text, matcher }, true);
+      return captureAndFrom(r, {
+        ...base,
+        kind: "expect-http",
+        what: "json",
+        key: path.text,
+        matcher,
+      }, true);
     },
   },
   {
@@ -256,7 +311,9 @@ export const HTTP_EXPECT_FORMS: ExpectForm[] = [
     example: "expect duration < 200ms",
     parse(r, base): HttpExpectNode {
       const op = r.word("<, <=, > or >=");
-      if (!["<", "<=", ">", ">="].includes(op.text)) r.fail(`"${op.text}" is not <, <=, > or >=`, op.span);
+      if (!["<", "<=", ">", ">="].includes(op.text)) {
+        r.fail(`"${op.text}" is not <, <=, > or >=`, op.span);
+      }
       const d = r.duration("a duration like 200ms");
       const value: ValueNode = { type: "duration", ms: d.ms, span: d.span };
       const matcher = { op: op.text as "<" | "<=" | ">" | ">=", value };
@@ -265,7 +322,8 @@ export const HTTP_EXPECT_FORMS: ExpectForm[] = [
   },
   {
     word: "request",
-    usage: "expect request SERVER [METHOD PATH] [header NAME MATCHER]… [body MATCHER] [count N] [as VAR] [within D]",
+    usage:
+      "expect request SERVER [METHOD PATH] [header NAME MATCHER]… [body MATCHER] [count N] [as VAR] [within D]",
     summary: "waits for a serve http server to receive a matching request (count N: exactly N)",
     example: "expect request api POST /users header content-type ~ /json/ count 1",
     parse(r, base): ExpectRequestNode {
@@ -283,7 +341,9 @@ export const HTTP_EXPECT_FORMS: ExpectForm[] = [
         } else if (r.keyword("body")) node.body = parseHttpMatcher(r, "a matcher");
         else if (r.keyword("count")) {
           const n = r.value("a count");
-          if (n.type !== "number" || !Number.isInteger(n.value) || n.value < 0) r.fail("a whole number", n.span);
+          if (n.type !== "number" || !Number.isInteger(n.value) || n.value < 0) {
+            r.fail("a whole number", n.span);
+          }
           node.count = (n as { value: number }).value;
         } else if (r.keyword("as")) node.as = r.name("variable name").text;
         else if (r.keyword("within")) node.withinMs = r.duration().ms;

@@ -7,6 +7,7 @@
 import { CORE_STATEMENTS, EXPECT_CHANNEL } from "./core.ts";
 import { PROXY_STATEMENTS } from "./proxy.ts";
 import { HTTP_EXPECT_FORMS, HTTP_STATEMENTS } from "./http.ts";
+import { TOOLS_STATEMENTS } from "./tools.ts";
 import type { ExpectForm, StatementSyntax } from "./syntax.ts";
 
 /** Statement declarations, in help order. */
@@ -14,6 +15,7 @@ export const STATEMENTS: StatementSyntax[] = [
   ...CORE_STATEMENTS,
   ...PROXY_STATEMENTS,
   ...HTTP_STATEMENTS,
+  ...TOOLS_STATEMENTS,
 ];
 
 /** `expect WORD …` forms that are not `expect CHANNEL …` (e.g. `expect status`). */

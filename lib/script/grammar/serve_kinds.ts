@@ -37,7 +37,7 @@ export const SERVE_KINDS: Record<string, ServeKind> = {
   http: {
     summary: "HTTP: httpbin-style endpoints, static files under root, scripted routes",
     schemes: ["http", "https", "tcp", "tls"],
-    options: { root: "value", cert: "value", key: "value" },
+    options: { root: "value", cert: "value", key: "value", "header-timeout": "value" },
   },
   chat: {
     summary: "a line-based chat room (/nick, /join #room, /msg, /me, /who, /quit) for nc and the REPL",

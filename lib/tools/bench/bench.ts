@@ -44,6 +44,8 @@ export interface BenchResult {
   /** [percentile, ms] points for plotting. */
   curve: [number, number][];
   errors: Record<string, number>;
+  /** The first message seen for each error kind. */
+  errorSamples: Record<string, string>;
   statuses: Record<string, number>;
 }
 
@@ -142,6 +144,7 @@ function merge(spec: BenchSpec, workers: number, parts: PartialResult[]): BenchR
   const h = newHistogram();
   const errors: Record<string, number> = {};
   const statuses: Record<string, number> = {};
+  const errorSamples: Record<string, string> = {};
   let requests = 0, bytesSent = 0, bytesReceived = 0, elapsed = 0;
   for (const p of parts) {
     addEncoded(h, p.histogram);
@@ -151,6 +154,7 @@ function merge(spec: BenchSpec, workers: number, parts: PartialResult[]): BenchR
     elapsed = Math.max(elapsed, p.elapsedMs);
     for (const [k, v] of Object.entries(p.errors)) errors[k] = (errors[k] ?? 0) + v;
     for (const [k, v] of Object.entries(p.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(p.errorSamples)) errorSamples[k] ??= v;
   }
   const secs = elapsed / 1000 || 1;
   const result: BenchResult = {
@@ -169,6 +173,7 @@ function merge(spec: BenchSpec, workers: number, parts: PartialResult[]): BenchR
     latency: latencyFigures(h),
     curve: percentileCurve(h),
     errors,
+    errorSamples,
     statuses,
   };
   h.destroy();

@@ -35,5 +35,6 @@ export function formatBench(r: BenchResult): string {
   lines.push(
     errors.length ? `  errors ${errors.map(([k, v]) => `${k}: ${v}`).join(", ")}` : "  errors none",
   );
+  for (const [k, msg] of Object.entries(r.errorSamples)) lines.push(`    ${k}: ${msg}`);
   return lines.join("\n");
 }

@@ -26,6 +26,7 @@ export async function runLocal(
   const hist = newHistogram();
   const errors: Record<string, number> = {};
   const statuses: Record<string, number> = {};
+  const errorSamples: Record<string, string> = {};
   let requests = 0;
   let bytesSent = 0;
   let bytesReceived = 0;
@@ -96,7 +97,12 @@ export async function runLocal(
         if (stopped) break;
         const kind = timedOut[i] ? "timeout" : errorKind(e);
         timedOut[i] = false;
-        if (performance.now() >= measureFrom) errors[kind] = (errors[kind] ?? 0) + 1;
+        if (performance.now() >= measureFrom) {
+          errors[kind] = (errors[kind] ?? 0) + 1;
+          errorSamples[kind] ??= e instanceof Error
+            ? e.message.split("\n")[0]!.slice(0, 200)
+            : String(e);
+        }
         await new Promise((r) => setTimeout(r, ERROR_BACKOFF_MS));
       }
       if (perConnInterval) intended += perConnInterval;
@@ -121,5 +127,6 @@ export async function runLocal(
     errors,
     elapsedMs: Math.max(0, elapsedMs),
     statuses,
+    errorSamples,
   };
 }

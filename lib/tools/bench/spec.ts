@@ -48,4 +48,6 @@ export interface PartialResult {
   elapsedMs: number;
   /** HTTP status counts. */
   statuses: Record<string, number>;
+  /** The first message seen for each error kind. */
+  errorSamples: Record<string, string>;
 }

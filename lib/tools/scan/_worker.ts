@@ -6,20 +6,23 @@
  */
 /// <reference lib="deno.worker" />
 import { type ChunkOptions, scanChunk } from "./engine.ts";
+import { scanChunkFfi } from "./ffi_engine.ts";
 
 /** The message the parent sends. */
-export type WorkerRequest = Omit<ChunkOptions, "onProgress" | "signal">;
+export type WorkerRequest = Omit<ChunkOptions, "onProgress" | "signal"> & {
+  engine: "deno" | "ffi";
+};
 
 // Refused connects throw; without stack capture they cost a third less CPU.
 Error.stackTraceLimit = 0;
 
 self.onmessage = async (e: MessageEvent<WorkerRequest>) => {
+  const onProgress = (done: number, open: number) =>
+    self.postMessage({ kind: "progress", done, open });
   // The parent terminates this worker when the result arrives, cancelling any connect
   // still pending, so no abort signals are needed.
-  const result = await scanChunk({
-    ...e.data,
-    abandonLate: true,
-    onProgress: (done, open) => self.postMessage({ kind: "progress", done, open }),
-  });
+  const result = e.data.engine === "ffi"
+    ? scanChunkFfi({ ...e.data, onProgress })
+    : await scanChunk({ ...e.data, abandonLate: true, onProgress });
   self.postMessage({ kind: "result", result });
 };

@@ -6,6 +6,7 @@
  * @module
  */
 import { type ChunkResult, MAX_INFLIGHT_PER_ISOLATE, scanChunk } from "./engine.ts";
+import { FFI_DEFAULT_INFLIGHT, ffiEngineAvailable } from "./ffi_engine.ts";
 import type { WorkerRequest } from "./_worker.ts";
 import { type BannerOptions, grabBanner } from "./banner.ts";
 import { serviceName } from "./services.ts";
@@ -19,7 +20,7 @@ export interface ScanOptions {
   host: string;
   /** Ports to scan (see `parsePorts`). */
   ports: readonly number[];
-  /** Connects in flight in total (default 100 per worker). */
+  /** Connects in flight in total (default 100 per worker; above 100, one worker per 100). */
   concurrency?: number;
   /** Milliseconds a connect may take before the port counts as filtered (default 1000). */
   timeout?: number;
@@ -31,6 +32,12 @@ export interface ScanOptions {
   banner?: boolean | BannerOptions;
   /** Called with progress. */
   onProgress?: (done: number, total: number, open: number) => void;
+  /**
+   * `deno`: `Deno.connect` (any OS, no extra permission); `ffi`: raw non-blocking sockets
+   * through FFI (Linux, `--allow-ffi`, several times cheaper per port); `auto` (default):
+   * `ffi` for scans of 1024 ports or more when it can run, else `deno`.
+   */
+  engine?: "auto" | "deno" | "ffi";
   /** Stops the scan. */
   signal?: AbortSignal;
 }
@@ -68,6 +75,8 @@ export interface ScanResult {
   elapsedMs: number;
   workers: number;
   concurrency: number;
+  /** The engine that did the first pass. */
+  engine: "deno" | "ffi";
 }
 
 /**
@@ -90,10 +99,16 @@ export async function scanPorts(options: ScanOptions): Promise<ScanResult> {
   const timeout = options.timeout ?? 1000;
   const ports = options.ports;
   const cpus = navigator.hardwareConcurrency || 1;
-  const workers = Math.max(
-    1,
-    Math.min(options.workers ?? (ports.length >= 4096 ? Math.min(cpus, 4) : 1), 16),
-  );
+  const engine = pickEngine(options.engine ?? "auto", ports.length);
+  if (engine === "ffi") return await scanWithFfi(options, address, started);
+  // More than 100 connects in flight need more isolates (Deno stalls beyond ~128 in one).
+  const byDefault =
+    options.concurrency !== undefined && options.concurrency > MAX_INFLIGHT_PER_ISOLATE
+      ? Math.ceil(options.concurrency / MAX_INFLIGHT_PER_ISOLATE)
+      : ports.length >= 4096
+      ? Math.min(cpus, 4)
+      : 1;
+  const workers = Math.max(1, Math.min(options.workers ?? byDefault, 16, ports.length));
   const concurrency = Math.min(
     options.concurrency ?? MAX_INFLIGHT_PER_ISOLATE * workers,
     MAX_INFLIGHT_PER_ISOLATE * workers,
@@ -122,7 +137,7 @@ export async function scanPorts(options: ScanOptions): Promise<ScanResult> {
     chunks = await Promise.all(
       shares.map((share, k) =>
         runWorker(
-          { address, ports: share, inflight: perIsolate, timeout },
+          { address, ports: share, inflight: perIsolate, timeout, engine: "deno" },
           options.signal,
           (d, o) => {
             done[k] = d;
@@ -133,6 +148,67 @@ export async function scanPorts(options: ScanOptions): Promise<ScanResult> {
       ),
     );
   }
+  return await finish(options, address, started, merge(chunks), {
+    workers,
+    concurrency: perIsolate * workers,
+    engine: "deno",
+    retryInflight: Math.min(MAX_INFLIGHT_PER_ISOLATE, Math.max(16, perIsolate)),
+  });
+}
+
+/** The first pass with the FFI engine, in workers (it blocks while it polls). */
+async function scanWithFfi(
+  options: ScanOptions,
+  address: string,
+  started: number,
+): Promise<ScanResult> {
+  const ports = options.ports;
+  const cpus = navigator.hardwareConcurrency || 1;
+  const workers = Math.max(
+    1,
+    Math.min(options.workers ?? (ports.length >= 4096 ? Math.min(cpus, 4) : 1), 16),
+  );
+  const perIsolate = Math.max(
+    1,
+    Math.floor((options.concurrency ?? FFI_DEFAULT_INFLIGHT * workers) / workers),
+  );
+  const timeout = options.timeout ?? 1000;
+  const total = ports.length;
+  const shares: number[][] = Array.from({ length: workers }, () => []);
+  ports.forEach((p, i) => shares[i % workers]!.push(p));
+  const done = new Array<number>(workers).fill(0);
+  const open = new Array<number>(workers).fill(0);
+  const chunks = await Promise.all(
+    shares.map((share, k) =>
+      runWorker(
+        { address, ports: share, inflight: perIsolate, timeout, engine: "ffi" },
+        options.signal,
+        (d, o) => {
+          done[k] = d;
+          open[k] = o;
+          options.onProgress?.(sum(done), total, sum(open));
+        },
+      )
+    ),
+  );
+  return await finish(options, address, started, merge(chunks), {
+    workers,
+    concurrency: perIsolate * workers,
+    engine: "ffi",
+    retryInflight: MAX_INFLIGHT_PER_ISOLATE,
+  });
+}
+
+/** Retries timed-out ports, grabs banners, and builds the result. */
+async function finish(
+  options: ScanOptions,
+  address: string,
+  started: number,
+  merged: ChunkResult,
+  how: { workers: number; concurrency: number; engine: "deno" | "ffi"; retryInflight: number },
+): Promise<ScanResult> {
+  const timeout = options.timeout ?? 1000;
+  const total = options.ports.length;
   const merged = merge(chunks);
 
   // A port that timed out may be filtered, or may have met a slow moment (or a worker
@@ -143,7 +219,7 @@ export async function scanPorts(options: ScanOptions): Promise<ScanResult> {
     const again = await scanChunk({
       address,
       ports: timedOut,
-      inflight: Math.min(MAX_INFLIGHT_PER_ISOLATE, Math.max(16, perIsolate)),
+      inflight: how.retryInflight,
       timeout,
       signal: options.signal,
     });
@@ -179,9 +255,19 @@ export async function scanPorts(options: ScanOptions): Promise<ScanResult> {
     selfConnects: merged.selfConnects,
     errors: merged.errors,
     elapsedMs: roundMs(performance.now() - started),
-    workers,
-    concurrency: perIsolate * workers,
-  };
+    ...how,
+    retryInflight: undefined,
+  } as ScanResult;
+}
+
+function pickEngine(asked: "auto" | "deno" | "ffi", ports: number): "deno" | "ffi" {
+  if (asked === "deno") return "deno";
+  const available = ffiEngineAvailable();
+  if (asked === "ffi") {
+    if (!available) throw new Error("The ffi scan engine needs Linux and --allow-ffi");
+    return "ffi";
+  }
+  return available && ports >= 1024 ? "ffi" : "deno";
 }
 
 function runWorker(

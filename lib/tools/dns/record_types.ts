@@ -1,0 +1,23 @@
+/**
+ * The DNS record types `dns` asks for (kept apart from the resolver so the CLI can list
+ * them without loading it).
+ *
+ * @module
+ */
+
+/** The record types `dns` asks for. */
+export const RECORD_TYPES = [
+  "A",
+  "AAAA",
+  "CNAME",
+  "MX",
+  "NS",
+  "TXT",
+  "SRV",
+  "PTR",
+  "SOA",
+  "CAA",
+  "NAPTR",
+] as const;
+/** One of {@linkcode RECORD_TYPES}. */
+export type RecordType = typeof RECORD_TYPES[number];

@@ -1,0 +1,90 @@
+/**
+ * Drives a program on a real pseudo-terminal through tmux (on a private tmux socket):
+ * type keys, read the screen, wait until text appears (polling the screen with a
+ * deadline: waiting on an event, not sleeping for a guessed time).
+ *
+ * @module
+ */
+import { REPO_ROOT } from "../helpers/mod.ts";
+
+/** A tmux session running one command. */
+export interface Terminal extends AsyncDisposable {
+  /** Types keys (tmux key names like `Enter`, `Tab`, `C-c`, or literal text with `literal`). */
+  keys(...keys: string[]): Promise<void>;
+  /** Types text literally (no key-name interpretation). */
+  type(text: string): Promise<void>;
+  /** The visible screen (and scrollback), trailing blank lines removed. */
+  screen(): Promise<string>;
+  /** Waits until the screen matches; returns the screen. Throws with the screen on timeout. */
+  waitFor(
+    what: string | RegExp | ((screen: string) => boolean),
+    deadlineMs?: number,
+  ): Promise<string>;
+}
+
+async function tmux(socket: string, ...args: string[]): Promise<string> {
+  const out = await new Deno.Command("tmux", {
+    args: ["-L", socket, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(`tmux ${args[0]} failed: ${new TextDecoder().decode(out.stderr)}`);
+  }
+  return new TextDecoder().decode(out.stdout);
+}
+
+/** Starts `command` (a shell command line, run from the repository root) in a 200×50 terminal. */
+export async function startTerminal(command: string): Promise<Terminal> {
+  const socket = `wireplay-test-${crypto.randomUUID().slice(0, 8)}`;
+  await tmux(
+    socket,
+    "new-session",
+    "-d",
+    "-x",
+    "200",
+    "-y",
+    "50",
+    "-c",
+    REPO_ROOT,
+    // keep the pane after the program exits, so its last words can be read
+    `${command}; echo "[exited $?]"; sleep 60`,
+  );
+  await tmux(socket, "set-option", "-g", "history-limit", "5000");
+  const screen = async () =>
+    (await tmux(socket, "capture-pane", "-p", "-J", "-S", "-2000")).replace(/\n+$/, "");
+  const term: Terminal = {
+    keys: async (...keys) => void await tmux(socket, "send-keys", ...keys),
+    type: async (text) => void await tmux(socket, "send-keys", "-l", text),
+    screen,
+    async waitFor(what, deadlineMs = 20_000) {
+      const test = typeof what === "function"
+        ? what
+        : typeof what === "string"
+        ? (s: string) => s.includes(what)
+        : (s: string) => what.test(s);
+      const deadline = performance.now() + deadlineMs;
+      let last = "";
+      while (performance.now() < deadline) {
+        last = await screen();
+        if (test(last)) return last;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`timed out waiting for ${String(what)}; screen:\n${last}`);
+    },
+    async [Symbol.asyncDispose]() {
+      await tmux(socket, "kill-server").catch(() => {});
+    },
+  };
+  return term;
+}
+
+/** True when tmux is installed. */
+export function hasTmux(): boolean {
+  try {
+    return new Deno.Command("tmux", { args: ["-V"], stdout: "null", stderr: "null" }).outputSync()
+      .success;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,196 @@
+/** Helpers for the file transfer tests: files with meaningful content, hashes, a tampering proxy. */
+import { createHash } from "node:crypto";
+
+/** A temporary folder on tmpfs when there is one (fast, no disk writeback), else the default. */
+export async function tempDir(): Promise<string> {
+  try {
+    if ((await Deno.stat("/dev/shm")).isDirectory) {
+      return await Deno.makeTempDir({ dir: "/dev/shm", prefix: "wireplay-test-" });
+    }
+  } catch { /* no tmpfs */ }
+  return await Deno.makeTempDir({ prefix: "wireplay-test-" });
+}
+
+/**
+ * Writes `size` bytes of pseudo-random content: a random 1 MiB block repeated, each copy
+ * stamped with its index so no two MiB are alike.
+ */
+export async function makeFile(path: string, size: number): Promise<void> {
+  const block = new Uint8Array(1024 * 1024);
+  for (let i = 0; i < block.length; i += 65536) {
+    crypto.getRandomValues(block.subarray(i, i + 65536));
+  }
+  using f = await Deno.open(path, { write: true, create: true, truncate: true });
+  let written = 0;
+  for (let i = 0; written < size; i++) {
+    new DataView(block.buffer).setUint32(0, i);
+    const n = Math.min(block.length, size - written);
+    let off = 0;
+    while (off < n) off += await f.write(block.subarray(off, n));
+    written += n;
+  }
+}
+
+/** SHA-256 of a file, hex. */
+export async function sha256File(path: string): Promise<string> {
+  const h = createHash("sha256");
+  using f = await Deno.open(path);
+  const buf = new Uint8Array(1024 * 1024);
+  while (true) {
+    const n = await f.read(buf);
+    if (n === null) break;
+    h.update(buf.subarray(0, n));
+  }
+  return h.digest("hex");
+}
+
+/** File names in a folder, sorted. */
+export async function list(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const e of Deno.readDir(dir)) names.push(e.name);
+  return names.sort();
+}
+
+/**
+ * A TCP proxy for one or more connections to `target`, which can flip one byte of the
+ * client→server stream (`flipAt`, counted from the first byte) or cut every connection
+ * after `cutAfter` client→server bytes.
+ */
+export function tamperProxy(
+  target: number,
+  opts: { flipAt?: number; cutAfter?: number },
+): { port: number; [Symbol.asyncDispose](): Promise<void> } {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns = new Set<Deno.Conn>();
+  const tasks = new Set<Promise<void>>();
+  const close = (c: Deno.Conn) => {
+    try {
+      c.close();
+    } catch { /* closed */ }
+  };
+  const pipe = async (from: Deno.Conn, to: Deno.Conn, upstream: boolean) => {
+    const buf = new Uint8Array(256 * 1024);
+    let seen = 0;
+    try {
+      while (true) {
+        let n = await from.read(buf);
+        if (n === null) break;
+        if (upstream && opts.cutAfter !== undefined && seen + n >= opts.cutAfter) {
+          n = opts.cutAfter - seen;
+        }
+        const chunk = buf.subarray(0, n);
+        if (
+          upstream && opts.flipAt !== undefined && opts.flipAt >= seen && opts.flipAt < seen + n
+        ) {
+          chunk[opts.flipAt - seen]! ^= 0x01;
+        }
+        seen += n;
+        let off = 0;
+        while (off < n) off += await to.write(chunk.subarray(off));
+        if (upstream && opts.cutAfter !== undefined && seen >= opts.cutAfter) break;
+      }
+    } catch { /* one side went away */ }
+    close(from);
+    close(to);
+  };
+  const loop = (async () => {
+    for await (const client of listener) {
+      const server = await Deno.connect({ hostname: "127.0.0.1", port: target }).catch(() =>
+        undefined
+      );
+      if (!server) {
+        close(client);
+        continue;
+      }
+      conns.add(client).add(server);
+      const t = Promise.all([pipe(client, server, true), pipe(server, client, false)]).then(() => {
+        conns.delete(client);
+        conns.delete(server);
+        tasks.delete(t);
+      });
+      tasks.add(t);
+    }
+  })().catch(() => {});
+  return {
+    port: listener.addr.port,
+    async [Symbol.asyncDispose]() {
+      listener.close();
+      await loop;
+      for (const c of conns) close(c);
+      await Promise.all(tasks);
+    },
+  };
+}
+
+/** The CLI entry point. */
+export const CLI = new URL("../../cli.ts", import.meta.url).pathname;
+
+/** Runs `cli.ts ARGS` to completion. */
+export async function runCli(
+  ...args: string[]
+): Promise<{ code: number; out: string; err: string }> {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", CLI, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  return {
+    code: r.code,
+    out: new TextDecoder().decode(r.stdout),
+    err: new TextDecoder().decode(r.stderr),
+  };
+}
+
+/** Starts `cli.ts ARGS` with piped outputs; `listening` resolves with the address it prints. */
+export function spawnCli(...args: string[]) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", CLI, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  let err = "", out = "";
+  let resolveListening!: (a: string) => void;
+  const listening = new Promise<string>((r) => (resolveListening = r));
+  const waiters: { re: RegExp; resolve: (m: RegExpExecArray) => void }[] = [];
+  const look = () => {
+    const m = /listening on (\S+)/.exec(err) ?? /serving \w+ on (\S+)/.exec(out);
+    if (m) resolveListening(m[1]!);
+    for (let i = 0; i < waiters.length; i++) {
+      const hit = waiters[i]!.re.exec(out + err);
+      if (hit) waiters.splice(i--, 1)[0]!.resolve(hit);
+    }
+  };
+  const errDone = (async () => {
+    const dec = new TextDecoder();
+    for await (const chunk of child.stderr) {
+      err += dec.decode(chunk, { stream: true });
+      look();
+    }
+  })();
+  const outDone = (async () => {
+    const dec = new TextDecoder();
+    for await (const chunk of child.stdout) {
+      out += dec.decode(chunk, { stream: true });
+      look();
+    }
+  })();
+  return {
+    child,
+    listening,
+    /** Resolves with the first match of `re` in stdout + stderr. */
+    output(re: RegExp): Promise<RegExpExecArray> {
+      return new Promise((resolve) => {
+        waiters.push({ re, resolve });
+        look();
+      });
+    },
+    async result() {
+      const status = await child.status;
+      await Promise.all([errDone, outDone]);
+      return { code: status.code, out, err };
+    },
+  };
+}
