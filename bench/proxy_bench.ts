@@ -2,9 +2,11 @@
  * Bulk throughput through `wireplay proxy` side by side with direct loopback and a socat
  * proxy, iperf3 generating the traffic through each; then the proxy with recording on.
  *
- *     deno run -A bench/proxy_bench.ts [--seconds 5] [--streams 1]
+ *     deno run -A bench/proxy_bench.ts [--seconds 3] [--rounds 3] [--streams 1] [--no-record]
  *
- * Goals (issue 5): proxy ≥ 0.5× direct, ≥ 2× socat.
+ * Each round runs direct, wireplay and socat one after the other; the figures printed
+ * are the medians over the rounds (loopback throughput on a busy 2-core machine varies a
+ * lot from one run to the next). Goals (issue 5): proxy ≥ 0.5× direct, ≥ 2× socat.
  *
  * @module
  */
@@ -13,13 +15,15 @@ import { parseArgs } from "node:util";
 const { values } = parseArgs({
   args: Deno.args,
   options: {
-    seconds: { type: "string", default: "5" },
+    seconds: { type: "string", default: "3" },
+    rounds: { type: "string", default: "3" },
     streams: { type: "string", default: "1" },
     "no-record": { type: "boolean", default: false },
   },
 });
 const seconds = Number(values.seconds);
 const streams = Number(values.streams);
+const rounds = Math.max(1, Number(values.rounds));
 const root = new URL("..", import.meta.url).pathname;
 
 function freePort(): number {
@@ -135,12 +139,24 @@ const socat = (up: number, port: number) =>
 
 const gbit = (bps: number) => `${(bps / 1e9).toFixed(2)} Gbit/s`;
 
-console.log(`iperf3, ${seconds}s, ${streams} stream(s), loopback`);
-const d = await direct();
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const all = { direct: [] as number[], ours: [] as number[], socat: [] as number[] };
+console.log(`iperf3, ${seconds}s × ${rounds} round(s), ${streams} stream(s), loopback`);
+for (let r = 0; r < rounds; r++) {
+  all.direct.push(await direct());
+  all.ours.push(await through(wireplay(["proxy"])));
+  all.socat.push(await through(socat));
+  console.log(
+    `  round ${r + 1}: direct ${gbit(all.direct[r]!)}, wireplay ${gbit(all.ours[r]!)}, socat ${
+      gbit(all.socat[r]!)
+    }`,
+  );
+}
+const d = median(all.direct);
+const ours = median(all.ours);
+const s = median(all.socat);
 console.log(`direct            ${gbit(d)}`);
-const ours = await through(wireplay(["proxy"]));
 console.log(`wireplay proxy    ${gbit(ours)}   ${(ours / d).toFixed(2)}× direct (goal ≥ 0.5×)`);
-const s = await through(socat);
 console.log(
   `socat proxy       ${gbit(s)}   wireplay is ${(ours / s).toFixed(2)}× socat (goal ≥ 2×)`,
 );

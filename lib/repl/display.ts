@@ -68,11 +68,13 @@ export function formatIncoming(
  * announce (data is shown by {@linkcode formatIncoming}; sends and local closes are the
  * user's own doing).
  *
- * @param kindOf Returns a channel's kind (`tcp`, `tls`…), to name TLS handshake failures.
+ * @param channelInfo Returns a channel's kind (`tcp`, `tls`…) and bytes received, to tell
+ *   a TLS handshake failure (a `tls` channel failing before any byte arrived) from
+ *   other errors.
  */
 export function announce(
   event: ChannelEvent,
-  kindOf: (name: string) => string | undefined = () => undefined,
+  channelInfo: (name: string) => { kind?: string; bytesIn?: number } | undefined = () => undefined,
 ): string | undefined {
   switch (event.type) {
     case "accepted":
@@ -85,8 +87,10 @@ export function announce(
           return `${event.channel}: connection reset by peer`;
         case "error": {
           const msg = event.message ?? "unknown error";
+          const info = channelInfo(event.channel);
           const tls = /handshake/i.test(msg) ||
-            (kindOf(event.channel) === "tls" && /certificate|tls|ssl|alert|unknown ca/i.test(msg));
+            (info?.kind === "tls" &&
+              (info.bytesIn === 0 || /certificate|tls|ssl|alert|unknown ca/i.test(msg)));
           return tls
             ? `${event.channel}: TLS handshake failed: ${msg}`
             : `${event.channel}: connection error: ${msg}`;

@@ -47,17 +47,18 @@ export interface InteractiveOptions {
 
 /**
  * Runs the REPL on the terminal until the user leaves; resolves when it has. The prompt
- * is shown at once; lines typed before `coreReady` resolves (the interpreter is still
- * loading) wait for it.
+ * is shown at once, then `loadCore` loads the interpreter; lines typed before it is ready
+ * wait for it.
  */
 export function runInteractive(
-  coreReady: Promise<ReplCore>,
+  loadCore: () => Promise<ReplCore>,
   output: LiveOutput,
   options: InteractiveOptions,
 ): Promise<void> {
   const { history } = options;
   let core: ReplCore | undefined;
-  const ready = coreReady.then((c) => (core = c));
+  let loading: Promise<ReplCore> | undefined;
+  const ready = () => loading ??= loadCore().then((c) => (core = c));
   const rl = createInterface({
     input: process.stdin,
     output: process.stdout,
@@ -96,7 +97,7 @@ export function runInteractive(
   const drain = async () => {
     if (draining) return;
     draining = true;
-    const repl = core ?? await ready;
+    const repl = core ?? await ready();
     while (queue.length && !finished) {
       const line = queue.shift()!;
       if (!repl.joiner.waitingFor?.startsWith("heredoc")) history.add(line);
@@ -146,5 +147,7 @@ export function runInteractive(
 
   output.out("wireplay REPL — :help for statements and commands, Ctrl-D to leave");
   prompt();
+  // load the interpreter once the prompt is on the screen
+  setTimeout(() => void ready(), 0);
   return done;
 }

@@ -43,10 +43,12 @@ export async function runRepl(options: ReplOptions = {}): Promise<number> {
   const interactive = !options.piped && Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
   const live = new LiveOutput();
   const output = interactive ? live : PLAIN_OUTPUT;
-  // the interpreter (and everything its statements can open) loads while the prompt shows
-  const coreReady = import("./repl_core.ts").then((m) =>
-    new m.ReplCore(output, { timeoutMs: options.timeoutMs })
-  );
+  // the interpreter (and everything its statements can open) loads once the prompt shows
+  let coreReady: Promise<ReplCore> | undefined;
+  const loadCore = () =>
+    coreReady ??= import("./repl_core.ts").then((m) =>
+      new m.ReplCore(output, { timeoutMs: options.timeoutMs })
+    );
   let core: ReplCore | undefined;
   let code = 0;
   try {
@@ -55,18 +57,18 @@ export async function runRepl(options: ReplOptions = {}): Promise<number> {
         options.history === false ? undefined : options.history ?? defaultHistoryPath(),
       );
       try {
-        await runInteractive(coreReady, live, { history });
+        await runInteractive(loadCore, live, { history });
       } finally {
         await history.flush();
       }
-      core = await coreReady;
+      core = await loadCore();
     } else {
-      core = await coreReady;
+      core = await loadCore();
       const { runPiped } = await import("./piped.ts");
       code = await runPiped(core, Deno.stdin.readable);
     }
   } finally {
-    core ??= await coreReady;
+    core ??= await loadCore();
     await core.close();
     if (options.record) {
       if (!(await core.save(options.record))) code = code || 1;

@@ -50,6 +50,8 @@ export class ReplCore implements AsyncDisposable {
   #abort: AbortController | undefined;
   #unsubscribe: () => void;
   #received: Uint8Array | undefined;
+  /** Output about channels the running statement is opening, shown after it reports them. */
+  #held: string[] | undefined;
   #closed = false;
 
   constructor(readonly output: ReplOutput, options: { timeoutMs?: number } = {}) {
@@ -129,6 +131,8 @@ export class ReplCore implements AsyncDisposable {
       this.transcript.after(node, ok, source, this.#received);
     }
     if (ok) this.#feedback(node, before);
+    for (const text of this.#held ?? []) this.output.out(text);
+    this.#held = undefined;
     return ok ? "ok" : "failed";
   }
 
@@ -268,12 +272,21 @@ export class ReplCore implements AsyncDisposable {
   }
 
   #show(e: ChannelEvent): void {
+    const name = e.type === "accepted" ? e.listener : e.channel;
+    const hold = (text: string) => {
+      // a channel the running statement is still opening: say so after "NAME: connected"
+      if (this.busy && !this.session.resources.has(name)) (this.#held ??= []).push(text);
+      else this.output.out(text);
+    };
     if (e.type === "data") {
-      this.output.out(formatIncoming(e.channel, e.bytes, this.hexMode, e.from));
+      hold(formatIncoming(e.channel, e.bytes, this.hexMode, e.from));
       return;
     }
-    const text = announce(e, (name) => this.session.resources.get(name)?.kind);
-    if (text) this.output.out(text);
+    const text = announce(e, (name) => {
+      const r = this.session.resources.get(name);
+      return r && { kind: r.kind, bytesIn: r.bytesIn?.() };
+    });
+    if (text) hold(text);
   }
 
   #feedback(node: StatementBase, before: Set<string>): void {

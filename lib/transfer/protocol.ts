@@ -74,6 +74,11 @@ export class ProtocolError extends Error {
   override name = "ProtocolError";
 }
 
+/** The peer speaks another version of the protocol. */
+export class VersionError extends ProtocolError {
+  override name = "VersionError";
+}
+
 const enc = new TextEncoder();
 const dec = new TextDecoder("utf-8", { fatal: true });
 
@@ -169,7 +174,7 @@ async function readPreamble(r: ExactReader, expect: number[]): Promise<number> {
     if (p[i] !== MAGIC[i]) throw new ProtocolError("the peer does not speak WPFT (bad magic)");
   }
   if (p[4] !== VERSION) {
-    throw new ProtocolError(`the peer speaks WPFT version ${p[4]}, this is version ${VERSION}`);
+    throw new VersionError(`the peer speaks WPFT version ${p[4]}, this is version ${VERSION}`);
   }
   const type = p[5]!;
   if (!expect.includes(type)) throw new ProtocolError(`unexpected message type ${type}`);

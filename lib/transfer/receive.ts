@@ -20,6 +20,7 @@ import {
   readStart,
   REFUSE,
   VERDICT,
+  VersionError,
 } from "./protocol.ts";
 import { guard, type TransferConn, writeAll } from "./send.ts";
 import { hashFilePrefix, writeFileAll } from "./file_chunks.ts";
@@ -66,7 +67,15 @@ export async function receiveFile(
   const reader = new ConnReader(conn, 64 * 1024);
   const inProgress = opts.inProgress ?? new Set<string>();
   return await guard(async () => {
-    const offer = await readOffer(reader);
+    let offer;
+    try {
+      offer = await readOffer(reader);
+    } catch (e) {
+      if (e instanceof VersionError) {
+        await writeAll(conn, encodeRefuse(REFUSE.version, e.message)).catch(() => {});
+      }
+      throw e;
+    }
     const refuse = async (code: number, message: string): Promise<never> => {
       await writeAll(conn, encodeRefuse(code, message)).catch(() => {});
       throw new TransferError("refused", message, { code });

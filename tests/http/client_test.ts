@@ -208,3 +208,15 @@ Deno.test("client: timings add up and ttfb is measured from the request", async 
   assert(t.ttfbMs >= 190, `ttfb ${t.ttfbMs}`);
   assert(t.totalMs >= t.ttfbMs + t.connectMs + t.dnsMs - 1);
 });
+
+Deno.test("client and server on IPv6 loopback, TLS (the generated certificate covers ::1)", async () => {
+  await using server = await startHttpServer("https://[::1]:0");
+  assertEquals(server.url, `https://[::1]:${server.port}`);
+  const res = await httpRequest({
+    method: "GET",
+    url: `${server.url}/ip`,
+    caCerts: [server.certPem!],
+  });
+  assertEquals(res.remoteIp, "::1");
+  assertEquals((res.json as { origin: string }).origin, "::1");
+});

@@ -210,3 +210,13 @@ Deno.test("guard: TLS is terminated in front; curl trusts the generated certific
   assert(out.success, new TextDecoder().decode(out.stderr));
   assertMatch(new TextDecoder().decode(out.stdout), /"user-agent": "curl\//);
 });
+
+Deno.test("guard: a client that half-closes after its request still gets the answer", async () => {
+  await using server = await startHttpServer("http://127.0.0.1:0", { headerTimeoutMs: 2000 });
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  await conn.write(new TextEncoder().encode("GET /status/418 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  await conn.closeWrite();
+  let text = "";
+  for await (const chunk of conn.readable) text += new TextDecoder().decode(chunk);
+  assertMatch(text, /^HTTP\/1\.1 418/);
+});

@@ -1,5 +1,5 @@
 // Scripted routes (params, headers, delay, sequences), the request log, and the limits.
-import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
+import { assert, assertEquals, assertMatch, assertRejects, assertThrows } from "@std/assert";
 import { createHttpHandler } from "../../lib/http/server/handler.ts";
 import { fillTemplate, MockRoutes } from "../../lib/http/server/mock_routes.ts";
 
@@ -26,6 +26,7 @@ Deno.test("routes: override httpbin endpoints; the method must match (GET also a
   handler.routes.add("POST", "/get", { status: 201, kind: "text", body: "made {{body}}" });
   const post = await handler(new Request("http://x/get", { method: "POST", body: "thing" }));
   assertEquals(post.status, 201);
+  assertMatch(post.headers.get("content-type")!, /^text\/plain;\s?charset=utf-8$/i);
   assertEquals(await post.text(), "made thing");
   const get = await handler(new Request("http://x/get"));
   assertEquals(get.headers.get("content-type"), "application/json"); // httpbin's /get
@@ -33,6 +34,7 @@ Deno.test("routes: override httpbin endpoints; the method must match (GET also a
   handler.routes.add("GET", "/h", { status: 200, kind: "text", body: "body" });
   const head = await handler(new Request("http://x/h", { method: "HEAD" }));
   assertEquals(head.status, 200);
+  assertMatch(head.headers.get("content-type")!, /^text\/plain;\s?charset=utf-8$/i);
   await head.body?.cancel();
   handler.routes.add("*", "/any", { status: 202, body: "" });
   const del = await handler(new Request("http://x/any", { method: "DELETE" }));

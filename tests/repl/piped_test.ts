@@ -94,3 +94,13 @@ Deno.test("piped repl: meta commands :help, :conns, :record, unknown ones", asyn
   assertStringIncludes(r.stdout, "(nothing open)");
   assertStringIncludes(r.stderr, 'unknown meta command ":frobnicate"');
 });
+
+Deno.test("cli.ts repl --help goes through the full command line; a bad option is exit 2", async () => {
+  const help = await runCli(["repl", "--help"]);
+  assertEquals(help.code, 0);
+  assertStringIncludes(help.stdout, "--record <file>");
+  assertStringIncludes(help.stdout, "--no-history");
+  const bad = await runCli(["repl", "--frob"], { stdin: "" });
+  assertEquals(bad.code, 2);
+  assertStringIncludes(bad.stderr, "unknown option '--frob'");
+});

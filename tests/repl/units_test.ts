@@ -58,11 +58,11 @@ Deno.test("formatIncoming: one line per received line, escaped; hex dump for bin
   );
   assertMatch(
     formatIncoming("c", new Uint8Array([1, 2, 3]), "auto"),
-    /^c < 3 bytes\n {2}00000000  01 02 03/,
+    /^c < 3 bytes\n {2}00000000 {2}01 02 03/,
   );
   assertMatch(
     formatIncoming("c", enc.encode("text"), "on"),
-    /^c < 4 bytes\n {2}00000000  74 65 78 74/,
+    /^c < 4 bytes\n {2}00000000 {2}74 65 78 74/,
   );
   assertEquals(formatIncoming("c", new Uint8Array([1]), "off"), "c < \\x01");
   assertEquals(
@@ -90,13 +90,13 @@ Deno.test("announce: accepted, peer close, reset, TLS handshake failure", () => 
       channel: "t",
       reason: "error",
       message: "invalid peer certificate: UnknownIssuer",
-    }, () => "tls"),
+    }, () => ({ kind: "tls", bytesIn: 10 })),
     "t: TLS handshake failed: invalid peer certificate: UnknownIssuer",
   );
   assertEquals(
     announce(
       { type: "closed", channel: "c", reason: "error", message: "broken pipe" },
-      () => "tcp",
+      () => ({ kind: "tcp", bytesIn: 0 }),
     ),
     "c: connection error: broken pipe",
   );
@@ -212,4 +212,14 @@ Deno.test("HistoryFile: bounded, no repeats, survives a reopen", async () => {
   const again = await HistoryFile.open(path);
   assertEquals(again.newestFirst(), ["d", "c", "b"]);
   assert(HISTORY_LIMIT >= 1000);
+});
+
+Deno.test("announce: a tls channel failing before any byte arrived is a handshake failure", () => {
+  assertEquals(
+    announce(
+      { type: "closed", channel: "t", reason: "error", message: "received corrupt message" },
+      () => ({ kind: "tls", bytesIn: 0 }),
+    ),
+    "t: TLS handshake failed: received corrupt message",
+  );
 });

@@ -64,6 +64,37 @@ Deno.test("scanPorts over IPv6 loopback", async () => {
   assertEquals(r.open.map((p) => p.port), [a.port]);
 });
 
+// Through the CLI (run with -A), so it runs whatever permissions this test process has.
+Deno.test("the ffi engine finds exactly the open ports (IPv4 and IPv6)", async () => {
+  await using a = await socatTcpEcho();
+  await using b = await socatTcpEcho("::1");
+  const closed = closedPorts(30);
+  const r4 = await runCli([
+    "scan",
+    "127.0.0.1",
+    "--ports",
+    [...closed, a.port].join(","),
+    "--engine",
+    "ffi",
+    "--json",
+  ]);
+  assertEquals(r4.code, 0, r4.stderr);
+  const j4 = JSON.parse(r4.stdout);
+  assertEquals([j4.engine, j4.open.map((p: { port: number }) => p.port), j4.closed], ["ffi", [
+    a.port,
+  ], 30]);
+  const r6 = await runCli([
+    "scan",
+    "::1",
+    "--ports",
+    [b.port, ...closed].join(","),
+    "--engine",
+    "ffi",
+    "--json",
+  ]);
+  assertEquals(JSON.parse(r6.stdout).open.map((p: { port: number }) => p.port), [b.port]);
+});
+
 Deno.test("scanPorts with workers splits the ports and still finds every open one", async () => {
   await using a = await socatTcpEcho();
   const ports = [...closedPorts(50), a.port];
@@ -127,42 +158,50 @@ function canUnshare(): boolean {
   }
 }
 
-Deno.test({
-  name: "all 65535 ports inside a private network namespace: every open port, no self-connects",
-  ignore: !canUnshare(),
-  fn: async () => {
-    // 1 and 65535 are the edges; 40000-45000 sit in the ephemeral range where a connect can
-    // meet itself; the rest are familiar.
-    const open = [1, 22, 80, 443, 8080, 40000, 40001, 44999, 50123, 65535];
-    const script = [
-      "ip link set lo up",
-      "pids=''",
-      ...open.map((p) =>
-        `socat TCP-LISTEN:${p},bind=127.0.0.1,reuseaddr,fork /dev/null & pids="$pids $!"`
-      ),
-      `for p in ${
-        open.join(" ")
-      }; do until ss -Hltn "sport = :$p" | grep -q .; do sleep 0.02; done; done`,
-      `"${Deno.execPath()}" run -A --quiet "${CLI}" scan 127.0.0.1 --ports - --timeout 2s --json`,
-      "rc=$?",
-      "kill $pids",
-      "exit $rc",
-    ].join("\n");
-    const out = await new Deno.Command("unshare", {
-      args: ["-n", "sh", "-c", script],
-      stdout: "piped",
-      stderr: "piped",
-    })
-      .output();
-    const stderr = new TextDecoder().decode(out.stderr);
-    assertEquals(out.code, 0, stderr);
-    const r = JSON.parse(new TextDecoder().decode(out.stdout));
-    assertEquals(r.scanned, 65535);
-    assertEquals(r.open.map((p: { port: number }) => p.port), open);
-    assertEquals(r.filtered, []);
-    assertEquals(r.closed + r.open.length + r.selfConnects, 65535);
-  },
-});
+for (const engine of ["deno", "ffi"] as const) {
+  Deno.test({
+    name:
+      `all 65535 ports inside a private network namespace (${engine} engine): every open port, no self-connects`,
+    ignore: !canUnshare(),
+    fn: async () => {
+      // 1 and 65535 are the edges; 40000-50123 sit in the ephemeral range where a connect
+      // can meet itself; the rest are familiar.
+      const open = [1, 22, 80, 443, 8080, 40000, 40001, 44999, 50123, 65535];
+      const script = [
+        "ip link set lo up",
+        "pids=''",
+        ...open.map((p) =>
+          `socat TCP-LISTEN:${p},bind=127.0.0.1,reuseaddr,fork /dev/null & pids="$pids $!"`
+        ),
+        `for p in ${
+          open.join(" ")
+        }; do until ss -Hltn "sport = :$p" | grep -q .; do sleep 0.02; done; done`,
+        `"${Deno.execPath()}" run -A --quiet "${CLI}" scan 127.0.0.1 --ports - --timeout 2s --engine ${engine} --json`,
+        "rc=$?",
+        "kill $pids",
+        "exit $rc",
+      ].join("\n");
+      const out = await new Deno.Command("unshare", {
+        args: ["-n", "sh", "-c", script],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stderr = new TextDecoder().decode(out.stderr);
+      assertEquals(out.code, 0, stderr);
+      const r = JSON.parse(new TextDecoder().decode(out.stdout));
+      const why = JSON.stringify({
+        errors: r.errors,
+        filtered: r.filtered,
+        selfConnects: r.selfConnects,
+      });
+      assertEquals(r.engine, engine);
+      assertEquals(r.scanned, 65535);
+      assertEquals(r.open.map((p: { port: number }) => p.port), open, why);
+      assertEquals(r.filtered, [], why);
+      assertEquals(r.closed + r.open.length + r.selfConnects, 65535, why);
+    },
+  });
+}
 
 // A port the test opened and closed again must not show up as open.
 Deno.test("a just-closed port is reported closed", async () => {
@@ -182,7 +221,8 @@ Deno.test({
       "ip link add v0 type veth peer name v1 || exit 77",
       "ip addr add 10.99.0.1/24 dev v0 && ip link set v0 up && ip link set v1 up",
       "ip neigh add 10.99.0.2 lladdr 02:00:00:00:00:02 dev v0",
-      `exec "${Deno.execPath()}" run -A --quiet "${CLI}" scan 10.99.0.2 --ports 1-300 --timeout 250ms --workers 2 --json`,
+      `"${Deno.execPath()}" run -A --quiet "${CLI}" scan 10.99.0.2 --ports 1-300 --timeout 250ms --workers 2 --engine deno --json || exit 1`,
+      `exec "${Deno.execPath()}" run -A --quiet "${CLI}" scan 10.99.0.2 --ports 1-300 --timeout 250ms --engine ffi --json`,
     ].join("\n");
     const t0 = performance.now();
     const out = await new Deno.Command("unshare", {
@@ -193,9 +233,14 @@ Deno.test({
       .output();
     if (out.code === 77) return; // no veth support here
     assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
-    const r = JSON.parse(new TextDecoder().decode(out.stdout));
-    assertEquals(r.open, []);
-    assertEquals(r.filtered.length, 300);
+    const results = new TextDecoder().decode(out.stdout).trim().split(/\n(?=\{)/).map((t) =>
+      JSON.parse(t)
+    );
+    assertEquals(results.map((r) => r.engine), ["deno", "ffi"]);
+    for (const r of results) {
+      assertEquals(r.open, []);
+      assertEquals(r.filtered.length, 300);
+    }
     assert(performance.now() - t0 < 20_000);
   },
 });

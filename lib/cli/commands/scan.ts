@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { DEFAULT_PORT_SPEC, parsePorts } from "../../tools/scan/ports.ts";
 import { DEFAULT_PROBE } from "../../tools/scan/banner.ts";
 import { durationOption, intOption } from "../options.ts";
@@ -24,7 +24,7 @@ export function scanCommand() {
     .option(
       "--concurrency <n>",
       "connects in flight in total (one worker thread per 100)",
-      intOption("--concurrency", 1, 1600),
+      intOption("--concurrency", 1, 16384),
     )
     .option("--timeout <d>", "how long a connect may take", durationOption("--timeout"), 1000)
     .option(
@@ -53,6 +53,14 @@ export function scanCommand() {
       "what to send when a service says nothing (escapes \\r \\n \\xNN)",
       DEFAULT_PROBE,
     )
+    .addOption(
+      new Option(
+        "--engine <engine>",
+        "deno: Deno.connect; ffi: raw sockets (Linux, --allow-ffi); auto: ffi for big scans when allowed",
+      )
+        .choices(["auto", "deno", "ffi"] as const)
+        .default("auto" as const),
+    )
     .option("--json", "print the result as JSON")
     .action(async (hostArg, opts) => {
       const host = hostArg.replace(/^\[(.*)\]$/, "$1");
@@ -71,6 +79,7 @@ export function scanCommand() {
           timeout: opts.timeout,
           workers: opts.workers,
           retries: opts.retries,
+          engine: opts.engine,
           banner: opts.banner
             ? { wait: opts.bannerWait, probe: unescapeProbe(opts.probe, "--probe") }
             : false,
@@ -79,6 +88,9 @@ export function scanCommand() {
       } catch (e) {
         if (e instanceof Error && e.message.startsWith("Cannot resolve")) {
           throw new UsageError(e.message, { where: "host" });
+        }
+        if (e instanceof Error && e.message.startsWith("The ffi scan engine")) {
+          throw new UsageError(e.message, { where: "--engine" });
         }
         throw e;
       } finally {

@@ -124,10 +124,23 @@ export function startGuard(opts: GuardOptions): Guard {
     try {
       inner.setNoDelay(true);
       await writeAll(inner, buf.subarray(0, len));
-      await Promise.all([
-        conn.readable.pipeTo(inner.writable).catch(() => {}),
-        inner.readable.pipeTo(conn.writable).catch(() => {}),
-      ]);
+      // plain read/write loops: cheaper per chunk than piping web streams
+      const pump = async (from: Deno.Conn, to: Deno.Conn) => {
+        const chunk = new Uint8Array(64 * 1024);
+        try {
+          while (true) {
+            const n = await from.read(chunk);
+            if (n === null) break;
+            await writeAll(to, chunk.subarray(0, n));
+          }
+          await to.closeWrite(); // pass the end of stream on; replies may still come back
+        } catch {
+          // reset or closed: end both sides
+          closeQuietly(to);
+          closeQuietly(from);
+        }
+      };
+      await Promise.all([pump(conn, inner), pump(inner, conn)]);
     } catch {
       /* either side went away */
     } finally {

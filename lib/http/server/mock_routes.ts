@@ -211,9 +211,13 @@ function fixedResponse(
   if (templated) fixed = null;
   else {
     const list: [string, string][] = [];
+    // a string body without a content-type gets `text/plain;charset=UTF-8` from Response
+    // itself, on its fastest path
+    const textByDefault = r.kind === "text" && typeof r.body === "string" && r.body !== "";
     if (r.kind === "json") list.push(["content-type", "application/json"]);
-    else if (r.kind === "text") list.push(["content-type", "text/plain; charset=utf-8"]);
-    else if (r.kind === "bytes") list.push(["content-type", "application/octet-stream"]);
+    else if (r.kind === "text" && !textByDefault) {
+      list.push(["content-type", "text/plain; charset=utf-8"]);
+    } else if (r.kind === "bytes") list.push(["content-type", "application/octet-stream"]);
     list.push(...(r.headers ?? []));
     const names = new Set(list.map(([k]) => k.toLowerCase()));
     const headers: HeadersInit = names.size === list.length
@@ -221,7 +225,7 @@ function fixedResponse(
       : list;
     const noBody = r.status === 204 || r.status === 304 || r.status < 200;
     const body = noBody ? null : typeof r.body === "string" ? r.body : new Uint8Array(r.body);
-    fixed = { body, init: { status: r.status, headers } };
+    fixed = { body, init: list.length ? { status: r.status, headers } : { status: r.status } };
   }
   FIXED.set(r, fixed);
   return fixed;

@@ -72,7 +72,7 @@ export async function startHttpServerKind(
     finished: server.finished,
     routes: server.routes,
     log: server.log,
-    vars: () => ({ url: server.url, requests: server.log.count }),
+    vars: () => ({ url: server.url }),
     close: () => server.close(),
     [Symbol.asyncDispose]: () => server.close(),
   };

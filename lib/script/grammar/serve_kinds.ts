@@ -40,7 +40,8 @@ export const SERVE_KINDS: Record<string, ServeKind> = {
     options: { root: "value", cert: "value", key: "value", "header-timeout": "value" },
   },
   chat: {
-    summary: "a line-based chat room (/nick, /join #room, /msg, /me, /who, /quit) for nc and the REPL",
+    summary:
+      "a line-based chat room (/nick, /join #room, /msg, /me, /who, /quit) for nc and the REPL",
     schemes: ["tcp", "tls", "unix"],
     options: {
       cert: "value",

@@ -209,7 +209,6 @@ async function finish(
 ): Promise<ScanResult> {
   const timeout = options.timeout ?? 1000;
   const total = options.ports.length;
-  const merged = merge(chunks);
 
   // A port that timed out may be filtered, or may have met a slow moment (or a worker
   // gave it up untried): try again here, each connect timed afresh and aborted by signal.
@@ -255,9 +254,10 @@ async function finish(
     selfConnects: merged.selfConnects,
     errors: merged.errors,
     elapsedMs: roundMs(performance.now() - started),
-    ...how,
-    retryInflight: undefined,
-  } as ScanResult;
+    workers: how.workers,
+    concurrency: how.concurrency,
+    engine: how.engine,
+  };
 }
 
 function pickEngine(asked: "auto" | "deno" | "ffi", ports: number): "deno" | "ffi" {
