@@ -8,6 +8,7 @@
  *
  *     deno run -A bench/http_bench.ts [--seconds 3] [--rounds 3] [--connections 32] [--size 4096]
  *                                     [--guard]   # also: the route behind --header-timeout
+ *                                     [--pin]     # servers on CPU 0, wrk on CPU 1 (idle machine)
  *
  * Each server runs in its own process; rounds alternate between the two sides of a pair and
  * the median is reported, which evens out noise from other work on the machine. Besides
@@ -26,12 +27,23 @@ const { values } = parseArgs({
     connections: { type: "string", default: "32" },
     size: { type: "string", default: "4096" },
     guard: { type: "boolean", default: false },
+    pin: { type: "boolean", default: false },
     child: { type: "string" },
     root: { type: "string" },
   },
 });
 
 const HERE = new URL(".", import.meta.url).pathname;
+
+/**
+ * `--pin` (with two or more CPUs and `taskset`): every server (ours, bare Deno.serve,
+ * nginx's worker) runs on CPU 0 and wrk on CPU 1, so each server gets exactly one core as
+ * nginx with one worker has. Best on an otherwise idle machine; on a busy one it makes the
+ * figures noisier, hence off by default.
+ */
+const PIN = !values.child && values.pin && navigator.hardwareConcurrency >= 2 &&
+  new Deno.Command("sh", { args: ["-c", "command -v taskset"], stdout: "null", stderr: "null" })
+    .outputSync().success;
 
 // ---- child mode: one server per process, prints its URL and runs until killed ----
 if (values.child) {
@@ -87,8 +99,17 @@ function cpuSeconds(pid: number): number {
 }
 
 async function startChild(kind: string, extra: string[] = []): Promise<Side> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", `${HERE}http_bench.ts`, "--child", kind, ...extra],
+  const child = new Deno.Command(PIN ? "taskset" : Deno.execPath(), {
+    args: [
+      ...(PIN ? ["-c", "0", Deno.execPath()] : []),
+      "run",
+      "-A",
+      "--quiet",
+      `${HERE}http_bench.ts`,
+      "--child",
+      kind,
+      ...extra,
+    ],
     stdout: "piped",
     stderr: "inherit",
     stdin: "null",
@@ -144,8 +165,9 @@ http {
 }
 `,
   );
-  const child = new Deno.Command("nginx", {
-    args: ["-p", prefix, "-c", `${prefix}/nginx.conf`, "-e", `${prefix}/error.log`],
+  const nginxArgs = ["-p", prefix, "-c", `${prefix}/nginx.conf`, "-e", `${prefix}/error.log`];
+  const child = new Deno.Command(PIN ? "taskset" : "nginx", {
+    args: PIN ? ["-c", "0", "nginx", ...nginxArgs] : nginxArgs,
     stdout: "null",
     stderr: "piped",
     stdin: "null",
@@ -179,8 +201,9 @@ async function wrk(
   secs: number,
 ): Promise<{ rps: number; cpuUs: number }> {
   const cpu0 = cpuSeconds(side.pid);
-  const out = await new Deno.Command("wrk", {
-    args: ["-t1", `-c${connections}`, `-d${secs}s`, side.url + path],
+  const wrkArgs = ["-t1", `-c${connections}`, `-d${secs}s`, side.url + path];
+  const out = await new Deno.Command(PIN ? "taskset" : "wrk", {
+    args: PIN ? ["-c", "1", "wrk", ...wrkArgs] : wrkArgs,
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -245,7 +268,8 @@ try {
     line.repeat(Math.ceil(size / line.length)).slice(0, size),
   );
   console.log(
-    `wrk: 1 thread, ${connections} connections, ${rounds} rounds of ${seconds}s per side (medians)`,
+    `wrk: 1 thread, ${connections} connections, ${rounds} rounds of ${seconds}s per side (medians)` +
+      (PIN ? "; servers pinned to CPU 0, wrk to CPU 1" : ""),
   );
   const bare = await startChild("bare");
   sides.push(bare);

@@ -52,6 +52,8 @@ export class ReplCore implements AsyncDisposable {
   #received: Uint8Array | undefined;
   /** Output about channels the running statement is opening, shown after it reports them. */
   #held: string[] | undefined;
+  /** Resource names open when the running statement started. */
+  #openBefore: Set<string> | undefined;
   #closed = false;
 
   constructor(readonly output: ReplOutput, options: { timeoutMs?: number } = {}) {
@@ -118,6 +120,7 @@ export class ReplCore implements AsyncDisposable {
     this.session.signal = abort.signal;
     this.#received = undefined;
     const before = new Set(this.session.resources.keys());
+    this.#openBefore = before;
     this.transcript.before();
     let ok = false;
     try {
@@ -131,6 +134,7 @@ export class ReplCore implements AsyncDisposable {
       this.transcript.after(node, ok, source, this.#received);
     }
     if (ok) this.#feedback(node, before);
+    this.#openBefore = undefined;
     for (const text of this.#held ?? []) this.output.out(text);
     this.#held = undefined;
     return ok ? "ok" : "failed";
@@ -275,7 +279,7 @@ export class ReplCore implements AsyncDisposable {
     const name = e.type === "accepted" ? e.listener : e.channel;
     const hold = (text: string) => {
       // a channel the running statement is still opening: say so after "NAME: connected"
-      if (this.busy && !this.session.resources.has(name)) (this.#held ??= []).push(text);
+      if (this.#openBefore && !this.#openBefore.has(name)) (this.#held ??= []).push(text);
       else this.output.out(text);
     };
     if (e.type === "data") {

@@ -66,9 +66,11 @@ export function parseStatement(
       kw.span,
     );
   }
-  const source = line.slice(start).replace(/\s+#.*$/, "").trim();
-  const base = { span: { line: lineNumber, col: start + 1, endCol: line.length + 1 }, source };
-  return syntax.parse(r, base);
+  const base = { span: { line: lineNumber, col: start + 1, endCol: line.length + 1 }, source: "" };
+  const node = syntax.parse(r, base);
+  r.atEnd(); // reach a trailing comment, if any
+  node.source = line.slice(start, r.commentAt ?? line.length).trim();
+  return node;
 }
 
 /** The closest word within edit distance 2, for "did you mean". */

@@ -16,6 +16,8 @@ const REF_RE = /^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$/;
 /** A cursor over one line of a script. */
 export class LineReader {
   #pos = 0;
+  /** Where a trailing `# comment` starts, once the reader has reached it. */
+  commentAt: number | undefined;
   constructor(
     readonly text: string,
     readonly line: number,
@@ -41,6 +43,7 @@ export class LineReader {
   skipSpace(): void {
     while (this.#pos < this.text.length && /\s/.test(this.text[this.#pos]!)) this.#pos++;
     if (this.text[this.#pos] === "#" && (this.#pos === 0 || /\s/.test(this.text[this.#pos - 1]!))) {
+      this.commentAt ??= this.#pos;
       this.#pos = this.text.length;
     }
   }

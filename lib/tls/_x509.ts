@@ -99,4 +99,5 @@ export async function importPrivateKeyPem(pem: string): Promise<CryptoKey> {
   return await crypto.subtle.importKey("pkcs8", der, KEY_ALGORITHM, true, ["sign"]);
 }
 
+/** The @peculiar/x509 namespace, with the WebCrypto provider set. */
 export { x509 };

@@ -9,6 +9,9 @@ import { createHash, type Hash } from "node:crypto";
 
 type Reply = { buf?: ArrayBuffer; digest?: Uint8Array };
 
+/** Below this many bytes a transfer hashes inline: starting a worker would cost more than it saves. */
+export const WORKER_THRESHOLD = 32 * 1024 * 1024;
+
 /** An incremental SHA-256 on a worker thread (or inline, for `inline: true`). */
 export class HashPipeline implements Disposable {
   #worker?: Worker;
@@ -16,7 +19,7 @@ export class HashPipeline implements Disposable {
   #waiting: { resolve: (r: Reply) => void; reject: (e: Error) => void }[] = [];
   #failed?: Error;
 
-  /** @param opts `inline` hashes on the calling thread instead (same results, no overlap). */
+  /** @param opts `inline` hashes on the calling thread instead (same digest, no overlap). */
   constructor(opts: { inline?: boolean } = {}) {
     if (opts.inline) {
       this.#inline = createHash("sha256");

@@ -24,7 +24,7 @@ import {
 } from "./protocol.ts";
 import { guard, type TransferConn, writeAll } from "./send.ts";
 import { hashFilePrefix, writeFileAll } from "./file_chunks.ts";
-import { BufferPool, HashPipeline } from "./hash_pipeline.ts";
+import { BufferPool, HashPipeline, WORKER_THRESHOLD } from "./hash_pipeline.ts";
 import { hex, sameDigest } from "./sha256.ts";
 import type { ProgressCallback, TransferSummary } from "./summary.ts";
 
@@ -46,7 +46,7 @@ export interface ReceiveOptions {
   chunkSize?: number;
   /** The peer's address, for the summary. */
   peer?: string;
-  /** Hash on this thread instead of a worker (slower; for tests and odd runtimes). */
+  /** Hash on this thread (`true`) or a worker (`false`); default: a worker from 32 MiB up. */
   inlineHash?: boolean;
 }
 
@@ -111,8 +111,8 @@ export async function receiveFile(
       } catch (e) {
         return await refuse(REFUSE.busy, `Cannot write ${partPath}: ${(e as Error).message}`);
       }
-      const pool = new BufferPool(4, chunk);
-      using hash = new HashPipeline({ inline: opts.inlineHash });
+      const pool = new BufferPool(8, chunk);
+      using hash = new HashPipeline({ inline: opts.inlineHash ?? offer.size < WORKER_THRESHOLD });
       // what we already have from an interrupted run
       const have = (await file.stat()).size;
       let offset = have <= offer.size ? have : 0;
@@ -133,35 +133,51 @@ export async function receiveFile(
       const began = performance.now();
       let got = start;
       opts.onProgress?.(got, offer.size);
-      // the network fills one buffer while earlier ones go to disk, then to the hash worker
+      // three stages at once: the network fills one buffer, earlier ones go to disk, and
+      // the ones on disk go to the hash worker (in order; the worker answers in order)
       const out = file;
       let failure: unknown;
-      let chain: Promise<void> = Promise.resolve();
+      const noteFailure = (p: Promise<unknown>) => p.catch((e) => (failure ??= e));
+      let written: Promise<void> = Promise.resolve();
+      let posted: Promise<void> = Promise.resolve();
+      let hashed: Promise<void> = Promise.resolve();
+      const settle = async () => {
+        await written.catch(() => {});
+        await posted.catch(() => {});
+        await hashed.catch(() => {});
+      };
       while (got < offer.size) {
-        if (failure !== undefined) throw failure;
+        if (failure !== undefined) {
+          await settle();
+          throw failure;
+        }
         const want = Math.min(chunk, offer.size - got);
         const buf = await pool.take();
         const n = await reader.readFull(buf.subarray(0, want));
         if (n > 0) {
-          chain = chain
-            .then(() => writeFileAll(out, buf.subarray(0, n)))
-            .then(() => hash.update(buf, n))
-            .then((b) => pool.give(b));
-          chain.catch((e) => (failure ??= e));
+          const thisWrite = written = written.then(() => writeFileAll(out, buf.subarray(0, n)));
+          posted = Promise.all([posted, thisWrite]).then(() => {
+            hashed = hash.update(buf, n).then((b) => pool.give(b));
+            noteFailure(hashed);
+          });
+          noteFailure(thisWrite);
+          noteFailure(posted);
           got += n;
           opts.onProgress?.(got, offer.size);
         } else {
           pool.give(buf);
         }
         if (n < want) {
-          await chain.catch(() => {});
+          await settle();
           throw new TransferError(
             "interrupted",
             `The connection closed after ${got} of ${offer.size} bytes; ${partPath} is kept to resume`,
           );
         }
       }
-      await chain;
+      await written;
+      await posted;
+      await hashed;
       file.close();
       file = undefined;
       const theirs = await readDone(reader);

@@ -18,7 +18,7 @@ import {
   VERDICT,
 } from "./protocol.ts";
 import { hashFilePrefix, readChunk } from "./file_chunks.ts";
-import { BufferPool, HashPipeline } from "./hash_pipeline.ts";
+import { BufferPool, HashPipeline, WORKER_THRESHOLD } from "./hash_pipeline.ts";
 import { hex, sameDigest } from "./sha256.ts";
 import type { ProgressCallback, TransferSummary } from "./summary.ts";
 
@@ -39,7 +39,7 @@ export interface SendOptions {
   onProgress?: ProgressCallback;
   /** The peer's address, for the summary. */
   peer?: string;
-  /** Hash on this thread instead of a worker (slower; for tests and odd runtimes). */
+  /** Hash on this thread (`true`) or a worker (`false`); default: a worker from 32 MiB up. */
   inlineHash?: boolean;
 }
 
@@ -93,8 +93,8 @@ export async function sendFile(
       if (answer.offset > size) {
         throw new ProtocolError(`the receiver asked to resume at ${answer.offset}, past the end`);
       }
-      const pool = new BufferPool(4, chunk);
-      using hash = new HashPipeline({ inline: opts.inlineHash });
+      const pool = new BufferPool(8, chunk);
+      using hash = new HashPipeline({ inline: opts.inlineHash ?? size < WORKER_THRESHOLD });
       let start = 0;
       if (answer.offset > 0) {
         const read = await hashFilePrefix(file, answer.offset, pool, hash);

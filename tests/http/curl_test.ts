@@ -124,3 +124,17 @@ Deno.test("curl → static root: conditional GET, range, HEAD, compression, list
   );
   assert(!traversal2.out.includes("root:"));
 });
+
+Deno.test("curl → /post with multipart form fields and a file upload", async () => {
+  await using dir = await tempDir("wireplay-curl-form-");
+  const file = await dir.write("note.txt", "file contents\n");
+  await using server = await startHttpServer("http://127.0.0.1:0");
+  const res = await curl("-F", "name=alice", "-F", `upload=@${file}`, `${server.url}/post`);
+  const body = JSON.parse(res.out);
+  assertEquals(body.form, { name: "alice" });
+  assertEquals(body.files, { upload: "file contents\n" });
+  const anything = JSON.parse(
+    (await curl("-X", "PUT", "-F", "k=v", `${server.url}/anything/x`)).out,
+  );
+  assertEquals(anything.form, { k: "v" });
+});

@@ -171,3 +171,29 @@ Deno.test("chat: nc is a comfortable client", async () => {
   assertStringIncludes(out, "<deno> hi nc");
   assertStringIncludes(out, "*** #lobby (2): deno, netcat");
 });
+
+Deno.test("chat: over IPv6 loopback and a Unix socket", async () => {
+  {
+    await using server = await startChatServer({ address: "tcp://[::1]:0" });
+    assert(server.address.startsWith("tcp://[::1]:"));
+    await using a = await ChatTestClient.connect(portOf(server), { hostname: "::1" });
+    await using b = await ChatTestClient.connect(portOf(server), { hostname: "::1" });
+    await joined(a, "six");
+    await b.waitFor((l) => l.endsWith("is now known as six"));
+    await a.send("over v6\n");
+    await b.waitFor("<six> over v6");
+  }
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/chat.sock`;
+    await using server = await startChatServer({ address: `unix://${path}` });
+    assertEquals(server.address, `unix://${path}`);
+    await using a = new ChatTestClient(await Deno.connect({ transport: "unix", path }));
+    await using b = new ChatTestClient(await Deno.connect({ transport: "unix", path }));
+    await joined(a, "local");
+    await a.send("over a socket file\n");
+    await b.waitFor("<local> over a socket file");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

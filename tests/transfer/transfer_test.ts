@@ -18,20 +18,27 @@ import { list, makeFile, sha256File, tamperProxy, tempDir } from "./_helpers.ts"
 async function transfer(
   path: string,
   dir: string,
-  opts: { name?: string; force?: boolean; viaPort?: (port: number) => number } = {},
+  opts: {
+    name?: string;
+    force?: boolean;
+    inlineHash?: boolean;
+    viaPort?: (port: number) => number;
+  } = {},
 ) {
   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const received = (async () => {
     const conn = await listener.accept();
     try {
-      return await receiveFile(conn, { dir, force: opts.force });
+      return await receiveFile(conn, { dir, force: opts.force, inlineHash: opts.inlineHash });
     } finally {
       conn.close();
     }
   })();
   const port = opts.viaPort ? opts.viaPort(listener.addr.port) : listener.addr.port;
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  const sent = sendFile(conn, path, { name: opts.name }).finally(() => conn.close());
+  const sent = sendFile(conn, path, { name: opts.name, inlineHash: opts.inlineHash }).finally(() =>
+    conn.close()
+  );
   const [s, r] = await Promise.allSettled([sent, received]);
   return { sent: s, received: r };
 }
@@ -266,6 +273,35 @@ Deno.test("transfer: a receiver refuses files over its size limit; a non-WPFT pe
     assertEquals(err.kind, "protocol");
     junk.close();
     assertEquals(await list(dst), []);
+  } finally {
+    await Deno.remove(src, { recursive: true });
+    await Deno.remove(dst, { recursive: true });
+  }
+});
+
+Deno.test("transfer: hashing on worker threads gives the same digest, cut-off and resume included", async () => {
+  const src = await tempDir(), dst = await tempDir();
+  try {
+    const size = 6 * 1024 * 1024 + 7;
+    await makeFile(`${src}/w.bin`, size);
+    const want = await sha256File(`${src}/w.bin`);
+    let proxy: AsyncDisposable | undefined;
+    const cut = await transfer(`${src}/w.bin`, dst, {
+      inlineHash: false,
+      viaPort: (port) => {
+        const p = tamperProxy(port, { cutAfter: 2 * 1024 * 1024 });
+        proxy = p;
+        return p.port;
+      },
+    });
+    await proxy![Symbol.asyncDispose]();
+    assertEquals(failed(cut.received).kind, "interrupted");
+    const kept = (await Deno.stat(`${dst}/.w.bin.part`)).size;
+    const again = await transfer(`${src}/w.bin`, dst, { inlineHash: false });
+    assertEquals(ok(again.received).resumedFrom, kept);
+    assertEquals(ok(again.received).sha256, want);
+    assertEquals(ok(again.sent).sha256, want);
+    assertEquals(await sha256File(`${dst}/w.bin`), want);
   } finally {
     await Deno.remove(src, { recursive: true });
     await Deno.remove(dst, { recursive: true });

@@ -83,7 +83,7 @@ const ENDPOINTS: Record<string, Endpoint> = {
   put: methodEcho("put"),
   patch: methodEcho("patch"),
   delete: methodEcho("delete"),
-  anything: (req, ctx) => json(describe(req, ctx, true)),
+  anything: async (req, ctx) => json(await withForm(req, ctx, describe(req, ctx, true))),
   status: (_req, _ctx, p) => {
     const code = Number(p[0]);
     if (p.length !== 1 || !/^\d{3}$/.test(p[0] ?? "") || code < 200 || code > 599) {
@@ -273,7 +273,8 @@ function methodEcho(name: string): Endpoint {
     if (req.method !== method && !(method === "GET" && req.method === "HEAD")) {
       return new Response("method not allowed\n", { status: 405, headers: { allow: method } });
     }
-    return json(describe(req, ctx, method !== "GET"));
+    const out = describe(req, ctx, method !== "GET");
+    return method === "GET" ? json(out) : withForm(req, ctx, out).then(json);
   };
 }
 
@@ -311,6 +312,39 @@ export function describe(
     } catch { /* not JSON */ }
   }
   return out;
+}
+
+/**
+ * Fills `form` and `files` from a `multipart/form-data` body (files as text when they are
+ * UTF-8, else as a base64 data URL), as httpbin does.
+ */
+async function withForm(
+  req: Request,
+  ctx: EndpointContext,
+  out: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const type = req.headers.get("content-type") ?? "";
+  if (!type.startsWith("multipart/form-data") || ctx.body.byteLength === 0) return out;
+  let data: FormData;
+  try {
+    data = await new Response(ctx.body as Uint8Array<ArrayBuffer>, {
+      headers: { "content-type": type },
+    })
+      .formData();
+  } catch {
+    return out; // not valid multipart: `data` still shows the body
+  }
+  const form: Record<string, string> = {};
+  const files: Record<string, string> = {};
+  for (const [name, value] of data) {
+    if (typeof value === "string") form[name] = value;
+    else {
+      const bytes = new Uint8Array(await value.arrayBuffer());
+      files[name] = tryUtf8(bytes) ??
+        `data:${value.type || "application/octet-stream"};base64,${toBase64(bytes)}`;
+    }
+  }
+  return { ...out, form, files };
 }
 
 function headerRecord(headers: Headers): Record<string, string> {

@@ -25,27 +25,38 @@ export type BenchOptions = Partial<BenchSpec> & Pick<BenchSpec, "scheme" | "host
 
 /** The result of a benchmark. */
 export interface BenchResult {
+  /** The target, as a URL or scheme://host:port. */
   target: string;
+  /** `rr` request/response or `stream` one-way. */
   mode: "rr" | "stream";
+  /** Connections (UDP: sockets). */
   conns: number;
+  /** Isolates the connections ran in. */
   workers: number;
   /** Requested arrival rate (req/s), when constant-rate. */
   rate?: number;
+  /** The measured time (ms). */
   durationMs: number;
+  /** Requests completed in the measured time. */
   requests: number;
   /** Requests per second over the measured window. */
   rps: number;
+  /** Bytes sent in the measured time. */
   bytesSent: number;
+  /** Bytes received in the measured time. */
   bytesReceived: number;
   /** Bytes per second, both directions together. */
   throughput: number;
   /** Latency in milliseconds (constant-rate: from the intended send time). */
+  /** Latency in milliseconds (constant-rate: from the intended send time). */
   latency: LatencyFigures;
   /** [percentile, ms] points for plotting. */
   curve: [number, number][];
+  /** Failures by kind (`refused`, `timeout`, `status_5xx`…). */
   errors: Record<string, number>;
   /** The first message seen for each error kind. */
   errorSamples: Record<string, string>;
+  /** HTTP responses by status code. */
   statuses: Record<string, number>;
 }
 

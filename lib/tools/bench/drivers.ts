@@ -156,8 +156,9 @@ class HttpDriver extends StreamBase implements Driver {
     const p = this.#parser;
     p.reset();
     try {
-      let w = 0;
-      while (w < this.#request.byteLength) w += await conn.write(this.#request.subarray(w));
+      // Read while the request is being written: one wait fewer per request.
+      const writing = writeAll(conn, this.#request);
+      writing.catch(() => {}); // a failed write also fails the read; reported below
       while (!p.complete) {
         const n = await conn.read(this.#buf);
         if (n === null) {
@@ -167,7 +168,7 @@ class HttpDriver extends StreamBase implements Driver {
         const used = p.feed(this.#buf, 0, n);
         if (used < n) throw new BenchError("protocol", "bytes after the response");
       }
-      this.sent = w;
+      this.sent = await writing;
       this.received = p.bytes;
       this.status = p.status;
       if (!p.keepAlive) this.drop();
@@ -234,4 +235,11 @@ class UdpDriver implements Driver {
 export function abortInFlight(d: Driver): void {
   if (d instanceof UdpDriver) d.abort();
   else if (d instanceof StreamBase) d.drop();
+}
+
+/** Writes all of `bytes`; returns how many (all of them). */
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<number> {
+  let w = 0;
+  while (w < bytes.byteLength) w += await conn.write(bytes.subarray(w));
+  return w;
 }

@@ -31,14 +31,23 @@ export function addEncoded(into: Histogram, encoded: string): void {
 
 /** Latency figures in milliseconds. */
 export interface LatencyFigures {
+  /** Fastest. */
   min: number;
+  /** Mean. */
   mean: number;
+  /** Standard deviation. */
   stdev: number;
+  /** Median. */
   p50: number;
+  /** 75th percentile. */
   p75: number;
+  /** 90th percentile. */
   p90: number;
+  /** 99th percentile. */
   p99: number;
+  /** 99.9th percentile. */
   p999: number;
+  /** Slowest. */
   max: number;
 }
 

@@ -4,11 +4,13 @@
  * @module
  */
 
-/** The benchmark's target and load. */
+/** The benchmark's target and load (every field of {@linkcode BenchOptions}). */
 export interface BenchSpec {
   /** `tcp`, `tls`, `udp`, `http`, `https`. */
   scheme: "tcp" | "tls" | "udp" | "http" | "https";
+  /** Host name or IP address. */
   host: string;
+  /** Port. */
   port: number;
   /** For http(s). */
   url?: string;
@@ -30,7 +32,9 @@ export interface BenchSpec {
   timeoutMs: number;
   /** HTTP method, headers, body. */
   method?: string;
+  /** HTTP request headers. */
   headers?: [string, string][];
+  /** HTTP request body. */
   body?: Uint8Array;
   /** TLS: extra CA certificates (PEM). */
   caCerts?: string[];

@@ -6,10 +6,15 @@
 
 /** Summary of latency samples in milliseconds (all `undefined`-free: 0 when empty). */
 export interface LatencySummary {
+  /** Fastest. */
   min: number;
+  /** Median (nearest rank). */
   median: number;
+  /** 99th percentile (nearest rank). */
   p99: number;
+  /** Slowest. */
   max: number;
+  /** Mean. */
   mean: number;
 }
 

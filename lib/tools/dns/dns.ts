@@ -28,21 +28,27 @@ export type RecordType = typeof RECORD_TYPES[number];
 
 /** One answer record: its type, a display value, TTL when known, and the raw data. */
 export interface DnsRecord {
+  /** The record type. */
   type: RecordType;
   /** The record as a zone file would show its data: `10 mail.example.`, `"v=spf1 …"`. */
   value: string;
+  /** Seconds to live, where the resolver reports it (A, AAAA). */
   ttl?: number;
+  /** The record as Deno returns it. */
   data: unknown;
 }
 
 /** A DNS server: `{ipAddr, port}`. */
 export interface NameServer {
+  /** The server's IP address. */
   ipAddr: string;
+  /** Its port (53 by default). */
   port: number;
 }
 
 /** Options of {@linkcode lookupDns}. */
 export interface DnsOptions {
+  /** Types to ask for (default: PTR for an IP address, else A and AAAA). */
   /** Types to ask for (default: PTR for an IP address, else A and AAAA). */
   types?: readonly RecordType[];
   /** Ask this server instead of the system's. */
@@ -53,10 +59,13 @@ export interface DnsOptions {
 
 /** The answers for one type, or why there are none. */
 export interface DnsAnswer {
+  /** The record type asked. */
   type: RecordType;
+  /** The records found. */
   records: DnsRecord[];
   /** `NXDOMAIN`-like "no records", `timeout`, or another failure. */
   error?: string;
+  /** How long the answer took (ms). */
   ms: number;
 }
 
@@ -66,7 +75,9 @@ export interface DnsResult {
   name: string;
   /** The IP address given, for a reverse lookup. */
   reverseOf?: string;
+  /** The server asked (`IP:PORT`), when not the system's. */
   server?: string;
+  /** One answer per type asked. */
   answers: DnsAnswer[];
 }
 

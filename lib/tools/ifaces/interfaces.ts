@@ -6,18 +6,25 @@
 
 /** One address of an interface. */
 export interface InterfaceAddress {
+  /** Address family. */
   family: "IPv4" | "IPv6";
+  /** The address. */
   address: string;
   /** Prefix length, from the netmask. */
   prefix: number;
+  /** The netmask as the OS reports it. */
   netmask: string;
+  /** IPv6 scope (interface index), when there is one. */
   scopeid?: number | null;
 }
 
 /** One interface: name, MAC, addresses. */
 export interface NetworkInterface {
+  /** The interface name, e.g. `eth0`. */
   name: string;
+  /** Its hardware address. */
   mac: string;
+  /** Its IPv4 and IPv6 addresses. */
   addresses: InterfaceAddress[];
 }
 

@@ -8,11 +8,17 @@ import { expandIpv6 } from "../dns/reverse.ts";
 
 /** One route: destination prefix as a bigint, its length, gateway, interface, metric. */
 export interface Route {
+  /** Address family. */
   family: 4 | 6;
+  /** Destination network. */
   dest: bigint;
+  /** Its prefix length. */
   prefix: number;
+  /** Next hop, when not directly attached. */
   gateway?: string;
+  /** Outgoing interface. */
   iface: string;
+  /** Route metric (lower wins). */
   metric: number;
 }
 

@@ -21,8 +21,11 @@ export interface PingOptions extends ProbeOptions {
 
 /** The summary of a ping run. */
 export interface PingSummary extends LatencySummary {
+  /** The target, as an address or URL. */
   target: string;
+  /** Probes sent. */
   sent: number;
+  /** Probes answered. */
   received: number;
   /** Lost fraction, 0..1. */
   loss: number;

@@ -21,7 +21,9 @@ export interface BannerOptions {
 
 /** A banner: the bytes and whether they came unprompted or answered the probe. */
 export interface Banner {
+  /** What the service sent. */
   bytes: Uint8Array;
+  /** True when it answered our probe rather than spoke first. */
   probed: boolean;
 }
 

@@ -7,7 +7,7 @@ import { UsageError } from "../../errors.ts";
 import { SERVICES } from "./services.ts";
 
 /** The ports scanned when none are given: 1-1024 and the well-known ports above it. */
-export const DEFAULT_PORT_SPEC = "1-1024," +
+export const DEFAULT_PORT_SPEC: string = "1-1024," +
   [...SERVICES.keys()].filter((p) => p > 1024).join(",");
 
 /**

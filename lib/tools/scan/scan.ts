@@ -44,6 +44,7 @@ export interface ScanOptions {
 
 /** One open port. */
 export interface OpenPort {
+  /** The port number. */
   port: number;
   /** Our name for the service usually on that port. */
   service?: string;
@@ -57,11 +58,13 @@ export interface OpenPort {
 
 /** The result of a scan. */
 export interface ScanResult {
+  /** The host as given. */
   host: string;
   /** The IP address scanned. */
   address: string;
   /** How many ports were scanned. */
   scanned: number;
+  /** Every open port, in order. */
   open: OpenPort[];
   /** Ports that refused connections. */
   closed: number;
@@ -73,7 +76,9 @@ export interface ScanResult {
   errors: Record<string, number[]>;
   /** Wall time of the scan in milliseconds. */
   elapsedMs: number;
+  /** Isolates the first pass ran in. */
   workers: number;
+  /** Connects in flight in total. */
   concurrency: number;
   /** The engine that did the first pass. */
   engine: "deno" | "ffi";

@@ -9,6 +9,7 @@ import type { ProbeOutcome } from "../probe/probe.ts";
 
 /** A target's state after some probes. */
 export interface TargetState {
+  /** The target, as an address or URL. */
   target: string;
   /** `undefined` before the first probe. */
   up?: boolean;
@@ -18,7 +19,9 @@ export interface TargetState {
   last?: number;
   /** The last failure's reason. */
   lastError?: string;
+  /** Probes sent. */
   probes: number;
+  /** Probes that failed. */
   failures: number;
   /** Successful probe latencies, newest last, at most `windowSize`. */
   window: number[];
@@ -26,11 +29,15 @@ export interface TargetState {
 
 /** A change from up to down or back, with its time. */
 export interface Transition {
+  /** The target. */
   target: string;
+  /** The new state. */
   to: "up" | "down";
+  /** When (ms since the epoch). */
   at: number;
   /** How long the previous state lasted (ms), when there was one. */
   after?: number;
+  /** Why it went down. */
   error?: string;
 }
 
