@@ -197,3 +197,24 @@ Deno.test("chat: over IPv6 loopback and a Unix socket", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("chat: a plain-TCP client on a TLS server never joins the room", async () => {
+  const lines: string[] = [];
+  await using server = await startChatServer({
+    address: "tls://127.0.0.1:0",
+    log: (l) => lines.push(l),
+  });
+  await using a = await ChatTestClient.connect(portOf(server), { tls: [server.certPem!] });
+  await joined(a, "a");
+  const plain = await Deno.connect({ hostname: "127.0.0.1", port: portOf(server) });
+  await plain.write(new TextEncoder().encode("hello, not TLS\n"));
+  // the server ends the connection: read until EOF or an error
+  await plain.read(new Uint8Array(1024)).catch(() => null);
+  plain.close();
+  await a.send("/who\n");
+  await a.waitFor("*** #lobby (1): a");
+  assert(
+    !a.lines.some((l) => l.includes("guest2")),
+    "no join or leave notice for the failed client",
+  );
+});

@@ -209,3 +209,48 @@ Deno.test("watchTargets over http:// (nginx: 200 up, 503 down) and udp:// with a
   assertEquals(states.map((s) => [s.up, s.probes]), [[true, 2], [false, 2], [true, 2]]);
   assertEquals(states[1]!.lastError, "status 503");
 });
+
+function hasScript(): boolean {
+  try {
+    return new Deno.Command("script", { args: ["--version"], stdout: "null", stderr: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test({
+  name: "cli watch on a terminal draws a live table and redraws it in place",
+  ignore: !hasScript(),
+  fn: async () => {
+    await using echo = await socatTcpEcho();
+    const closed = freeTcpPort();
+    // `script` gives the command a pseudo-terminal.
+    const cmd = [
+      Deno.execPath(),
+      "run",
+      "-A",
+      "--quiet",
+      CLI,
+      "watch",
+      `127.0.0.1:${echo.port}`,
+      `127.0.0.1:${closed}`,
+    ]
+      .concat(["--every", "50ms", "--count", "4"]).join(" ");
+    const out = await new Deno.Command("script", {
+      args: ["-qec", cmd, "/dev/null"],
+      cwd: REPO_ROOT,
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1", TERM: "xterm" },
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    assertEquals(out.code, 0, text);
+    assertMatch(text, /TARGET\s+STATE\s+FOR\s+LAST\s+MEDIAN\s+P99\s+FAILED/);
+    assertStringIncludes(text, "\x1b[3F\x1b[J"); // moved up over the 3 lines drawn and cleared
+    const last = text.slice(text.lastIndexOf("TARGET"));
+    assertMatch(last, new RegExp(`tcp://127\\.0\\.0\\.1:${echo.port}\\s+up\\s.*0/4`));
+    assertMatch(last, new RegExp(`tcp://127\\.0\\.0\\.1:${closed}\\s+DOWN\\s.*4/4\\s+refused`));
+    assert(!text.includes('{"time"'), "no JSON lines on a terminal");
+  },
+});

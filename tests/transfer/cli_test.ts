@@ -134,3 +134,20 @@ Deno.test("cli: serve files receives concurrent send-files and keeps serving", a
     await Deno.remove(dst, { recursive: true });
   }
 });
+
+Deno.test("cli: a peer that connects and stalls is given up after --timeout", async () => {
+  const dst = await tempDir();
+  try {
+    const rx = spawnCli("recv-file", "127.0.0.1:0", "--listen", "--dir", dst, "--timeout", "300ms");
+    const addr = await rx.listening;
+    const port = Number(addr.split(":").pop());
+    const stalled = await Deno.connect({ hostname: "127.0.0.1", port });
+    const r = await rx.result();
+    stalled.close();
+    assertEquals(r.code, 1);
+    assertStringIncludes(r.err, "wireplay: Nothing moved for 300ms: gave up (--timeout)");
+    assertEquals(await list(dst), []);
+  } finally {
+    await Deno.remove(dst, { recursive: true });
+  }
+});

@@ -307,3 +307,21 @@ Deno.test("transfer: hashing on worker threads gives the same digest, cut-off an
     await Deno.remove(dst, { recursive: true });
   }
 });
+
+Deno.test("transfer: over a Unix socket", async () => {
+  const src = await tempDir(), dst = await tempDir();
+  try {
+    await Deno.writeTextFile(`${src}/u.txt`, "via unix");
+    await using server = await serveFiles({ address: `unix://${dst}/.sock`, dir: dst });
+    const { conn } = await connectTransfer(parseAddress(server.address));
+    try {
+      assertEquals((await sendFile(conn, `${src}/u.txt`)).size, 8);
+    } finally {
+      conn.close();
+    }
+    assertEquals(await Deno.readTextFile(`${dst}/u.txt`), "via unix");
+  } finally {
+    await Deno.remove(src, { recursive: true });
+    await Deno.remove(dst, { recursive: true });
+  }
+});

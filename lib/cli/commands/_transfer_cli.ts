@@ -5,7 +5,7 @@
  * @module
  */
 import { type Address } from "../../address/address.ts";
-import { formatBytes } from "../../bytes/units.ts";
+import { formatBytes, formatDuration } from "../../bytes/units.ts";
 import { UsageError } from "../../errors.ts";
 import { openEndpoint } from "../../transfer/endpoint.ts";
 import { TransferError } from "../../transfer/errors.ts";
@@ -14,6 +14,9 @@ import { withIdleTimeout } from "../../transfer/net.ts";
 import type { TransferSummary } from "../../transfer/summary.ts";
 import { ExitCode } from "../main.ts";
 
+/** How long a transfer may stand still before it is abandoned. */
+const DEFAULT_TIMEOUT_MS = 30_000;
+
 /** The shared options, parsed. */
 export interface TransferCliOptions {
   listen?: boolean;
@@ -21,7 +24,8 @@ export interface TransferCliOptions {
   insecure?: boolean;
   cert?: string;
   key?: string;
-  timeout: number;
+  /** Idle timeout in milliseconds (default 30 s). */
+  timeout?: number;
   json?: boolean;
 }
 
@@ -58,7 +62,7 @@ export async function openForCli(address: Address, opts: TransferCliOptions) {
       insecure: opts.insecure,
       cert,
       key,
-      connectTimeoutMs: opts.timeout,
+      connectTimeoutMs: opts.timeout ?? DEFAULT_TIMEOUT_MS,
       onListening: async ({ address, certPem }) => {
         console.error(`listening on ${address}`);
         if (certPem && !cert) {
@@ -72,7 +76,7 @@ export async function openForCli(address: Address, opts: TransferCliOptions) {
     if (tmpDir) await Deno.remove(tmpDir, { recursive: true }).catch(() => {});
     throw e;
   }
-  const conn = withIdleTimeout(opened.conn, opts.timeout);
+  const conn = withIdleTimeout(opened.conn, opts.timeout ?? DEFAULT_TIMEOUT_MS);
   return {
     conn,
     peer: opened.peer,
@@ -101,9 +105,11 @@ export function printSummary(s: TransferSummary, json: boolean): void {
 }
 
 /** Prints a failed transfer as one line (and JSON when asked) and ends with exit code 1. */
-export function failTransfer(e: unknown, json: boolean, timedOut: boolean): never {
+export function failTransfer(e: unknown, json: boolean, timedOutAfterMs?: number): never {
   if (e instanceof TransferError) {
-    const message = timedOut && e.kind === "interrupted" ? `${e.message} (timed out)` : e.message;
+    const message = timedOutAfterMs !== undefined && e.kind === "interrupted"
+      ? `Nothing moved for ${formatDuration(timedOutAfterMs)}: gave up (--timeout)`
+      : e.message;
     if (json) {
       console.log(JSON.stringify({ ok: false, error: e.kind, code: e.code ?? null, message }));
     }

@@ -29,9 +29,8 @@ export function sendFileCommand() {
     .option("--key <file>", "private key PEM when listening on tls://")
     .option(
       "--timeout <duration>",
-      "give up when nothing moves for this long",
+      "give up when nothing moves for this long (default 30s)",
       durationOption("--timeout"),
-      30_000,
     )
     .option("--json", "print a JSON summary")
     .action(async (file, address, opts) => {
@@ -61,7 +60,11 @@ export function sendFileCommand() {
         printSummary(summary, opts.json === true);
       } catch (e) {
         progress.done();
-        failTransfer(e, opts.json === true, endpoint.conn.timedOut);
+        failTransfer(
+          e,
+          opts.json === true,
+          endpoint.conn.timedOut ? opts.timeout ?? 30_000 : undefined,
+        );
       }
     });
 }

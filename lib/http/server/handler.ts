@@ -151,7 +151,11 @@ export function createHttpHandler(opts: HttpHandlerOptions = {}): HttpHandler {
     if (headSize(req, pathname, search) > limits.maxHeaderBytes) {
       return closing(431, "request header fields too large\n");
     }
-    if (req.body) return withBody(req, info, pathname, search);
+    const method = req.method;
+    // GET and HEAD bodies are not read (nor is their presence asked for: that costs time)
+    if (method !== "GET" && method !== "HEAD" && req.body) {
+      return withBody(req, info, pathname, search);
+    }
     return dispatch(req, info, pathname, search, EMPTY);
   };
   return Object.assign(handler, { routes, log, limits, root: files?.root });

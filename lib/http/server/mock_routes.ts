@@ -194,7 +194,7 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
 
 const FIXED = new WeakMap<
   MockResponse,
-  { body: string | Uint8Array<ArrayBuffer> | null; init: ResponseInit } | null
+  { body: string | Uint8Array<ArrayBuffer> | null; init?: ResponseInit } | null
 >();
 
 /**
@@ -203,7 +203,7 @@ const FIXED = new WeakMap<
  */
 function fixedResponse(
   r: MockResponse,
-): { body: string | Uint8Array<ArrayBuffer> | null; init: ResponseInit } | null {
+): { body: string | Uint8Array<ArrayBuffer> | null; init?: ResponseInit } | null {
   let fixed = FIXED.get(r);
   if (fixed !== undefined) return fixed;
   const templated = (typeof r.body === "string" && r.body.includes("{{")) ||
@@ -225,7 +225,12 @@ function fixedResponse(
       : list;
     const noBody = r.status === 204 || r.status === 304 || r.status < 200;
     const body = noBody ? null : typeof r.body === "string" ? r.body : new Uint8Array(r.body);
-    fixed = { body, init: list.length ? { status: r.status, headers } : { status: r.status } };
+    const init = list.length
+      ? { status: r.status, headers }
+      : r.status === 200
+      ? undefined
+      : { status: r.status };
+    fixed = { body, init };
   }
   FIXED.set(r, fixed);
   return fixed;

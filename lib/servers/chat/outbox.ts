@@ -27,6 +27,11 @@ export class Outbox {
     this.#done = this.#run(out);
   }
 
+  /** Whether `end()` was called (or a write failed): nothing more is accepted. */
+  get closing(): boolean {
+    return this.#closing;
+  }
+
   /** Bytes waiting to be written. */
   get queued(): number {
     return this.#queued;

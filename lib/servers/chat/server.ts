@@ -131,7 +131,14 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
         continue;
       }
       const peer = peerLabel(conn.remoteAddr);
-      const s = runChatSession(conn, hub, limits, peer, stop.signal, welcome)
+      const s = (async () => {
+        // a TLS client joins the room only once its handshake succeeded
+        if (address.scheme === "tls" && !(await handshake(conn as Deno.TlsConn, stop.signal))) {
+          log(`${peer}: TLS handshake failed`);
+          return;
+        }
+        await runChatSession(conn, hub, limits, peer, stop.signal, welcome);
+      })()
         .catch((e) => log(`${peer}: ${(e as Error).message}`))
         .finally(() => sessions.delete(s));
       sessions.add(s);
@@ -181,6 +188,30 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
       await finished;
     },
   };
+}
+
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/** Completes a TLS handshake within 10 s; closes the connection and returns false otherwise. */
+async function handshake(conn: Deno.TlsConn, signal: AbortSignal): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const close = () => {
+    try {
+      conn.close();
+    } catch { /* closed */ }
+  };
+  signal.addEventListener("abort", close, { once: true });
+  try {
+    timer = setTimeout(close, HANDSHAKE_TIMEOUT_MS);
+    await conn.handshake();
+    return true;
+  } catch {
+    close();
+    return false;
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener("abort", close);
+  }
 }
 
 function peerLabel(addr: Deno.Addr): string {

@@ -63,7 +63,8 @@ export async function runChatSession(
     room: "",
     peer,
     gone: false,
-    push: (data) => outbox.push(data),
+    // a client already on its way out is not "too slow": its notices just go nowhere
+    push: (data) => outbox.closing || outbox.push(data),
     drop: (reason) => {
       dropReason = reason;
       outbox.end();
