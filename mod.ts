@@ -30,3 +30,25 @@ export { MatchError } from "./lib/transport/stream_buffer.ts";
 export type { RegexMatch } from "./lib/transport/matchers.ts";
 export { runSuite, type SuiteResult, type TestResult } from "./lib/runner/run_suite.ts";
 export { renderReport } from "./lib/report/mod.ts";
+export * from "./lib/http/mod.ts";
+export * from "./lib/tools/mod.ts";
+export { Proxy, type ProxyOptions, startProxy } from "./lib/proxy/proxy.ts";
+export {
+  describeFaults,
+  type Direction,
+  type DirectionFaults,
+  type FaultName,
+  type Faults,
+  noFaults,
+  withFault,
+} from "./lib/proxy/faults.ts";
+export { type RecorderOptions, WireRecorder } from "./lib/proxy/recorder.ts";
+export {
+  type ReplayOptions,
+  type ReplayResult,
+  ReplayServer,
+  startReplay,
+} from "./lib/proxy/replayer.ts";
+export { generalise } from "./lib/script/dynamic.ts";
+export { type ReplOptions, runRepl } from "./lib/repl/repl.ts";
+export { ReplCore, type ReplOutput } from "./lib/repl/repl_core.ts";

@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-explicit-any -- mirrors the standard library's own declarations
 // Types for the untyped registry copy of @std/assert (npm:deno-std). Signatures follow
 // the Deno standard library's own declarations for the functions this project uses.
 export class AssertionError extends Error {

@@ -4,7 +4,8 @@
  *
  * @module
  */
-export { sendFile, type SendOptions, type TransferConn } from "./send.ts";
+export { sendFile, type SendOptions } from "./send.ts";
+export type { TransferConn } from "./conn_io.ts";
 export { receiveFile, type ReceiveOptions } from "./receive.ts";
 export { type FileServer, serveFiles, type ServeFilesOptions } from "./serve_files.ts";
 export {

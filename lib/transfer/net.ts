@@ -7,7 +7,7 @@
 import { type Address, formatAddress, formatDenoAddr } from "../address/address.ts";
 import { selfSignedCertificate } from "../tls/self_signed.ts";
 import { connectInsecureTls } from "../transport/node_tls_duplex.ts";
-import type { TransferConn } from "./send.ts";
+import type { TransferConn } from "./conn_io.ts";
 
 /** A connection plus a label for its peer. */
 export interface OpenedConn {

@@ -22,7 +22,7 @@ import {
   VERDICT,
   VersionError,
 } from "./protocol.ts";
-import { guard, type TransferConn, writeAll } from "./send.ts";
+import { guard, type TransferConn, writeAll } from "./conn_io.ts";
 import { hashFilePrefix, writeFileAll } from "./file_chunks.ts";
 import { BufferPool, HashPipeline, WORKER_THRESHOLD } from "./hash_pipeline.ts";
 import { hex, sameDigest } from "./sha256.ts";

@@ -5,7 +5,8 @@
  * @module
  */
 import { basename } from "node:path";
-import { ConnReader, EndOfStreamError } from "./conn_reader.ts";
+import { ConnReader } from "./conn_reader.ts";
+import { guard, type TransferConn, writeAll } from "./conn_io.ts";
 import { TransferError } from "./errors.ts";
 import {
   encodeDone,
@@ -21,13 +22,6 @@ import { hashFilePrefix, readChunk } from "./file_chunks.ts";
 import { BufferPool, HashPipeline, WORKER_THRESHOLD } from "./hash_pipeline.ts";
 import { hex, sameDigest } from "./sha256.ts";
 import type { ProgressCallback, TransferSummary } from "./summary.ts";
-
-/** A connection to send over (a `Deno.Conn`, `Deno.TlsConn` or an adapter). */
-export interface TransferConn {
-  read(into: Uint8Array): Promise<number | null>;
-  write(data: Uint8Array): Promise<number>;
-  close(): void;
-}
 
 /** Options for {@linkcode sendFile}. */
 export interface SendOptions {
@@ -175,41 +169,4 @@ export async function sendFile(
 function quiet<T>(p: Promise<T>): Promise<T> {
   p.catch(() => {});
   return p;
-}
-
-/** Writes every byte. */
-export async function writeAll(
-  conn: { write(d: Uint8Array): Promise<number> },
-  data: Uint8Array,
-): Promise<void> {
-  let off = 0;
-  while (off < data.length) off += await conn.write(data.subarray(off));
-}
-
-/** Maps connection failures to `interrupted` and protocol violations to `protocol`. */
-export async function guard<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    if (e instanceof TransferError) throw e;
-    if (e instanceof ProtocolError) {
-      throw new TransferError("protocol", `Protocol error: ${e.message}`, { cause: e });
-    }
-    if (e instanceof EndOfStreamError) {
-      throw new TransferError("interrupted", "The connection closed before the transfer finished", {
-        cause: e,
-      });
-    }
-    if (
-      e instanceof Deno.errors.ConnectionReset || e instanceof Deno.errors.BrokenPipe ||
-      e instanceof Deno.errors.BadResource || e instanceof Deno.errors.Interrupted ||
-      e instanceof Deno.errors.ConnectionAborted || e instanceof Deno.errors.UnexpectedEof ||
-      (e instanceof Error && /closed|reset|broken pipe|EOF/i.test(e.message))
-    ) {
-      throw new TransferError("interrupted", `The connection failed: ${(e as Error).message}`, {
-        cause: e,
-      });
-    }
-    throw e;
-  }
 }

@@ -88,6 +88,11 @@ Deno.test("cert: a bad --host is a usage error", async () => {
     assertEquals(r.code, 2);
     assertMatch(r.err, /^wireplay: --host: /);
     assertEquals([...Deno.readDirSync(dir)].length, 0);
+    await Deno.writeTextFile(`${dir}/plain`, "");
+    const notDir = await runCli("cert", "--out", `${dir}/plain`);
+    assertEquals(notDir.code, 2);
+    assertMatch(notDir.err, /^wireplay: --out: cannot write into /);
+    assert(!notDir.err.includes("    at "), "no stack trace");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

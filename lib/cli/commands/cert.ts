@@ -58,8 +58,10 @@ export function certCommand() {
         written = await writePemFiles(opts.out, files, { force: opts.force });
       } catch (e) {
         if (e instanceof FileExistsError) throw new UsageError(e.message, { where: "--out" });
-        if (e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotADirectory) {
-          throw new UsageError((e as Error).message, { where: "--out" });
+        if (Object.values(Deno.errors).some((c) => e instanceof c)) {
+          throw new UsageError(`cannot write into "${opts.out}": ${(e as Error).message}`, {
+            where: "--out",
+          });
         }
         throw e;
       }

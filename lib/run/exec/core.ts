@@ -398,7 +398,9 @@ async function expectDatagram(
     } catch (e) {
       if (e instanceof Error && e.name === "ExpectationError") throw e;
       const message = (e as Error).message;
-      if (!message.startsWith("timed out")) return session.fail(message === "cancelled" ? "cancelled" : message);
+      if (!message.startsWith("timed out")) {
+        return session.fail(message === "cancelled" ? "cancelled" : message);
+      }
       session.done(node); // the silence held
       return;
     }

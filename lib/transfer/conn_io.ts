@@ -1,0 +1,56 @@
+/**
+ * The connection a transfer runs over, and what both sides do with it: write whole
+ * messages, and turn connection failures into {@linkcode TransferError}s.
+ *
+ * @module
+ */
+import { EndOfStreamError } from "./conn_reader.ts";
+import { TransferError } from "./errors.ts";
+import { ProtocolError } from "./protocol.ts";
+
+/** A connection a transfer runs over (a `Deno.Conn`, `Deno.TlsConn` or an adapter). */
+export interface TransferConn {
+  read(into: Uint8Array): Promise<number | null>;
+  write(data: Uint8Array): Promise<number>;
+  close(): void;
+}
+
+/** Writes every byte. */
+export async function writeAll(
+  conn: { write(d: Uint8Array): Promise<number> },
+  data: Uint8Array,
+): Promise<void> {
+  let off = 0;
+  while (off < data.length) off += await conn.write(data.subarray(off));
+}
+
+/** Maps connection failures to `interrupted` and protocol violations to `protocol`. */
+export async function guard<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof TransferError) throw e;
+    if (e instanceof ProtocolError) {
+      throw new TransferError("protocol", `Protocol error: ${e.message}`, { cause: e });
+    }
+    if (e instanceof EndOfStreamError) {
+      throw new TransferError("interrupted", "The connection closed before the transfer finished", {
+        cause: e,
+      });
+    }
+    if (
+      e instanceof Deno.errors.ConnectionReset || e instanceof Deno.errors.BrokenPipe ||
+      e instanceof Deno.errors.BadResource || e instanceof Deno.errors.Interrupted ||
+      e instanceof Deno.errors.ConnectionAborted || e instanceof Deno.errors.UnexpectedEof ||
+      (e instanceof Error && /closed|reset|broken pipe|EOF/i.test(e.message))
+    ) {
+      throw new TransferError("interrupted", `The connection failed: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+    if (Object.values(Deno.errors).some((c) => e instanceof c)) {
+      throw new TransferError("local", (e as Error).message, { cause: e }); // disk full, permissions…
+    }
+    throw e;
+  }
+}
