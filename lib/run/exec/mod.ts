@@ -8,6 +8,7 @@ import { CORE_EXECUTORS } from "./core.ts";
 import { PROXY_EXECUTORS } from "./proxy.ts";
 import { HTTP_EXECUTORS } from "./http.ts";
 import { TOOLS_EXECUTORS } from "./tools.ts";
+import { TRANSFER_EXECUTORS } from "./transfer.ts";
 import type { Executor } from "./executor.ts";
 
 /** Executors by statement kind. */
@@ -16,6 +17,7 @@ export const EXECUTORS: Record<string, Executor> = {
   ...PROXY_EXECUTORS,
   ...HTTP_EXECUTORS,
   ...TOOLS_EXECUTORS,
+  ...TRANSFER_EXECUTORS,
 };
 
 export type { Executor };

@@ -8,6 +8,7 @@ import { CORE_STATEMENTS, EXPECT_CHANNEL } from "./core.ts";
 import { PROXY_STATEMENTS } from "./proxy.ts";
 import { HTTP_EXPECT_FORMS, HTTP_STATEMENTS } from "./http.ts";
 import { TOOLS_STATEMENTS } from "./tools.ts";
+import { TRANSFER_STATEMENTS } from "./transfer.ts";
 import type { ExpectForm, StatementSyntax } from "./syntax.ts";
 
 /** Statement declarations, in help order. */
@@ -16,6 +17,7 @@ export const STATEMENTS: StatementSyntax[] = [
   ...PROXY_STATEMENTS,
   ...HTTP_STATEMENTS,
   ...TOOLS_STATEMENTS,
+  ...TRANSFER_STATEMENTS,
 ];
 
 /** `expect WORD …` forms that are not `expect CHANNEL …` (e.g. `expect status`). */
