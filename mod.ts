@@ -52,3 +52,24 @@ export {
 export { generalise } from "./lib/script/dynamic.ts";
 export { type ReplOptions, runRepl } from "./lib/repl/repl.ts";
 export { ReplCore, type ReplOutput } from "./lib/repl/repl_core.ts";
+export {
+  type CertificatePair,
+  createCertificateAuthority,
+  issueCertificate,
+  selfSignedCertificate,
+} from "./lib/tls/mod.ts";
+export {
+  type ChatLimits,
+  type ChatServer,
+  type ChatServerOptions,
+  startChatServer,
+} from "./lib/servers/chat/mod.ts";
+export {
+  connectTransfer,
+  listenTransfer,
+  receiveFile,
+  sendFile,
+  serveFiles,
+  TransferError,
+  type TransferSummary,
+} from "./lib/transfer/mod.ts";

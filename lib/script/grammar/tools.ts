@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { RECORD_TYPES } from "../../tools/dns/record_types.ts";
 import type { StatementBase, ValueNode } from "../ast.ts";
 import type { LineReader } from "../reader.ts";
 import type { StatementSyntax } from "./syntax.ts";
@@ -137,19 +138,7 @@ export const TOOLS_STATEMENTS: StatementSyntax[] = [
         if (r.keyword("type")) {
           const w = r.word("a record type");
           node.types = w.text.toUpperCase().split(",");
-          const known = [
-            "A",
-            "AAAA",
-            "CNAME",
-            "MX",
-            "NS",
-            "TXT",
-            "SRV",
-            "PTR",
-            "SOA",
-            "CAA",
-            "NAPTR",
-          ];
+          const known: readonly string[] = RECORD_TYPES;
           const bad = node.types.find((t) => !known.includes(t));
           if (bad) r.fail(`unknown record type "${bad}" (one of ${known.join(", ")})`, w.span);
         } else if (r.keyword("server")) node.server = r.value("a server IP[:PORT]");

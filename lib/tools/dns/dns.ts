@@ -9,22 +9,9 @@ import { reverseName } from "./reverse.ts";
 import { UsageError } from "../../errors.ts";
 import { roundMs } from "../common/stats.ts";
 
-/** The record types `dns` asks for. */
-export const RECORD_TYPES = [
-  "A",
-  "AAAA",
-  "CNAME",
-  "MX",
-  "NS",
-  "TXT",
-  "SRV",
-  "PTR",
-  "SOA",
-  "CAA",
-  "NAPTR",
-] as const;
-/** One of {@linkcode RECORD_TYPES}. */
-export type RecordType = typeof RECORD_TYPES[number];
+import { RECORD_TYPES, type RecordType } from "./record_types.ts";
+
+export { RECORD_TYPES, type RecordType };
 
 /** One answer record: its type, a display value, TTL when known, and the raw data. */
 export interface DnsRecord {
