@@ -86,7 +86,16 @@ function kindCommand(name: string, kind: ServeKind) {
       } else options[option] = value;
     }
     options.record = "false"; // a request log (http) has no reader on the command line
-    const handle = await SERVER_STARTERS.get(name)!(addr, options);
+    let handle: ServerHandle;
+    try {
+      handle = await SERVER_STARTERS.get(name)!(addr, options);
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      if (e instanceof Deno.errors.AddrInUse || e instanceof Deno.errors.AddrNotAvailable) {
+        throw new UsageError(`cannot listen on ${address}: ${(e as Error).message}`, { where: "address" });
+      }
+      throw e;
+    }
     announce(name, handle, opts.json === true);
     await runUntilSignal(handle);
   });
