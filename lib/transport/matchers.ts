@@ -72,15 +72,29 @@ export function toByteRegExp(re: RegExp): RegExp {
  */
 export function regexMatcher(re: RegExp): Matcher<RegexMatch> {
   const byteRe = toByteRegExp(re);
+  const prefix = literalPrefix(byteRe);
   let searchedLength = -1;
   let lastSearchMs = 0;
   let deferredSince: number | undefined;
+  // With a literal prefix: unread offset up to which the prefix was looked for, and the
+  // first offset where it occurs (no match can start before it).
+  let prefixScanned = 0;
+  let candidate = prefix ? -1 : 0;
   return {
     describe: () => `/${re.source}/${re.flags}`,
     check(buffer, final): MatchStep<RegexMatch> {
       const length = buffer.length;
       if (length === searchedLength) return undefined;
-      if (!final && length > EAGER_SEARCH_BYTES && length < searchedLength * 2) {
+      if (candidate < 0) {
+        // Only new bytes (and the prefix's length minus one before them) can hold it.
+        const from = Math.max(0, prefixScanned - prefix!.length + 1);
+        const k = toLatin1(buffer.unread.subarray(from)).indexOf(prefix!);
+        prefixScanned = length;
+        if (k < 0) return undefined;
+        candidate = from + k;
+        searchedLength = -1;
+      }
+      if (!final && length - candidate > EAGER_SEARCH_BYTES && length < searchedLength * 2) {
         const now = performance.now();
         deferredSince ??= now;
         if (now - deferredSince < Math.max(50, lastSearchMs * 4)) {
@@ -91,18 +105,57 @@ export function regexMatcher(re: RegExp): Matcher<RegexMatch> {
       deferredSince = undefined;
       searchedLength = length;
       const started = performance.now();
-      const m = byteRe.exec(buffer.latin1());
+      const text = candidate === 0 ? buffer.latin1() : toLatin1(buffer.unread.subarray(candidate));
+      const m = byteRe.exec(text);
       lastSearchMs = performance.now() - started;
       if (!m) return undefined;
-      buffer.discard(m.index + m[0].length);
+      const index = candidate + m.index;
+      buffer.discard(index + m[0].length);
       const groups = m.slice(1).map((g) => (g === undefined ? undefined : fromLatin1(g)));
       const named: Record<string, Uint8Array | undefined> = {};
       for (const [k, v] of Object.entries(m.groups ?? {})) {
         named[k] = v === undefined ? undefined : fromLatin1(v);
       }
-      return { done: { whole: fromLatin1(m[0]), groups, named, skipped: m.index } };
+      return { done: { whole: fromLatin1(m[0]), groups, named, skipped: index } };
     },
   };
+}
+
+/**
+ * The literal text every match of `re` starts with (at least 2 characters), when it is
+ * plain to see: no flags that change what a character matches (`i`, `m` with `^`), no
+ * alternation, and a run of ordinary characters at the start not followed by a
+ * quantifier. Otherwise `undefined` (then every search starts at the first unread byte).
+ */
+export function literalPrefix(re: RegExp): string | undefined {
+  if (re.flags.includes("i") || re.source.includes("|")) return undefined;
+  let out = "";
+  const src = re.source;
+  let i = 0;
+  while (i < src.length) {
+    const ch = src[i]!;
+    let lit: string | undefined;
+    let width = 1;
+    if (ch === "\\") {
+      const next = src[i + 1];
+      if (next === undefined) break;
+      if ("^$.|?*+()[]{}/\\-".includes(next)) lit = next;
+      else if (next === "r") lit = "\r";
+      else if (next === "n") lit = "\n";
+      else if (next === "t") lit = "\t";
+      else if (next === "x" && /^[0-9a-fA-F]{2}$/.test(src.slice(i + 2, i + 4))) {
+        lit = String.fromCharCode(parseInt(src.slice(i + 2, i + 4), 16));
+        width = 4;
+      } else break;
+      if (width === 1) width = 2;
+    } else if (!"^$.|?*+()[]{}".includes(ch)) lit = ch;
+    else break;
+    const after = src[i + width];
+    if (after !== undefined && "?*+{".includes(after)) break; // quantified: not required as is
+    out += lit;
+    i += width;
+  }
+  return out.length >= 2 ? out : undefined;
 }
 
 /** Reads one line (through `\n`), returning it without its `\n` or `\r\n`. */
