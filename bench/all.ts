@@ -4,15 +4,9 @@
  *
  * @module
  */
-const PERMISSIONS = [
-  "--allow-net",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-sys",
-  "--allow-run",
-  "--allow-ffi",
-];
+// Benchmarks are a developer harness: they start peers (iperf3, nginx, nmap), make network
+// namespaces and read /proc, which Deno 2.9 allows only under --allow-all.
+const PERMISSIONS = ["--allow-all"];
 
 const here = new URL(".", import.meta.url).pathname;
 const all: string[] = [];
