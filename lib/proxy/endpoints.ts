@@ -7,7 +7,7 @@
  */
 import { type Address, formatAddress } from "../address/address.ts";
 import type { ByteDuplex } from "../transport/duplex.ts";
-import { connectInsecureTls } from "../transport/node_tls_duplex.ts";
+import { openDuplex } from "../transport/connect.ts";
 import { tlsMaterial } from "../transport/stream_listener.ts";
 
 /** How the proxy listens. */
@@ -83,33 +83,10 @@ export async function dialUpstream(side: UpstreamSide, signal?: AbortSignal): Pr
   const timeout = AbortSignal.timeout(side.connectTimeoutMs ?? 10_000);
   const sig = signal ? AbortSignal.any([signal, timeout]) : timeout;
   try {
-    switch (a.scheme) {
-      case "unix":
-        return await Deno.connect({ transport: "unix", path: a.path });
-      case "tcp": {
-        const conn = await Deno.connect({ hostname: a.host, port: a.port, signal: sig });
-        conn.setNoDelay(true);
-        return conn;
-      }
-      case "tls": {
-        if (side.insecure) return await connectInsecureTls(a.host, a.port, side.servername, sig);
-        const tcp = await Deno.connect({ hostname: a.host, port: a.port, signal: sig });
-        tcp.setNoDelay(true);
-        const tls = await Deno.startTls(tcp, {
-          hostname: side.servername ?? a.host,
-          caCerts: side.caCerts,
-        });
-        try {
-          await tls.handshake();
-        } catch (e) {
-          tls.close();
-          throw e;
-        }
-        return tls;
-      }
-      default:
-        throw new Error(`only tcp://, tls:// and unix:// upstreams are proxied`);
+    if (a.scheme !== "tcp" && a.scheme !== "tls" && a.scheme !== "unix") {
+      throw new Error(`only tcp://, tls:// and unix:// upstreams are proxied`);
     }
+    return await openDuplex(a, side, sig);
   } catch (e) {
     const why = timeout.aborted ? "timed out" : e instanceof Error ? e.message : String(e);
     throw new Error(`Cannot connect to ${formatAddress(a)}: ${why}`, { cause: e });

@@ -49,7 +49,7 @@ export async function connectStream(
     : timeout ?? options.signal;
   let duplex: ByteDuplex;
   try {
-    duplex = await open(address, options, signal);
+    duplex = await openDuplex(address, options, signal);
   } catch (e) {
     const why = signal?.aborted && timeout?.aborted
       ? `timed out after ${options.timeoutMs}ms`
@@ -71,9 +71,14 @@ export class ConnectError extends Error {
   override name = "ConnectError";
 }
 
-async function open(
+/**
+ * Opens the raw byte pipe of a stream address (TCP with no-delay, TLS verified unless
+ * `insecure`, Unix), without a channel around it: for code that pumps bytes itself,
+ * like the proxy.
+ */
+export async function openDuplex(
   address: Address,
-  options: ConnectOptions,
+  options: Pick<ConnectOptions, "caCerts" | "insecure" | "servername">,
   signal?: AbortSignal,
 ): Promise<ByteDuplex> {
   switch (address.scheme) {
