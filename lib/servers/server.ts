@@ -38,3 +38,37 @@ export type ServerStarter = (address: Address, options: ServeOptions) => Promise
 
 /** Server kinds by name; `lib/servers/mod.ts` fills it. */
 export const SERVER_STARTERS = new Map<string, ServerStarter>();
+
+/**
+ * Wraps a running server as a {@linkcode ServerHandle}: the bound address's host and
+ * port, and a close that also removes the temporary folder of a generated certificate.
+ */
+export function toServerHandle(server: {
+  kind: string;
+  address: string;
+  addr: Deno.Addr;
+  certPath?: string;
+  tmpDir?: string;
+  finished: Promise<void>;
+  close(): Promise<void>;
+  vars?(): Record<string, string | number>;
+}): ServerHandle {
+  const a = server.addr;
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    closing ??= (async () => {
+      await server.close();
+      if (server.tmpDir) await Deno.remove(server.tmpDir, { recursive: true }).catch(() => {});
+    })();
+  return {
+    kind: server.kind,
+    address: server.address,
+    host: "hostname" in a ? a.hostname : "",
+    port: "port" in a ? a.port : 0,
+    certPath: server.certPath,
+    finished: server.finished,
+    vars: server.vars,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}

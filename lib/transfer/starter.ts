@@ -7,7 +7,7 @@
 import { type Address } from "../address/address.ts";
 import { formatBytes, parseDuration, parseSize } from "../bytes/units.ts";
 import { UsageError } from "../errors.ts";
-import type { ServeOptions, ServerHandle } from "../servers/server.ts";
+import { type ServeOptions, type ServerHandle, toServerHandle } from "../servers/server.ts";
 import { tlsMaterial } from "../transport/stream_listener.ts";
 import { serveFiles } from "./serve_files.ts";
 
@@ -85,20 +85,14 @@ export async function startFilesServerKind(
     if (tmpDir) await Deno.remove(tmpDir, { recursive: true }).catch(() => {});
     throw e;
   }
-  const a = server.addr;
-  const close = async () => {
-    await server.close();
-    if (tmpDir) await Deno.remove(tmpDir, { recursive: true }).catch(() => {});
-  };
-  return {
+  return toServerHandle({
     kind: "files",
     address: server.address,
-    host: "hostname" in a ? a.hostname : "",
-    port: "port" in a ? a.port : 0,
+    addr: server.addr,
     certPath,
+    tmpDir,
     finished: server.finished,
+    close: () => server.close(),
     vars: () => ({ dir, received, failed }),
-    close,
-    [Symbol.asyncDispose]: close,
-  };
+  });
 }

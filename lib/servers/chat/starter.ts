@@ -8,7 +8,7 @@ import { type Address } from "../../address/address.ts";
 import { parseSize } from "../../bytes/units.ts";
 import { UsageError } from "../../errors.ts";
 import { tlsMaterial } from "../../transport/stream_listener.ts";
-import type { ServeOptions, ServerHandle } from "../server.ts";
+import { type ServeOptions, type ServerHandle, toServerHandle } from "../server.ts";
 import type { ChatLimits } from "./limits.ts";
 import { startChatServer } from "./server.ts";
 
@@ -75,20 +75,14 @@ export async function startChatServerKind(
     if (tmpDir) await Deno.remove(tmpDir, { recursive: true }).catch(() => {});
     throw e;
   }
-  const a = server.addr;
-  const close = async () => {
-    await server.close();
-    if (tmpDir) await Deno.remove(tmpDir, { recursive: true }).catch(() => {});
-  };
-  return {
+  return toServerHandle({
     kind: "chat",
     address: server.address,
-    host: "hostname" in a ? a.hostname : "",
-    port: "port" in a ? a.port : 0,
+    addr: server.addr,
     certPath,
+    tmpDir,
     finished: server.finished,
+    close: () => server.close(),
     vars: () => ({ clients: server.clients, rooms: server.rooms().length }),
-    close,
-    [Symbol.asyncDispose]: close,
-  };
+  });
 }
