@@ -4,7 +4,8 @@
  * 1. `serve http` answering a one-line scripted route vs a bare `Deno.serve` hello
  *    (goal ≥ 0.9×);
  * 2. a static file of a few KiB from `serve http` with a root vs nginx with one worker
- *    serving the same file (goal ≥ 1.0×).
+ *    serving the same file (goal ≥ 1.0×), with a reference side: a bare `Deno.serve` answering
+ *    the same bytes from memory with the same response headers, the best `serve http` could do.
  *
  *     deno run -A bench/http_bench.ts [--seconds 3] [--rounds 3] [--connections 32] [--size 4096]
  *                                     [--guard]   # also: the route behind --header-timeout
@@ -52,6 +53,25 @@ if (values.child) {
     const s = Deno.serve(
       { hostname: "127.0.0.1", port: 0, onListen() {} },
       () => new Response("hello"),
+    );
+    console.log(`http://127.0.0.1:${s.addr.port}`);
+  } else if (kind === "floor") {
+    // The reference for the static comparison: bare Deno.serve answering the same file from
+    // memory with the same response headers as ours (type, validators, Vary), no per-request
+    // work at all. What `serve http root` could reach at best on Deno.serve.
+    const path = `${values.root}/page.html`;
+    const body = Deno.readTextFileSync(path);
+    const info = Deno.statSync(path);
+    const mtime = info.mtime!.getTime();
+    const headers = {
+      "content-type": "text/html; charset=UTF-8",
+      etag: `W/"${info.size.toString(16)}-${Math.floor(mtime).toString(16)}"`,
+      "last-modified": new Date(mtime).toUTCString(),
+      vary: "Accept-Encoding",
+    };
+    const s = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      () => new Response(body, { headers }),
     );
     console.log(`http://127.0.0.1:${s.addr.port}`);
   } else {
@@ -225,15 +245,27 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-/** Alternates rounds between two sides; returns the medians. */
-async function compare(label: string, ours: [Side, string], theirs: [Side, string], goal: number) {
-  await wrk(ours[0], ours[1], 1); // warm up both
+/**
+ * Alternates rounds between two sides (and an optional reference side, printed only);
+ * returns the medians.
+ */
+async function compare(
+  label: string,
+  ours: [Side, string],
+  theirs: [Side, string],
+  goal: number,
+  reference?: [Side, string, string],
+) {
+  await wrk(ours[0], ours[1], 1); // warm up every side
   await wrk(theirs[0], theirs[1], 1);
+  if (reference) await wrk(reference[0], reference[1], 1);
   const a: { rps: number; cpuUs: number }[] = [];
   const b: { rps: number; cpuUs: number }[] = [];
+  const c: { rps: number; cpuUs: number }[] = [];
   for (let i = 0; i < rounds; i++) {
     a.push(await wrk(ours[0], ours[1], seconds));
     b.push(await wrk(theirs[0], theirs[1], seconds));
+    if (reference) c.push(await wrk(reference[0], reference[1], seconds));
   }
   const ra = median(a.map((x) => x.rps));
   const rb = median(b.map((x) => x.rps));
@@ -248,6 +280,15 @@ async function compare(label: string, ours: [Side, string], theirs: [Side, strin
   console.log(`\n${label}`);
   console.log(row(`serve http (${ours[0].name})`, ra, ca, a));
   console.log(row(theirs[0].name, rb, cb, b));
+  if (reference) {
+    const rc = median(c.map((x) => x.rps));
+    const cc = median(c.map((x) => x.cpuUs));
+    console.log(row(reference[2], rc, cc, c));
+    console.log(
+      `  reference: ${(rc / rb).toFixed(2)}× ${theirs[0].name} in throughput, CPU-per-request ` +
+        `ratio ${(cb / cc).toFixed(2)}× (the best Deno.serve does with these headers)`,
+    );
+  }
   console.log(
     `  throughput ratio ${ratio.toFixed(2)}×, CPU-per-request ratio ${
       cpuRatio.toFixed(2)
@@ -296,10 +337,15 @@ try {
   sides.push(ours);
   const nginx = await startNginx(dir, www);
   sides.push(nginx);
-  const r2 = await compare(`static ${size}-byte file vs nginx (1 worker)`, [ours, "/page.html"], [
-    nginx,
-    "/page.html",
-  ], 1.0);
+  const floor = await startChild("floor", ["--root", www]);
+  sides.push(floor);
+  const r2 = await compare(
+    `static ${size}-byte file vs nginx (1 worker)`,
+    [ours, "/page.html"],
+    [nginx, "/page.html"],
+    1.0,
+    [floor, "/page.html", "bare Deno.serve, same body"],
+  );
   console.log(
     `\nsummary: route ${r1.ratio.toFixed(2)}× bare Deno.serve (CPU ${r1.cpuRatio.toFixed(2)}×), ` +
       `static ${r2.ratio.toFixed(2)}× nginx (CPU ${r2.cpuRatio.toFixed(2)}×)`,

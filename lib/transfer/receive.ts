@@ -24,7 +24,7 @@ import {
 } from "./protocol.ts";
 import { guard, type TransferConn, writeAll } from "./conn_io.ts";
 import { hashFilePrefix, writeFileAll } from "./file_chunks.ts";
-import { BufferPool, HashPipeline, WORKER_THRESHOLD } from "./hash_pipeline.ts";
+import { BufferPool, HashPipeline } from "./hash_pipeline.ts";
 import { hex, sameDigest } from "./sha256.ts";
 import type { ProgressCallback, TransferSummary } from "./summary.ts";
 
@@ -46,7 +46,7 @@ export interface ReceiveOptions {
   chunkSize?: number;
   /** The peer's address, for the summary. */
   peer?: string;
-  /** Hash on this thread (`true`) or a worker (`false`); default: a worker from 32 MiB up. */
+  /** Hash on this thread (`true`, the default: least CPU) or on a worker thread (`false`). */
   inlineHash?: boolean;
 }
 
@@ -112,7 +112,7 @@ export async function receiveFile(
         return await refuse(REFUSE.busy, `Cannot write ${partPath}: ${(e as Error).message}`);
       }
       const pool = new BufferPool(8, chunk);
-      using hash = new HashPipeline({ inline: opts.inlineHash ?? offer.size < WORKER_THRESHOLD });
+      using hash = new HashPipeline({ inline: opts.inlineHash ?? true });
       // what we already have from an interrupted run
       const have = (await file.stat()).size;
       let offset = have <= offer.size ? have : 0;
@@ -133,8 +133,9 @@ export async function receiveFile(
       const began = performance.now();
       let got = start;
       opts.onProgress?.(got, offer.size);
-      // three stages at once: the network fills one buffer, earlier ones go to disk, and
-      // the ones on disk go to the hash worker (in order; the worker answers in order)
+      // stages at once: the network fills one buffer while earlier ones go to disk; the
+      // hash runs inline on each buffer as soon as it is full (while its bytes are in this
+      // core's cache), or, with a worker, on the buffers already on disk, in order
       const out = file;
       let failure: unknown;
       const noteFailure = (p: Promise<unknown>) => p.catch((e) => (failure ??= e));
@@ -154,7 +155,15 @@ export async function receiveFile(
         const want = Math.min(chunk, offer.size - got);
         const buf = await pool.take();
         const n = await reader.readFull(buf.subarray(0, want));
-        if (n > 0) {
+        if (n > 0 && hash.inline) {
+          hash.updateNow(buf.subarray(0, n));
+          written = written.then(() => writeFileAll(out, buf.subarray(0, n)));
+          const giveBack = () => pool.give(buf); // also after a failed write: never stall
+          written.then(giveBack, giveBack);
+          noteFailure(written);
+          got += n;
+          opts.onProgress?.(got, offer.size);
+        } else if (n > 0) {
           const thisWrite = written = written.then(() => writeFileAll(out, buf.subarray(0, n)));
           posted = Promise.all([posted, thisWrite]).then(() => {
             hashed = hash.update(buf, n).then((b) => pool.give(b));

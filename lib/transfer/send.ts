@@ -19,7 +19,7 @@ import {
   VERDICT,
 } from "./protocol.ts";
 import { hashFilePrefix, readChunk } from "./file_chunks.ts";
-import { BufferPool, HashPipeline, WORKER_THRESHOLD } from "./hash_pipeline.ts";
+import { BufferPool, HashPipeline } from "./hash_pipeline.ts";
 import { hex, sameDigest } from "./sha256.ts";
 import type { ProgressCallback, TransferSummary } from "./summary.ts";
 
@@ -33,7 +33,7 @@ export interface SendOptions {
   onProgress?: ProgressCallback;
   /** The peer's address, for the summary. */
   peer?: string;
-  /** Hash on this thread (`true`) or a worker (`false`); default: a worker from 32 MiB up. */
+  /** Hash on this thread (`true`, the default: least CPU) or on a worker thread (`false`). */
   inlineHash?: boolean;
 }
 
@@ -88,7 +88,7 @@ export async function sendFile(
         throw new ProtocolError(`the receiver asked to resume at ${answer.offset}, past the end`);
       }
       const pool = new BufferPool(8, chunk);
-      using hash = new HashPipeline({ inline: opts.inlineHash ?? size < WORKER_THRESHOLD });
+      using hash = new HashPipeline({ inline: opts.inlineHash ?? true });
       let start = 0;
       if (answer.offset > 0) {
         const read = await hashFilePrefix(file, answer.offset, pool, hash);
@@ -103,8 +103,9 @@ export async function sendFile(
       const began = performance.now();
       let sent = start;
       opts.onProgress?.(sent, size);
-      // three stages at once: the file read of chunk i+1, the socket write of chunk i, and
-      // the hash of chunk i-1 on the worker
+      // stages at once: the file read of chunk i+1 (an I/O thread), the socket write of
+      // chunk i and its hash (inline: here, while the write is in flight; else the hash
+      // of chunk i-1 on the worker)
       const readNext = async (max: number) => {
         const buf = await pool.take();
         return { buf, n: await readChunk(file, buf, max) };
@@ -120,10 +121,17 @@ export async function sendFile(
         }
         const rest = size - sent - n;
         if (rest > 0) next = quiet(readNext(rest));
-        await writeAll(conn, buf.subarray(0, n));
+        if (hash.inline) {
+          const writing = writeAll(conn, buf.subarray(0, n));
+          hash.updateNow(buf.subarray(0, n));
+          await writing;
+          pool.give(buf);
+        } else {
+          await writeAll(conn, buf.subarray(0, n));
+          hashed = hash.update(buf, n).then((b) => pool.give(b));
+          hashed.catch((e) => (failure ??= e));
+        }
         sent += n;
-        hashed = hash.update(buf, n).then((b) => pool.give(b));
-        hashed.catch((e) => (failure ??= e));
         opts.onProgress?.(sent, size);
       }
       await hashed;

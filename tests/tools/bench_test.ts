@@ -57,6 +57,35 @@ Deno.test("ResponseParser: content-length, chunked, HEAD, close-delimited, in ev
   assertThrows(() => truncated.end(), HttpParseError);
 });
 
+Deno.test("ResponseParser: header values read as bytes (spaces, case, lists, bad numbers)", () => {
+  const spaced = enc("HTTP/1.1 200 OK\r\ncontent-length: \t 12 \r\n\r\nhello world!");
+  const a = parseInSteps(spaced, 3);
+  assertEquals([a.complete, a.bytes], [true, spaced.length]);
+  const list = enc(
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\nConnection: Keep-Alive\r\n\r\n" +
+      "2\r\nhi\r\n0\r\n\r\n",
+  );
+  const b = parseInSteps(list, 1000);
+  assertEquals([b.complete, b.keepAlive, b.bytes], [true, true, list.length]);
+  const http10 = parseInSteps(
+    enc("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n"),
+    1000,
+  );
+  assertEquals([http10.complete, http10.keepAlive], [true, true]);
+  const closing = parseInSteps(
+    enc("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nCONNECTION: upgrade, CLOSE\r\n\r\nok"),
+    1000,
+  );
+  assertEquals([closing.complete, closing.keepAlive], [true, false]);
+  // A length that is not a plain decimal number: the body runs until the peer closes.
+  for (const bad of ["1x", "-1", "", "0x10", "1 2"]) {
+    const p = parseInSteps(enc(`HTTP/1.1 200 OK\r\nContent-Length: ${bad}\r\n\r\nabc`), 1000);
+    assertEquals([p.complete, p.bytes > 0], [false, true], `Content-Length: "${bad}"`);
+    p.end();
+    assertEquals([p.complete, p.keepAlive], [true, false]);
+  }
+});
+
 Deno.test("encodeRequest: method, headers, body length", () => {
   const text = new TextDecoder().decode(
     encodeRequest({

@@ -81,6 +81,7 @@ export function createHttpHandler(opts: HttpHandlerOptions = {}): HttpHandler {
 
   const dispatch = (
     req: Request,
+    method: string,
     info: HandlerInfo | undefined,
     pathname: string,
     search: string,
@@ -92,7 +93,7 @@ export function createHttpHandler(opts: HttpHandlerOptions = {}): HttpHandler {
         ? body.subarray(0, limits.maxLoggedBodyBytes)
         : body;
       log.add({
-        method: req.method,
+        method,
         path: pathname,
         query: search.slice(1),
         // copied now: a request's headers cannot be read once it has been answered
@@ -105,18 +106,23 @@ export function createHttpHandler(opts: HttpHandlerOptions = {}): HttpHandler {
     }
     try {
       if (routes.size > 0) {
-        const hit = routes.match(req.method, pathname);
+        const hit = routes.match(method, pathname);
         if (hit) {
-          const ctx = {
-            params: hit.params,
-            request: req,
-            bodyText: () => new TextDecoder().decode(body),
-          };
-          return mockResponse(hit.response, ctx, limits.maxDelayMs, signal);
+          // the context is built only for a response with placeholders
+          return mockResponse(
+            hit.response,
+            () => ({
+              params: hit.params,
+              request: req,
+              bodyText: () => new TextDecoder().decode(body),
+            }),
+            limits.maxDelayMs,
+            signal,
+          );
         }
       }
       if (files) {
-        const res = files.serve(req, pathname, search);
+        const res = files.serve(req, pathname, search, method);
         if (res !== undefined) return res;
       }
       if (useHttpbin) {
@@ -135,39 +141,34 @@ export function createHttpHandler(opts: HttpHandlerOptions = {}): HttpHandler {
 
   const withBody = async (
     req: Request,
+    method: string,
     info: HandlerInfo | undefined,
     pathname: string,
     search: string,
   ): Promise<Response> => {
     const read = await readBody(req, limits);
     if (read instanceof Response) return read;
-    return await dispatch(req, info, pathname, search, read);
+    return await dispatch(req, method, info, pathname, search, read);
   };
 
   // Not async: a fixed route or a cached file answers synchronously, which Deno.serve
   // handles fastest.
   const handler = (req: Request, info?: HandlerInfo): Promise<Response> | Response => {
     const { pathname, search } = splitUrl(req.url);
-    if (headSize(req, pathname, search) > limits.maxHeaderBytes) {
+    const method = req.method;
+    // the request line's size, counted against maxHeaderBytes. The header fields themselves
+    // are capped by Deno.serve (about 64 KiB in all, answered with 400 and a closed
+    // connection); iterating them here would cost more than the rest of a fixed route.
+    if (method.length + pathname.length + search.length + 12 > limits.maxHeaderBytes) {
       return closing(431, "request header fields too large\n");
     }
-    const method = req.method;
     // GET and HEAD bodies are not read (nor is their presence asked for: that costs time)
     if (method !== "GET" && method !== "HEAD" && req.body) {
-      return withBody(req, info, pathname, search);
+      return withBody(req, method, info, pathname, search);
     }
-    return dispatch(req, info, pathname, search, EMPTY);
+    return dispatch(req, method, info, pathname, search, EMPTY);
   };
   return Object.assign(handler, { routes, log, limits, root: files?.root });
-}
-
-/**
- * The request line's size, counted against `maxHeaderBytes`. The header fields themselves
- * are capped by `Deno.serve` (about 64 KiB in all, answered with 400 and a
- * closed connection); iterating them here would cost more than the rest of a fixed route.
- */
-function headSize(req: Request, pathname: string, search: string): number {
-  return req.method.length + pathname.length + search.length + 12;
 }
 
 /** The path and query (with `?`) of an absolute URL, without parsing all of it. */

@@ -151,21 +151,26 @@ export function fillTemplate(text: string, ctx: MockContext): string {
   });
 }
 
-/** Builds the `Response` for a matched mock, after its delay (cut short by `signal`). */
+/**
+ * Builds the `Response` for a matched mock, after its delay (cut short by `signal`).
+ * `ctx` may be a function: it is then called only when the response has placeholders to
+ * fill, so a fixed mock allocates nothing for it.
+ */
 export function mockResponse(
   response: MockResponse,
-  ctx: MockContext,
+  ctx: MockContext | (() => MockContext),
   maxDelayMs: number,
   signal?: AbortSignal,
 ): Response | Promise<Response> {
-  const delay = Math.min(response.delayMs ?? 0, maxDelayMs);
+  const delay = response.delayMs === undefined ? 0 : Math.min(response.delayMs, maxDelayMs);
   if (delay > 0) return abortableSleep(delay, signal).then(() => buildResponse(response, ctx));
   return buildResponse(response, ctx);
 }
 
-function buildResponse(response: MockResponse, ctx: MockContext): Response {
+function buildResponse(response: MockResponse, ctxOf: MockContext | (() => MockContext)): Response {
   const fixed = fixedResponse(response);
   if (fixed) return new Response(fixed.body, fixed.init);
+  const ctx = typeof ctxOf === "function" ? ctxOf() : ctxOf;
   const headers = new Headers();
   if (response.kind === "json") headers.set("content-type", "application/json");
   else if (response.kind === "text") headers.set("content-type", "text/plain; charset=utf-8");

@@ -97,10 +97,16 @@ export class StaticFiles {
    *
    * @param pathname The URL path as received (percent-encoded).
    * @param search The query with its `?`, or `""` (kept on a directory redirect).
+   * @param method The request's method, when the caller has read it already.
    * @returns the response, or undefined when no file or directory exists at the path
    * (so the caller can try other handlers).
    */
-  serve(req: Request, pathname: string, search = ""): Response | Promise<Response> | undefined {
+  serve(
+    req: Request,
+    pathname: string,
+    search = "",
+    method: string = req.method,
+  ): Response | Promise<Response> | undefined {
     const known = this.#paths.get(pathname);
     if (known !== undefined) {
       let info: Deno.FileInfo | undefined;
@@ -108,8 +114,8 @@ export class StaticFiles {
         info = Deno.statSync(known);
       } catch { /* gone: resolve again */ }
       if (info?.isFile) {
-        if (req.method !== "GET" && req.method !== "HEAD") return methodNotAllowed();
-        return this.#serveFile(req, known, info);
+        if (method !== "GET" && method !== "HEAD") return methodNotAllowed();
+        return this.#serveFile(req, method, known, info);
       }
       this.#paths.delete(pathname);
     }
@@ -122,7 +128,7 @@ export class StaticFiles {
       throw e;
     }
     if (!found) return undefined;
-    if (req.method !== "GET" && req.method !== "HEAD") return methodNotAllowed();
+    if (method !== "GET" && method !== "HEAD") return methodNotAllowed();
     let { path, info } = found;
     if (info.isDirectory) {
       if (!pathname.endsWith("/")) {
@@ -140,7 +146,7 @@ export class StaticFiles {
         info = indexInfo;
       } else {
         const html = directoryListing(path, safeDecode(pathname), this.#maxListing);
-        return new Response(req.method === "HEAD" ? null : html, {
+        return new Response(method === "HEAD" ? null : html, {
           headers: { "content-type": "text/html; charset=utf-8" },
         });
       }
@@ -149,10 +155,15 @@ export class StaticFiles {
       this.#paths.set(pathname, path);
     }
     if (!info.isFile) return text(403, "not a regular file\n");
-    return this.#serveFile(req, path, info);
+    return this.#serveFile(req, method, path, info);
   }
 
-  #serveFile(req: Request, path: string, info: Deno.FileInfo): Response | Promise<Response> {
+  #serveFile(
+    req: Request,
+    method: string,
+    path: string,
+    info: Deno.FileInfo,
+  ): Response | Promise<Response> {
     const entry = this.#entry(path, info);
     const inm = req.headers.get("if-none-match");
     if (inm !== null ? !ifNoneMatch(inm, entry.etag) : notModifiedSince(req, entry.mtime)) {
@@ -160,7 +171,7 @@ export class StaticFiles {
       if (entry.lastModified) headers["last-modified"] = entry.lastModified;
       return new Response(null, { status: 304, headers });
     }
-    const head = req.method === "HEAD";
+    const head = method === "HEAD";
     const rangeHeader = req.headers.get("range");
     if (rangeHeader !== null && ifRangeHolds(req, entry)) {
       const ranges = rangeParser(entry.size, rangeHeader, { combine: true });

@@ -136,10 +136,23 @@ class StreamDriver extends StreamBase implements Driver {
   }
 }
 
+/** Where a request's write reports: bytes written, or the error. */
+class WriteOutcome {
+  wrote = -1;
+  error: unknown = undefined;
+  ok = (n: number): void => {
+    this.wrote = n;
+  };
+  fail = (e: unknown): void => {
+    this.error = e ?? new Error("write failed");
+  };
+}
+
 class HttpDriver extends StreamBase implements Driver {
   #request: Uint8Array;
   #buf = new Uint8Array(64 * 1024);
   #parser = new ResponseParser();
+  #outcome = new WriteOutcome();
   status?: number;
   constructor(spec: BenchSpec) {
     super(spec);
@@ -155,25 +168,33 @@ class HttpDriver extends StreamBase implements Driver {
     const conn = this.conn ?? await this.connected();
     const p = this.#parser;
     p.reset();
+    const w = this.#outcome;
     try {
-      // Read while the request is being written: one wait fewer per request.
-      const writing = writeAll(conn, this.#request);
-      writing.catch(() => {}); // a failed write also fails the read; reported below
+      // Read while the request is being written: one wait fewer per request. The write's
+      // outcome lands in `w` (handlers that never reject), so the usual request costs no
+      // extra promise or wait after its response.
+      w.wrote = -1;
+      w.error = undefined;
+      const writing = writeAll(conn, this.#request).then(w.ok, w.fail);
+      const buf = this.#buf;
       while (!p.complete) {
-        const n = await conn.read(this.#buf);
+        const n = await conn.read(buf);
         if (n === null) {
           p.end();
           break;
         }
-        const used = p.feed(this.#buf, 0, n);
+        const used = p.feed(buf, 0, n);
         if (used < n) throw new BenchError("protocol", "bytes after the response");
       }
-      this.sent = await writing;
+      if (w.wrote < 0 && w.error === undefined) await writing;
+      if (w.error !== undefined) throw w.error;
+      this.sent = w.wrote;
       this.received = p.bytes;
       this.status = p.status;
       if (!p.keepAlive) this.drop();
     } catch (e) {
       this.drop();
+      this.#outcome = new WriteOutcome(); // a write still in flight reports to the old one
       if (e instanceof Error && e.name === "HttpParseError") {
         throw new BenchError("protocol", e.message);
       }
@@ -237,9 +258,12 @@ export function abortInFlight(d: Driver): void {
   else if (d instanceof StreamBase) d.drop();
 }
 
-/** Writes all of `bytes`; returns how many (all of them). */
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<number> {
-  let w = 0;
+/** Writes all of `bytes`; returns how many (all of them). One write is the usual case. */
+function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<number> {
+  return conn.write(bytes).then((n) => n < bytes.byteLength ? writeRest(conn, bytes, n) : n);
+}
+
+async function writeRest(conn: Deno.Conn, bytes: Uint8Array, w: number): Promise<number> {
   while (w < bytes.byteLength) w += await conn.write(bytes.subarray(w));
   return w;
 }

@@ -224,15 +224,17 @@ export class ResponseParser {
     while (line < to) {
       let eol = line;
       while (eol < to && b[eol] !== 10) eol++;
-      const colon = indexOfByte(b, 0x3a, line, eol);
+      // Only names starting with c or t matter: other lines are not searched for a colon.
+      const first = b[line]! | 0x20;
+      const colon = first === 0x63 || first === 0x74 ? indexOfByte(b, 0x3a, line, eol) : -1;
       if (colon > line) {
+        // The values are read as bytes: no strings per response.
         const name = headerName(b, line, colon);
-        if (name !== 0) {
-          const value = latin1(b, colon + 1, eol).trim().toLowerCase();
-          if (name === 1) length = Number(value);
-          else if (name === 2) chunked = value.includes("chunked");
-          else if (value.includes("close")) close = true;
-          else if (value.includes("keep-alive")) close = false;
+        if (name === 1) length = decimalValue(b, colon + 1, eol);
+        else if (name === 2) chunked = containsToken(b, colon + 1, eol, CHUNKED);
+        else if (name === 3) {
+          if (containsToken(b, colon + 1, eol, CLOSE)) close = true;
+          else if (containsToken(b, colon + 1, eol, KEEP_ALIVE)) close = false;
         }
       }
       line = eol + 1;
@@ -266,6 +268,39 @@ function indexOfByte(b: Uint8Array, v: number, from: number, to: number): number
   return -1;
 }
 
+/**
+ * The decimal number in `b[from..to)` between optional spaces, tabs and a CR; NaN when
+ * there is anything else (or no digit).
+ */
+function decimalValue(b: Uint8Array, from: number, to: number): number {
+  let i = from;
+  while (i < to && (b[i] === 0x20 || b[i] === 0x09)) i++;
+  let end = to;
+  while (end > i && (b[end - 1] === 0x20 || b[end - 1] === 0x09 || b[end - 1] === 0x0d)) end--;
+  if (i === end) return NaN;
+  let v = 0;
+  for (; i < end; i++) {
+    const d = b[i]! - 48;
+    if (d < 0 || d > 9) return NaN;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/** Whether `b[from..to)` contains `token` (lowercase ASCII), compared case-insensitively. */
+function containsToken(b: Uint8Array, from: number, to: number, token: Uint8Array): boolean {
+  const n = token.length;
+  for (let i = from; i + n <= to; i++) {
+    let k = 0;
+    while (k < n && (b[i + k]! | 0x20) === token[k]) k++;
+    if (k === n) return true;
+  }
+  return false;
+}
+
+const CHUNKED = bytesOf("chunked");
+const CLOSE = bytesOf("close");
+const KEEP_ALIVE = bytesOf("keep-alive");
 const CONTENT_LENGTH = bytesOf("content-length");
 const TRANSFER_ENCODING = bytesOf("transfer-encoding");
 const CONNECTION = bytesOf("connection");
