@@ -96,6 +96,32 @@ Deno.test("static: If-None-Match and If-Modified-Since give 304; a changed file 
   assertEquals(await changed.text(), "changed, longer content\n");
 });
 
+Deno.test("static: with a revalidation window a change shows only after it, validators matching the body", async () => {
+  await using dir = await tempDir("wireplay-static-window-");
+  await Deno.writeTextFile(dir.join("a.txt"), "first\n");
+  let now = 1_000_000;
+  const realNow = Date.now;
+  Date.now = () => now; // the window is measured with Date.now
+  try {
+    const handler = createHttpHandler({ root: dir.path, revalidateMs: 1000 });
+    const ask = () => handler(new Request("http://localhost/a.txt"));
+    const first = await ask();
+    const etag = first.headers.get("etag");
+    assertEquals(await first.text(), "first\n");
+    await Deno.writeTextFile(dir.join("a.txt"), "second, longer\n");
+    now += 500; // inside the window: the old body with its own validators
+    const stale = await ask();
+    assertEquals(stale.headers.get("etag"), etag);
+    assertEquals(await stale.text(), "first\n");
+    now += 600; // past it: the new body and a new ETag
+    const fresh = await ask();
+    assertNotEquals(fresh.headers.get("etag"), etag);
+    assertEquals(await fresh.text(), "second, longer\n");
+  } finally {
+    Date.now = realNow;
+  }
+});
+
 Deno.test("static: Range requests give 206, suffix ranges work, unsatisfiable gives 416", async () => {
   await using s = await site();
   const part = await s.ask("/blob.bin", { headers: { range: "bytes=10-19" } });

@@ -15,6 +15,11 @@ import { StaticFiles } from "./static_files.ts";
 export interface HttpHandlerOptions {
   /** Serve the files under this directory (before the httpbin endpoints). */
   root?: string;
+  /**
+   * Re-check a served file's size and mtime at most this often, ms (default 0: every
+   * request). See `StaticFilesOptions.revalidateMs`.
+   */
+  revalidateMs?: number;
   /** Scripted routes; a new empty set when omitted. */
   routes?: MockRoutes;
   /** Where received requests are recorded; a new log when omitted. */
@@ -69,7 +74,9 @@ export function createHttpHandler(opts: HttpHandlerOptions = {}): HttpHandler {
   const limits = resolveLimits(opts.limits);
   const routes = opts.routes ?? new MockRoutes();
   const log = opts.log ?? new RequestLog(limits.maxLoggedRequests);
-  const files = opts.root !== undefined ? new StaticFiles(opts.root) : undefined;
+  const files = opts.root !== undefined
+    ? new StaticFiles(opts.root, { revalidateMs: opts.revalidateMs })
+    : undefined;
   const useHttpbin = opts.httpbin ?? true;
   const record = opts.record ?? true;
   const signal = opts.signal;
