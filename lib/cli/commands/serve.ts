@@ -92,7 +92,9 @@ function kindCommand(name: string, kind: ServeKind) {
     } catch (e) {
       if (e instanceof UsageError) throw e;
       if (e instanceof Deno.errors.AddrInUse || e instanceof Deno.errors.AddrNotAvailable) {
-        throw new UsageError(`cannot listen on ${address}: ${(e as Error).message}`, { where: "address" });
+        throw new UsageError(`cannot listen on ${address}: ${(e as Error).message}`, {
+          where: "address",
+        });
       }
       throw e;
     }
