@@ -52,7 +52,21 @@ export interface PumpOptions {
 /** Pumps `src` to `dst` until the source ends, a fault ends it, or the signal aborts. */
 export async function pump(o: PumpOptions): Promise<PumpEnd> {
   const max = o.bufferSize ?? PUMP_BUFFER_MAX;
-  let buf = new Uint8Array(Math.min(PUMP_BUFFER, max));
+  // Two buffers: the next read fills one while the previous chunk's write is in flight, so
+  // both sockets work at once; never more than one write is outstanding (backpressure).
+  const bufs = [
+    new Uint8Array(Math.min(PUMP_BUFFER, max)),
+    new Uint8Array(Math.min(PUMP_BUFFER, max)),
+  ];
+  let current = 0;
+  let buf = bufs[0]!;
+  let inFlight: Promise<unknown> | undefined;
+  const settle = async (): Promise<void> => {
+    if (!inFlight) return;
+    const w = inFlight;
+    inFlight = undefined;
+    await w;
+  };
   let writer: ShapedWriter | undefined;
   let admitted = 0;
   let stalled = false;
@@ -62,12 +76,20 @@ export async function pump(o: PumpOptions): Promise<PumpEnd> {
     try {
       n = await o.src.read(buf);
     } catch (error) {
+      await settle().catch(() => {});
       return stopped() ?? { kind: "reset", error };
     }
-    if (o.signal.aborted) return { kind: "stopped" };
+    if (o.signal.aborted) {
+      await settle().catch(() => {});
+      return { kind: "stopped" };
+    }
     if (n === null) {
-      if (stalled) return { kind: "stalled" };
+      if (stalled) {
+        await settle().catch(() => {});
+        return { kind: "stalled" };
+      }
       try {
+        await settle();
         if (writer) await writer.drain();
         await o.dst.closeWrite();
       } catch (error) {
@@ -77,11 +99,11 @@ export async function pump(o: PumpOptions): Promise<PumpEnd> {
       return { kind: "eof" };
     }
     if (stalled) continue;
+    let chunk = buf.subarray(0, n);
     if (n === buf.byteLength && buf.byteLength < max) {
-      // this read filled the buffer: bulk data, read more at a time from now on
-      const grown = new Uint8Array(Math.min(max, buf.byteLength * 2));
-      grown.set(buf);
-      buf = grown;
+      // this read filled the buffer: bulk data, read more at a time from now on (the
+      // filled buffer stays as this chunk; the slot gets a larger one)
+      bufs[current] = new Uint8Array(Math.min(max, buf.byteLength * 2));
     }
     const f = o.faults();
     if (f.timeoutAfterMs !== undefined && performance.now() - o.startedAt >= f.timeoutAfterMs) {
@@ -89,17 +111,26 @@ export async function pump(o: PumpOptions): Promise<PumpEnd> {
       stalled = true;
       continue;
     }
-    let chunk = buf.subarray(0, n);
     if (isClean(f) && (!writer || writer.idle)) {
       admitted += n;
       try {
         const wait = o.onData?.(chunk);
         if (wait) await wait;
-        await writeAll(o.dst, chunk);
+        await settle(); // the previous write must finish before this one starts
+        const w = writeAll(o.dst, chunk);
+        w.catch(() => {}); // observed by settle()
+        inFlight = w;
       } catch (error) {
         return stopped() ?? { kind: "reset", error };
       }
+      current ^= 1; // read into the other buffer while this chunk is written
+      buf = bufs[current]!;
       continue;
+    }
+    try {
+      await settle();
+    } catch (error) {
+      return stopped() ?? { kind: "reset", error };
     }
     let after: After | undefined;
     const budget = minDefined(f.resetAfter, f.closeAfter);
