@@ -94,6 +94,11 @@ export function formatHost(host: string): string {
   return host.includes(":") ? `[${host}]` : host;
 }
 
+/** Formats `HOST:PORT`, with brackets around an IPv6 host. */
+export function formatHostPort(host: string, port: number): string {
+  return `${formatHost(host)}:${port}`;
+}
+
 /**
  * Formats an address back to its canonical text.
  *

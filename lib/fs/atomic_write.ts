@@ -6,16 +6,21 @@
  */
 import { basename, dirname, join } from "node:path";
 
-/** Writes `data` to `path` atomically. */
+/**
+ * Writes `data` to `path` atomically. With `mode`, the file has exactly that mode (set
+ * again after creation, since the umask may have narrowed it) before it appears.
+ */
 export async function atomicWrite(
   path: string,
   data: string | Uint8Array,
   options: { mode?: number } = {},
 ): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${crypto.randomUUID().slice(0, 8)}.tmp`);
+  const opts = { mode: options.mode, createNew: true };
   try {
-    if (typeof data === "string") await Deno.writeTextFile(tmp, data, { mode: options.mode });
-    else await Deno.writeFile(tmp, data, { mode: options.mode });
+    if (typeof data === "string") await Deno.writeTextFile(tmp, data, opts);
+    else await Deno.writeFile(tmp, data, opts);
+    if (options.mode !== undefined) await Deno.chmod(tmp, options.mode);
     await Deno.rename(tmp, path);
   } catch (e) {
     await Deno.remove(tmp).catch(() => {});

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { AcceptLoop } from "../transport/accept_loop.ts";
 import { formatAddress, formatDenoAddr } from "../address/address.ts";
 import type { ByteDuplex } from "../transport/duplex.ts";
 import { type ConnectionContext, type ProxyStats, runConnection } from "./connection.ts";
@@ -40,9 +41,7 @@ export class Proxy implements AsyncDisposable {
   #bound: BoundListener;
   #options: ProxyOptions;
   #faults: Faults;
-  #stop = new AbortController();
-  #connections = new Set<Promise<unknown>>();
-  #loop: Promise<void>;
+  #accept: AcceptLoop;
   #nextId = 1;
   /** Counters over all connections. */
   readonly stats: ProxyStats = {
@@ -58,7 +57,9 @@ export class Proxy implements AsyncDisposable {
     this.#bound = bound;
     this.#options = options;
     this.#faults = options.faults ?? noFaults();
-    this.#loop = this.#acceptLoop();
+    this.#accept = new AcceptLoop(bound.listener, (conn) => this.#serve(conn), {
+      onError: (e) => this.#options.onError?.(`listener failed: ${(e as Error).message}`),
+    });
   }
 
   /** The address clients connect to, port 0 resolved (e.g. `tcp://127.0.0.1:40123`). */
@@ -116,33 +117,12 @@ export class Proxy implements AsyncDisposable {
    * all are done.
    */
   async close(): Promise<void> {
-    if (!this.#stop.signal.aborted) {
-      this.#stop.abort();
-      try {
-        this.#bound.listener.close();
-      } catch { /* closed */ }
-    }
-    await this.#loop;
-    while (this.#connections.size) await Promise.all([...this.#connections]);
+    await this.#accept.close();
     await this.#bound.cleanup();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
-  }
-
-  async #acceptLoop(): Promise<void> {
-    try {
-      for await (const conn of this.#bound.listener) {
-        if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
-        const task = this.#serve(conn).finally(() => this.#connections.delete(task));
-        this.#connections.add(task);
-      }
-    } catch (e) {
-      if (!this.#stop.signal.aborted) {
-        this.#options.onError?.(`listener failed: ${(e as Error).message}`);
-      }
-    }
   }
 
   async #serve(client: Deno.Conn): Promise<void> {
@@ -164,7 +144,7 @@ export class Proxy implements AsyncDisposable {
         client.close();
       } catch { /* closed */ }
     };
-    this.#stop.signal.addEventListener("abort", abandon, { once: true });
+    this.#accept.signal.addEventListener("abort", abandon, { once: true });
     try {
       if ("handshake" in client) {
         // a client that never finishes its handshake is dropped after 10 s
@@ -175,18 +155,18 @@ export class Proxy implements AsyncDisposable {
           clearTimeout(timer);
         }
       }
-      upstream = await dialUpstream(this.#options.upstream, this.#stop.signal);
+      upstream = await dialUpstream(this.#options.upstream, this.#accept.signal);
     } catch (e) {
       this.stats.failed++;
-      if (!this.#stop.signal.aborted) {
+      if (!this.#accept.signal.aborted) {
         this.#options.onError?.(`connection ${id} from ${clientAddr}: ${(e as Error).message}`);
       }
       abandon();
       return;
     } finally {
-      this.#stop.signal.removeEventListener("abort", abandon);
+      this.#accept.signal.removeEventListener("abort", abandon);
     }
-    if (this.#stop.signal.aborted) {
+    if (this.#accept.signal.aborted) {
       upstream.close();
       abandon();
       return;
@@ -196,7 +176,7 @@ export class Proxy implements AsyncDisposable {
       faults: () => this.#faults,
       tap: this.#options.tap,
       stats: this.stats,
-      signal: this.#stop.signal,
+      signal: this.#accept.signal,
       bufferSize: this.#options.bufferSize,
     };
     try {

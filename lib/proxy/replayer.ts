@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { AcceptLoop } from "../transport/accept_loop.ts";
 import { formatDenoAddr } from "../address/address.ts";
 import { escapeForDisplay } from "../bytes/escape.ts";
 import { type ByteDuplex, writeAll } from "../transport/duplex.ts";
@@ -53,9 +54,7 @@ export class ReplayServer implements AsyncDisposable {
   #remaining: number[];
   #served = 0;
   #total: number;
-  #stop = new AbortController();
-  #tasks = new Set<Promise<void>>();
-  #loop: Promise<void>;
+  #accept: AcceptLoop;
   #done = Promise.withResolvers<void>();
   /** Every finished client connection, in the order they finished. */
   readonly results: ReplayResult[] = [];
@@ -67,7 +66,7 @@ export class ReplayServer implements AsyncDisposable {
     this.#remaining = options.connections.map(() => repeat);
     this.#total = options.connections.length * repeat;
     if (this.#total === 0) this.#done.resolve();
-    this.#loop = this.#acceptLoop();
+    this.#accept = new AcceptLoop(bound.listener, (conn) => this.#serve(conn));
   }
 
   /** The address clients connect to (port 0 resolved). */
@@ -98,32 +97,13 @@ export class ReplayServer implements AsyncDisposable {
 
   /** Stops listening, ends running connections, waits for them. */
   async close(): Promise<void> {
-    if (!this.#stop.signal.aborted) {
-      this.#stop.abort();
-      try {
-        this.#bound.listener.close();
-      } catch { /* closed */ }
-    }
-    await this.#loop;
-    while (this.#tasks.size) await Promise.all([...this.#tasks]);
+    await this.#accept.close();
     await this.#bound.cleanup();
     this.#done.resolve();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
-  }
-
-  async #acceptLoop(): Promise<void> {
-    try {
-      for await (const conn of this.#bound.listener) {
-        if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
-        const task = this.#serve(conn).finally(() => this.#tasks.delete(task));
-        this.#tasks.add(task);
-      }
-    } catch (e) {
-      if (!this.#stop.signal.aborted) throw e;
-    }
   }
 
   #report(r: ReplayResult): void {
@@ -147,7 +127,7 @@ export class ReplayServer implements AsyncDisposable {
     );
     const buffer = new StreamBuffer(this.#o.bufferLimit ?? 64 * 1024 * 1024);
     const stop = new AbortController();
-    const signal = AbortSignal.any([stop.signal, this.#stop.signal]);
+    const signal = AbortSignal.any([stop.signal, this.#accept.signal]);
     const reading = readInto(conn, buffer, signal);
     const timeoutMs = this.#o.timeoutMs ?? 10_000;
     let chosen: number | undefined;

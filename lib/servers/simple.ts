@@ -5,15 +5,11 @@
  * @module
  */
 import { type Address, formatDenoAddr } from "../address/address.ts";
+import { writeAll } from "../transport/duplex.ts";
 import type { ServeOptions, ServerHandle } from "./server.ts";
 import { startStreamServer } from "./stream_server.ts";
 
 const BUFFER = 64 * 1024;
-
-async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
-  let off = 0;
-  while (off < data.byteLength) off += await conn.write(data.subarray(off));
-}
 
 /** The chargen pattern: 72-character lines rotating through the 95 printable characters. */
 export function chargenBlock(lines = 95): Uint8Array {

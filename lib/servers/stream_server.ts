@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { AcceptLoop } from "../transport/accept_loop.ts";
 import { type Address, formatAddress, formatDenoAddr } from "../address/address.ts";
 import { tlsMaterial } from "../transport/stream_listener.ts";
 import type { ServeOptions, ServerHandle } from "./server.ts";
@@ -38,43 +39,18 @@ export async function startStreamServer(
     });
   } else throw new Error(`serve ${kind} cannot listen on ${formatAddress(address)}`);
 
-  const abort = new AbortController();
-  const conns = new Set<Deno.Conn>();
-  const tasks = new Set<Promise<void>>();
-  const loop = (async () => {
-    try {
-      for await (const conn of listener) {
-        conns.add(conn);
-        const task = handler(conn, abort.signal)
-          .catch(() => {}) // a peer's failure ends only its own connection
-          .finally(() => {
-            conns.delete(conn);
-            tasks.delete(task);
-            try {
-              conn.close();
-            } catch { /* already closed */ }
-          });
-        tasks.add(task);
-      }
-    } catch (e) {
-      if (!abort.signal.aborted) throw e;
-    }
-  })();
+  const loop: AcceptLoop = new AcceptLoop(
+    listener,
+    (conn): Promise<void> => handler(conn, loop.signal),
+    {
+      closeConnections: true,
+    },
+  );
   const a = listener.addr;
   let closing: Promise<void> | undefined;
   const close = () =>
     closing ??= (async () => {
-      abort.abort();
-      try {
-        listener.close();
-      } catch { /* closed */ }
-      await loop.catch(() => {});
-      for (const c of conns) {
-        try {
-          c.close();
-        } catch { /* closed */ }
-      }
-      await Promise.all(tasks);
+      await loop.close();
       if (tmpDir) await Deno.remove(tmpDir, { recursive: true }).catch(() => {});
     })();
   return {
@@ -83,7 +59,7 @@ export async function startStreamServer(
     host: "hostname" in a ? a.hostname : "",
     port: "port" in a ? a.port : 0,
     certPath,
-    finished: loop.then(() => closing),
+    finished: loop.accepting.then(() => closing),
     close,
     [Symbol.asyncDispose]: close,
   };

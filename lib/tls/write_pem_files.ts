@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { atomicWrite } from "../fs/atomic_write.ts";
 import { join } from "node:path";
 
 /** One file to write. */
@@ -54,20 +55,9 @@ export async function writePemFiles(
   return written;
 }
 
-/** Writes `text` to a temporary sibling of `path` with `mode`, then renames it into place. */
-export async function writeFileAtomic(path: string, text: string, mode: number): Promise<void> {
-  const slash = path.lastIndexOf("/");
-  const tmp = `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.${
-    crypto.randomUUID().slice(0, 8)
-  }.tmp`;
-  try {
-    await Deno.writeTextFile(tmp, text, { mode, createNew: true });
-    await Deno.chmod(tmp, mode); // the umask may have narrowed or the platform ignored it
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
+/** Writes `text` to `path` with `mode`, atomically (see `lib/fs/atomic_write.ts`). */
+export function writeFileAtomic(path: string, text: string, mode: number): Promise<void> {
+  return atomicWrite(path, text, { mode });
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -15,14 +15,7 @@ export interface TransferConn {
   close(): void;
 }
 
-/** Writes every byte. */
-export async function writeAll(
-  conn: { write(d: Uint8Array): Promise<number> },
-  data: Uint8Array,
-): Promise<void> {
-  let off = 0;
-  while (off < data.length) off += await conn.write(data.subarray(off));
-}
+export { writeAll } from "../transport/duplex.ts";
 
 /** Maps connection failures to `interrupted` and protocol violations to `protocol`. */
 export async function guard<T>(fn: () => Promise<T>): Promise<T> {

@@ -3,7 +3,13 @@
  *
  * @module
  */
-import { type Address, formatAddress, formatDenoAddr, parseAddress } from "../address/address.ts";
+import {
+  type Address,
+  formatAddress,
+  formatDenoAddr,
+  formatHostPort,
+  parseAddress,
+} from "../address/address.ts";
 import type { EventHub } from "./events.ts";
 
 /** One received datagram. */
@@ -160,7 +166,7 @@ export class DatagramChannel implements AsyncDisposable {
 }
 
 function hostPort(a: Deno.NetAddr): string {
-  return a.hostname.includes(":") ? `[${a.hostname}]:${a.port}` : `${a.hostname}:${a.port}`;
+  return formatHostPort(a.hostname, a.port);
 }
 
 /**

@@ -17,8 +17,11 @@ export interface ByteDuplex {
   handshake?(): Promise<unknown>;
 }
 
-/** Writes all of `data`, however the pipe splits it. */
-export async function writeAll(duplex: ByteDuplex, data: Uint8Array): Promise<void> {
+/** Writes all of `data`, however the pipe splits it (a `ByteDuplex`, a `Deno.Conn`…). */
+export async function writeAll(
+  duplex: { write(data: Uint8Array): Promise<number> },
+  data: Uint8Array,
+): Promise<void> {
   let off = 0;
   while (off < data.byteLength) off += await duplex.write(data.subarray(off));
 }

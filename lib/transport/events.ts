@@ -29,6 +29,10 @@ export class EventHub {
     this.#listeners.add(fn);
     return () => this.#listeners.delete(fn);
   }
+  /** True when anyone listens (so an emitter can skip building the event). */
+  get active(): boolean {
+    return this.#listeners.size > 0;
+  }
   /** Emits to every listener. */
   emit(event: ChannelEvent): void {
     for (const fn of this.#listeners) fn(event);

@@ -98,7 +98,7 @@ export class StreamChannel implements AsyncDisposable {
         if (n === null) break;
         const bytes = chunk.subarray(0, n);
         this.buffer.push(bytes);
-        if (events) events.emit({ type: "data", channel: this.name, bytes: bytes.slice() });
+        if (events?.active) events.emit({ type: "data", channel: this.name, bytes: bytes.slice() });
         if (this.buffer.ended) break; // overflow
       }
       this.buffer.end();

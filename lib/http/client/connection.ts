@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { formatHostPort } from "../../address/address.ts";
 import { lookup } from "node:dns/promises";
 import net from "node:net";
 import tls from "node:tls";
@@ -126,7 +127,7 @@ export async function openConnection(
 }
 
 function fmt(ip: string, port: number): string {
-  return ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
+  return formatHostPort(ip, port);
 }
 
 function denoConnection(conn: Deno.Conn, ip: string, timings: ConnectTimings): ClientConnection {

@@ -4,7 +4,12 @@
  *
  * @module
  */
-import { type Address, formatDenoAddr, parseAddress } from "../../address/address.ts";
+import {
+  type Address,
+  formatDenoAddr,
+  formatHostPort,
+  parseAddress,
+} from "../../address/address.ts";
 import { selfSignedCertificate } from "../../tls/self_signed.ts";
 import { ChatHub } from "./hub.ts";
 import { type ChatLimits, DEFAULT_CHAT_LIMITS } from "./limits.ts";
@@ -217,5 +222,5 @@ async function handshake(conn: Deno.TlsConn, signal: AbortSignal): Promise<boole
 function peerLabel(addr: Deno.Addr): string {
   if (addr.transport === "unix" || addr.transport === "unixpacket") return "unix";
   const a = addr as Deno.NetAddr;
-  return a.hostname.includes(":") ? `[${a.hostname}]:${a.port}` : `${a.hostname}:${a.port}`;
+  return formatHostPort(a.hostname, a.port);
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { formatHostPort } from "../../address/address.ts";
 import type { BenchSpec, PartialResult } from "./spec.ts";
 import { runLocal } from "./run_local.ts";
 import {
@@ -170,7 +171,7 @@ function merge(spec: BenchSpec, workers: number, parts: PartialResult[]): BenchR
   const secs = elapsed / 1000 || 1;
   const result: BenchResult = {
     target: spec.url ??
-      `${spec.scheme}://${spec.host.includes(":") ? `[${spec.host}]` : spec.host}:${spec.port}`,
+      `${spec.scheme}://${formatHostPort(spec.host, spec.port)}`,
     mode: spec.mode,
     conns: spec.conns,
     workers,

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { atomicWrite } from "../../fs/atomic_write.ts";
 import type { BenchResult } from "./bench.ts";
 
 const W = 720, H = 420, L = 70, R = 20, T = 50, B = 50;
@@ -51,15 +52,8 @@ ${yTicks}${xTicks}
 }
 
 /** Writes the SVG to `path` through a temporary file and a rename. */
-export async function writeLatencySvg(path: string, result: BenchResult): Promise<void> {
-  const tmp = `${path}.tmp-${Deno.pid}-${Date.now()}`;
-  try {
-    await Deno.writeTextFile(tmp, latencySvg(result));
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
+export function writeLatencySvg(path: string, result: BenchResult): Promise<void> {
+  return atomicWrite(path, latencySvg(result));
 }
 
 function niceCeil(v: number): number {

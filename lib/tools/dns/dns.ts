@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { formatHostPort } from "../../address/address.ts";
 import { Resolver } from "node:dns/promises";
 import { reverseName } from "./reverse.ts";
 import { UsageError } from "../../errors.ts";
@@ -186,5 +187,5 @@ export function parseServer(text: string, where = "--server"): NameServer {
 
 /** Formats a server as `IP:PORT` (`[IPv6]:PORT`). */
 export function formatServer(s: NameServer): string {
-  return s.ipAddr.includes(":") ? `[${s.ipAddr}]:${s.port}` : `${s.ipAddr}:${s.port}`;
+  return formatHostPort(s.ipAddr, s.port);
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { formatHostPort } from "../../address/address.ts";
 import { probe, type ProbeOptions, type ProbeOutcome, type ProbeTarget } from "../probe/probe.ts";
 import { type LatencySummary, summarize } from "../common/stats.ts";
 
@@ -51,9 +52,7 @@ export async function ping(target: ProbeTarget, options: PingOptions = {}): Prom
   const probes: ProbeOutcome[] = [];
   const label = "url" in target
     ? target.url
-    : `${target.scheme}://${
-      target.host.includes(":") ? `[${target.host}]` : target.host
-    }:${target.port}`;
+    : `${target.scheme}://${formatHostPort(target.host, target.port)}`;
   for (let seq = 1; seq <= count; seq++) {
     if (options.signal?.aborted) break;
     const started = performance.now();
