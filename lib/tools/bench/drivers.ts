@@ -211,6 +211,7 @@ class UdpDriver implements Driver {
   #buf = new Uint8Array(65536);
   #addr: Deno.NetAddr;
   #closed = false;
+  #wake: ((e: Error) => void) | undefined;
   constructor(readonly spec: BenchSpec) {
     this.#payload = new Uint8Array(spec.size).fill(0x61);
     this.#addr = { transport: "udp", hostname: spec.host, port: spec.port };
@@ -223,11 +224,17 @@ class UdpDriver implements Driver {
       port: 0,
     });
     const sock = this.#sock;
+    // abort() wakes this request itself: closing the socket alone must not be what a
+    // pending receive depends on to end.
+    const aborted = Promise.withResolvers<never>();
+    this.#wake = aborted.reject;
     this.sent = await sock.send(this.#payload, this.#addr);
     for (;;) {
       let data: [Uint8Array, Deno.Addr];
       try {
-        data = await sock.receive(this.#buf);
+        const receiving = sock.receive(this.#buf);
+        receiving.catch(() => {}); // may settle after an abort; nobody waits for it then
+        data = await Promise.race([receiving, aborted.promise]);
       } catch (e) {
         // Closed by the timeout sweeper (or at the end): a lost datagram.
         this.#sock = undefined;
@@ -243,12 +250,14 @@ class UdpDriver implements Driver {
     this.#closed = true;
     this.abort();
   }
-  /** Drops the socket, making a pending receive fail. */
+  /** Drops the socket and fails the request in flight. */
   abort(): void {
     try {
       this.#sock?.close();
     } catch { /* closed */ }
     this.#sock = undefined;
+    this.#wake?.(new Error("aborted"));
+    this.#wake = undefined;
   }
 }
 
