@@ -6,7 +6,7 @@
  */
 import { type Address, formatAddress, formatDenoAddr } from "../address/address.ts";
 import { selfSignedCertificate } from "../tls/self_signed.ts";
-import { connectInsecureTls } from "../transport/node_tls_duplex.ts";
+import { connectTls } from "../transport/node_tls_duplex.ts";
 import type { TransferConn } from "./conn_io.ts";
 
 /** A connection plus a label for its peer. */
@@ -17,7 +17,7 @@ export interface OpenedConn {
 
 /** Options for {@linkcode connectTransfer}. */
 export interface ConnectTransferOptions {
-  /** Extra CA certificates (PEM) to trust for `tls://`. */
+  /** The CA certificates (PEM) to trust for `tls://` instead of the built-in roots. */
   caCerts?: string[];
   /** Skip TLS certificate verification. */
   insecure?: boolean;
@@ -44,29 +44,13 @@ export async function connectTransfer(
     case "unix":
       return { conn: await Deno.connect({ transport: "unix", path: address.path }), peer: label };
     case "tls": {
-      if (opts.insecure) {
-        return {
-          conn: await connectInsecureTls(address.host, address.port, undefined, signal),
-          peer: label,
-        };
-      }
-      const conn = await Deno.connectTls({
-        hostname: address.host,
+      const conn = await connectTls({
+        host: address.host,
         port: address.port,
         caCerts: opts.caCerts,
+        insecure: opts.insecure,
+        signal,
       });
-      const onAbort = () => conn.close();
-      signal?.addEventListener("abort", onAbort, { once: true });
-      try {
-        await conn.handshake();
-      } catch (e) {
-        try {
-          conn.close();
-        } catch { /* closed */ }
-        throw e;
-      } finally {
-        signal?.removeEventListener("abort", onAbort);
-      }
       return { conn, peer: label };
     }
     default:

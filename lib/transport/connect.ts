@@ -6,15 +6,18 @@
 import { type Address, formatAddress } from "../address/address.ts";
 import type { ByteDuplex } from "./duplex.ts";
 import type { EventHub } from "./events.ts";
-import { connectInsecureTls } from "./node_tls_duplex.ts";
+import { connectTls } from "./node_tls_duplex.ts";
 import { StreamChannel, type StreamChannel as Channel } from "./stream_channel.ts";
 
 /** Options for {@linkcode connectStream}. */
 export interface ConnectOptions {
-  /** PEM text of extra CA certificates to trust (TLS). */
+  /** PEM text of the CA certificates to trust instead of the built-in roots (TLS). */
   caCerts?: string[];
   /** Skip certificate verification (TLS). */
   insecure?: boolean;
+  /** A client certificate (PEM) and its key, for servers that ask for one (TLS). */
+  cert?: string;
+  key?: string;
   /** The name to send as SNI and verify the certificate against (TLS). */
   servername?: string;
   /** Gives up connecting after this long. */
@@ -73,12 +76,12 @@ export class ConnectError extends Error {
 
 /**
  * Opens the raw byte pipe of a stream address (TCP with no-delay, TLS verified unless
- * `insecure`, Unix), without a channel around it: for code that pumps bytes itself,
+ * `insecure` through `tls_client.ts`, Unix), without a channel around it: for code that pumps bytes itself,
  * like the proxy.
  */
 export async function openDuplex(
   address: Address,
-  options: Pick<ConnectOptions, "caCerts" | "insecure" | "servername">,
+  options: Pick<ConnectOptions, "caCerts" | "insecure" | "servername" | "cert" | "key">,
   signal?: AbortSignal,
 ): Promise<ByteDuplex> {
   switch (address.scheme) {
@@ -92,22 +95,16 @@ export async function openDuplex(
     }
     case "tls":
     case "https": {
-      if (options.insecure) {
-        return await connectInsecureTls(address.host, address.port, options.servername, signal);
-      }
-      const tcp = await Deno.connect({ hostname: address.host, port: address.port, signal });
-      tcp.setNoDelay(true);
-      const tls = await Deno.startTls(tcp, {
-        hostname: options.servername ?? address.host,
+      return await connectTls({
+        host: address.host,
+        port: address.port,
+        servername: options.servername,
         caCerts: options.caCerts,
+        insecure: options.insecure,
+        cert: options.cert,
+        key: options.key,
+        signal,
       });
-      try {
-        await tls.handshake();
-      } catch (e) {
-        tls.close();
-        throw e;
-      }
-      return tls;
     }
     case "udp":
       throw new ConnectError(

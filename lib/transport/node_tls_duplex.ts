@@ -1,40 +1,20 @@
 /**
- * A TLS client over node:tls, used only for `insecure` connections: Deno's own
- * `connectTls` always verifies the certificate chain.
+ * A node:tls socket as a {@linkcode ByteDuplex}: what every client TLS connection and the
+ * `require-client-cert` listener run over (see `tls_client.ts` for why node:tls).
  *
  * @module
  */
-import * as tls from "node:tls";
+import type * as tls from "node:tls";
 import type { ByteDuplex } from "./duplex.ts";
+import { openTlsSocket, type TlsClientOptions } from "./tls_client.ts";
 
-/** Connects with certificate verification off; resolves after the handshake. */
-export function connectInsecureTls(
-  host: string,
-  port: number,
-  servername: string | undefined,
-  signal?: AbortSignal,
-): Promise<ByteDuplex> {
-  return new Promise((resolve, reject) => {
-    const socket = tls.connect({
-      host,
-      port,
-      servername: servername ?? (/^[\d.]+$|:/.test(host) ? undefined : host),
-      rejectUnauthorized: false,
-    });
-    const onAbort = () => socket.destroy(new Error("cancelled"));
-    signal?.addEventListener("abort", onAbort, { once: true });
-    socket.once("error", (e) => {
-      signal?.removeEventListener("abort", onAbort);
-      reject(e);
-    });
-    socket.once("secureConnect", () => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve(new NodeSocketDuplex(socket));
-    });
-  });
+/** Connects, handshakes and verifies (see {@linkcode openTlsSocket}); resolves with the pipe. */
+export async function connectTls(options: TlsClientOptions): Promise<ByteDuplex> {
+  return new NodeSocketDuplex(await openTlsSocket(options));
 }
 
-class NodeSocketDuplex implements ByteDuplex {
+/** Wraps an open node:tls socket (client or server side). */
+export class NodeSocketDuplex implements ByteDuplex {
   #socket: tls.TLSSocket;
   #chunks: Uint8Array[] = [];
   #ended = false;

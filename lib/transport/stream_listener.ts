@@ -7,7 +7,9 @@
  */
 import { type Address, formatAddress, formatDenoAddr } from "../address/address.ts";
 import { selfSignedCertificate } from "../tls/self_signed.ts";
+import type { ByteDuplex } from "./duplex.ts";
 import type { EventHub } from "./events.ts";
+import { type ConnSource, listenMutualTls } from "./mtls_listener.ts";
 import { StreamChannel } from "./stream_channel.ts";
 
 /** Options for {@linkcode listenStream}. */
@@ -15,6 +17,8 @@ export interface ListenOptions {
   /** PEM certificate chain and key for `tls://`; a self-signed pair when absent. */
   cert?: string;
   key?: string;
+  /** TLS: require a client certificate signed by one of these PEM certificates (mutual TLS). */
+  clientCa?: string;
   bufferLimit?: number;
   events?: EventHub;
   /** The most connections kept waiting for accept (default 128); further ones are closed. */
@@ -23,9 +27,9 @@ export interface ListenOptions {
 
 /** A listening socket with a queue of accepted connections. */
 export class StreamListener implements AsyncDisposable {
-  #listener: Deno.Listener;
-  #queue: Deno.Conn[] = [];
-  #waiters: ((c: Deno.Conn | undefined) => void)[] = [];
+  #listener: ConnSource;
+  #queue: ByteDuplex[] = [];
+  #waiters: ((c: ByteDuplex | undefined) => void)[] = [];
   #closed = false;
   #loop: Promise<void>;
   #count = 0;
@@ -33,7 +37,7 @@ export class StreamListener implements AsyncDisposable {
   constructor(
     readonly name: string,
     readonly kind: "tcp" | "tls" | "unix",
-    listener: Deno.Listener,
+    listener: ConnSource,
     readonly options: ListenOptions & { certPath?: string; tmpDir?: string } = {},
   ) {
     this.#listener = listener;
@@ -79,7 +83,7 @@ export class StreamListener implements AsyncDisposable {
     let conn = this.#queue.shift();
     if (!conn) {
       if (this.#closed) throw new Error(`listener "${this.name}" is closed`);
-      conn = await new Promise<Deno.Conn | undefined>((resolve, reject) => {
+      conn = await new Promise<ByteDuplex | undefined>((resolve, reject) => {
         const timer = setTimeout(() => {
           cleanup();
           reject(new Error(`no connection within ${options.timeoutMs}ms`));
@@ -88,7 +92,7 @@ export class StreamListener implements AsyncDisposable {
           cleanup();
           reject(new Error("cancelled"));
         };
-        const waiter = (c: Deno.Conn | undefined) => {
+        const waiter = (c: ByteDuplex | undefined) => {
           cleanup();
           resolve(c);
         };
@@ -102,7 +106,7 @@ export class StreamListener implements AsyncDisposable {
       });
       if (!conn) throw new Error(`listener "${this.name}" is closed`);
     }
-    return new StreamChannel(name, this.kind, conn as Deno.TcpConn, {
+    return new StreamChannel(name, this.kind, conn, {
       bufferLimit: this.options.bufferLimit,
       events: this.options.events,
     });
@@ -177,7 +181,15 @@ export async function listenStream(
       );
     case "tls": {
       const { cert, key, certPath, tmpDir } = await tlsMaterial(options);
-      const listener = Deno.listenTls({ hostname: address.host, port: address.port, cert, key });
+      const listener = options.clientCa
+        ? await listenMutualTls({
+          hostname: address.host,
+          port: address.port,
+          cert,
+          key,
+          clientCa: options.clientCa,
+        })
+        : Deno.listenTls({ hostname: address.host, port: address.port, cert, key });
       return new StreamListener(name, "tls", listener, { ...options, certPath, tmpDir });
     }
     default:

@@ -151,6 +151,8 @@ const connect: Executor<ConnectNode> = async (node, session) => {
       caCerts: node.ca ? [(await pem(session, node.ca))!] : undefined,
       insecure: node.insecure,
       servername: node.servername ? await evalText(session, node.servername) : undefined,
+      cert: await pem(session, node.cert),
+      key: await pem(session, node.key),
       timeoutMs: node.timeoutMs ?? session.timeoutMs,
       signal: session.signal,
       bufferLimit: node.bufferLimit,
@@ -175,6 +177,7 @@ const listen: Executor<ListenNode> = async (node, session) => {
     const listener = await listenStream(node.name, addr, {
       cert: await pem(session, node.cert),
       key: await pem(session, node.key),
+      clientCa: await pem(session, node.clientCa),
       bufferLimit: node.bufferLimit,
       events: session.events,
     });

@@ -28,16 +28,21 @@ export interface ConnectNode extends StatementBase {
   ca?: ValueNode;
   insecure: boolean;
   servername?: ValueNode;
+  /** A client certificate and its key (mutual TLS). */
+  cert?: ValueNode;
+  key?: ValueNode;
   timeoutMs?: number;
   bufferLimit?: number;
 }
-/** `listen ADDR as NAME [cert FILE key FILE]` */
+/** `listen ADDR as NAME [cert FILE key FILE] [require-client-cert ca FILE]` */
 export interface ListenNode extends StatementBase {
   kind: "listen";
   address: ValueNode;
   name: string;
   cert?: ValueNode;
   key?: ValueNode;
+  /** TLS: clients must present a certificate signed by this CA file (mutual TLS). */
+  clientCa?: ValueNode;
   bufferLimit?: number;
 }
 /** `accept NAME as PEER [within D]` */
@@ -202,12 +207,15 @@ export const CORE_STATEMENTS: StatementSyntax[] = [
   },
   {
     keyword: "connect",
-    usage: "connect ADDR as NAME [ca FILE | insecure] [servername HOST] [timeout D] [buffer SIZE]",
+    usage:
+      "connect ADDR as NAME [ca FILE | insecure] [servername HOST] [cert FILE key FILE] [timeout D] [buffer SIZE]",
     summary: "opens a TCP, TLS, Unix or UDP connection",
     example: "connect tcp://127.0.0.1:6379 as redis",
-    completions: ["as", "ca", "insecure", "servername", "timeout", "buffer"],
-    details: "TLS verifies the server's certificate against the system roots and any `ca FILE` " +
-      "(PEM); `insecure` skips verification. `servername` sets SNI and the name verified. " +
+    completions: ["as", "ca", "insecure", "servername", "cert", "key", "timeout", "buffer"],
+    details: "TLS verifies the server's certificate against the built-in roots, or only `ca FILE` " +
+      "(PEM, as curl --cacert: the server's own certificate or its CA); `insecure` skips " +
+      "verification. `servername` sets SNI and the name verified. `cert FILE key FILE` sends a " +
+      "client certificate (mutual TLS). `timeout D` bounds connecting and the handshake. " +
       "A udp:// address makes the peer the default destination of `send`.",
     parse(r, base): ConnectNode {
       const address = r.value("an address (tcp://HOST:PORT, tls://…, unix:///path, udp://…)");
@@ -218,24 +226,32 @@ export const CORE_STATEMENTS: StatementSyntax[] = [
         if (r.keyword("ca")) node.ca = r.value("a CA file");
         else if (r.keyword("insecure")) node.insecure = true;
         else if (r.keyword("servername")) node.servername = r.value("a server name");
+        else if (r.keyword("cert")) node.cert = r.value("a client certificate file");
+        else if (r.keyword("key")) node.key = r.value("a client key file");
         else if (r.keyword("timeout")) node.timeoutMs = r.duration().ms;
         else if (r.keyword("buffer")) node.bufferLimit = r.size().bytes;
         else {r.fail(
-            `unexpected "${r.peekWord()}" (options: ca FILE, insecure, servername HOST, timeout D, buffer SIZE)`,
+            `unexpected "${r.peekWord()}" (options: ca FILE, insecure, servername HOST, cert FILE, key FILE, timeout D, buffer SIZE)`,
           );}
       }
       if (node.insecure && node.ca) {
         r.fail("use either ca FILE or insecure, not both", spanOf(node.ca));
+      }
+      if ((node.cert === undefined) !== (node.key === undefined)) {
+        r.fail("cert and key go together");
       }
       return node;
     },
   },
   {
     keyword: "listen",
-    usage: "listen ADDR as NAME [cert FILE key FILE] [buffer SIZE]",
+    usage: "listen ADDR as NAME [cert FILE key FILE] [require-client-cert ca FILE] [buffer SIZE]",
     summary: "listens for TCP, TLS or Unix connections (port 0: any free port, see ${NAME.port})",
     example: "listen tcp://127.0.0.1:0 as srv",
-    completions: ["as", "cert", "key", "buffer"],
+    completions: ["as", "cert", "key", "require-client-cert", "ca", "buffer"],
+    details: "tls:// without `cert FILE key FILE` makes a self-signed pair (${NAME.cert}). " +
+      "`require-client-cert ca FILE` refuses every client that does not present a certificate " +
+      "signed by (or equal to) one in FILE (mutual TLS).",
     parse(r, base): ListenNode {
       const address = r.value("an address");
       r.expectKeyword("as", "after the address");
@@ -244,8 +260,13 @@ export const CORE_STATEMENTS: StatementSyntax[] = [
       while (!r.atEnd()) {
         if (r.keyword("cert")) node.cert = r.value("a certificate file");
         else if (r.keyword("key")) node.key = r.value("a key file");
-        else if (r.keyword("buffer")) node.bufferLimit = r.size().bytes;
-        else r.fail(`unexpected "${r.peekWord()}" (options: cert FILE, key FILE, buffer SIZE)`);
+        else if (r.keyword("require-client-cert")) {
+          r.expectKeyword("ca", "after require-client-cert");
+          node.clientCa = r.value("a CA file");
+        } else if (r.keyword("buffer")) node.bufferLimit = r.size().bytes;
+        else {r.fail(
+            `unexpected "${r.peekWord()}" (options: cert FILE, key FILE, require-client-cert ca FILE, buffer SIZE)`,
+          );}
       }
       if ((node.cert === undefined) !== (node.key === undefined)) {
         r.fail("cert and key go together");
