@@ -23,8 +23,11 @@ export interface HttpPingOptions {
   headers?: [string, string][];
   /** Skip TLS certificate verification. */
   insecure?: boolean;
-  /** Extra trusted CA certificates, PEM text. */
+  /** The trusted CA certificates, PEM text (instead of the built-in roots). */
   caCerts?: string[];
+  /** A client certificate (PEM) and its key. */
+  cert?: string;
+  key?: string;
   /** Stops pinging early (the summary covers what was done). */
   signal?: AbortSignal;
   /** Called after each request, e.g. to print a line as it happens. */
@@ -108,6 +111,8 @@ export async function pingHttp(
         timeoutMs: opts.timeoutMs ?? 5000,
         insecure: opts.insecure,
         caCerts: opts.caCerts,
+        cert: opts.cert,
+        key: opts.key,
         signal: opts.signal,
       });
       result = {

@@ -29,6 +29,8 @@ export function pingCommand() {
       [] as string[],
     )
     .option("--insecure", "TLS: do not verify the certificate")
+    .option("--cert <file>", "TLS: client certificate (PEM), with --key")
+    .option("--key <file>", "TLS: the client certificate's key (PEM)")
     .option("--servername <name>", "TLS: name to send and verify (SNI)")
     .option("--payload <text>", "udp://: the datagram to send (escapes \\r \\n \\xNN)", "")
     .option("--expect <text>", "udp://: the reply must contain this (escapes \\r \\n \\xNN)")
@@ -50,7 +52,7 @@ export function pingCommand() {
       if (target.scheme === "http" || target.scheme === "https") {
         let code;
         try {
-          code = await pingHttpTarget(target.url, opts, probeOptions.caCerts ?? [], abort.signal);
+          code = await pingHttpTarget(target.url, opts, probeOptions, abort.signal);
         } finally {
           Deno.removeSignalListener("SIGINT", onSignal);
         }

@@ -1,14 +1,16 @@
 /**
  * Opens one client connection for an HTTP request, timing each phase: DNS lookup
- * (getaddrinfo, so `/etc/hosts` counts), TCP connect, TLS handshake. TLS verifies the
- * server's certificate (system roots plus `caCerts`) unless `insecure`.
+ * (getaddrinfo, so `/etc/hosts` counts), TCP connect, TLS handshake. TLS goes through the
+ * transport's one client path (`openTlsSocket`): verified against the built-in roots, or
+ * only `caCerts`, unless `insecure`; a client certificate when `cert`/`key` are given.
  *
  * @module
  */
 import { formatHostPort } from "../../address/address.ts";
 import { lookup } from "node:dns/promises";
 import net from "node:net";
-import tls from "node:tls";
+import type tls from "node:tls";
+import { openTlsSocket } from "../../transport/tls_client.ts";
 
 /** Where to connect and how. */
 export interface ConnectTarget {
@@ -18,10 +20,13 @@ export interface ConnectTarget {
   port: number;
   /** Use TLS. */
   tls: boolean;
-  /** Extra trusted CA certificates, PEM. */
+  /** The trusted CA certificates, PEM (instead of the built-in roots). */
   caCerts?: string[];
   /** Skip certificate verification. */
   insecure?: boolean;
+  /** A client certificate (PEM) and its key (mutual TLS). */
+  cert?: string;
+  key?: string;
   /** The TLS server name (SNI and verification); default `host`. */
   servername?: string;
 }
@@ -86,9 +91,7 @@ export async function openConnection(
   signal?.throwIfAborted();
   const t1 = performance.now();
   const servername = target.servername ?? target.host;
-  if (target.tls && target.insecure) {
-    return await openInsecure(target, ip, servername, t0, t1, signal);
-  }
+  if (target.tls) return await openTls(target, ip, servername, t0, t1, signal);
   let conn: Deno.TcpConn;
   try {
     conn = await Deno.connect({ hostname: ip, port: target.port });
@@ -100,30 +103,8 @@ export async function openConnection(
     );
   }
   const t2 = performance.now();
-  conn.setNoDelay(true); // the head and body (or TLS Finished and request) go out at once
-  if (!target.tls) {
-    return denoConnection(conn, ip, { dnsMs: t1 - t0, connectMs: t2 - t1, tlsMs: 0 });
-  }
-  let tlsConn: Deno.TlsConn;
-  const onAbort = () => conn.close();
-  signal?.addEventListener("abort", onAbort, { once: true });
-  try {
-    tlsConn = await Deno.startTls(conn, { hostname: servername, caCerts: target.caCerts });
-    await tlsConn.handshake();
-  } catch (e) {
-    try {
-      conn.close();
-    } catch { /* already closed */ }
-    throw new ConnectError(
-      "tls",
-      `TLS handshake with ${fmt(ip, target.port)} failed: ${(e as Error).message}`,
-      { cause: e },
-    );
-  } finally {
-    signal?.removeEventListener("abort", onAbort);
-  }
-  const t3 = performance.now();
-  return denoConnection(tlsConn, ip, { dnsMs: t1 - t0, connectMs: t2 - t1, tlsMs: t3 - t2 });
+  conn.setNoDelay(true); // the head and body go out at once
+  return denoConnection(conn, ip, { dnsMs: t1 - t0, connectMs: t2 - t1, tlsMs: 0 });
 }
 
 function fmt(ip: string, port: number): string {
@@ -150,8 +131,8 @@ function denoConnection(conn: Deno.Conn, ip: string, timings: ConnectTimings): C
   };
 }
 
-/** TLS without verification, via node:tls (Deno's own TLS always verifies). */
-async function openInsecure(
+/** TCP, then TLS over it through the transport's one client path, timing each phase. */
+async function openTls(
   target: ConnectTarget,
   ip: string,
   servername: string,
@@ -175,19 +156,21 @@ async function openInsecure(
     );
   }
   const t2 = performance.now();
-  const secure = tls.connect({
-    socket,
-    servername: isIp(servername) ? undefined : servername,
-    rejectUnauthorized: false,
-  });
+  let secure: tls.TLSSocket;
   try {
-    await new Promise<void>((resolve, reject) => {
-      secure.once("secureConnect", () => resolve());
-      secure.once("error", reject);
-      signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
+    secure = await openTlsSocket({
+      host: ip,
+      port: target.port,
+      socket,
+      servername,
+      caCerts: target.caCerts,
+      insecure: target.insecure,
+      cert: target.cert,
+      key: target.key,
+      signal,
     });
   } catch (e) {
-    secure.destroy();
+    socket.destroy();
     throw new ConnectError(
       "tls",
       `TLS handshake with ${fmt(ip, target.port)} failed: ${(e as Error).message}`,

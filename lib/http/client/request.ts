@@ -168,6 +168,8 @@ async function once(
     tls,
     caCerts: opts.caCerts,
     insecure: opts.insecure,
+    cert: opts.cert,
+    key: opts.key,
   }, signal);
   const onAbort = () => conn.close();
   signal.addEventListener("abort", onAbort, { once: true });

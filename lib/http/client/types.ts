@@ -30,8 +30,11 @@ export interface HttpRequestOptions {
   maxRedirects?: number;
   /** Skip TLS certificate verification. */
   insecure?: boolean;
-  /** Extra trusted CA certificates, PEM text. */
+  /** The trusted CA certificates, PEM text (instead of the built-in roots). */
   caCerts?: string[];
+  /** A client certificate (PEM) and its key, for servers that ask for one. */
+  cert?: string;
+  key?: string;
   /** Largest response body accepted, after decoding (default 64 MiB). */
   maxBodyBytes?: number;
   /** Decode `content-encoding` gzip/deflate/br (default true). */

@@ -109,14 +109,18 @@ const http: Executor<HttpNode> = async (node, session) => {
   if (node.json) opts.json = await evalVar(session, node.json);
   if (node.auth?.type === "basic") opts.basicAuth = await evalText(session, node.auth.value);
   if (node.auth?.type === "bearer") opts.bearer = await evalText(session, node.auth.value);
-  if (node.ca) {
-    const path = session.path(await evalText(session, node.ca));
+  const readPem = async (file: typeof node.ca, what: string) => {
+    if (!file) return undefined;
+    const path = session.path(await evalText(session, file));
     try {
-      opts.caCerts = [await Deno.readTextFile(path)];
+      return await Deno.readTextFile(path);
     } catch (e) {
-      return session.fail(`cannot read CA file "${path}": ${(e as Error).message}`);
+      return session.fail(`cannot read ${what} file "${path}": ${(e as Error).message}`);
     }
-  }
+  };
+  if (node.ca) opts.caCerts = [(await readPem(node.ca, "CA"))!];
+  opts.cert = await readPem(node.cert, "certificate");
+  opts.key = await readPem(node.key, "key");
   let res: HttpResponse;
   try {
     res = await httpRequest(opts);

@@ -27,6 +27,9 @@ export interface HttpNode extends StatementBase {
   timeoutMs?: number;
   follow: boolean;
   insecure: boolean;
+  /** A client certificate and its key (mutual TLS). */
+  cert?: ValueNode;
+  key?: ValueNode;
   ca?: ValueNode;
   as?: string;
 }
@@ -132,7 +135,8 @@ export const HTTP_STATEMENTS: StatementSyntax[] = [
   {
     keyword: "http",
     usage: 'http METHOD URL [header "K: V"]… [body PAYLOAD | json VALUE] [query "k=v"]… ' +
-      '[auth basic "u:p" | auth bearer "TOKEN"] [timeout D] [follow] [insecure | ca FILE] [as NAME]',
+      '[auth basic "u:p" | auth bearer "TOKEN"] [timeout D] [follow] [insecure | ca FILE] ' +
+      "[cert FILE key FILE] [as NAME]",
     summary: "sends an HTTP request; the response is checked with expect status|header|body|json",
     example: "http GET http://127.0.0.1:8080/get as r",
     completions: [
@@ -145,10 +149,13 @@ export const HTTP_STATEMENTS: StatementSyntax[] = [
       "follow",
       "insecure",
       "ca",
+      "cert",
+      "key",
       "as",
     ],
     details: "Redirects are not followed unless `follow`. HTTPS verifies the server against the " +
-      "system roots and `ca FILE`; `insecure` skips that. The response is ${NAME.status}, " +
+      "built-in roots, or only `ca FILE`; `insecure` skips that; `cert FILE key FILE` sends a " +
+      "client certificate. The response is ${NAME.status}, " +
       "${NAME.headers.content-type}, ${NAME.body}, ${NAME.json.a.b}, ${NAME.duration} (ms).",
     parse(r, base): HttpNode {
       const m = method(r, "an HTTP method");
@@ -185,15 +192,20 @@ export const HTTP_STATEMENTS: StatementSyntax[] = [
         else if (r.keyword("follow")) node.follow = true;
         else if (r.keyword("insecure")) node.insecure = true;
         else if (r.keyword("ca")) node.ca = r.value("a CA file");
+        else if (r.keyword("cert")) node.cert = r.value("a client certificate file");
+        else if (r.keyword("key")) node.key = r.value("a client key file");
         else if (r.keyword("as")) node.as = r.name("response name").text;
         else {
           r.fail(
-            `unexpected "${r.peekWord()}" (options: header, body, json, query, auth, timeout, follow, insecure, ca, as)`,
+            `unexpected "${r.peekWord()}" (options: header, body, json, query, auth, timeout, follow, insecure, ca, cert, key, as)`,
           );
         }
       }
       if (node.insecure && node.ca) {
         r.fail("use either ca FILE or insecure, not both", spanOf(node.ca));
+      }
+      if ((node.cert === undefined) !== (node.key === undefined)) {
+        r.fail("cert and key go together");
       }
       return node;
     },

@@ -6,6 +6,8 @@
  */
 import type { BenchSpec } from "./spec.ts";
 import { encodeRequest, ResponseParser } from "./http_codec.ts";
+import type { ByteDuplex } from "../../transport/duplex.ts";
+import { connectTls } from "../../transport/node_tls_duplex.ts";
 
 /** A classified failure: `kind` is what the report groups errors by. */
 export class BenchError extends Error {
@@ -48,22 +50,19 @@ export function errorKind(e: unknown): string {
 }
 
 abstract class StreamBase {
-  conn: Deno.Conn | undefined;
+  conn: ByteDuplex | undefined;
   sent = 0;
   received = 0;
   #closed = false;
   constructor(readonly spec: BenchSpec) {}
 
-  async connected(): Promise<Deno.Conn> {
+  async connected(): Promise<ByteDuplex> {
     if (this.conn) return this.conn;
     if (this.#closed) throw new BenchError("closed");
     const tls = this.spec.scheme === "tls" || this.spec.scheme === "https";
-    const conn = tls
-      ? await Deno.connectTls({
-        hostname: this.spec.host,
-        port: this.spec.port,
-        caCerts: this.spec.caCerts,
-      })
+    // TLS through the transport's one client path (same verification and messages as connect).
+    const conn: ByteDuplex = tls
+      ? await connectTls({ host: this.spec.host, port: this.spec.port, caCerts: this.spec.caCerts })
       : await Deno.connect({ hostname: this.spec.host, port: this.spec.port });
     if (!tls) (conn as Deno.TcpConn).setNoDelay(true);
     if (this.#closed) {
@@ -268,11 +267,11 @@ export function abortInFlight(d: Driver): void {
 }
 
 /** Writes all of `bytes`; returns how many (all of them). One write is the usual case. */
-function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<number> {
+function writeAll(conn: ByteDuplex, bytes: Uint8Array): Promise<number> {
   return conn.write(bytes).then((n) => n < bytes.byteLength ? writeRest(conn, bytes, n) : n);
 }
 
-async function writeRest(conn: Deno.Conn, bytes: Uint8Array, w: number): Promise<number> {
+async function writeRest(conn: ByteDuplex, bytes: Uint8Array, w: number): Promise<number> {
   while (w < bytes.byteLength) w += await conn.write(bytes.subarray(w));
   return w;
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import { formatPingResult, formatPingSummary, pingHttp } from "../../http/ping.ts";
+import type { ProbeOptions } from "../probe/probe.ts";
 
 /** The `ping` flags an HTTP ping uses. */
 export interface HttpPingFlags {
@@ -25,7 +26,7 @@ export interface HttpPingFlags {
 export async function pingHttpTarget(
   url: string,
   flags: HttpPingFlags,
-  caCerts: string[],
+  tlsOptions: Pick<ProbeOptions, "caCerts" | "cert" | "key">,
   signal?: AbortSignal,
 ): Promise<number> {
   if (!flags.json) console.log(`PING ${url}`);
@@ -34,7 +35,9 @@ export async function pingHttpTarget(
     intervalMs: flags.interval,
     timeoutMs: flags.timeout,
     insecure: flags.insecure,
-    caCerts,
+    caCerts: tlsOptions.caCerts,
+    cert: tlsOptions.cert,
+    key: tlsOptions.key,
     method: flags.method,
     signal,
     onResult: flags.json ? undefined : (r) => console.log(formatPingResult(r)),

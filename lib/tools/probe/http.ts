@@ -24,6 +24,8 @@ export async function probeHttp(
       timeoutMs: options.timeout,
       insecure: options.insecure,
       caCerts: options.caCerts,
+      cert: options.cert,
+      key: options.key,
       maxBodyBytes: MAX_BODY,
     });
     const ms = performance.now() - t0;

@@ -13,6 +13,8 @@ export interface ProbeFlags {
   tls?: boolean;
   ca?: string[];
   insecure?: boolean;
+  cert?: string;
+  key?: string;
   servername?: string;
   payload?: string;
   expect?: string;
@@ -29,7 +31,22 @@ export async function probeOptionsFromFlags(flags: ProbeFlags): Promise<ProbeOpt
       throw new UsageError(`cannot read "${file}": ${(e as Error).message}`, { where: "--ca" });
     }
   }
+  if ((flags.cert === undefined) !== (flags.key === undefined)) {
+    throw new UsageError("--cert and --key go together", {
+      where: flags.cert === undefined ? "--key" : "--cert",
+    });
+  }
+  const readFlag = async (file: string | undefined, where: string) => {
+    if (file === undefined) return undefined;
+    try {
+      return await Deno.readTextFile(file);
+    } catch (e) {
+      throw new UsageError(`cannot read "${file}": ${(e as Error).message}`, { where });
+    }
+  };
   return {
+    cert: await readFlag(flags.cert, "--cert"),
+    key: await readFlag(flags.key, "--key"),
     timeout: flags.timeout,
     tls: flags.tls,
     caCerts,

@@ -21,8 +21,11 @@ export interface ProbeOptions {
   timeout?: number;
   /** For tcp:// targets: do a TLS handshake too. */
   tls?: boolean;
-  /** TLS: extra CA certificates (PEM) to trust. */
+  /** TLS: the CA certificates (PEM) to trust instead of the built-in roots. */
   caCerts?: string[];
+  /** TLS: a client certificate (PEM) and its key. */
+  cert?: string;
+  key?: string;
   /** TLS: skip certificate verification. */
   insecure?: boolean;
   /** TLS: the name to verify (SNI). */

@@ -1,46 +1,37 @@
 /**
- * TLS handshake latency (connect + handshake), verified unless `insecure`.
+ * TLS handshake latency (connect + handshake), verified unless `insecure`, through the
+ * transport's one client path (`openTlsSocket`): the same rules and messages as `connect`.
  *
  * @module
  */
-import * as nodeTls from "node:tls";
+import { openTlsSocket } from "../../transport/tls_client.ts";
 import { describeError, type ProbeOptions, type ProbeOutcome } from "./probe.ts";
 
 /** Connects to `host:port`, completes a TLS handshake, and closes. */
-export function probeTls(
+export async function probeTls(
   host: string,
   port: number,
   options: ProbeOptions & { timeout: number },
 ): Promise<ProbeOutcome> {
   const t0 = performance.now();
-  return new Promise((resolve) => {
-    const socket = nodeTls.connect({
+  const timeout = AbortSignal.timeout(options.timeout);
+  try {
+    const socket = await openTlsSocket({
       host,
       port,
-      servername: options.servername ?? (/^[\d.]+$|:/.test(host) ? undefined : host),
-      rejectUnauthorized: !options.insecure,
-      ...(options.caCerts?.length ? { ca: options.caCerts } : {}),
+      servername: options.servername,
+      caCerts: options.caCerts,
+      insecure: options.insecure,
+      cert: options.cert,
+      key: options.key,
+      signal: timeout,
     });
-    const finish = (r: ProbeOutcome) => {
-      clearTimeout(timer);
-      socket.removeAllListeners();
-      socket.on("error", () => {});
-      socket.destroy();
-      resolve(r);
-    };
-    const timer = setTimeout(
-      () => finish({ ok: false, ms: performance.now() - t0, error: "timeout" }),
-      options.timeout,
-    );
-    socket.once("secureConnect", () => {
-      const ms = performance.now() - t0;
-      if (!options.insecure && !socket.authorized) {
-        finish({ ok: false, ms, error: `certificate not trusted: ${socket.authorizationError}` });
-      } else finish({ ok: true, ms, detail: socket.getProtocol() ?? undefined });
-    });
-    socket.once(
-      "error",
-      (e) => finish({ ok: false, ms: performance.now() - t0, error: describeError(e) }),
-    );
-  });
+    const ms = performance.now() - t0;
+    const detail = socket.getProtocol() ?? undefined;
+    socket.destroy();
+    return { ok: true, ms, detail };
+  } catch (e) {
+    const ms = performance.now() - t0;
+    return { ok: false, ms, error: timeout.aborted ? "timeout" : describeError(e) };
+  }
 }
