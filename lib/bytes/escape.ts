@@ -3,12 +3,13 @@
  *
  * @module
  */
+import { hasTerminalUnsafe } from "./terminal.ts";
 import { fromUtf8, tryUtf8 } from "./text.ts";
 
 /**
  * Escapes bytes as the body of a `.wire` double-quoted string: printable UTF-8 is
- * kept, `\n \r \t \0 \\ \" \$` are escaped, other control and invalid bytes become
- * `\xNN`. The result, put between quotes, parses back to the same bytes.
+ * kept, `\n \r \t \0 \\ \" \$` are escaped, other control and invalid bytes, and
+ * the terminal-unsafe characters of `terminal.ts` (C1, bidi controls), become `\xNN`. The result, put between quotes, parses back to the same bytes.
  *
  * @example
  * ```ts
@@ -31,7 +32,7 @@ export function escapeBytes(bytes: Uint8Array): string {
     const seq = len > 1 && i + len <= bytes.byteLength
       ? tryUtf8(bytes.subarray(i, i + len))
       : undefined;
-    if (seq !== undefined && !/[\u0080-\u009f\u2028\u2029]/.test(seq)) {
+    if (seq !== undefined && !hasTerminalUnsafe(seq)) {
       out += seq;
       i += len;
     } else {

@@ -40,6 +40,8 @@ export const REFUSE = {
   version: 4,
   /** The same name is being received right now, or another local reason. */
   busy: 5,
+  /** Not enough free space in the receiver's folder. */
+  noSpace: 6,
 } as const;
 
 /** The receiver's final word. */
@@ -48,7 +50,8 @@ export const VERDICT = {
   ok: 0,
   /** The SHA-256 did not match: the partial file was removed. */
   hashMismatch: 1,
-  /** The receiver could not write or rename the file. */
+  /** The receiver could not write or rename the file (sent early, while data is still
+   * coming, when a write fails: the sender stops sending). */
   writeFailed: 2,
 } as const;
 

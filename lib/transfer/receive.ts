@@ -1,11 +1,15 @@
 /**
- * The receiving side of WPFT/1: checks the offered name, resumes from a kept `.NAME.part`
- * when its bytes match the sender's, writes and hashes the data, and renames the file
- * into place only once the SHA-256 matches. An interrupted transfer keeps the `.part`;
- * a failed verification removes it.
+ * The receiving side of WPFT/1: checks the offered name, its size against `maxSize` and
+ * the free space of the folder, resumes from a kept `.NAME.part` when its bytes match the
+ * sender's, writes and hashes the data, and renames the file into place only once the
+ * SHA-256 matches. An interrupted transfer keeps a non-empty `.part` to resume from; a
+ * failed verification, a failed write (disk full) or an interruption before any byte
+ * arrived removes it. A `.part` that is not a plain file of ours (a symlink, a hard link,
+ * a FIFO) is never opened: the offer is refused.
  *
  * @module
  */
+import { statfs } from "node:fs/promises";
 import { join } from "node:path";
 import { ConnReader } from "./conn_reader.ts";
 import { TransferError } from "./errors.ts";
@@ -24,6 +28,7 @@ import {
 } from "./protocol.ts";
 import { guard, type TransferConn, writeAll } from "./conn_io.ts";
 import { hashFilePrefix, writeFileAll } from "./file_chunks.ts";
+import { formatBytes } from "../bytes/units.ts";
 import { BufferPool, HashPipeline } from "./hash_pipeline.ts";
 import { hex, sameDigest } from "./sha256.ts";
 import type { ProgressCallback, TransferSummary } from "./summary.ts";
@@ -34,7 +39,7 @@ export interface ReceiveOptions {
   dir: string;
   /** Replace an existing file of the same name. */
   force?: boolean;
-  /** Refuse files larger than this many bytes. */
+  /** Refuse files larger than this many bytes (default {@linkcode DEFAULT_MAX_SIZE}). */
   maxSize?: number;
   /** Names being received right now by this process (shared by concurrent receives). */
   inProgress?: Set<string>;
@@ -51,6 +56,18 @@ export interface ReceiveOptions {
 }
 
 const ZERO_DIGEST = new Uint8Array(32);
+
+/** The largest file a receiver accepts unless told otherwise (`--max-size`): 16 GiB. */
+export const DEFAULT_MAX_SIZE = 16 * 1024 ** 3;
+
+/** How long a receiver that gave up on storing keeps reading the sender's data (so that
+ * the sender reads the verdict rather than a reset) before closing. */
+const DRAIN_MS = 5_000;
+
+/** A failure to store received bytes (disk full, quota, I/O error). */
+class StoreError extends Error {
+  override name = "StoreError";
+}
 
 /**
  * Receives one file over `conn` into `opts.dir` (the connection stays open; the caller
@@ -86,10 +103,11 @@ export async function receiveFile(
     } catch (e) {
       return await refuse(REFUSE.badName, (e as Error).message);
     }
-    if (opts.maxSize !== undefined && offer.size > opts.maxSize) {
+    const maxSize = opts.maxSize ?? DEFAULT_MAX_SIZE;
+    if (offer.size > maxSize) {
       return await refuse(
         REFUSE.tooLarge,
-        `${name} is ${offer.size} bytes, over the limit of ${opts.maxSize}`,
+        `${name} is ${offer.size} bytes, over the limit of ${maxSize} (the receiver's --max-size)`,
       );
     }
     const finalPath = join(opts.dir, name);
@@ -103,11 +121,30 @@ export async function receiveFile(
         `${finalPath} exists (the receiver needs --force to replace it)`,
       );
     }
+    const partInfo = await lstatOrUndefined(partPath);
+    if (partInfo && !partInfo.isFile) {
+      return await refuse(
+        REFUSE.busy,
+        `${partPath} exists and is not a plain file (a ${kindOf(partInfo)}): not touched`,
+      );
+    }
+    const kept = partInfo && partInfo.size <= offer.size ? partInfo.size : 0;
+    const free = await freeBytes(opts.dir);
+    if (free !== undefined && offer.size - kept > free) {
+      return await refuse(
+        REFUSE.noSpace,
+        `${name} needs ${formatBytes(offer.size - kept)} more, only ${
+          formatBytes(free)
+        } free in the receiver's folder`,
+      );
+    }
     inProgress.add(name);
     let file: Deno.FsFile | undefined;
+    let got = 0;
+    let received = false;
     try {
       try {
-        file = await Deno.open(partPath, { read: true, write: true, create: true });
+        file = await openPart(partPath, partInfo);
       } catch (e) {
         return await refuse(REFUSE.busy, `Cannot write ${partPath}: ${(e as Error).message}`);
       }
@@ -131,12 +168,16 @@ export async function receiveFile(
       await file.seek(start, Deno.SeekMode.Start);
       opts.onStart?.({ name, size: offer.size, offset: start });
       const began = performance.now();
-      let got = start;
+      got = start;
       opts.onProgress?.(got, offer.size);
       // stages at once: the network fills one buffer while earlier ones go to disk; the
       // hash runs inline on each buffer as soon as it is full (while its bytes are in this
       // core's cache), or, with a worker, on the buffers already on disk, in order
       const out = file;
+      const store = (data: Uint8Array) =>
+        writeFileAll(out, data).catch((e) => {
+          throw new StoreError(`Cannot write ${partPath}: ${(e as Error).message}`, { cause: e });
+        });
       let failure: unknown;
       const noteFailure = (p: Promise<unknown>) => p.catch((e) => (failure ??= e));
       let written: Promise<void> = Promise.resolve();
@@ -157,14 +198,14 @@ export async function receiveFile(
         const n = await reader.readFull(buf.subarray(0, want));
         if (n > 0 && hash.inline) {
           hash.updateNow(buf.subarray(0, n));
-          written = written.then(() => writeFileAll(out, buf.subarray(0, n)));
+          written = written.then(() => store(buf.subarray(0, n)));
           const giveBack = () => pool.give(buf); // also after a failed write: never stall
           written.then(giveBack, giveBack);
           noteFailure(written);
           got += n;
           opts.onProgress?.(got, offer.size);
         } else if (n > 0) {
-          const thisWrite = written = written.then(() => writeFileAll(out, buf.subarray(0, n)));
+          const thisWrite = written = written.then(() => store(buf.subarray(0, n)));
           posted = Promise.all([posted, thisWrite]).then(() => {
             hashed = hash.update(buf, n).then((b) => pool.give(b));
             noteFailure(hashed);
@@ -178,6 +219,13 @@ export async function receiveFile(
         }
         if (n < want) {
           await settle();
+          if (failure !== undefined) throw failure;
+          if (got === 0) {
+            throw new TransferError(
+              "interrupted",
+              `The connection closed before any data of ${name} arrived`,
+            );
+          }
           throw new TransferError(
             "interrupted",
             `The connection closed after ${got} of ${offer.size} bytes; ${partPath} is kept to resume`,
@@ -189,6 +237,7 @@ export async function receiveFile(
       await hashed;
       file.close();
       file = undefined;
+      received = true;
       const theirs = await readDone(reader);
       const ours = await hash.digest();
       const seconds = (performance.now() - began) / 1000;
@@ -228,13 +277,87 @@ export async function receiveFile(
         bytesPerSecond: seconds > 0 ? (offer.size - start) / seconds : 0,
         peer: opts.peer ?? "",
       };
+    } catch (e) {
+      if (!(e instanceof StoreError)) throw e;
+      // disk full, quota, I/O error: tell the sender now (it watches for an early
+      // verdict), free the space, and read what is still coming so it sees the verdict
+      try {
+        file?.close();
+      } catch { /* closed */ }
+      file = undefined;
+      await Deno.remove(partPath).catch(() => {});
+      await writeAll(conn, encodeVerdict(VERDICT.writeFailed, e.message)).catch(() => {});
+      await drain(reader, DRAIN_MS);
+      throw new TransferError("local", `${e.message}; removed ${partPath}`, { cause: e });
     } finally {
       try {
         file?.close();
       } catch { /* closed */ }
+      // nothing a resume could use: an empty .part is not left behind
+      if (!received && got === 0) {
+        const left = await lstatOrUndefined(partPath);
+        if (left?.isFile && left.size === 0) await Deno.remove(partPath).catch(() => {});
+      }
       inProgress.delete(name);
     }
   });
+}
+
+/**
+ * Opens `.NAME.part` for reading and writing without ever following a link: a new one is
+ * created exclusively (`O_CREAT|O_EXCL` fails on any existing name, dangling symlinks
+ * included); an existing one must still be the plain, singly linked file `lstat` saw.
+ */
+async function openPart(path: string, seen: Deno.FileInfo | undefined): Promise<Deno.FsFile> {
+  if (!seen) return await Deno.open(path, { read: true, write: true, createNew: true });
+  const file = await Deno.open(path, { read: true, write: true });
+  try {
+    const now = await file.stat();
+    if (!now.isFile || now.ino !== seen.ino || now.dev !== seen.dev) {
+      throw new Error("it was replaced while being opened");
+    }
+    if ((now.nlink ?? 1) > 1) throw new Error("it has other hard links");
+    return file;
+  } catch (e) {
+    file.close();
+    throw e;
+  }
+}
+
+/** Bytes free for an unprivileged user in `dir`, or undefined when unknown (no `--allow-sys`). */
+async function freeBytes(dir: string): Promise<number | undefined> {
+  try {
+    const s = await statfs(dir);
+    return Number(s.bavail) * Number(s.bsize);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads and discards until the peer closes or `ms` pass. */
+async function drain(reader: ConnReader, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<void>((r) => (timer = setTimeout(r, ms)));
+  const reading = (async () => {
+    try {
+      while ((await reader.readChunk(64 * 1024)) !== null) { /* discard */ }
+    } catch { /* closed */ }
+  })();
+  await Promise.race([reading, deadline]);
+  clearTimeout(timer);
+}
+
+function kindOf(info: Deno.FileInfo): string {
+  return info.isSymlink ? "symlink" : info.isDirectory ? "directory" : "special file";
+}
+
+async function lstatOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
+  try {
+    return await Deno.lstat(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
 }
 
 /** Renames without replacing (link + unlink) unless `force`, when it replaces atomically. */

@@ -5,6 +5,7 @@
  * @module
  */
 import { basename } from "node:path";
+import { escapeForDisplay } from "../bytes/escape.ts";
 import { ConnReader } from "./conn_reader.ts";
 import { guard, type TransferConn, writeAll } from "./conn_io.ts";
 import { TransferError } from "./errors.ts";
@@ -17,6 +18,7 @@ import {
   readVerdict,
   REFUSE,
   VERDICT,
+  type Verdict,
 } from "./protocol.ts";
 import { hashFilePrefix, readChunk } from "./file_chunks.ts";
 import { BufferPool, HashPipeline } from "./hash_pipeline.ts";
@@ -46,7 +48,16 @@ const REFUSALS: Record<number, string> = {
   [REFUSE.tooLarge]: "too large",
   [REFUSE.version]: "version",
   [REFUSE.busy]: "busy",
+  [REFUSE.noSpace]: "no space",
 };
+
+/** What the peer wrote, made safe for a terminal (the REPL's escaping: `\x1b`, `\u202e`…). */
+function peerText(text: string): string {
+  return escapeForDisplay(new TextEncoder().encode(text), 512);
+}
+
+/** How long a failed write waits for the verdict that may explain it. */
+const VERDICT_GRACE_MS = 1000;
 
 /**
  * Sends the file at `path` over `conn` (which stays open; the caller closes it).
@@ -78,9 +89,9 @@ export async function sendFile(
       if (answer.kind === "refuse") {
         throw new TransferError(
           "refused",
-          `The receiver refused ${name} (${
-            REFUSALS[answer.code] ?? `code ${answer.code}`
-          }): ${answer.message}`,
+          `The receiver refused ${name} (${REFUSALS[answer.code] ?? `code ${answer.code}`}): ${
+            peerText(answer.message)
+          }`,
           { code: answer.code },
         );
       }
@@ -100,6 +111,11 @@ export async function sendFile(
         }
       }
       await writeAll(conn, encodeStart(start));
+      // the receiver says nothing more until its verdict, unless it must stop early (it
+      // could not store the data): watch for that while sending
+      let early: Verdict | undefined;
+      const verdictComing = quiet(readVerdict(reader));
+      verdictComing.then((v) => (early = v), () => {});
       const began = performance.now();
       let sent = start;
       opts.onProgress?.(sent, size);
@@ -113,48 +129,41 @@ export async function sendFile(
       let failure: unknown;
       let hashed: Promise<void> = Promise.resolve();
       let next = quiet(readNext(size - sent));
-      while (sent < size) {
-        if (failure !== undefined) throw failure;
-        const { buf, n } = await next;
-        if (n === 0) {
-          throw new TransferError("local", `Cannot send ${path}: it shrank while being sent`);
+      try {
+        while (sent < size && early === undefined) {
+          if (failure !== undefined) throw failure;
+          const { buf, n } = await next;
+          if (n === 0) {
+            throw new TransferError("local", `Cannot send ${path}: it shrank while being sent`);
+          }
+          const rest = size - sent - n;
+          if (rest > 0) next = quiet(readNext(rest));
+          if (hash.inline) {
+            const writing = writeAll(conn, buf.subarray(0, n));
+            hash.updateNow(buf.subarray(0, n));
+            await writing;
+            pool.give(buf);
+          } else {
+            await writeAll(conn, buf.subarray(0, n));
+            hashed = hash.update(buf, n).then((b) => pool.give(b));
+            hashed.catch((e) => (failure ??= e));
+          }
+          sent += n;
+          opts.onProgress?.(sent, size);
         }
-        const rest = size - sent - n;
-        if (rest > 0) next = quiet(readNext(rest));
-        if (hash.inline) {
-          const writing = writeAll(conn, buf.subarray(0, n));
-          hash.updateNow(buf.subarray(0, n));
-          await writing;
-          pool.give(buf);
-        } else {
-          await writeAll(conn, buf.subarray(0, n));
-          hashed = hash.update(buf, n).then((b) => pool.give(b));
-          hashed.catch((e) => (failure ??= e));
-        }
-        sent += n;
-        opts.onProgress?.(sent, size);
+      } catch (e) {
+        // a write that failed because the receiver gave up: its verdict says why
+        const verdict = await within(verdictComing, VERDICT_GRACE_MS);
+        if (verdict) throw verdictError(verdict, name, true);
+        throw e;
       }
       await hashed;
       const digest = await hash.digest();
+      if (early !== undefined) throw verdictError(early, name, true);
       await writeAll(conn, encodeDone(digest));
-      const verdict = await readVerdict(reader);
+      const verdict = await verdictComing;
       const seconds = (performance.now() - began) / 1000;
-      if (verdict.status === VERDICT.hashMismatch) {
-        throw new TransferError(
-          "verify",
-          `The receiver found the SHA-256 did not match and discarded ${name}: ${verdict.message}`,
-          {
-            code: verdict.status,
-          },
-        );
-      }
-      if (verdict.status !== VERDICT.ok) {
-        throw new TransferError(
-          "local",
-          `The receiver could not store ${name}: ${verdict.message}`,
-          { code: verdict.status },
-        );
-      }
+      if (verdict.status !== VERDICT.ok) throw verdictError(verdict, name);
       return {
         direction: "sent",
         name,
@@ -170,6 +179,43 @@ export async function sendFile(
     });
   } finally {
     file.close();
+  }
+}
+
+/** The failure a verdict other than ok stands for (`early`: it came before all data was sent). */
+function verdictError(verdict: Verdict, name: string, early = false): TransferError {
+  if (verdict.status === VERDICT.ok) {
+    return new TransferError(
+      "protocol",
+      `Protocol error: the receiver said ok before ${name} was sent`,
+    );
+  }
+  if (verdict.status === VERDICT.hashMismatch) {
+    return new TransferError(
+      "verify",
+      `The receiver found the SHA-256 did not match and discarded ${name}: ${
+        peerText(verdict.message)
+      }`,
+      { code: verdict.status },
+    );
+  }
+  return new TransferError(
+    "local",
+    `The receiver could not store ${name}${early ? " and stopped the transfer" : ""}: ${
+      peerText(verdict.message)
+    }`,
+    { code: verdict.status },
+  );
+}
+
+/** `p`'s value, or undefined if it fails or takes longer than `ms`. */
+async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms)));
+  try {
+    return await Promise.race([p.catch(() => undefined), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

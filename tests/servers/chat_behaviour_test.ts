@@ -218,3 +218,21 @@ Deno.test("chat: a plain-TCP client on a TLS server never joins the room", async
     "no join or leave notice for the failed client",
   );
 });
+
+Deno.test("chat: bidi overrides and line separators are neutralised; look-alike nicknames are refused", async () => {
+  await using server = await startChatServer({ address: tcp });
+  await using a = await ChatTestClient.connect(portOf(server));
+  await using b = await ChatTestClient.connect(portOf(server));
+  await joined(a, "coco");
+  await b.waitFor((l) => l.endsWith("is now known as coco"));
+  await a.send("pay \u202efdp.exe now\u2028fake line \u2066x\u2069 \u009b2J\n");
+  const seen = await b.waitFor((l) => l.startsWith("<coco>"));
+  assertEquals(seen, "<coco> pay \uFFFDfdp.exe now\uFFFDfake line \uFFFDx\uFFFD \uFFFD2J");
+  // Cyrillic "сосо" and "С0С0" look like "coco"; Latin mixed with Cyrillic is refused outright
+  await b.send("/nick \u0441\u043e\u0441\u043e\n/nick C0C0\n/nick p\u0430ypal\n/nick \uff43oco\n");
+  await b.waitFor("! nickname \u0441\u043e\u0441\u043e is taken (it looks like coco)");
+  await b.waitFor("! nickname C0C0 is taken (it looks like coco)");
+  await b.waitFor((l) => l.startsWith('! "p\u0430ypal" is not a valid nickname'));
+  await b.waitFor((l) => l.startsWith('! "\uff43oco" is not a valid nickname'));
+  await joined(b, "Zoë");
+});

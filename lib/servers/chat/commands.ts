@@ -32,15 +32,44 @@ export const CHAT_HELP: readonly string[] = [
 
 const NICK_RE = /^[\p{L}\p{N}_\-\[\]\\^{}|`]+$/u;
 const ROOM_RE = /^#[\p{L}\p{N}_\-.]{1,32}$/u;
+// the scripts whose letters pass for one another (Latin "a", Cyrillic "а", Greek "α")
+const LOOKALIKE_SCRIPTS = [/\p{Script=Latin}/u, /\p{Script=Cyrillic}/u, /\p{Script=Greek}/u];
+
+/**
+ * True when `name` could pass for another name: a compatibility form that NFKC folds
+ * (fullwidth `ａ`, `①`, ligatures), or letters mixing Latin, Cyrillic and Greek (`pаypal`
+ * with a Cyrillic `а`).
+ */
+function deceptive(name: string): boolean {
+  if (name.normalize("NFKC") !== name) return true;
+  return LOOKALIKE_SCRIPTS.filter((re) => re.test(name)).length > 1;
+}
 
 /** Whether `nick` is an acceptable nickname of at most `max` characters. */
 export function validNick(nick: string, max = 32): boolean {
-  return [...nick].length <= max && NICK_RE.test(nick);
+  return [...nick].length <= max && NICK_RE.test(nick) && !deceptive(nick);
+}
+
+// Cyrillic and Greek letters drawn like Latin ones (lower case), folded to them
+const LOOKALIKE_FROM = [..."авеёкмнорстухѕіїјԁһӏαβεηικνορτυχω"];
+const LOOKALIKE_TO = "abeekmhopctyxslljdhlabenlkvoptuxw";
+const LOOKALIKES = new Map(LOOKALIKE_FROM.map((c, i) => [c, LOOKALIKE_TO[i]!]));
+
+/**
+ * The key two nicknames are compared by: without case, with look-alikes folded (`0` as
+ * `o`; `1`, `i`, `l` and `|` as `l`; a Cyrillic or Greek letter as the Latin one it is
+ * drawn like), so `Bob`, `B0b` and `bob` are one nickname, and `admin` cannot be
+ * impersonated by `admln`, `adm1n` or an all-Cyrillic `аdmіn`.
+ */
+export function nickKey(nick: string): string {
+  let key = "";
+  for (const ch of nick.toLowerCase()) key += LOOKALIKES.get(ch) ?? ch;
+  return key.replace(/0/g, "o").replace(/[1il|]/g, "l");
 }
 
 /** Whether `room` is an acceptable room name like `#lobby`. */
 export function validRoom(room: string): boolean {
-  return ROOM_RE.test(room);
+  return ROOM_RE.test(room) && !deceptive(room);
 }
 
 /**
@@ -71,7 +100,7 @@ export function parseChatLine(line: string, maxNick = 32): ChatCommand {
         return {
           kind: "error",
           message:
-            `"${rest}" is not a valid nickname (letters, digits, _-[]\\^{}|\`, at most ${maxNick})`,
+            `"${rest}" is not a valid nickname (letters of one script, digits, _-[]\\^{}|\`, at most ${maxNick})`,
         };
       }
       return { kind: "nick", nick: rest };
@@ -80,7 +109,11 @@ export function parseChatLine(line: string, maxNick = 32): ChatCommand {
       const room = rest.startsWith("#") ? rest : `#${rest}`;
       if (!rest) return { kind: "error", message: "usage: /join #ROOM" };
       if (!validRoom(room)) {
-        return { kind: "error", message: `"${rest}" is not a valid room name (like #lobby)` };
+        return {
+          kind: "error",
+          message:
+            `"${rest}" is not a valid room name (letters of one script, digits, _-., like #lobby)`,
+        };
       }
       return { kind: "join", room };
     }

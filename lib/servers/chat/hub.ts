@@ -6,7 +6,7 @@
  * @module
  */
 import type { ChatCommand } from "./commands.ts";
-import { CHAT_HELP } from "./commands.ts";
+import { CHAT_HELP, nickKey } from "./commands.ts";
 
 /** One connected client, as the hub sees it. */
 export interface ChatMember {
@@ -54,13 +54,13 @@ export class ChatHub {
   /** Finds a free guest nickname. */
   guestNick(): string {
     let nick: string;
-    do nick = `guest${++this.#guest}`; while (this.#nicks.has(nick));
+    do nick = `guest${++this.#guest}`; while (this.#nicks.has(nickKey(nick)));
     return nick;
   }
 
   /** Adds a member (its `nick` must be free, e.g. from {@linkcode guestNick}) to the lobby. */
   admit(member: ChatMember, welcome: string): void {
-    this.#nicks.set(member.nick.toLowerCase(), member);
+    this.#nicks.set(nickKey(member.nick), member);
     member.room = LOBBY;
     this.#roomOf(LOBBY).add(member);
     this.#send(member, `*** ${welcome}`);
@@ -92,7 +92,7 @@ export class ChatHub {
         this.#join(member, cmd.room);
         break;
       case "msg": {
-        const to = this.#nicks.get(cmd.nick.toLowerCase());
+        const to = this.#nicks.get(nickKey(cmd.nick));
         if (!to) {
           this.#send(member, `! no such nick: ${cmd.nick}`);
         } else {
@@ -141,7 +141,7 @@ export class ChatHub {
   leave(member: ChatMember, reason: string): void {
     if (member.gone) return;
     member.gone = true;
-    this.#nicks.delete(member.nick.toLowerCase());
+    this.#nicks.delete(nickKey(member.nick));
     const set = this.#rooms.get(member.room);
     set?.delete(member);
     if (set && set.size === 0 && member.room !== LOBBY) this.#rooms.delete(member.room);
@@ -159,15 +159,20 @@ export class ChatHub {
 
   #rename(member: ChatMember, nick: string): void {
     if (nick === member.nick) return;
-    const holder = this.#nicks.get(nick.toLowerCase());
+    const holder = this.#nicks.get(nickKey(nick));
     if (holder && holder !== member) {
-      this.#send(member, `! nickname ${nick} is taken`);
+      this.#send(
+        member,
+        holder.nick.toLowerCase() === nick.toLowerCase()
+          ? `! nickname ${nick} is taken`
+          : `! nickname ${nick} is taken (it looks like ${holder.nick})`,
+      );
       return;
     }
     const old = member.nick;
-    this.#nicks.delete(old.toLowerCase());
+    this.#nicks.delete(nickKey(old));
     member.nick = nick;
-    this.#nicks.set(nick.toLowerCase(), member);
+    this.#nicks.set(nickKey(nick), member);
     this.#toRoom(member.room, `*** ${old} is now known as ${nick}`);
     this.log(`${member.peer} ${old} is now ${nick}`);
   }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { neutraliseText } from "../../bytes/terminal.ts";
 import { type ChatHub, type ChatMember } from "./hub.ts";
 import { parseChatLine } from "./commands.ts";
 import type { ChatLimits } from "./limits.ts";
@@ -20,14 +21,6 @@ export interface SessionConn {
 
 const READ_CHUNK = 4096;
 const FLUSH_ON_CLOSE_MS = 1000;
-// C0 controls except tab, DEL and C1 controls: never relayed to other terminals
-// deno-lint-ignore no-control-regex
-const CONTROL_RE = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
-
-/** Replaces control characters (terminal escapes) with U+FFFD. */
-export function sanitiseText(text: string): string {
-  return text.replace(CONTROL_RE, "\uFFFD");
-}
 
 /**
  * Runs one client until it quits, disconnects, is dropped or `signal` aborts.
@@ -107,7 +100,7 @@ export async function runChatSession(
         if (wait > 0) await abortableDelay(wait, signal);
         if (signal.aborted) break reading;
         bucket.tryTake();
-        if (!hub.handle(member, parseChatLine(sanitiseText(text), limits.maxNickLength))) {
+        if (!hub.handle(member, parseChatLine(neutraliseText(text), limits.maxNickLength))) {
           reason = "quit";
           break reading;
         }
