@@ -24,7 +24,11 @@ export function recvFileCommand() {
     )
     .requiredOption("--dir <dir>", "folder to write the file into")
     .option("--force", "replace an existing file of the same name")
-    .option("--max-size <size>", "refuse files larger than this", sizeOption("--max-size"))
+    .option(
+      "--max-size <size>",
+      "refuse files larger than this (default 16GiB; offers over the free space are refused too)",
+      sizeOption("--max-size"),
+    )
     .option("--listen", "wait for the other side to connect to ADDR instead of connecting")
     .option("--ca <file>", "trust this CA certificate (PEM) for tls://")
     .option("--insecure", "do not verify the TLS certificate")

@@ -36,6 +36,7 @@ const OPTION_HELP: Record<string, string> = {
   key: "private key PEM file (TLS)",
   root: "directory whose files are served",
   "header-timeout": "drop clients whose request head takes longer (e.g. 10s; slowloris)",
+  "handshake-timeout": "TLS: drop a client whose handshake takes longer (default 10s)",
   // chat
   "max-line": "chat: longest line in bytes (default 2048)",
   "max-queue": "chat: bytes queued for a client before it is dropped as too slow (default 256KiB)",
@@ -47,7 +48,7 @@ const OPTION_HELP: Record<string, string> = {
   // files
   dir: "files: folder to write received files into (required)",
   force: "files: replace existing files",
-  "max-size": "files: refuse files larger than this (like 10GiB)",
+  "max-size": "files: refuse files larger than this (default 16GiB)",
   "max-concurrent": "files: most transfers at once (default 16)",
   timeout: "files: close a transfer idle this long (default 30s)",
 };
