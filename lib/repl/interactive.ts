@@ -1,15 +1,17 @@
 /**
- * The terminal front end: node:readline with history, tab completion and a prompt that
- * is redrawn, with the partial line intact, whenever output arrives while typing.
+ * The terminal front end: raw-mode input decoded into key presses for the
+ * {@linkcode LineEditor}, output printed above the prompt, and the job-control and
+ * window signals a terminal program must honour: Ctrl-Z restores the terminal and
+ * stops the process, `fg` (SIGCONT) re-enters raw mode and redraws; a resize redraws.
  * Ctrl-C cancels a waiting statement or clears the line; Ctrl-C twice on an empty line,
  * Ctrl-D or `:quit` leave.
  *
  * @module
  */
-import process from "node:process";
-import { clearLine, createInterface, cursorTo, type Interface } from "node:readline";
-import { complete } from "./completer.ts";
-import { HISTORY_LIMIT, type HistoryFile } from "./history.ts";
+import { colorsWanted, type Palette, palette } from "./colors.ts";
+import type { HistoryFile } from "./history.ts";
+import { decodeKeys } from "./keys.ts";
+import { LineEditor } from "./line_editor.ts";
 import type { ReplCore, ReplOutput } from "./repl_core.ts";
 
 /** The prompt, and the one shown while a multi-line entry is unfinished. */
@@ -17,32 +19,45 @@ export const PROMPT = "wireplay> ";
 /** The continuation prompt. */
 export const CONTINUE_PROMPT = "... ";
 
+const encoder = new TextEncoder();
+
+function writeAllSync(text: string): void {
+  let data = encoder.encode(text);
+  while (data.byteLength > 0) data = data.subarray(Deno.stdout.writeSync(data));
+}
+
 /** Writes output above the prompt, redrawing the prompt and the partial line after it. */
 export class LiveOutput implements ReplOutput {
-  /** True while the prompt is shown and the user may be typing. */
-  idle = false;
-  rl: Interface | undefined;
+  readonly colors: Palette;
+  editor: LineEditor | undefined;
+
+  constructor(colors = palette(colorsWanted())) {
+    this.colors = colors;
+  }
 
   /** Writes lines. */
   out(text: string): void {
-    const stdout = process.stdout;
-    if (this.idle && this.rl) {
-      clearLine(stdout, 0);
-      cursorTo(stdout, 0);
-      stdout.write(text + "\n");
-      this.rl.prompt(true);
-    } else stdout.write(text + "\n");
+    if (this.editor) this.editor.print(text);
+    else writeAllSync(text.replace(/\r?\n/g, "\r\n") + "\r\n");
   }
 
-  /** Writes a failure (same stream: the terminal shows both in order). */
+  /** Writes a failure, in red (same stream: the terminal shows both in order). */
   err(text: string): void {
-    this.out(text);
+    this.out(this.colors.error(text));
   }
 }
 
 /** Options for {@linkcode runInteractive}. */
 export interface InteractiveOptions {
   history: HistoryFile;
+  /** Runs before the first prompt line is read (e.g. `repl FILE`). */
+  beforeInput?: (core: ReplCore) => Promise<void>;
+}
+
+/** What the editor needs once the interpreter is loaded (completion, hints). */
+interface Helpers {
+  complete: typeof import("./completer.ts").complete;
+  hintFor: typeof import("./hints.ts").hintFor;
 }
 
 /**
@@ -57,97 +72,196 @@ export function runInteractive(
 ): Promise<void> {
   const { history } = options;
   let core: ReplCore | undefined;
+  let helpers: Helpers | undefined;
   let loading: Promise<ReplCore> | undefined;
-  const ready = () => loading ??= loadCore().then((c) => (core = c));
-  const rl = createInterface({
-    input: process.stdin,
-    output: process.stdout,
-    terminal: true,
-    completer: (line: string) =>
-      complete(line, { names: () => [...(core?.session.resources.keys() ?? [])] }),
-    history: history.newestFirst(),
-    historySize: HISTORY_LIMIT,
-    removeHistoryDuplicates: true,
-  });
-  output.rl = rl;
-  const queue: string[] = [];
+  const ready = () =>
+    loading ??= (async () => {
+      const [c, completer, hints] = await Promise.all([
+        loadCore(),
+        import("./completer.ts"),
+        import("./hints.ts"),
+      ]);
+      helpers = { complete: completer.complete, hintFor: hints.hintFor };
+      if (options.beforeInput) await options.beforeInput(c);
+      return (core = c);
+    })();
+  const term = { write: writeAllSync, columns: () => safeColumns() };
+  const editor = new LineEditor(
+    term,
+    history.entries,
+    output.colors,
+    (line) =>
+      helpers?.complete(line, { names: () => [...(core?.session.resources.keys() ?? [])] }) ??
+        [[], ""],
+    (line) => helpers?.hintFor(line),
+  );
+  output.editor = editor;
+  const queue: { line: string; echo: boolean }[] = [];
   let draining = false;
+  let busy = false;
   let interruptedOnEmpty = false;
   let finished = false;
   let resolveDone: () => void;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
 
+  const setRaw = (raw: boolean) => {
+    try {
+      Deno.stdin.setRaw(raw);
+    } catch { /* not a terminal any more */ }
+  };
+
   const prompt = () => {
     if (finished) return;
-    rl.setPrompt(core?.joiner.pending ? CONTINUE_PROMPT : PROMPT);
-    output.idle = true;
-    rl.prompt();
+    const text = core?.joiner.pending ? CONTINUE_PROMPT : PROMPT;
+    editor.show(output.colors.prompt(text));
   };
+
+  const onResize = () => editor.render();
+  const onContinue = () => {
+    // back from Ctrl-Z: the shell put the terminal in cooked mode
+    setRaw(true);
+    editor.redrawFresh();
+  };
+  const signals: [Deno.Signal, () => void][] = [["SIGWINCH", onResize], ["SIGCONT", onContinue]];
+  for (const [sig, fn] of signals) {
+    try {
+      Deno.addSignalListener(sig, fn);
+    } catch { /* not supported here */ }
+  }
 
   const finish = () => {
     if (finished) return;
     finished = true;
-    output.idle = false;
-    output.rl = undefined;
+    editor.commit();
+    output.editor = undefined;
     core?.cancel();
-    rl.close();
+    for (const [sig, fn] of signals) {
+      try {
+        Deno.removeSignalListener(sig, fn);
+      } catch { /* not added */ }
+    }
+    setRaw(false);
     resolveDone();
   };
 
   const drain = async () => {
     if (draining) return;
     draining = true;
+    busy = true;
     const repl = core ?? await ready();
     while (queue.length && !finished) {
-      const line = queue.shift()!;
+      const { line, echo } = queue.shift()!;
+      if (echo) output.out((repl.joiner.pending ? CONTINUE_PROMPT : PROMPT) + line);
       if (!repl.joiner.waitingFor?.startsWith("heredoc")) history.add(line);
       const outcome = await repl.feed(line);
       if (outcome === "quit") return finish();
     }
     draining = false;
+    busy = false;
     if (queue.length === 0) prompt();
   };
 
-  rl.on("line", (line: string) => {
-    interruptedOnEmpty = false;
-    output.idle = false;
-    queue.push(line);
-    void drain();
-  });
-
-  rl.on("SIGINT", () => {
+  const interrupt = () => {
     if (core?.cancel()) {
-      process.stdout.write("^C\n");
+      output.out("^C");
       return;
     }
-    const editor = rl as unknown as { line: string; cursor: number };
     if (editor.line.length > 0 || core?.joiner.pending || queue.length > 0) {
       interruptedOnEmpty = false;
       queue.length = 0;
       core?.joiner.reset();
       editor.line = "";
       editor.cursor = 0;
-      process.stdout.write("^C\n");
-      prompt();
+      editor.commit();
+      output.out("^C");
+      if (!busy) prompt();
       return;
     }
     if (interruptedOnEmpty) {
-      process.stdout.write("^C\n");
+      editor.commit();
+      output.out("^C");
       return finish();
     }
     interruptedOnEmpty = true;
-    process.stdout.write("^C\n(Ctrl-C again, Ctrl-D or :quit to leave)\n");
-    prompt();
-  });
+    editor.commit();
+    output.out("^C\n(Ctrl-C again, Ctrl-D or :quit to leave)");
+    if (!busy) prompt();
+  };
 
-  rl.on("close", () => {
-    if (!finished) process.stdout.write("\n");
-    finish();
-  });
+  const suspend = () => {
+    const wasVisible = editor.visible;
+    editor.commit();
+    setRaw(false);
+    try {
+      Deno.kill(Deno.pid, "SIGTSTP");
+    } catch { /* no job control here */ }
+    // SIGCONT re-enters raw mode; show the prompt again (below where the shell left off)
+    if (wasVisible) editor.visible = true;
+  };
 
+  const onKeys = (text: string) => {
+    for (const key of decodeKeys(text)) {
+      if (finished) return;
+      const action = editor.handle(key);
+      if (!action) continue;
+      if ("submit" in action) {
+        interruptedOnEmpty = false;
+        queue.push({ line: action.submit, echo: busy });
+        void drain();
+      } else if ("interrupt" in action) interrupt();
+      else if ("suspend" in action) suspend();
+      else if ("eof" in action) {
+        if (busy && core?.cancel()) continue;
+        editor.commit();
+        return finish();
+      }
+    }
+  };
+
+  const readInput = async () => {
+    const buf = new Uint8Array(4096);
+    const decoder = new TextDecoder();
+    while (!finished) {
+      let n: number | null;
+      try {
+        n = await Deno.stdin.read(buf);
+      } catch {
+        n = null;
+      }
+      if (n === null) {
+        if (!finished) {
+          editor.commit();
+          finish();
+        }
+        return;
+      }
+      onKeys(decoder.decode(buf.subarray(0, n), { stream: true }));
+    }
+  };
+
+  setRaw(true);
   output.out("wireplay REPL — :help for statements and commands, Ctrl-D to leave");
   prompt();
+  void readInput();
   // load the interpreter once the prompt is on the screen
-  setTimeout(() => void ready(), 0);
+  setTimeout(() => {
+    if (!options.beforeInput) return void ready();
+    // a script runs first (repl FILE): its output goes above a hidden prompt
+    editor.commit();
+    busy = draining = true;
+    void ready().then(() => {
+      busy = draining = false;
+      if (queue.length) void drain();
+      else prompt();
+    });
+  }, 0);
   return done;
+}
+
+function safeColumns(): number {
+  try {
+    return Deno.consoleSize().columns || 80;
+  } catch {
+    return 80;
+  }
 }

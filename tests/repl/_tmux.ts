@@ -13,8 +13,13 @@ export interface Terminal extends AsyncDisposable {
   keys(...keys: string[]): Promise<void>;
   /** Types text literally (no key-name interpretation). */
   type(text: string): Promise<void>;
-  /** The visible screen (and scrollback), trailing blank lines removed. */
+  /**
+   * The visible screen (and scrollback), trailing blank lines removed; dim text (the
+   * REPL's argument hints) and colour codes left out.
+   */
   screen(): Promise<string>;
+  /** The screen with its colour escape sequences. */
+  rawScreen(): Promise<string>;
   /** Waits until the screen matches; returns the screen. Throws with the screen on timeout. */
   waitFor(
     what: string | RegExp | ((screen: string) => boolean),
@@ -34,29 +39,47 @@ async function tmux(socket: string, ...args: string[]): Promise<string> {
   return new TextDecoder().decode(out.stdout);
 }
 
-/** Starts `command` (a shell command line, run from the repository root) in a 200×50 terminal. */
-export async function startTerminal(command: string): Promise<Terminal> {
+/** Removes dim spans (hints) and then every other SGR escape from a captured screen. */
+export function plainScreen(raw: string): string {
+  return raw
+    // deno-lint-ignore no-control-regex
+    .replace(/\x1b\[2m[^\x1b\n]*(\x1b\[(0|22)?m)?/g, "")
+    // deno-lint-ignore no-control-regex
+    .replace(/\x1b\[[0-9;]*m/g, "")
+    .replace(/\n+$/, "");
+}
+
+/**
+ * Starts `command` (a shell command line, run from the repository root) in a terminal of
+ * `width`×`height` (default 200×50).
+ */
+export async function startTerminal(
+  command: string,
+  size: { width?: number; height?: number } = {},
+): Promise<Terminal> {
   const socket = `wireplay-test-${crypto.randomUUID().slice(0, 8)}`;
   await tmux(
     socket,
     "new-session",
     "-d",
     "-x",
-    "200",
+    String(size.width ?? 200),
     "-y",
-    "50",
+    String(size.height ?? 50),
     "-c",
     REPO_ROOT,
     // keep the pane after the program exits, so its last words can be read
     `${command}; echo "[exited $?]"; sleep 60`,
   );
   await tmux(socket, "set-option", "-g", "history-limit", "5000");
-  const screen = async () =>
-    (await tmux(socket, "capture-pane", "-p", "-J", "-S", "-2000")).replace(/\n+$/, "");
+  const rawScreen = async () =>
+    (await tmux(socket, "capture-pane", "-p", "-e", "-J", "-S", "-2000")).replace(/\n+$/, "");
+  const screen = async () => plainScreen(await rawScreen());
   const term: Terminal = {
     keys: async (...keys) => void await tmux(socket, "send-keys", ...keys),
     type: async (text) => void await tmux(socket, "send-keys", "-l", text),
     screen,
+    rawScreen,
     async waitFor(what, deadlineMs = 20_000) {
       const test = typeof what === "function"
         ? what
