@@ -48,9 +48,27 @@ export const SIZE_RE = /^(\d+(?:\.\d+)?)([kKmMgG]i?[bB]|[kKmMgG]|[bB])?$/;
  */
 export function parseDuration(text: string, what = "duration", bareMs = false): number {
   const m = DURATION_RE.exec(text.trim());
-  if (m) return Number(m[1]) * DURATION_UNITS[m[2]!]!;
-  if (bareMs && /^\d+(\.\d+)?$/.test(text.trim())) return Number(text);
-  throw new UsageError(`"${text}" is not a duration (like 250ms, 2s, 1m)`, { where: what });
+  let ms: number | undefined;
+  if (m) ms = Number(m[1]) * DURATION_UNITS[m[2]!]!;
+  else if (bareMs && /^\d+(\.\d+)?$/.test(text.trim())) ms = Number(text);
+  if (ms === undefined) {
+    throw new UsageError(`"${text}" is not a duration (like 250ms, 2s, 1m)`, { where: what });
+  }
+  if (ms > MAX_DURATION_MS) throw new UsageError(tooLong(text), { where: what });
+  return ms;
+}
+
+/**
+ * The longest duration accepted: 2^31-1 ms (24.8 days), the most a JavaScript timer can
+ * wait (a longer one fires at once). Longer waits are refused where they are written
+ * rather than split into chained timers: no network exchange waits for weeks, so such a
+ * value is a mistake (`2147484s` for `2147484ms`) that should be named, not honoured.
+ */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+
+/** The message for a duration over {@linkcode MAX_DURATION_MS}. */
+export function tooLong(text: string): string {
+  return `"${text}" is longer than the longest wait, ${MAX_DURATION_MS}ms (about 24.8 days)`;
 }
 
 /**

@@ -100,13 +100,22 @@ export class LineReader {
     return w;
   }
 
+  /** A duration literal's milliseconds; one over the timer limit fails here, with its place. */
+  #durationMs(text: string, span: Span): number {
+    try {
+      return parseDuration(text);
+    } catch (e) {
+      return this.fail((e as Error).message, span);
+    }
+  }
+
   /** Reads a duration literal (`250ms`, `2s`). */
   duration(what = "a duration"): { ms: number; span: Span } {
     const w = this.word(what);
     if (!DURATION_RE.test(w.text)) {
       this.fail(`"${w.text}" is not a duration (like 250ms, 2s, 1m)`, w.span);
     }
-    return { ms: parseDuration(w.text), span: w.span };
+    return { ms: this.#durationMs(w.text, w.span), span: w.span };
   }
 
   /** Reads a size literal (`512`, `64KiB`). */
@@ -158,7 +167,7 @@ export class LineReader {
       return { type: "number", value: Number(word.text), span: word.span };
     }
     if (DURATION_RE.test(word.text)) {
-      return { type: "duration", ms: parseDuration(word.text), span: word.span };
+      return { type: "duration", ms: this.#durationMs(word.text, word.span), span: word.span };
     }
     if (SIZE_RE.test(word.text)) {
       return { type: "size", bytes: parseSize(word.text), span: word.span };

@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertInstanceOf, assertMatch, assertThrows } from "@std/assert";
 import { UsageError } from "../../lib/errors.ts";
+import { parseDuration } from "../../lib/bytes/units.ts";
 import type {
   ConnectNode,
   ExpectNode,
@@ -22,6 +23,11 @@ const ERRORS: [string, string | RegExp, string][] = [
   ["conect tcp://x:1 as c", 'unknown statement "conect" (did you mean "connect"?)', "conect"],
   ["exepct c eof", 'unknown statement "exepct" (did you mean "expect"?)', "exepct"],
   ["frobnicate", 'unknown statement "frobnicate"', "frobnicate"],
+  // durations past what a timer can wait (issue 18.13: they used to fire at once)
+  ["sleep 2147484s", /"2147484s" is longer than the longest wait, 2147483647ms/, "2147484s"],
+  ['expect c "x" within 600h', /"600h" is longer than the longest wait/, "600h"],
+  ["timeout 597h", /longer than the longest wait/, "597h"],
+  ["assert 1 < 9999999h", /longer than the longest wait/, "9999999h"],
   // strings and escapes
   ['send c "abc', 'unterminated string (missing closing ")', '"abc'],
   ["send c 'abc", "unterminated string (missing closing ')", "'abc"],
@@ -278,4 +284,11 @@ Deno.test("suggest: within edit distance 2 only", () => {
   assertEquals(suggest("conect", kws), "connect");
   assertEquals(suggest("EXPCT", kws), "expect");
   assertEquals(suggest("zzzzzz", kws), undefined);
+});
+
+Deno.test("parser: durations up to the timer limit parse to their milliseconds", () => {
+  const node = parseStatement("sleep 2147483s") as unknown as { ms: number };
+  assertEquals(JSON.stringify(node).includes("2147483000"), true, JSON.stringify(node));
+  const e = assertThrows(() => parseDuration("2147484s", "--interval"), UsageError);
+  assertMatch(e.message, /longer than the longest wait/);
 });
