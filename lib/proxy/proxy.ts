@@ -59,6 +59,7 @@ export class Proxy implements AsyncDisposable {
     this.#faults = options.faults ?? noFaults();
     this.#accept = new AcceptLoop(bound.listener, (conn) => this.#serve(conn), {
       onError: (e) => this.#options.onError?.(`listener failed: ${(e as Error).message}`),
+      log: (line) => this.#options.onError?.(line),
     });
   }
 

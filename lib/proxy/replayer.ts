@@ -43,6 +43,8 @@ export interface ReplayOptions {
   repeat?: number;
   /** Told about each finished client connection. */
   onResult?: (r: ReplayResult) => void;
+  /** Told about accept failures and failed TLS handshakes, one line each. */
+  onLog?: (line: string) => void;
   /** The largest amount of client data held while matching (default 64 MiB). */
   bufferLimit?: number;
 }
@@ -66,7 +68,9 @@ export class ReplayServer implements AsyncDisposable {
     this.#remaining = options.connections.map(() => repeat);
     this.#total = options.connections.length * repeat;
     if (this.#total === 0) this.#done.resolve();
-    this.#accept = new AcceptLoop(bound.listener, (conn) => this.#serve(conn));
+    this.#accept = new AcceptLoop(bound.listener, (conn) => this.#serve(conn), {
+      log: options.onLog,
+    });
   }
 
   /** The address clients connect to (port 0 resolved). */

@@ -7,6 +7,7 @@
  */
 import { AcceptLoop } from "../transport/accept_loop.ts";
 import { type Address, formatAddress, formatDenoAddr } from "../address/address.ts";
+import { parseDuration } from "../bytes/units.ts";
 import { tlsMaterial } from "../transport/stream_listener.ts";
 import type { ServeOptions, ServerHandle } from "./server.ts";
 
@@ -44,6 +45,8 @@ export async function startStreamServer(
     (conn): Promise<void> => handler(conn, loop.signal),
     {
       closeConnections: true,
+      handshakeTimeoutMs: handshakeTimeout(options),
+      log: (line) => console.error(`${kind}: ${line}`),
     },
   );
   const a = listener.addr;
@@ -63,4 +66,10 @@ export async function startStreamServer(
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/** The `handshake-timeout` option in milliseconds, when given. */
+export function handshakeTimeout(options: ServeOptions): number | undefined {
+  const text = options["handshake-timeout"];
+  return text === undefined ? undefined : parseDuration(text, "handshake-timeout");
 }

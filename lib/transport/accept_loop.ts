@@ -3,27 +3,90 @@
  * that `close()` stops accepting and waits until every connection's handler is done. A
  * handler's failure ends only its own connection.
  *
+ * Accepting never dies of a transient error (out of file descriptors, a connection
+ * aborted before it was taken…): the loop backs off (10 ms doubling to 200 ms), retries,
+ * logs one line when such a burst starts and one when accepting works again. A TLS
+ * listener's handshake runs in the connection's own task with a deadline, so a peer
+ * that never completes it holds up nobody else.
+ *
  * @module
  */
+import { formatHostPort } from "../address/address.ts";
+
+/** Default time a TLS client gets to complete its handshake. */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+
+const FIRST_BACKOFF_MS = 10;
+const MAX_BACKOFF_MS = 200;
 
 /** Options for {@linkcode AcceptLoop}. */
 export interface AcceptLoopOptions {
-  /** Told when the listener itself fails; without it the failure is thrown by close(). */
+  /** Told when the listener fails for good; without it the failure is thrown by close(). */
   onError?: (error: unknown) => void;
+  /** Told one line per burst of transient accept failures, per failed handshake, per recovery. */
+  log?: (line: string) => void;
   /** Close each connection when its handler ends, and all of them on close(). */
   closeConnections?: boolean;
+  /** TLS listeners: a handshake not complete within this is dropped (default 10 s). */
+  handshakeTimeoutMs?: number;
+}
+
+/**
+ * True for accept errors that pass: descriptors or memory run out, a connection reset or
+ * aborted before it was taken, an interrupted call. Retrying later is the cure.
+ */
+export function isTransientAcceptError(e: unknown): boolean {
+  if (
+    e instanceof Deno.errors.ConnectionAborted || e instanceof Deno.errors.ConnectionReset ||
+    e instanceof Deno.errors.Interrupted || e instanceof Deno.errors.WouldBlock ||
+    e instanceof Deno.errors.TimedOut || e instanceof Deno.errors.ConnectionRefused
+  ) return true;
+  const m = e instanceof Error ? /os error (\d+)/.exec(e.message) : null;
+  // EPERM EINTR EAGAIN ENOMEM ENFILE EMFILE ENONET EPROTO ENETDOWN ENETUNREACH ECONNABORTED
+  // ENOBUFS ETIMEDOUT EHOSTUNREACH
+  return m !== null && [1, 4, 11, 12, 23, 24, 64, 71, 100, 101, 103, 105, 110, 113].includes(
+    Number(m[1]),
+  );
+}
+
+/** What an accepted connection must have: a `Deno.Conn` or a `ByteDuplex` fits. */
+export interface AcceptedConn {
+  readonly remoteAddr: Deno.Addr;
+  close(): void;
+}
+
+/** Where connections come from: a `Deno.Listener` fits. */
+export interface AcceptSource<C extends AcceptedConn> {
+  accept(): Promise<C>;
+  close(): void;
+}
+
+/** Adapts a listener that is only async-iterable (e.g. node:tls behind mutual TLS). */
+export function acceptSource<C extends AcceptedConn>(
+  source: AsyncIterable<C> & { close(): void },
+): AcceptSource<C> {
+  if ("accept" in source) return source as unknown as AcceptSource<C>;
+  const it = source[Symbol.asyncIterator]();
+  return {
+    accept: async () => {
+      const next = await it.next();
+      if (next.done) throw new Deno.errors.BadResource("the listener is closed");
+      return next.value;
+    },
+    close: () => source.close(),
+  };
 }
 
 /** Runs `handle` for every connection a listener accepts, until closed. */
-export class AcceptLoop implements AsyncDisposable {
+export class AcceptLoop<C extends AcceptedConn = Deno.Conn> implements AsyncDisposable {
   readonly #stop = new AbortController();
   readonly #tasks = new Set<Promise<void>>();
-  readonly #conns = new Set<Deno.Conn>();
+  readonly #conns = new Set<C>();
   readonly #loop: Promise<void>;
 
   constructor(
-    readonly listener: Deno.Listener,
-    handle: (conn: Deno.Conn) => Promise<void>,
+    readonly listener: AcceptSource<C>,
+    handle: (conn: C) => Promise<void>,
     readonly options: AcceptLoopOptions = {},
   ) {
     this.#loop = this.#run(handle);
@@ -56,31 +119,101 @@ export class AcceptLoop implements AsyncDisposable {
     return this.close();
   }
 
-  async #run(handle: (conn: Deno.Conn) => Promise<void>): Promise<void> {
-    try {
-      for await (const conn of this.listener) {
-        if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
-        if (this.options.closeConnections) this.#conns.add(conn);
-        const task: Promise<void> = handle(conn)
-          .catch(() => {}) // a peer's failure ends only its own connection
-          .finally(() => {
-            this.#tasks.delete(task);
-            if (this.options.closeConnections) {
-              this.#conns.delete(conn);
-              closeQuietly(conn);
-            }
-          });
-        this.#tasks.add(task);
+  async #run(handle: (conn: C) => Promise<void>): Promise<void> {
+    const log = this.options.log ?? (() => {});
+    let failures = 0;
+    let burstStart = 0;
+    let backoff = FIRST_BACKOFF_MS;
+    while (!this.#stop.signal.aborted) {
+      let conn: C;
+      try {
+        conn = await this.listener.accept();
+      } catch (e) {
+        if (this.#stop.signal.aborted || e instanceof Deno.errors.BadResource) return;
+        if (!isTransientAcceptError(e)) {
+          if (this.options.onError) return this.options.onError(e);
+          throw e;
+        }
+        if (failures++ === 0) {
+          burstStart = performance.now();
+          log(`cannot accept: ${(e as Error).message}; retrying`);
+        }
+        await this.#pause(backoff);
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+        continue;
       }
-    } catch (e) {
-      if (this.#stop.signal.aborted) return;
-      if (this.options.onError) this.options.onError(e);
-      else throw e;
+      if (failures > 0) {
+        const ms = Math.round(performance.now() - burstStart);
+        log(`accepting again after ${failures} failed attempt(s) in ${ms}ms`);
+        failures = 0;
+        backoff = FIRST_BACKOFF_MS;
+      }
+      this.#start(conn, handle);
     }
+  }
+
+  #start(conn: C, handle: (conn: C) => Promise<void>): void {
+    try {
+      if ("setNoDelay" in conn) (conn as unknown as Deno.TcpConn).setNoDelay(true);
+    } catch { /* not a socket that has it */ }
+    this.#conns.add(conn);
+    const task: Promise<void> = this.#handshake(conn)
+      .then((ok) => {
+        // without closeConnections the handler owns the connection once it has it
+        if (!this.options.closeConnections) this.#conns.delete(conn);
+        return ok ? handle(conn) : undefined;
+      })
+      .catch(() => {}) // a peer's failure ends only its own connection
+      .finally(() => {
+        this.#tasks.delete(task);
+        this.#conns.delete(conn);
+        if (this.options.closeConnections) closeQuietly(conn);
+      });
+    this.#tasks.add(task);
+  }
+
+  /** Completes a TLS handshake within the deadline; closes the connection when it fails. */
+  async #handshake(conn: C): Promise<boolean> {
+    if (!("handshake" in conn)) return true;
+    const ms = this.options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      closeQuietly(conn);
+    }, ms);
+    try {
+      await (conn as unknown as Deno.TlsConn).handshake();
+      return true;
+    } catch (e) {
+      closeQuietly(conn);
+      if (!this.#stop.signal.aborted) {
+        const why = timedOut ? `no TLS handshake within ${ms}ms` : (e as Error).message;
+        this.options.log?.(`${peerText(conn.remoteAddr)}: dropped: ${why}`);
+      }
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#stop.signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#stop.signal.addEventListener("abort", done, { once: true });
+    });
   }
 }
 
-function closeQuietly(conn: Deno.Conn): void {
+function peerText(addr: Deno.Addr): string {
+  return "hostname" in addr ? formatHostPort(addr.hostname, addr.port) : "unix peer";
+}
+
+function closeQuietly(conn: AcceptedConn): void {
   try {
     conn.close();
   } catch { /* already closed */ }

@@ -11,6 +11,7 @@ import type { ByteDuplex } from "./duplex.ts";
 import type { EventHub } from "./events.ts";
 import { type ConnSource, listenMutualTls } from "./mtls_listener.ts";
 import { StreamChannel } from "./stream_channel.ts";
+import { AcceptLoop, acceptSource } from "./accept_loop.ts";
 
 /** Options for {@linkcode listenStream}. */
 export interface ListenOptions {
@@ -23,6 +24,10 @@ export interface ListenOptions {
   events?: EventHub;
   /** The most connections kept waiting for accept (default 128); further ones are closed. */
   backlog?: number;
+  /** TLS: a client whose handshake takes longer is dropped (default 10 s). */
+  handshakeTimeoutMs?: number;
+  /** Told about accept failures and failed TLS handshakes, one line each. */
+  log?: (line: string) => void;
 }
 
 /** A listening socket with a queue of accepted connections. */
@@ -31,7 +36,7 @@ export class StreamListener implements AsyncDisposable {
   #queue: ByteDuplex[] = [];
   #waiters: ((c: ByteDuplex | undefined) => void)[] = [];
   #closed = false;
-  #loop: Promise<void>;
+  #loop: AcceptLoop<ByteDuplex>;
   #count = 0;
 
   constructor(
@@ -41,7 +46,12 @@ export class StreamListener implements AsyncDisposable {
     readonly options: ListenOptions & { certPath?: string; tmpDir?: string } = {},
   ) {
     this.#listener = listener;
-    this.#loop = this.#acceptLoop();
+    // a TLS connection is queued only once its handshake is done (off the accept loop)
+    this.#loop = new AcceptLoop(acceptSource(listener), (conn) => this.#take(conn), {
+      handshakeTimeoutMs: options.handshakeTimeoutMs,
+      log: options.log,
+      onError: (e) => options.log?.(`listener failed: ${(e as Error).message}`),
+    });
   }
 
   /** The bound address, e.g. `tcp://127.0.0.1:41234` (port 0 resolved). */
@@ -114,13 +124,8 @@ export class StreamListener implements AsyncDisposable {
 
   /** Stops listening and closes connections nobody took. */
   async close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      try {
-        this.#listener.close();
-      } catch { /* closed */ }
-    }
-    await this.#loop;
+    this.#closed = true;
+    await this.#loop.close();
     for (const c of this.#queue.splice(0)) c.close();
     for (const w of this.#waiters.splice(0)) w(undefined);
     if (this.options.tmpDir) {
@@ -132,25 +137,18 @@ export class StreamListener implements AsyncDisposable {
     await this.close();
   }
 
-  async #acceptLoop(): Promise<void> {
-    const backlog = this.options.backlog ?? 128;
-    try {
-      for await (const conn of this.#listener) {
-        if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
-        this.#count++;
-        this.options.events?.emit({
-          type: "accepted",
-          listener: this.name,
-          remote: formatDenoAddr(conn.remoteAddr, this.kind === "tls" ? "tls" : undefined),
-        });
-        const waiter = this.#waiters.shift();
-        if (waiter) waiter(conn);
-        else if (this.#queue.length < backlog) this.#queue.push(conn);
-        else conn.close();
-      }
-    } catch (e) {
-      if (!this.#closed) throw e;
-    }
+  #take(conn: ByteDuplex): Promise<void> {
+    this.#count++;
+    this.options.events?.emit({
+      type: "accepted",
+      listener: this.name,
+      remote: formatDenoAddr(conn.remoteAddr, this.kind === "tls" ? "tls" : undefined),
+    });
+    const waiter = this.#waiters.shift();
+    if (waiter) waiter(conn);
+    else if (this.#queue.length < (this.options.backlog ?? 128)) this.#queue.push(conn);
+    else conn.close();
+    return Promise.resolve();
   }
 }
 

@@ -89,6 +89,7 @@ export function replayCommand() {
         file,
         timeoutMs: opts.timeout,
         repeat: opts.repeat,
+        onLog: (line) => console.error(`wireplay: replay: ${line}`),
         onResult: (r) => {
           if (opts.json) console.log(JSON.stringify({ event: "connection", ...r }));
           else if (!r.ok) console.error(describe(r));

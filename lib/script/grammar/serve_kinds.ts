@@ -22,17 +22,17 @@ export const SERVE_KINDS: Record<string, ServeKind> = {
   echo: {
     summary: "sends back every byte (or datagram) it receives",
     schemes: ["tcp", "tls", "unix", "udp"],
-    options: { cert: "value", key: "value" },
+    options: { cert: "value", key: "value", "handshake-timeout": "value" },
   },
   discard: {
     summary: "reads and drops everything",
     schemes: ["tcp", "tls", "unix", "udp"],
-    options: { cert: "value", key: "value" },
+    options: { cert: "value", key: "value", "handshake-timeout": "value" },
   },
   chargen: {
     summary: "sends the RFC 864 character pattern until the client closes",
     schemes: ["tcp", "tls", "unix", "udp"],
-    options: { cert: "value", key: "value" },
+    options: { cert: "value", key: "value", "handshake-timeout": "value" },
   },
   http: {
     summary: "HTTP: httpbin-style endpoints, static files under root, scripted routes",
@@ -46,6 +46,7 @@ export const SERVE_KINDS: Record<string, ServeKind> = {
     options: {
       cert: "value",
       key: "value",
+      "handshake-timeout": "value",
       "max-line": "value",
       "max-queue": "value",
       rate: "value",
@@ -67,6 +68,7 @@ export const SERVE_KINDS: Record<string, ServeKind> = {
       log: "flag",
       cert: "value",
       key: "value",
+      "handshake-timeout": "value",
     },
   },
 };

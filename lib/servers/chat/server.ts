@@ -11,6 +11,7 @@ import {
   parseAddress,
 } from "../../address/address.ts";
 import { selfSignedCertificate } from "../../tls/self_signed.ts";
+import { AcceptLoop } from "../../transport/accept_loop.ts";
 import { ChatHub } from "./hub.ts";
 import { type ChatLimits, DEFAULT_CHAT_LIMITS } from "./limits.ts";
 import { runChatSession } from "./session.ts";
@@ -29,6 +30,8 @@ export interface ChatServerOptions extends Partial<ChatLimits> {
   welcome?: string;
   /** Receives one line per connection, nick change, leave and drop. */
   log?: (line: string) => void;
+  /** TLS: a client whose handshake takes longer is dropped (default 10 s). */
+  handshakeTimeoutMs?: number;
 }
 
 /** A running chat server. */
@@ -105,61 +108,29 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
   const scheme = address.scheme === "tls" ? "tls" : undefined;
   const log = options.log ?? (() => {});
   const hub = new ChatHub(log);
-  const stop = new AbortController();
-  const sessions = new Set<Promise<void>>();
   const welcome = options.welcome ?? "welcome to wireplay chat";
 
-  const acceptLoop = (async () => {
-    while (!stop.signal.aborted) {
-      let conn: Deno.Conn;
-      try {
-        conn = await listener.accept();
-      } catch (e) {
-        if (stop.signal.aborted || e instanceof Deno.errors.BadResource) break;
-        log(`accept failed: ${(e as Error).message}`);
-        await new Promise((r) => setTimeout(r, 50)); // e.g. out of file descriptors
-        continue;
-      }
-      if (conn.remoteAddr.transport === "tcp") {
-        try {
-          (conn as Deno.TcpConn).setNoDelay(true);
-        } catch { /* TLS conns may not expose it */ }
-      }
-      if (hub.size >= limits.maxClients) {
-        conn.write(new TextEncoder().encode("! server full, try later\n")).catch(() => {}).finally(
-          () => {
-            try {
-              conn.close();
-            } catch { /* closed */ }
-          },
-        );
-        continue;
-      }
-      const peer = peerLabel(conn.remoteAddr);
-      const s = (async () => {
-        // a TLS client joins the room only once its handshake succeeded
-        if (address.scheme === "tls" && !(await handshake(conn as Deno.TlsConn, stop.signal))) {
-          log(`${peer}: TLS handshake failed`);
-          return;
-        }
-        await runChatSession(conn, hub, limits, peer, stop.signal, welcome);
-      })()
-        .catch((e) => log(`${peer}: ${(e as Error).message}`))
-        .finally(() => sessions.delete(s));
-      sessions.add(s);
+  // a TLS client reaches this only once its handshake succeeded (off the accept loop)
+  const loop: AcceptLoop = new AcceptLoop(listener, async (conn) => {
+    if (hub.size >= limits.maxClients) {
+      await conn.write(new TextEncoder().encode("! server full, try later\n")).catch(() => {});
+      return conn.close();
     }
-  })();
+    const peer = peerLabel(conn.remoteAddr);
+    await runChatSession(conn, hub, limits, peer, loop.signal, welcome)
+      .catch((e) => log(`${peer}: ${(e as Error).message}`));
+  }, {
+    // the session closes its connection itself, after a goodbye
+    handshakeTimeoutMs: options.handshakeTimeoutMs,
+    log,
+    onError: (e) => log(`listener failed: ${(e as Error).message}`),
+  });
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       hub.broadcast("*** server shutting down");
-      stop.abort();
-      try {
-        listener.close();
-      } catch { /* closed */ }
-      await acceptLoop;
-      while (sessions.size > 0) await Promise.all([...sessions]);
+      await loop.close();
       options.signal?.removeEventListener("abort", onAbort);
     })();
     return closing;
@@ -170,7 +141,7 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
 
   let finishedResolve!: () => void;
   const finished = new Promise<void>((r) => (finishedResolve = r));
-  acceptLoop.then(async () => {
+  loop.accepting.then(async () => {
     await close();
     finishedResolve();
   });
@@ -193,30 +164,6 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
       await finished;
     },
   };
-}
-
-const HANDSHAKE_TIMEOUT_MS = 10_000;
-
-/** Completes a TLS handshake within 10 s; closes the connection and returns false otherwise. */
-async function handshake(conn: Deno.TlsConn, signal: AbortSignal): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const close = () => {
-    try {
-      conn.close();
-    } catch { /* closed */ }
-  };
-  signal.addEventListener("abort", close, { once: true });
-  try {
-    timer = setTimeout(close, HANDSHAKE_TIMEOUT_MS);
-    await conn.handshake();
-    return true;
-  } catch {
-    close();
-    return false;
-  } finally {
-    clearTimeout(timer);
-    signal.removeEventListener("abort", close);
-  }
 }
 
 function peerLabel(addr: Deno.Addr): string {

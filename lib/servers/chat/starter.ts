@@ -7,6 +7,7 @@
 import { type Address } from "../../address/address.ts";
 import { parseSize } from "../../bytes/units.ts";
 import { UsageError } from "../../errors.ts";
+import { handshakeTimeout } from "../stream_server.ts";
 import { tlsMaterial } from "../../transport/stream_listener.ts";
 import { type ServeOptions, type ServerHandle, toServerHandle } from "../server.ts";
 import type { ChatLimits } from "./limits.ts";
@@ -69,6 +70,7 @@ export async function startChatServerKind(
       key,
       welcome: options.welcome,
       log,
+      handshakeTimeoutMs: handshakeTimeout(options),
       ...limits,
     });
   } catch (e) {
