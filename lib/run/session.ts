@@ -9,6 +9,7 @@ import { dirname, resolve } from "node:path";
 import type { StatementBase } from "../script/ast.ts";
 import type { DatagramChannel } from "../transport/datagram_channel.ts";
 import { EventHub } from "../transport/events.ts";
+import { DEFAULT_SETTLE_MS } from "../transport/matchers.ts";
 import type { StreamChannel } from "../transport/stream_channel.ts";
 import type { StreamListener } from "../transport/stream_listener.ts";
 import { ExpectationError, type FailureDetails } from "./failure.ts";
@@ -61,6 +62,8 @@ export class Session implements AsyncDisposable {
   readonly file: string;
   readonly baseDir: string;
   timeoutMs: number;
+  /** How long a held regex match waits for the stream to go quiet (`settle D`). */
+  settleMs: number = DEFAULT_SETTLE_MS;
   signal: AbortSignal | undefined;
   print: (text: string) => void;
   observers: SessionObserver[] = [];

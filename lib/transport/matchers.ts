@@ -6,10 +6,23 @@
  */
 import { escapeForDisplay } from "../bytes/escape.ts";
 import { fromLatin1, toLatin1 } from "../bytes/text.ts";
-import type { Matcher, MatchStep } from "./stream_buffer.ts";
+import { execBounded, prepareRegexWorker } from "./regex_exec.ts";
+import { analysePattern, type PatternInfo, SENTINEL } from "./regex_probe.ts";
+import type { Look, Matcher, MatchStep } from "./stream_buffer.ts";
 
 /** Below this many unread bytes a regex is searched on every chunk. */
 const EAGER_SEARCH_BYTES = 64 * 1024;
+
+/**
+ * How long a regex match that more bytes could still change waits for the stream to go
+ * quiet (see `regexMatcher`). 50 ms covers the usual reasons a reply arrives in pieces:
+ * separate writes, segmentation, and Linux's 40 ms delayed-ACK stall under Nagle's
+ * algorithm; it is paid only by a match that reaches the end of the bytes received.
+ */
+export const DEFAULT_SETTLE_MS = 50;
+
+/** Above this many unread bytes a match is not probed: it waits for the stream to settle. */
+const PROBE_MAX_BYTES = 4 * 1024 * 1024;
 
 /**
  * Requires the next bytes of the stream to be exactly `expected`; fails as soon as
@@ -62,29 +75,101 @@ export function toByteRegExp(re: RegExp): RegExp {
   return new RegExp(source, re.flags.replace(/[gy]/g, ""));
 }
 
+/** How `regexMatcher` decides when a match is taken. */
+export interface RegexMatchOptions {
+  /** Quiet time after which a match that more bytes could change is taken (ms). */
+  settleMs?: number;
+  /** Take the first match at once, as expect and pexpect do (chunking-dependent). */
+  now?: boolean;
+}
+
+const patternCache = new Map<string, PatternInfo>();
+
+/** The analysis of a byte regex, cached by source and flags. */
+export function patternInfo(byteRe: RegExp): PatternInfo {
+  const key = `${byteRe.flags}/${byteRe.source}`;
+  let info = patternCache.get(key);
+  if (!info) {
+    if (patternCache.size >= 256) patternCache.clear();
+    info = analysePattern(byteRe);
+    patternCache.set(key, info);
+  }
+  return info;
+}
+
 /**
  * Searches the unread stream for `re` and consumes through the end of the first match.
+ *
+ * The result does not depend on how the network cut the bytes: a match is taken at once
+ * only when no byte that may still arrive could change it (an earlier match, a longer
+ * one, other captures — decided by the pattern's probe, see `regex_probe.ts`). Otherwise
+ * the match is held: it is searched again on more bytes, and taken once the stream has
+ * been quiet for `settleMs`, ends, or the statement's deadline comes. With `now` the
+ * first match is taken at once.
+ *
  * Searches are amortised: past 64 KiB unread, the stream is searched again only once
  * the unread bytes have doubled since the last search, or once the stream has been quiet
  * for a moment (half what the last search took, 2–50 ms), or at the latest after four
- * times what the last search took. So a large stream costs O(n) searching in total, and a
- * match at the end of a burst is found right after the burst.
+ * times what the last search took. So a large stream costs O(n) searching in total.
  */
-export function regexMatcher(re: RegExp): Matcher<RegexMatch> {
+export function regexMatcher(re: RegExp, options: RegexMatchOptions = {}): Matcher<RegexMatch> {
   const byteRe = toByteRegExp(re);
+  const info = patternInfo(byteRe);
+  const probe = info.probe;
+  const settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
+  const sentinels = probe ? SENTINEL.repeat(probe.sentinels) : "";
   const prefix = literalPrefix(byteRe);
+  const needsWorker = !info.linear || (!options.now && probe !== undefined && !probe.linear);
   let searchedLength = -1;
   let lastSearchMs = 0;
   let deferredSince: number | undefined;
+  let held = false;
+  let lastLength = -1;
+  let lastGrowth = 0;
   // With a literal prefix: unread offset up to which the prefix was looked for, and the
   // first offset where it occurs (no match can start before it).
   let prefixScanned = 0;
   let candidate = prefix ? -1 : 0;
+
+  /** True when no continuation of the stream can change `m` (found on `text`). */
+  const isFinal = (m: RegExpExecArray, text: string, deadline: number): boolean => {
+    if (!probe || text.length > PROBE_MAX_BYTES) return false;
+    const r = execBounded(probe.probe, probe.linear, text + sentinels, deadline);
+    if (!r || r.index !== m.index || r[0] !== m[0]) return false;
+    for (const i of probe.markers) if (r[i] !== undefined) return false;
+    if (m.length - 1 !== probe.groupMap.length) return false;
+    for (let g = 1; g < m.length; g++) if (r[probe.groupMap[g - 1]!] !== m[g]) return false;
+    return true;
+  };
+
+  const take = (buffer: Parameters<Matcher<RegexMatch>["check"]>[0], m: RegExpExecArray) => {
+    const index = candidate + m.index;
+    buffer.discard(index + m[0].length);
+    const groups = m.slice(1).map((g) => (g === undefined ? undefined : fromLatin1(g)));
+    const named: Record<string, Uint8Array | undefined> = {};
+    for (const [k, v] of Object.entries(m.groups ?? {})) {
+      named[k] = v === undefined ? undefined : fromLatin1(v);
+    }
+    return { done: { whole: fromLatin1(m[0]), groups, named, skipped: index } };
+  };
+
   return {
     describe: () => `/${re.source}/${re.flags}`,
-    check(buffer, final): MatchStep<RegexMatch> {
+    prepare: needsWorker ? prepareRegexWorker : undefined,
+    check(buffer, look: Look, deadline): MatchStep<RegexMatch> {
+      const now = performance.now();
       const length = buffer.length;
-      if (length === searchedLength) return undefined;
+      if (length !== lastLength) {
+        lastLength = length;
+        lastGrowth = now;
+      }
+      const quietFor = now - lastGrowth;
+      // a held match is taken once the stream settled, ended, or the deadline came
+      const decide = look === "end" || look === "deadline" ||
+        (look === "quiet" && quietFor >= settleMs - 1);
+      if (length === searchedLength && !(held && decide)) {
+        return held ? { defer: Math.max(1, settleMs - quietFor) } : undefined;
+      }
       if (candidate < 0) {
         // Only new bytes (and the prefix's length minus one before them) can hold it.
         const from = Math.max(0, prefixScanned - prefix!.length + 1);
@@ -94,29 +179,29 @@ export function regexMatcher(re: RegExp): Matcher<RegexMatch> {
         candidate = from + k;
         searchedLength = -1;
       }
+      const final = look !== "data";
       if (!final && length - candidate > EAGER_SEARCH_BYTES && length < searchedLength * 2) {
-        const now = performance.now();
         deferredSince ??= now;
         if (now - deferredSince < Math.max(50, lastSearchMs * 4)) {
-          // called again on the next bytes, or with `final` once the stream is quiet
+          // called again on the next bytes, or with `quiet` once the stream is quiet
           return { defer: Math.min(50, Math.max(2, lastSearchMs / 2)) };
         }
       }
       deferredSince = undefined;
       searchedLength = length;
-      const started = performance.now();
       const text = candidate === 0 ? buffer.latin1() : toLatin1(buffer.unread.subarray(candidate));
-      const m = byteRe.exec(text);
-      lastSearchMs = performance.now() - started;
-      if (!m) return undefined;
-      const index = candidate + m.index;
-      buffer.discard(index + m[0].length);
-      const groups = m.slice(1).map((g) => (g === undefined ? undefined : fromLatin1(g)));
-      const named: Record<string, Uint8Array | undefined> = {};
-      for (const [k, v] of Object.entries(m.groups ?? {})) {
-        named[k] = v === undefined ? undefined : fromLatin1(v);
+      const m = execBounded(byteRe, info.linear, text, deadline);
+      lastSearchMs = performance.now() - now;
+      if (!m) {
+        held = false;
+        return undefined;
       }
-      return { done: { whole: fromLatin1(m[0]), groups, named, skipped: index } };
+      if (options.now || decide || isFinal(m, text, deadline)) {
+        held = false;
+        return take(buffer, m);
+      }
+      held = true;
+      return { defer: Math.max(1, settleMs - quietFor) };
     },
   };
 }
@@ -163,13 +248,13 @@ export function lineMatcher(maxLine = Infinity): Matcher<Uint8Array> {
   let scanned = 0;
   return {
     describe: () => "a line",
-    check(buffer, final) {
+    check(buffer) {
       const unread = buffer.unread;
       const nl = unread.indexOf(0x0a, scanned);
       if (nl < 0) {
         scanned = unread.byteLength;
         if (unread.byteLength > maxLine) return { fail: `line longer than ${maxLine} bytes` };
-        if (final && buffer.ended && unread.byteLength > 0) {
+        if (buffer.ended && unread.byteLength > 0) {
           return { fail: "the peer closed the connection in the middle of a line" };
         }
         return undefined;

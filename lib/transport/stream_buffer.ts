@@ -17,17 +17,27 @@ export type MatchStep<T> =
   | { defer: number }
   | undefined;
 
+/**
+ * Why a matcher is asked to look: new bytes arrived (`data`), a look it deferred is due
+ * because no bytes came for the time it asked (`quiet`), the peer closed (`end`), or the
+ * statement's deadline came (`deadline`). On anything but `data` a matcher must decide
+ * on what it has if it can.
+ */
+export type Look = "data" | "quiet" | "end" | "deadline";
+
 /** A matcher: looks at the unread bytes, says done (and consumes), fail, or wait. */
 export interface Matcher<T> {
   /** How the expectation reads in a report, e.g. `line "+PONG"`. */
   describe(): string;
   /**
-   * Looks at the buffer. `final` is true once the peer closed (no more bytes) or when a
-   * deferred look is due: the matcher must then decide on what it has. A matcher may
-   * answer `{ defer: ms }` to postpone an expensive look (amortised regex search); it is
-   * called again on the next bytes, or with `final` once `ms` passed without new bytes.
+   * Looks at the buffer. A matcher may answer `{ defer: ms }` to postpone a decision
+   * (an amortised search, or a match that more bytes could still change); it is asked
+   * again on the next bytes, or with `quiet` once `ms` passed without new bytes.
+   * `deadline` is the `performance.now()` time by which the wait ends.
    */
-  check(buffer: StreamBuffer, final: boolean): MatchStep<T>;
+  check(buffer: StreamBuffer, look: Look, deadline: number): MatchStep<T>;
+  /** Work to finish before the first look (e.g. starting a worker). */
+  prepare?(): Promise<void>;
 }
 
 /** Why a wait ended without a match. */
@@ -169,13 +179,16 @@ export class StreamBuffer {
    */
   until<T>(matcher: Matcher<T>, options: { timeoutMs: number; signal?: AbortSignal }): Promise<T> {
     const started = performance.now();
+    const deadline = started + options.timeoutMs;
     const waited = () => performance.now() - started;
     return new Promise<T>((resolve, reject) => {
       // deno-lint-ignore prefer-const -- assigned once below, read by finish() first
       let timer: ReturnType<typeof setTimeout> | undefined;
       let retry: ReturnType<typeof setTimeout> | undefined;
+      let settled = false;
       let unsubscribe = () => {};
       const finish = () => {
+        settled = true;
         unsubscribe();
         if (timer !== undefined) clearTimeout(timer);
         if (retry !== undefined) clearTimeout(retry);
@@ -185,11 +198,16 @@ export class StreamBuffer {
         finish();
         reject(new MatchError(message, reason, waited(), this.unread.slice()));
       };
-      const step = (force = false) => {
+      const step = (look: Look) => {
+        if (settled) return;
+        if (look === "data" && this.#ended) look = "end";
         let r: MatchStep<T>;
         try {
-          r = matcher.check(this, this.#ended || force);
+          r = matcher.check(this, look, deadline);
         } catch (e) {
+          if (e instanceof Error && e.name === "RegexTimeoutError") {
+            return failWith(e.message, "timeout");
+          }
           finish();
           reject(e);
           return;
@@ -199,13 +217,15 @@ export class StreamBuffer {
           resolve(r.done);
         } else if (r && "fail" in r) {
           failWith(r.fail, "mismatch");
-        } else if (r && "defer" in r) {
+        } else if (look === "deadline") {
+          failWith(`timed out after ${Math.round(waited())}ms`, "timeout");
+        } else if (r && "defer" in r && !this.#ended) {
           // re-armed on every deferral: the look is due once no bytes came for `defer` ms
           if (retry !== undefined) clearTimeout(retry);
           retry = setTimeout(() => {
             retry = undefined;
-            step(true);
-          }, r.defer);
+            step("quiet");
+          }, Math.max(0, Math.min(r.defer, deadline - performance.now())));
         } else if (this.#ended) {
           if (this.#error instanceof BufferOverflowError) failWith(this.#error.message, "overflow");
           else if (this.#error) failWith(`connection failed: ${this.#error.message}`, "closed");
@@ -215,16 +235,21 @@ export class StreamBuffer {
       const onAbort = () => failWith("cancelled", "aborted");
       if (options.signal?.aborted) return onAbort();
       options.signal?.addEventListener("abort", onAbort, { once: true });
-      unsubscribe = this.subscribe(() => step());
-      timer = setTimeout(() => {
-        // one last look: a matcher may be waiting for a deferred (amortised) search
-        const r = matcher.check(this, true);
-        if (r && "done" in r) {
+      const start = () => {
+        if (settled) return;
+        unsubscribe = this.subscribe(() => step("data"));
+        step("data");
+      };
+      // one last look at the deadline: a matcher may hold a match or a deferred search
+      timer = setTimeout(() => step("deadline"), options.timeoutMs);
+      const preparing = matcher.prepare?.();
+      if (preparing) {
+        preparing.then(start, (e) => {
+          if (settled) return;
           finish();
-          resolve(r.done);
-        } else failWith(`timed out after ${Math.round(waited())}ms`, "timeout");
-      }, options.timeoutMs);
-      step();
+          reject(e);
+        });
+      } else start();
     });
   }
 

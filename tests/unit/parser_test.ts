@@ -95,7 +95,7 @@ const ERRORS: [string, string | RegExp, string][] = [
     'unexpected "wat" (options: cert FILE, key FILE, buffer SIZE)',
     "wat",
   ],
-  ['expect c "x" wat', 'unexpected "wat" (options: as VAR, within D)', "wat"],
+  ['expect c "x" wat', 'unexpected "wat" (options: as VAR, within D, settle D, now)', "wat"],
   ["connect tls://x:1 as c ca a.pem insecure", "use either ca FILE or insecure, not both", "a.pem"],
   ["listen tls://x:0 as l cert a.pem", "cert and key go together", "\0end"],
   ["expect c silence 1s within 2s", 'silence takes its own duration; drop "within"', "\0end"],
