@@ -11,9 +11,11 @@ import * as tls from "node:tls";
 import type { ByteDuplex } from "./duplex.ts";
 import { NodeSocketDuplex } from "./node_tls_duplex.ts";
 
-/** What a stream listener reads connections from (a `Deno.Listener` fits too). */
+/** What a stream listener takes connections from (a `Deno.Listener` fits too). */
 export interface ConnSource extends AsyncIterable<ByteDuplex> {
   readonly addr: Deno.Addr;
+  /** The next connection; throws `Deno.errors.BadResource` once closed. */
+  accept(): Promise<ByteDuplex>;
   close(): void;
 }
 
@@ -37,6 +39,7 @@ export async function listenMutualTls(options: MutualTlsOptions): Promise<ConnSo
     ca: [options.clientCa],
     requestCert: true,
     rejectUnauthorized: true,
+    handshakeTimeout: 10_000,
   });
   const queue: ByteDuplex[] = [];
   let wake: (() => void) | undefined;
@@ -58,7 +61,7 @@ export async function listenMutualTls(options: MutualTlsOptions): Promise<ConnSo
     });
   });
   const bound = server.address() as { address: string; port: number };
-  return {
+  const source: ConnSource = {
     addr: { transport: "tcp", hostname: bound.address, port: bound.port },
     close() {
       if (closed) return;
@@ -67,17 +70,25 @@ export async function listenMutualTls(options: MutualTlsOptions): Promise<ConnSo
       for (const c of queue.splice(0)) c.close();
       wake?.();
     },
-    async *[Symbol.asyncIterator]() {
+    async accept(): Promise<ByteDuplex> {
       while (true) {
         const next = queue.shift();
-        if (next) {
-          yield next;
-          continue;
-        }
-        if (closed) return;
+        if (next) return next;
+        if (closed) throw new Deno.errors.BadResource("listener closed");
         await new Promise<void>((r) => (wake = r));
         wake = undefined;
       }
     },
+    async *[Symbol.asyncIterator]() {
+      while (true) {
+        try {
+          yield await source.accept();
+        } catch (e) {
+          if (e instanceof Deno.errors.BadResource) return;
+          throw e;
+        }
+      }
+    },
   };
+  return source;
 }

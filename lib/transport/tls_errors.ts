@@ -16,7 +16,9 @@ export function certificateRefusal(
   cert: DetailedPeerCertificate | PeerCertificate | undefined,
   name: string,
 ): string {
-  const which = cert?.subject ? `the server's certificate ${describeSubject(cert)}` : "the server's certificate";
+  const which = cert?.subject
+    ? `the server's certificate ${describeSubject(cert)}`
+    : "the server's certificate";
   switch (code) {
     case "DEPTH_ZERO_SELF_SIGNED_CERT":
     case "SELF_SIGNED_CERT_IN_CHAIN":
