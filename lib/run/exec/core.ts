@@ -18,6 +18,7 @@ import type {
   PrintNode,
   SendNode,
   ServeNode,
+  SettleNode,
   ShutdownNode,
   SleepNode,
   TimeoutNode,
@@ -42,7 +43,15 @@ import { type Matcher, MatchError } from "../../transport/stream_buffer.ts";
 import type { StreamChannel } from "../../transport/stream_channel.ts";
 import { listenStream, type StreamListener } from "../../transport/stream_listener.ts";
 import type { Resource, Session } from "../session.ts";
-import { evalBytes, evalMatch, evalText, evalVar, type MatchValue } from "../values.ts";
+import {
+  evalBytes,
+  evalMatch,
+  evalPemFile as pem,
+  evalText,
+  evalVar,
+  type MatchValue,
+  readPem,
+} from "../values.ts";
 import type { Var, VarObject } from "../vars.ts";
 import { ExpectationUpdater, takeWhenQuiet } from "../updater.ts";
 import type { Executor } from "./executor.ts";
@@ -115,16 +124,6 @@ function listenerResource(listener: StreamListener): Resource {
     close: () => listener.close(),
     listener,
   };
-}
-
-async function pem(session: Session, node: ConnectNode["ca"]): Promise<string | undefined> {
-  if (!node) return undefined;
-  const path = session.path(await evalText(session, node));
-  try {
-    return await Deno.readTextFile(path);
-  } catch (e) {
-    return session.fail(`cannot read "${path}": ${(e as Error).message}`);
-  }
 }
 
 /** Returns the stream channel named `name`, or fails the statement. */
@@ -340,7 +339,13 @@ const expect: Executor<ExpectNode> = async (node, session) => {
           if (node.as) session.vars.set(node.as, textOrBytes(got));
           session.done(node, { received: got });
         } else {
-          const got = await channel.buffer.until(regexMatcher(want.regex), opts);
+          const got = await channel.buffer.until(
+            regexMatcher(want.regex, {
+              settleMs: node.settleMs ?? session.settleMs,
+              now: node.now,
+            }),
+            opts,
+          );
           if (node.as) session.vars.set(node.as, captureVars(got.whole, got.groups, got.named));
           session.done(node, { received: got.whole });
         }
@@ -512,6 +517,11 @@ const timeout: Executor<TimeoutNode> = (node, session) => {
   return Promise.resolve();
 };
 
+const settle: Executor<SettleNode> = (node, session) => {
+  session.settleMs = node.ms;
+  return Promise.resolve();
+};
+
 const print: Executor<PrintNode> = async (node, session) => {
   const parts = [];
   for (const v of node.values) parts.push(await evalText(session, v));
@@ -558,8 +568,12 @@ const serve: Executor<ServeNode> = async (node, session) => {
     options[k] = v === true ? "true" : await evalText(session, v);
   }
   if (options.root) options.root = session.path(options.root);
-  if (options.cert) options.cert = await Deno.readTextFile(session.path(options.cert));
-  if (options.key) options.key = await Deno.readTextFile(session.path(options.key));
+  for (const k of ["cert", "key"] as const) {
+    const path = options[k] ? session.path(options[k]) : undefined;
+    if (path) {
+      options[k] = await readPem(session, path);
+    }
+  }
   let server;
   try {
     server = await starter(addr, options);
@@ -592,6 +606,7 @@ const serve: Executor<ServeNode> = async (node, session) => {
 export const CORE_EXECUTORS: Record<string, Executor> = {
   let: letStatement,
   timeout,
+  settle,
   connect,
   listen,
   accept,

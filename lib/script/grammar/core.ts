@@ -20,6 +20,11 @@ export interface TimeoutNode extends StatementBase {
   kind: "timeout";
   ms: number;
 }
+/** `settle DURATION` */
+export interface SettleNode extends StatementBase {
+  kind: "settle";
+  ms: number;
+}
 /** TLS and connection options shared by connect. */
 export interface ConnectNode extends StatementBase {
   kind: "connect";
@@ -81,6 +86,10 @@ export interface ExpectNode extends StatementBase {
   matcher: StreamMatcherNode;
   as?: string;
   withinMs?: number;
+  /** Quiet time before a held regex match is taken (default: the session's `settle`). */
+  settleMs?: number;
+  /** Take the first regex match at once (chunking-dependent, as in expect). */
+  now?: true;
 }
 /** `close NAME` */
 export interface CloseNode extends StatementBase {
@@ -203,6 +212,17 @@ export const CORE_STATEMENTS: StatementSyntax[] = [
       const ms = r.duration().ms;
       r.end();
       return { ...base, kind: "timeout", ms };
+    },
+  },
+  {
+    keyword: "settle",
+    usage: "settle DURATION",
+    summary: "how long a regex match that more bytes could change waits for quiet (50ms)",
+    example: "settle 100ms",
+    parse(r, base): SettleNode {
+      const ms = r.duration().ms;
+      r.end();
+      return { ...base, kind: "settle", ms };
     },
   },
   {
@@ -433,7 +453,7 @@ export const CORE_STATEMENTS: StatementSyntax[] = [
 
 /** The `expect NAME …` statement (the stream and datagram form). */
 export const EXPECT_CHANNEL = {
-  usage: "expect NAME MATCHER [as VAR] [within DURATION]",
+  usage: "expect NAME MATCHER [as VAR] [within DURATION] [settle DURATION | now]",
   summary: 'waits for data: "text", /regex/, line [MATCHER], bytes N, eof, silence D',
   example: 'expect redis line "+PONG"',
   parse(r: LineReader, base: Omit<StatementBase, "kind">): ExpectNode {
@@ -441,14 +461,28 @@ export const EXPECT_CHANNEL = {
     const matcher = parseStreamMatcher(r);
     let as: string | undefined;
     let withinMs: number | undefined;
+    let settleMs: number | undefined;
+    let now: true | undefined;
     while (!r.atEnd()) {
       if (r.keyword("as")) as = r.name("variable name").text;
       else if (r.keyword("within")) withinMs = r.duration().ms;
-      else r.fail(`unexpected "${r.peekWord()}" (options: as VAR, within D)`);
+      else if (r.keyword("settle")) settleMs = r.duration().ms;
+      else if (r.keyword("now")) now = true;
+      else r.fail(`unexpected "${r.peekWord()}" (options: as VAR, within D, settle D, now)`);
     }
     if (matcher.type === "silence" && withinMs !== undefined) {
       r.fail('silence takes its own duration; drop "within"');
     }
-    return { ...base, kind: "expect", channel, matcher, as, withinMs };
+    if (now && settleMs !== undefined) r.fail('"now" takes a match at once; drop "settle"');
+    return {
+      ...base,
+      kind: "expect",
+      channel,
+      matcher,
+      as,
+      withinMs,
+      ...(settleMs !== undefined ? { settleMs } : {}),
+      ...(now ? { now } : {}),
+    };
   },
 };
