@@ -50,8 +50,12 @@ export async function listenMutualTls(options: MutualTlsOptions): Promise<ConnSo
     wake?.();
   });
   server.on("tlsClientError", (e: Error, socket: tls.TLSSocket) => {
+    const peer = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
     socket.destroy();
-    options.onRefused?.(`refused a TLS client without a trusted certificate (${e.message})`);
+    const why = /no certificates|CertificateRequired/i.test(e.message)
+      ? "it sent no client certificate"
+      : "its client certificate is not signed by the CA file (or not X.509 v3)";
+    options.onRefused?.(`${peer}: refused: ${why}`);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -186,6 +186,7 @@ export async function listenStream(
           cert,
           key,
           clientCa: options.clientCa,
+          onRefused: options.log,
         })
         : Deno.listenTls({ hostname: address.host, port: address.port, cert, key });
       return new StreamListener(name, "tls", listener, { ...options, certPath, tmpDir });
