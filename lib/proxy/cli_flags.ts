@@ -19,6 +19,7 @@ import {
   parseProbability,
   withFault,
 } from "./faults.ts";
+import { readFlagText } from "../fs/read_file.ts";
 
 const HELP: Record<FaultName, string> = {
   "latency": "delay every chunk by D (e.g. 100ms)",
@@ -116,14 +117,6 @@ export function faultsFromFlags(v: ProxyFlagValues): Faults {
   return faults;
 }
 
-async function readPem(path: string, flag: string): Promise<string> {
-  try {
-    return await Deno.readTextFile(path);
-  } catch (e) {
-    throw new UsageError(`cannot read "${path}": ${(e as Error).message}`, { where: flag });
-  }
-}
-
 /** Builds the listen and upstream sides from the flag values (reads PEM files). */
 export async function sidesFromFlags(
   v: ProxyFlagValues,
@@ -145,14 +138,14 @@ export async function sidesFromFlags(
   }
   const listen: ListenSide = { address: listenAddress };
   if (v.cert && v.key) {
-    listen.cert = await readPem(v.cert, "--cert");
-    listen.key = await readPem(v.key, "--key");
+    listen.cert = await readFlagText(v.cert, "--cert");
+    listen.key = await readFlagText(v.key, "--key");
   }
   const upstream: UpstreamSide = {
     address: upstreamAddress,
     insecure: v.insecure,
     servername: v.servername,
   };
-  if (v.ca) upstream.caCerts = [await readPem(v.ca, "--ca")];
+  if (v.ca) upstream.caCerts = [await readFlagText(v.ca, "--ca")];
   return { listen, upstream };
 }

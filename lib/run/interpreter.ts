@@ -10,6 +10,7 @@ import { UsageError } from "../errors.ts";
 import { EXECUTORS } from "./exec/mod.ts";
 import { ExpectationError } from "./failure.ts";
 import { Session, type SessionOptions } from "./session.ts";
+import { MAX_SCRIPT_BYTES, readUserText } from "../fs/read_file.ts";
 
 /** Runs one statement in a session. */
 export async function execute(node: StatementBase, session: Session): Promise<void> {
@@ -62,7 +63,7 @@ export interface RunOptions extends Omit<SessionOptions, "file"> {
 export async function runScriptFile(path: string, options: RunOptions = {}): Promise<ScriptResult> {
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    text = await readUserText(path, MAX_SCRIPT_BYTES);
   } catch (e) {
     throw new UsageError(`cannot read script: ${(e as Error).message}`, { where: path });
   }

@@ -7,9 +7,16 @@ import { concatBytes, fromUtf8, utf8 } from "../bytes/text.ts";
 import type { StringPart, ValueNode } from "../script/ast.ts";
 import type { Session } from "./session.ts";
 import { lookup, type Var, varToBytes } from "./vars.ts";
+import {
+  FileReadError,
+  MAX_DATA_FILE_BYTES,
+  MAX_PEM_BYTES,
+  readUserFile,
+  readUserText,
+} from "../fs/read_file.ts";
 
 /** The largest file `file "…"` reads. */
-export const MAX_FILE_VALUE = 256 * 1024 * 1024;
+export const MAX_FILE_VALUE = MAX_DATA_FILE_BYTES;
 
 /** Resolves `${path}`; fails the statement when it is not set. */
 export function resolveRef(session: Session, ref: string): Var {
@@ -45,13 +52,9 @@ export async function evalBytes(session: Session, node: ValueNode): Promise<Uint
     case "file": {
       const path = session.path(await evalText(session, node.path));
       try {
-        const info = await Deno.stat(path);
-        if (info.size > MAX_FILE_VALUE) {
-          session.fail(`file "${path}" is larger than ${MAX_FILE_VALUE} bytes`);
-        }
-        return await Deno.readFile(path);
+        return await readUserFile(path, MAX_FILE_VALUE);
       } catch (e) {
-        if (e instanceof Error && e.name === "ExpectationError") throw e;
+        if (e instanceof FileReadError) return session.fail(`file ${e.message}`);
         return session.fail(`cannot read file "${path}": ${(e as Error).message}`);
       }
     }
@@ -93,4 +96,22 @@ export async function evalMatch(session: Session, node: ValueNode): Promise<Matc
     return { regex: new RegExp(node.source, node.flags) };
   }
   return { bytes: await evalBytes(session, node) };
+}
+
+/** Reads the certificate, key or CA file a statement names (`ca FILE`…); undefined when none. */
+export async function evalPemFile(
+  session: Session,
+  node: ValueNode | undefined,
+): Promise<string | undefined> {
+  if (!node) return undefined;
+  return await readPem(session, session.path(await evalText(session, node)));
+}
+
+/** Reads a certificate, key or CA file, failing the statement with one line when it cannot. */
+export async function readPem(session: Session, path: string): Promise<string> {
+  try {
+    return await readUserText(path, MAX_PEM_BYTES);
+  } catch (e) {
+    return session.fail(`cannot read "${path}": ${(e as Error).message}`);
+  }
 }

@@ -20,7 +20,8 @@ export async function discoverScripts(paths: string[]): Promise<string[]> {
       throw new UsageError(`no such file or folder`, { where: p });
     }
     if (info.isFile) found.add(p);
-    else await walk(p, found);
+    else if (info.isDirectory) await walk(p, found);
+    else throw new UsageError("not a regular file or a folder", { where: p });
   }
   return [...found].sort();
 }

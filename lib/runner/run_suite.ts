@@ -9,6 +9,7 @@ import { ExpectationUpdater } from "../run/updater.ts";
 import { parseScript } from "../script/parser.ts";
 import { ScriptSyntaxError } from "../script/syntax_error.ts";
 import { readDirectives } from "./directives.ts";
+import { MAX_SCRIPT_BYTES, readUserText } from "../fs/read_file.ts";
 
 /** One test's outcome. */
 export interface TestResult {
@@ -54,7 +55,7 @@ export async function runTestFile(file: string, options: SuiteOptions = {}): Pro
   const elapsed = () => performance.now() - started;
   let text: string;
   try {
-    text = await Deno.readTextFile(file);
+    text = await readUserText(file, MAX_SCRIPT_BYTES);
   } catch (e) {
     return {
       file,

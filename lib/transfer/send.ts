@@ -72,8 +72,13 @@ export async function sendFile(
 ): Promise<TransferSummary> {
   let file: Deno.FsFile;
   try {
+    // stat first: opening a FIFO would block until someone writes to it
+    if (!(await Deno.stat(path)).isFile) {
+      throw new TransferError("local", `Cannot send ${path}: not a regular file`);
+    }
     file = await Deno.open(path, { read: true });
   } catch (e) {
+    if (e instanceof TransferError) throw e;
     throw new TransferError("local", `Cannot read ${path}: ${(e as Error).message}`, { cause: e });
   }
   try {

@@ -13,6 +13,7 @@ import type { OpenedConn } from "../../transfer/net.ts";
 import { withIdleTimeout } from "../../transfer/net.ts";
 import type { TransferSummary } from "../../transfer/summary.ts";
 import { ExitCode } from "../main.ts";
+import { readFlagText } from "../../fs/read_file.ts";
 
 /** How long a transfer may stand still before it is abandoned. */
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -27,15 +28,12 @@ export interface TransferCliOptions {
   /** Idle timeout in milliseconds (default 30 s). */
   timeout?: number;
   json?: boolean;
+  /** Listening: what a real peer sends first; other connections are reported and dropped. */
+  firstBytes?: Uint8Array;
 }
 
 async function readPem(path: string | undefined, flag: string): Promise<string | undefined> {
-  if (path === undefined) return undefined;
-  try {
-    return await Deno.readTextFile(path);
-  } catch (e) {
-    throw new UsageError(`cannot read "${path}": ${(e as Error).message}`, { where: flag });
-  }
+  return path === undefined ? undefined : await readFlagText(path, flag);
 }
 
 /** Opens the connection as the options say, printing `listening on ADDR` to stderr when listening. */
@@ -63,6 +61,11 @@ export async function openForCli(address: Address, opts: TransferCliOptions) {
       cert,
       key,
       connectTimeoutMs: opts.timeout ?? DEFAULT_TIMEOUT_MS,
+      firstBytes: opts.firstBytes,
+      firstBytesTimeoutMs: opts.timeout ?? DEFAULT_TIMEOUT_MS,
+      onStranger: (peer, why) =>
+        console.error(`wireplay: ignored a connection from ${peer}: ${why}`),
+      onLog: (line) => console.error(`wireplay: ${line}`),
       onListening: async ({ address, certPem }) => {
         console.error(`listening on ${address}`);
         if (certPem && !cert) {

@@ -11,6 +11,7 @@ import { ExitCode } from "../main.ts";
 import { UsageError } from "../../errors.ts";
 import { Progress } from "../progress.ts";
 import { unescapeProbe } from "../../tools/common/probe_text.ts";
+import { MAX_DATA_FILE_BYTES, readFlagFile, readFlagText } from "../../fs/read_file.ts";
 
 /** The `bench` command. */
 export function benchCommand() {
@@ -69,23 +70,11 @@ export function benchCommand() {
       let body: Uint8Array | undefined;
       if (opts.body !== undefined) {
         if (opts.body.startsWith("@")) {
-          try {
-            body = await Deno.readFile(opts.body.slice(1));
-          } catch (e) {
-            throw new UsageError(`cannot read "${opts.body.slice(1)}": ${(e as Error).message}`, {
-              where: "--body",
-            });
-          }
+          body = await readFlagFile(opts.body.slice(1), "--body", MAX_DATA_FILE_BYTES);
         } else body = unescapeProbe(opts.body, "--body");
       }
       const caCerts: string[] = [];
-      for (const f of opts.ca) {
-        try {
-          caCerts.push(await Deno.readTextFile(f));
-        } catch (e) {
-          throw new UsageError(`cannot read "${f}": ${(e as Error).message}`, { where: "--ca" });
-        }
-      }
+      for (const f of opts.ca) caCerts.push(await readFlagText(f, "--ca"));
       // Loaded on use, so other commands start without the histogram library.
       const { runBench } = await import("../../tools/bench/bench.ts");
       const { formatBench } = await import("../../tools/bench/format.ts");

@@ -12,6 +12,7 @@ import { UsageError } from "../../errors.ts";
 import { SERVE_KINDS, type ServeKind } from "../../script/grammar/serve_kinds.ts";
 import { type ServeOptions, SERVER_STARTERS, type ServerHandle } from "../../servers/mod.ts";
 import { addressArg } from "../options.ts";
+import { readFlagText } from "../../fs/read_file.ts";
 
 /** Options whose value names a file whose text the starter receives. */
 const FILE_OPTIONS = new Set(["cert", "key"]);
@@ -83,7 +84,7 @@ function kindCommand(name: string, kind: ServeKind) {
       if (value === undefined || value === false) continue;
       if (value === true) options[option] = "true";
       else if (FILE_OPTIONS.has(option)) {
-        options[option] = await readOptionFile(value, `--${option}`);
+        options[option] = await readFlagText(value, `--${option}`);
       } else options[option] = value;
     }
     options.record = "false"; // a request log (http) has no reader on the command line
@@ -103,14 +104,6 @@ function kindCommand(name: string, kind: ServeKind) {
     await runUntilSignal(handle);
   });
   return cmd;
-}
-
-async function readOptionFile(path: string, flag: string): Promise<string> {
-  try {
-    return await Deno.readTextFile(path);
-  } catch (e) {
-    throw new UsageError(`cannot read "${path}": ${(e as Error).message}`, { where: flag });
-  }
 }
 
 function announce(kind: string, handle: ServerHandle, json: boolean): void {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { MAX_PEM_BYTES, readUserText } from "../../fs/read_file.ts";
 import { fromUtf8 } from "../../bytes/text.ts";
 import { formatDuration } from "../../bytes/units.ts";
 import {
@@ -113,7 +114,7 @@ const http: Executor<HttpNode> = async (node, session) => {
     if (!file) return undefined;
     const path = session.path(await evalText(session, file));
     try {
-      return await Deno.readTextFile(path);
+      return await readUserText(path, MAX_PEM_BYTES);
     } catch (e) {
       return session.fail(`cannot read ${what} file "${path}": ${(e as Error).message}`);
     }

@@ -14,7 +14,7 @@ import type {
   ProxyNode,
 } from "../../script/grammar/proxy.ts";
 import type { Session } from "../session.ts";
-import { evalText, evalVar } from "../values.ts";
+import { evalPemFile, evalText, evalVar } from "../values.ts";
 import type { Executor } from "./executor.ts";
 
 const defaultStatement: Executor<DefaultNode> = async (node, session) => {
@@ -49,9 +49,7 @@ const proxyStatement: Executor<ProxyNode> = async (node, session) => {
       ? { ...faults, dropConnect: s.value }
       : withFault(faults, s.name, s.value, s.direction);
   }
-  const caCerts = node.ca
-    ? [await Deno.readTextFile(session.path(await evalText(session, node.ca)))]
-    : undefined;
+  const caCerts = node.ca ? [(await evalPemFile(session, node.ca))!] : undefined;
   let file: ReturnType<typeof openRecordingFile> | undefined;
   let recorder: WireRecorder | undefined;
   if (node.record) {

@@ -6,7 +6,7 @@
 import { parseAddress } from "../../address/address.ts";
 import type { BenchNode, DnsNode, PingNode, ScanNode } from "../../script/grammar/tools.ts";
 import type { Session } from "../session.ts";
-import { evalBytes, evalText } from "../values.ts";
+import { evalBytes, evalPemFile, evalText } from "../values.ts";
 import type { Var } from "../vars.ts";
 import type { Executor } from "./executor.ts";
 import { DEFAULT_PORT_SPEC, parsePorts } from "../../tools/scan/ports.ts";
@@ -72,9 +72,7 @@ async function probeTarget(
 
 const pingStatement: Executor<PingNode> = async (node, session) => {
   const target = await probeTarget(session, node);
-  const caCerts = node.ca
-    ? [await Deno.readTextFile(session.path(await evalText(session, node.ca)))]
-    : undefined;
+  const caCerts = node.ca ? [(await evalPemFile(session, node.ca))!] : undefined;
   const s = await ping(target, {
     count: node.count,
     interval: node.intervalMs,

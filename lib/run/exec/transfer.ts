@@ -12,7 +12,7 @@ import { TransferError } from "../../transfer/errors.ts";
 import { connectTransfer, withIdleTimeout } from "../../transfer/net.ts";
 import { sendFile } from "../../transfer/send.ts";
 import type { Session } from "../session.ts";
-import { evalText } from "../values.ts";
+import { evalPemFile, evalText } from "../values.ts";
 import type { Var } from "../vars.ts";
 import type { Executor } from "./executor.ts";
 
@@ -25,9 +25,7 @@ const sendFileStatement: Executor<SendFileNode> = async (node, session) => {
   } catch (e) {
     return session.fail(`send-file: ${(e as Error).message}`);
   }
-  const caCerts = node.ca
-    ? [await Deno.readTextFile(session.path(await evalText(session, node.ca)))]
-    : undefined;
+  const caCerts = node.ca ? [(await evalPemFile(session, node.ca))!] : undefined;
   const name = node.name ? await evalText(session, node.name) : undefined;
   let opened;
   try {

@@ -6,6 +6,7 @@
 import type { ProbeOptions } from "./probe.ts";
 import { unescapeProbe } from "../common/probe_text.ts";
 import { UsageError } from "../../errors.ts";
+import { readFlagText } from "../../fs/read_file.ts";
 
 /** The flags `ping` and `watch` share. */
 export interface ProbeFlags {
@@ -24,26 +25,14 @@ export interface ProbeFlags {
 /** Reads CA files and unescapes payloads; a missing CA file is a usage error. */
 export async function probeOptionsFromFlags(flags: ProbeFlags): Promise<ProbeOptions> {
   const caCerts: string[] = [];
-  for (const file of flags.ca ?? []) {
-    try {
-      caCerts.push(await Deno.readTextFile(file));
-    } catch (e) {
-      throw new UsageError(`cannot read "${file}": ${(e as Error).message}`, { where: "--ca" });
-    }
-  }
+  for (const file of flags.ca ?? []) caCerts.push(await readFlagText(file, "--ca"));
   if ((flags.cert === undefined) !== (flags.key === undefined)) {
     throw new UsageError("--cert and --key go together", {
       where: flags.cert === undefined ? "--key" : "--cert",
     });
   }
-  const readFlag = async (file: string | undefined, where: string) => {
-    if (file === undefined) return undefined;
-    try {
-      return await Deno.readTextFile(file);
-    } catch (e) {
-      throw new UsageError(`cannot read "${file}": ${(e as Error).message}`, { where });
-    }
-  };
+  const readFlag = async (file: string | undefined, where: string) =>
+    file === undefined ? undefined : await readFlagText(file, where);
   return {
     cert: await readFlag(flags.cert, "--cert"),
     key: await readFlag(flags.key, "--key"),

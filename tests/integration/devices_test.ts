@@ -1,0 +1,82 @@
+/**
+ * Issue 18.11: a file the user names that is a device or a FIFO is refused with one line,
+ * never read forever or waited on; the size limit counts the bytes actually read.
+ */
+import { assertEquals, assertFalse, assertMatch, assertRejects } from "@std/assert";
+import { FileReadError, readUserFile } from "../../lib/fs/read_file.ts";
+
+const CLI = new URL("../../cli.ts", import.meta.url).pathname;
+
+/** Runs `cli.ts ARGS` (stdin from `input`), killed if it takes over 20 s. */
+async function cli(args: string[], input = "") {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", CLI, ...args],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+    signal: AbortSignal.timeout(20_000),
+  }).spawn();
+  const w = child.stdin.getWriter();
+  await w.write(new TextEncoder().encode(input));
+  await w.close();
+  const r = await child.output();
+  const dec = new TextDecoder();
+  return { code: r.code, signal: r.signal, out: dec.decode(r.stdout), err: dec.decode(r.stderr) };
+}
+
+async function withFifo(fn: (fifo: string, dir: string) => Promise<void>) {
+  const dir = await Deno.makeTempDir({ prefix: "wireplay-test-" });
+  try {
+    const fifo = `${dir}/fifo`;
+    const r = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+    assertEquals(r.code, 0, "mkfifo");
+    await fn(fifo, dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test('devices: send c file "/dev/zero" and a FIFO fail the statement at once', async () => {
+  await withFifo(async (fifo, dir) => {
+    for (const path of ["/dev/zero", fifo]) {
+      await Deno.writeTextFile(
+        `${dir}/s.wire`,
+        `serve discard tcp://127.0.0.1:0 as d\nconnect tcp://127.0.0.1:\${d.port} as c\nsend c file "${path}"\n`,
+      );
+      const r = await cli(["run", `${dir}/s.wire`]);
+      assertEquals(r.signal, null, `${path}: killed at the deadline`);
+      assertEquals(r.code, 1, r.err);
+      assertMatch(r.err, /s\.wire:3: .*(character device|FIFO), not a regular file/);
+      assertFalse(r.err.includes("    at "), "no stack trace");
+    }
+  });
+});
+
+Deno.test("devices: run, test, :load and --ca refuse a device or a FIFO with one line", async () => {
+  await withFifo(async (fifo) => {
+    for (const path of ["/dev/zero", fifo]) {
+      const run = await cli(["run", path]);
+      assertEquals(run.code, 2, run.err);
+      assertMatch(run.err, /not a regular file/);
+      const test = await cli(["test", path]);
+      assertEquals(test.code, 2, test.out + test.err);
+      assertMatch(test.err, /not a regular file/);
+      const load = await cli(["repl", "--no-history"], `:load ${path}\n`);
+      assertMatch(load.err + load.out, /:load: cannot read .*not a regular file/);
+      const ping = await cli(["ping", "tcp://127.0.0.1:9", "--tls", "--ca", path, "--count", "1"]);
+      assertEquals(ping.code, 2, ping.err);
+      assertMatch(ping.err, /^wireplay: --ca: .*not a regular file\n$/);
+      const sendFile = await cli(["send-file", path, "127.0.0.1:9"]);
+      assertEquals(sendFile.code, 2, sendFile.err);
+    }
+  });
+});
+
+Deno.test("devices: the size limit counts the bytes read, not what stat says", async () => {
+  // /proc files report size 0 and hold more
+  const e = await assertRejects(() => readUserFile("/proc/self/status", 16), FileReadError);
+  assertMatch(e.message, /larger than the limit of 16 B/);
+  const whole = await readUserFile("/proc/self/status", 1024 * 1024);
+  assertMatch(new TextDecoder().decode(whole), /^Name:/);
+});
