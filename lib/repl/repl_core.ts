@@ -21,6 +21,7 @@ import { LineJoiner } from "./line_joiner.ts";
 import { findMeta } from "./meta_commands.ts";
 import { buildScript } from "./save_script.ts";
 import { Transcript } from "./transcript.ts";
+import { readUserText } from "../fs/read_file.ts";
 
 /** Where the REPL writes. */
 export interface ReplOutput {
@@ -218,9 +219,7 @@ export class ReplCore implements AsyncDisposable {
   async load(path: string): Promise<LineOutcome> {
     let text: string;
     try {
-      const info = await Deno.stat(path);
-      if (info.size > MAX_LOAD_BYTES) throw new Error(`larger than ${MAX_LOAD_BYTES} bytes`);
-      text = await Deno.readTextFile(path);
+      text = await readUserText(path, MAX_LOAD_BYTES);
     } catch (e) {
       this.output.err(`:load: cannot read ${path}: ${(e as Error).message}`);
       return "failed";
