@@ -4,6 +4,7 @@
  * @module
  */
 import { concatBytes, fromUtf8, utf8 } from "../bytes/text.ts";
+import { formatBytes } from "../bytes/units.ts";
 import type { StringPart, ValueNode } from "../script/ast.ts";
 import type { Session } from "./session.ts";
 import { lookup, type Var, varToBytes } from "./vars.ts";
@@ -31,11 +32,25 @@ export function resolveRef(session: Session, ref: string): Var {
   return r.value;
 }
 
+/**
+ * The largest value `${…}` interpolation builds: 40 chained `let aN = "${aN-1}${aN-1}"`
+ * would otherwise double until memory runs out.
+ */
+export const MAX_VALUE_BYTES = 64 * 1024 * 1024;
+
 function interpolate(session: Session, parts: StringPart[]): Uint8Array {
   if (parts.length === 1 && "bytes" in parts[0]!) return parts[0].bytes;
-  return concatBytes(
-    parts.map((p) => ("bytes" in p ? p.bytes : varToBytes(resolveRef(session, p.ref)))),
-  );
+  const pieces = parts.map((
+    p,
+  ) => ("bytes" in p ? p.bytes : varToBytes(resolveRef(session, p.ref))));
+  let size = 0;
+  for (const b of pieces) size += b.byteLength;
+  if (size > MAX_VALUE_BYTES) {
+    session.fail(
+      `the value would be ${formatBytes(size)}, over the limit of ${formatBytes(MAX_VALUE_BYTES)}`,
+    );
+  }
+  return concatBytes(pieces);
 }
 
 /** Evaluates a value to bytes. */

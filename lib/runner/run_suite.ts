@@ -115,7 +115,15 @@ export async function runTestFile(file: string, options: SuiteOptions = {}): Pro
         output: [],
       };
     }
-    throw e;
+    // anything else (a bug, an exhausted resource) fails this script, never the run
+    return {
+      file,
+      status: "failed",
+      durationMs: elapsed(),
+      message: `unexpected error: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`,
+      statements: 0,
+      output: [],
+    };
   }
 }
 
