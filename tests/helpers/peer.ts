@@ -2,8 +2,13 @@
  * Real peers (socat, openssl s_server, redis-server…) started as subprocesses on free
  * loopback ports, waited for until they accept connections, and killed on dispose.
  *
+ * Every wait has a deadline: readiness (`deadlineMs`), the exit after SIGTERM (then
+ * SIGKILL), and the end of its output (a forked child of the peer can hold the pipes open;
+ * the peer's descendants are killed with it, and the pipes are dropped after a grace).
+ *
  * @module
  */
+import { havePeer } from "./peers.ts";
 
 /** A running peer process. */
 export interface Peer extends AsyncDisposable {
@@ -31,19 +36,8 @@ export interface PeerOptions {
   env?: Record<string, string>;
 }
 
-/** True when `cmd` is on the PATH. */
-export function hasCommand(cmd: string): boolean {
-  try {
-    const r = new Deno.Command("sh", {
-      args: ["-c", `command -v ${cmd}`],
-      stdout: "null",
-      stderr: "null",
-    }).outputSync();
-    return r.success;
-  } catch {
-    return false;
-  }
-}
+/** True when `cmd` is on the PATH (an alias of {@linkcode havePeer}; tests use `needs()`). */
+export const hasCommand = (cmd: string): boolean => havePeer(cmd);
 
 /**
  * Starts a peer and waits until it is ready; throws (after killing it) when it exits or
@@ -65,30 +59,42 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
     exited = true;
     return s;
   });
-  const collect = async (stream: ReadableStream<Uint8Array>, into: (s: string) => void) => {
+  const streams = [child.stderr.getReader(), child.stdout.getReader()];
+  const collect = async (
+    reader: ReadableStreamDefaultReader<Uint8Array>,
+    into: (s: string) => void,
+  ) => {
     const dec = new TextDecoder();
-    for await (const chunk of stream) into(dec.decode(chunk, { stream: true }));
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      into(dec.decode(value, { stream: true }));
+    }
   };
   const readers = Promise.all([
-    collect(child.stderr, (s) => (err += s)),
-    collect(child.stdout, (s) => (out += s)),
+    collect(streams[0]!, (s) => (err += s)),
+    collect(streams[1]!, (s) => (out += s)),
   ]).catch(() => {});
   let stopped: Promise<void> | undefined;
   const stop = () =>
     stopped ??= (async () => {
+      // Forked children (socat fork, nginx workers) outlive a killed parent and keep its
+      // pipes open: find them first, stop them with it.
+      const pids = exited ? [] : [child.pid, ...descendants(child.pid)];
       if (!exited) {
-        try {
-          child.kill("SIGTERM");
-        } catch { /* gone */ }
-        const t = setTimeout(() => {
-          try {
-            child.kill("SIGKILL");
-          } catch { /* gone */ }
-        }, 2000);
+        signal(pids, "SIGTERM");
+        const t = setTimeout(
+          () => signal([child.pid, ...descendants(child.pid), ...pids], "SIGKILL"),
+          2000,
+        );
         await status;
         clearTimeout(t);
       }
-      await readers;
+      signal(pids.slice(1), "SIGKILL");
+      if (!await within(readers, 2000)) {
+        for (const r of streams) await r.cancel().catch(() => {});
+        await readers;
+      }
     })();
   const peer: Peer = {
     child,
@@ -118,6 +124,51 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
   }
 }
 
+/** The process ids of `pid`'s children, grandchildren… (Linux /proc; none elsewhere). */
+export function descendants(pid: number): number[] {
+  const found: number[] = [];
+  const visit = (p: number) => {
+    let tasks: Deno.DirEntry[] = [];
+    try {
+      tasks = [...Deno.readDirSync(`/proc/${p}/task`)];
+    } catch { /* gone, or no /proc */ }
+    for (const t of tasks) {
+      let kids = "";
+      try {
+        kids = Deno.readTextFileSync(`/proc/${p}/task/${t.name}/children`);
+      } catch { /* gone */ }
+      for (const k of kids.split(" ")) {
+        const n = Number(k);
+        if (k && Number.isInteger(n) && !found.includes(n)) {
+          found.push(n);
+          visit(n);
+        }
+      }
+    }
+  };
+  visit(pid);
+  return found;
+}
+
+function signal(pids: number[], sig: Deno.Signal): void {
+  for (const p of pids) {
+    try {
+      Deno.kill(p, sig);
+    } catch { /* gone */ }
+  }
+}
+
+/** True when `p` settles within `ms`. */
+async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((r) => timer = setTimeout(() => r(false), ms));
+  try {
+    return await Promise.race([p.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function ready(options: PeerOptions, output: () => string): Promise<boolean> {
   if (options.waitOutput !== undefined) {
     const o = output();
@@ -126,17 +177,22 @@ async function ready(options: PeerOptions, output: () => string): Promise<boolea
   }
   try {
     if (options.waitTcp) {
-      const c = await Deno.connect({
+      return await connected(Deno.connect({
         hostname: options.waitTcp.hostname ?? "127.0.0.1",
         port: options.waitTcp.port,
-      });
-      c.close();
+      }));
     } else if (options.waitUnix) {
-      const c = await Deno.connect({ transport: "unix", path: options.waitUnix });
-      c.close();
+      return await connected(Deno.connect({ transport: "unix", path: options.waitUnix }));
     }
     return true;
   } catch {
     return false;
   }
+}
+
+/** True when the connect succeeds within 1 s (a connect meeting a full backlog can hang). */
+async function connected(connecting: Promise<Deno.Conn>): Promise<boolean> {
+  connecting.then((c) => c.close(), () => {});
+  return await within(connecting, 1000) &&
+    await connecting.then(() => true, () => false);
 }

@@ -28,6 +28,7 @@ export const PEERS: readonly PeerSpec[] = [
   { command: "ncat", pkg: "ncat" },
   { command: "dnsmasq", pkg: "dnsmasq-base" },
   { command: "ip", pkg: "iproute2" },
+  { command: "ss", pkg: "iproute2" },
   { command: "unshare", pkg: "util-linux" },
   { command: "script", pkg: "bsdutils" },
   { command: "tmux", pkg: "tmux" },
@@ -35,9 +36,9 @@ export const PEERS: readonly PeerSpec[] = [
 
 const present = new Map<string, boolean>();
 
-/** True when `command` is on the PATH (cached). */
-export function havePeer(command: string): boolean {
-  let ok = present.get(command);
+/** True when `command` is on the PATH (cached unless `fresh`). */
+export function havePeer(command: string, fresh = false): boolean {
+  let ok = fresh ? undefined : present.get(command);
   if (ok === undefined) {
     ok = onPath(command);
     present.set(command, ok);

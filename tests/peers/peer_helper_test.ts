@@ -1,0 +1,57 @@
+// startPeer's own waits are bounded: a peer whose forked child keeps its output pipes open
+// (as socat's UDP-RECVFROM fork children do) is still stopped, child and all, in seconds.
+import { assert, assertRejects } from "@std/assert";
+import { descendants, startPeer } from "../helpers/peer.ts";
+
+/** Settles with `p`, or throws naming `what` after `ms`. */
+async function deadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) =>
+    timer = setTimeout(() => reject(new Error(`${what}: not done within ${ms}ms`)), ms)
+  );
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const alive = (pid: number) => {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return !/^\d+ \(.*\) Z /.test(stat); // a zombie is gone for our purpose
+  } catch {
+    return false;
+  }
+};
+
+Deno.test("stop(): a peer whose child holds its pipes is stopped, child included, within seconds", async () => {
+  const peer = await startPeer({
+    cmd: "sh",
+    // the background sleep inherits stdout/stderr; `wait` ends when sh is killed
+    args: ["-c", "sleep 600 & echo ready; wait"],
+    waitOutput: "ready",
+  });
+  const kids = descendants(peer.child.pid);
+  assert(kids.length >= 1, "the shell's sleep is its child");
+  const t0 = performance.now();
+  await deadline(peer.stop(), 8000, "peer.stop() with a child holding the pipes");
+  assert(performance.now() - t0 < 6000);
+  for (const k of kids) {
+    await deadline(
+      (async () => {
+        while (alive(k)) await new Promise((r) => setTimeout(r, 20));
+      })(),
+      3000,
+      `child ${k} to exit`,
+    );
+  }
+});
+
+Deno.test("startPeer: a peer that is never ready fails by its deadline, naming the program", async () => {
+  await assertRejects(
+    () => startPeer({ cmd: "sh", args: ["-c", "sleep 600"], waitOutput: "never", deadlineMs: 300 }),
+    Error,
+    "sh not ready within 300ms",
+  );
+});
