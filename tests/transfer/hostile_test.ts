@@ -22,7 +22,7 @@ import {
 } from "../../lib/transfer/protocol.ts";
 import { sendFile } from "../../lib/transfer/send.ts";
 import { serveFiles } from "../../lib/transfer/serve_files.ts";
-import { CLI, list, makeFile, runCli, sha256File, tempDir } from "./_helpers.ts";
+import { CLI, list, makeFile, runCli, sha256File, spawnCli, tempDir } from "./_helpers.ts";
 
 const MiB = 1024 * 1024;
 
@@ -275,4 +275,25 @@ Deno.test({
       for (const d of [src, mnt]) await Deno.remove(d, { recursive: true });
     }
   },
+});
+
+Deno.test("hostile: recv-file --listen tls:// stopped by SIGTERM or SIGINT leaves no certificate in /tmp", async () => {
+  const dst = await tempDir();
+  try {
+    for (const sig of ["SIGTERM", "SIGINT"] as const) {
+      const rx = spawnCli("recv-file", "tls://127.0.0.1:0", "--listen", "--dir", dst);
+      await rx.listening;
+      const certPath = (await rx.output(/certificate: (\S+)\n/))[1]!;
+      assert((await Deno.stat(certPath)).isFile);
+      rx.child.kill(sig);
+      const r = await rx.result();
+      assertEquals(r.code, sig === "SIGINT" ? 130 : 143, r.err);
+      await assertRejects(
+        () => Deno.stat(certPath.replace(/\/cert\.pem$/, "")),
+        Deno.errors.NotFound,
+      );
+    }
+  } finally {
+    await Deno.remove(dst, { recursive: true });
+  }
 });

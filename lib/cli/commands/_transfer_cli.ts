@@ -70,13 +70,14 @@ export async function openForCli(address: Address, opts: TransferCliOptions) {
         console.error(`listening on ${address}`);
         if (certPem && !cert) {
           tmpDir = await Deno.makeTempDir({ prefix: "wireplay-cert-" });
+          removeOnSignal(tmpDir);
           await Deno.writeTextFile(`${tmpDir}/cert.pem`, certPem);
           console.error(`certificate: ${tmpDir}/cert.pem`);
         }
       },
     });
   } catch (e) {
-    if (tmpDir) await Deno.remove(tmpDir, { recursive: true }).catch(() => {});
+    if (tmpDir) await removeNow(tmpDir);
     throw e;
   }
   const conn = withIdleTimeout(opened.conn, opts.timeout ?? DEFAULT_TIMEOUT_MS);
@@ -86,9 +87,39 @@ export async function openForCli(address: Address, opts: TransferCliOptions) {
     async [Symbol.asyncDispose]() {
       conn[Symbol.dispose]();
       conn.close();
-      if (tmpDir) await Deno.remove(tmpDir, { recursive: true }).catch(() => {});
+      if (tmpDir) await removeNow(tmpDir);
     },
   };
+}
+
+const SIGNALS = ["SIGINT", "SIGTERM"] as const;
+const onSignal = new Map<string, () => void>();
+
+/**
+ * The self-signed certificate is written for the user to pass to the sender's `--ca`,
+ * so it must exist while listening; a Ctrl-C or a `kill` must not leave it in the temp
+ * folder: the folder is removed, then the process exits (130 / 143).
+ */
+function removeOnSignal(dir: string): void {
+  for (const sig of SIGNALS) {
+    const handler = () => {
+      try {
+        Deno.removeSync(dir, { recursive: true });
+      } catch { /* gone */ }
+      Deno.exit(sig === "SIGINT" ? 130 : 143);
+    };
+    onSignal.set(`${dir} ${sig}`, handler);
+    Deno.addSignalListener(sig, handler);
+  }
+}
+
+async function removeNow(dir: string): Promise<void> {
+  for (const sig of SIGNALS) {
+    const handler = onSignal.get(`${dir} ${sig}`);
+    if (handler) Deno.removeSignalListener(sig, handler);
+    onSignal.delete(`${dir} ${sig}`);
+  }
+  await Deno.remove(dir, { recursive: true }).catch(() => {});
 }
 
 /** Prints the summary (one line, or JSON). */
