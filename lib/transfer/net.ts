@@ -7,6 +7,7 @@
 import { type Address, formatAddress, formatDenoAddr } from "../address/address.ts";
 import { selfSignedCertificate } from "../tls/self_signed.ts";
 import { connectTls } from "../transport/node_tls_duplex.ts";
+import { AcceptLoop } from "../transport/accept_loop.ts";
 import type { TransferConn } from "./conn_io.ts";
 
 /** A connection plus a label for its peer. */
@@ -72,10 +73,25 @@ export interface TransferListener extends Disposable {
   close(): void;
 }
 
-/** Listens on `address`; `tls://` without `cert`/`key` gets a fresh self-signed certificate. */
+/** Options for {@linkcode listenTransfer}. */
+export interface ListenTransferOptions {
+  /** PEM certificate and key for `tls://` (a fresh self-signed pair when absent). */
+  cert?: string;
+  key?: string;
+  /** TLS: a peer whose handshake takes longer is dropped (default 10 s). */
+  handshakeTimeoutMs?: number;
+  /** Told about accept failures and failed TLS handshakes, one line each. */
+  log?: (line: string) => void;
+}
+
+/**
+ * Listens on `address`; `tls://` without `cert`/`key` gets a fresh self-signed certificate.
+ * Connections are taken by the shared accept loop (TLS handshakes run per connection,
+ * with a deadline) and queue until {@linkcode TransferListener.accept}.
+ */
 export async function listenTransfer(
   address: Address,
-  opts: { cert?: string; key?: string } = {},
+  opts: ListenTransferOptions = {},
 ): Promise<TransferListener> {
   let listener: Deno.Listener;
   let certPem: string | undefined;
@@ -99,34 +115,43 @@ export async function listenTransfer(
       );
   }
   const tls = address.scheme === "tls";
+  const queue: OpenedConn[] = [];
+  const waiters: PromiseWithResolvers<OpenedConn>[] = [];
+  const loop = new AcceptLoop(listener, (conn) => {
+    const a = conn.remoteAddr;
+    const opened = {
+      conn,
+      peer: "hostname" in a ? formatDenoAddr(a, tls ? "tls" : undefined) : "unix",
+    };
+    const waiter = waiters.shift();
+    if (waiter) waiter.resolve(opened);
+    else queue.push(opened);
+    return Promise.resolve();
+  }, {
+    handshakeTimeoutMs: opts.handshakeTimeoutMs,
+    log: opts.log,
+    onError: (e) => opts.log?.(`listener failed: ${(e as Error).message}`),
+  });
+  const addr = listener.addr;
   let closed = false;
   const close = () => {
     if (closed) return;
     closed = true;
-    try {
-      listener.close();
-    } catch { /* closed */ }
+    void loop.close();
+    for (const q of queue.splice(0)) q.conn.close();
+    for (const w of waiters.splice(0)) w.reject(new Deno.errors.BadResource("listener closed"));
   };
   return {
-    address: formatDenoAddr(listener.addr, tls ? "tls" : undefined),
-    addr: listener.addr,
+    address: formatDenoAddr(addr, tls ? "tls" : undefined),
+    addr,
     certPem,
-    async accept() {
-      while (true) {
-        const conn = await listener.accept();
-        const a = conn.remoteAddr;
-        const peer = "hostname" in a ? formatDenoAddr(a, tls ? "tls" : undefined) : "unix";
-        if (!tls) return { conn, peer };
-        try {
-          await (conn as Deno.TlsConn).handshake();
-          return { conn, peer };
-        } catch {
-          // a client that failed the handshake: wait for the next one
-          try {
-            conn.close();
-          } catch { /* closed */ }
-        }
-      }
+    accept() {
+      const next = queue.shift();
+      if (next) return Promise.resolve(next);
+      if (closed) return Promise.reject(new Deno.errors.BadResource("listener closed"));
+      const waiter = Promise.withResolvers<OpenedConn>();
+      waiters.push(waiter);
+      return waiter.promise;
     },
     close,
     [Symbol.dispose]: close,

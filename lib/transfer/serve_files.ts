@@ -30,6 +30,10 @@ export interface ServeFilesOptions {
   signal?: AbortSignal;
   /** Called for each file received. */
   onFile?: (summary: TransferSummary) => void;
+  /** TLS: a sender whose handshake takes longer is dropped (default 10 s). */
+  handshakeTimeoutMs?: number;
+  /** Told about accept failures and failed TLS handshakes, one line each. */
+  onLog?: (line: string) => void;
   /** Called for each transfer that failed. */
   onError?: (error: TransferError | Error, peer: string) => void;
 }
@@ -62,7 +66,12 @@ export async function serveFiles(opts: ServeFilesOptions): Promise<FileServer> {
   const address = typeof opts.address === "string"
     ? parseAddress(opts.address, "tcp")
     : opts.address;
-  const listener = await listenTransfer(address, { cert: opts.cert, key: opts.key });
+  const listener = await listenTransfer(address, {
+    cert: opts.cert,
+    key: opts.key,
+    handshakeTimeoutMs: opts.handshakeTimeoutMs,
+    log: opts.onLog,
+  });
   const inProgress = new Set<string>();
   const active = new Set<{ close(): void }>();
   const running = new Set<Promise<void>>();

@@ -9,6 +9,7 @@ import { formatBytes, parseDuration, parseSize } from "../bytes/units.ts";
 import { UsageError } from "../errors.ts";
 import { type ServeOptions, type ServerHandle, toServerHandle } from "../servers/server.ts";
 import { tlsMaterial } from "../transport/stream_listener.ts";
+import { handshakeTimeout } from "../servers/stream_server.ts";
 import { serveFiles } from "./serve_files.ts";
 
 /** The options `serve files` accepts besides `cert` and `key`. */
@@ -19,6 +20,7 @@ export const FILES_OPTIONS = [
   "max-concurrent",
   "timeout",
   "log",
+  "handshake-timeout",
 ] as const;
 
 /** Starts `serve files`: receives WPFT/1 transfers into `dir` until closed. */
@@ -69,6 +71,8 @@ export async function startFilesServerKind(
       idleTimeoutMs,
       cert,
       key,
+      handshakeTimeoutMs: handshakeTimeout(options),
+      onLog: log,
       onFile: (s) => {
         received++;
         log(

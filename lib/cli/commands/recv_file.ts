@@ -7,6 +7,7 @@
  */
 import { Command } from "commander";
 import { UsageError } from "../../errors.ts";
+import { MAGIC } from "../../transfer/protocol.ts";
 import { receiveFile } from "../../transfer/receive.ts";
 import { Progress } from "../progress.ts";
 import { addressArg, durationOption, sizeOption } from "../options.ts";
@@ -49,7 +50,8 @@ export function recvFileCommand() {
           where: "--dir",
         });
       }
-      await using endpoint = await openForCli(addr, opts);
+      // listening, only a sender's first bytes start a transfer: probes and scanners are dropped
+      await using endpoint = await openForCli(addr, { ...opts, firstBytes: MAGIC });
       let progress: Progress | undefined;
       try {
         const summary = await receiveFile(endpoint.conn, {

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { AcceptLoop } from "../../transport/accept_loop.ts";
 
 /** Options of {@linkcode startGuard}. */
 export interface GuardOptions {
@@ -22,6 +23,10 @@ export interface GuardOptions {
   headerTimeoutMs: number;
   /** … and no larger than this many bytes. */
   maxHeaderBytes: number;
+  /** TLS: a client whose handshake takes longer is dropped (default 10 s). */
+  handshakeTimeoutMs?: number;
+  /** Told about accept failures and failed TLS handshakes, one line each. */
+  log?: (line: string) => void;
   /** Called when a client is dropped, with why (`timeout`, `too large`). */
   onDrop?: (remote: Deno.NetAddr, why: string) => void;
 }
@@ -61,7 +66,6 @@ export function startGuard(opts: GuardOptions): Guard {
   const open = new Set<Deno.Conn>();
   const clients = new Map<number, Deno.NetAddr>();
   let dropped = 0;
-  let closed = false;
 
   const writeAll = async (conn: Deno.Conn, bytes: Uint8Array) => {
     let off = 0;
@@ -150,17 +154,11 @@ export function startGuard(opts: GuardOptions): Guard {
     }
   };
 
-  const accepting = (async () => {
-    while (!closed) {
-      let conn: Deno.Conn;
-      try {
-        conn = await listener.accept();
-      } catch {
-        break;
-      }
-      void handle(conn).catch(() => closeQuietly(conn));
-    }
-  })();
+  const loop = new AcceptLoop(listener, (conn) => handle(conn).catch(() => closeQuietly(conn)), {
+    handshakeTimeoutMs: opts.handshakeTimeoutMs,
+    log: opts.log,
+    onError: (e) => opts.log?.(`listener failed: ${(e as Error).message}`),
+  });
 
   return {
     addr: listener.addr as Deno.NetAddr,
@@ -169,12 +167,9 @@ export function startGuard(opts: GuardOptions): Guard {
       return dropped;
     },
     async close() {
-      closed = true;
-      try {
-        listener.close();
-      } catch { /* closed */ }
+      const stopping = loop.close();
       for (const c of [...open]) closeQuietly(c);
-      await accepting;
+      await stopping;
     },
   };
 }

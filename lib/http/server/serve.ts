@@ -12,6 +12,7 @@ import { createHttpHandler, type HttpHandler, type HttpHandlerOptions } from "./
 import type { MockRoutes } from "./mock_routes.ts";
 import type { RequestLog } from "./request_log.ts";
 import { type Guard, startGuard } from "./guard.ts";
+import { type ResilientServer, serveResilient } from "./resilient_serve.ts";
 
 /** Options of {@linkcode startHttpServer}. */
 export interface HttpServeOptions extends HttpHandlerOptions {
@@ -27,6 +28,10 @@ export interface HttpServeOptions extends HttpHandlerOptions {
    * Off by default.
    */
   headerTimeoutMs?: number;
+  /** TLS behind `headerTimeoutMs`: a client whose handshake takes longer is dropped (10 s). */
+  handshakeTimeoutMs?: number;
+  /** Told when accepting fails and when it works again, one line each. */
+  onLog?: (line: string) => void;
   /** Called for each error a connection or the handler raised (default: ignored). */
   onError?: (error: unknown) => void;
 }
@@ -128,11 +133,12 @@ export async function startHttpServer(
       return new Response("internal error\n", { status: 500 });
     },
   };
-  let server: Deno.HttpServer<Deno.NetAddr>;
+  const log = opts.onLog ?? (() => {});
+  let server: ResilientServer;
   try {
     if (opts.headerTimeoutMs !== undefined) {
       // plain HTTP on a private loopback port, the guard (with TLS) in front
-      server = Deno.serve({ ...serveOpts, hostname: "127.0.0.1", port: 0 }, handler);
+      server = serveResilient({ ...serveOpts, hostname: "127.0.0.1", port: 0 }, handler, log);
       guard = startGuard({
         hostname: addr.host,
         port: addr.port,
@@ -140,11 +146,15 @@ export async function startHttpServer(
         target: { hostname: "127.0.0.1", port: server.addr.port },
         headerTimeoutMs: opts.headerTimeoutMs,
         maxHeaderBytes: handler.limits.maxHeaderBytes,
+        handshakeTimeoutMs: opts.handshakeTimeoutMs,
+        log,
       });
     } else {
-      server = tls
-        ? Deno.serve({ ...serveOpts, cert: certPem!, key: keyPem! }, handler)
-        : Deno.serve(serveOpts, handler);
+      server = serveResilient(
+        tls ? { ...serveOpts, cert: certPem!, key: keyPem! } : serveOpts,
+        handler,
+        log,
+      );
     }
   } catch (e) {
     abort.abort();

@@ -61,6 +61,7 @@ export async function startHttpServerKind(
     headerTimeoutMs: options["header-timeout"] !== undefined
       ? parseDuration(options["header-timeout"], "header-timeout")
       : undefined,
+    onLog: (line) => console.error(`http: ${line}`),
   });
   return {
     kind: "http",
