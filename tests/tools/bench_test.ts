@@ -151,6 +151,27 @@ Deno.test("bench udp against a socat UDP echo", async () => {
   assertEquals(r.bytesReceived, r.requests * 32);
 });
 
+Deno.test("bench udp against a port that never answers ends by durationMs + timeoutMs", async () => {
+  // A bound socket nobody reads: every datagram is lost, every request must time out and
+  // the run still end on time (not wait on a receive that never comes).
+  const silent = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const t0 = performance.now();
+  const r = await runBench({
+    scheme: "udp",
+    host: "127.0.0.1",
+    port: (silent.addr as Deno.NetAddr).port,
+    conns: 4,
+    size: 16,
+    durationMs: 600,
+    warmupMs: 0,
+    timeoutMs: 250,
+  }).finally(() => silent.close());
+  const took = performance.now() - t0;
+  assert(took < 600 + 250 + 1000, `runBench took ${Math.round(took)}ms`);
+  assertEquals(r.requests, 0);
+  assertGreater(r.errors.timeout ?? 0, 0, JSON.stringify(r.errors));
+});
+
 Deno.test("bench http against nginx: statuses and errors by kind, workers", async () => {
   await using dir = await tempDir();
   await using ngx = await nginxOneWorker(dir, "hello bench\n");

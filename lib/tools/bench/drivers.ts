@@ -223,26 +223,33 @@ class UdpDriver implements Driver {
       port: 0,
     });
     const sock = this.#sock;
-    // abort() wakes this request itself: closing the socket alone must not be what a
-    // pending receive depends on to end.
+    // abort() (the timeout sweeper, or the end of the run) wakes this request itself, in
+    // its send as in its receive: nothing here waits on the socket alone.
     const aborted = Promise.withResolvers<never>();
+    aborted.promise.catch(() => {}); // an abort may come before anything races it
     this.#wake = aborted.reject;
-    this.sent = await sock.send(this.#payload, this.#addr);
-    for (;;) {
-      let data: [Uint8Array, Deno.Addr];
-      try {
+    let sent = false;
+    try {
+      const sending = sock.send(this.#payload, this.#addr);
+      sending.catch(() => {}); // may settle after an abort; nobody waits for it then
+      this.sent = await Promise.race([sending, aborted.promise]);
+      sent = true;
+      for (;;) {
         const receiving = sock.receive(this.#buf);
-        receiving.catch(() => {}); // may settle after an abort; nobody waits for it then
-        data = await Promise.race([receiving, aborted.promise]);
-      } catch (e) {
-        // Closed by the timeout sweeper (or at the end): a lost datagram.
-        this.#sock = undefined;
-        throw this.#closed ? e : new BenchError("timeout", "no reply");
+        receiving.catch(() => {});
+        const [data, from] = await Promise.race([receiving, aborted.promise]);
+        if ((from as Deno.NetAddr).port !== this.spec.port) continue;
+        this.received = data.byteLength;
+        return;
       }
-      const from = data[1] as Deno.NetAddr;
-      if (from.port !== this.spec.port) continue;
-      this.received = data[0].byteLength;
-      return;
+    } catch (e) {
+      // A send refused by the network is that error; otherwise the socket was closed by
+      // the timeout sweeper (or at the end): a lost datagram.
+      if (!sent && this.#sock === sock) throw e;
+      this.#sock = undefined;
+      throw this.#closed ? e : new BenchError("timeout", "no reply");
+    } finally {
+      this.#wake = undefined;
     }
   }
   close(): void {
