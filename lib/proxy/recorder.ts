@@ -12,6 +12,7 @@ import { Buffer } from "node:buffer";
 import { isBinary } from "../bytes/text.ts";
 import { formatPayload, formatRegex } from "../script/format.ts";
 import { generalise } from "../script/dynamic.ts";
+import { RECORDING_HEADER } from "../script/parser.ts";
 import type { Direction } from "./faults.ts";
 import type { ProxyTap, TapConnection, TapEnd } from "./tap.ts";
 
@@ -66,7 +67,7 @@ export class WireRecorder implements ProxyTap {
     this.#o = options;
     const when = (options.now ?? (() => new Date()))().toISOString();
     this.#o.write(
-      `# recorded by wireplay record at ${when} through ${options.upstream}\n` +
+      `${RECORDING_HEADER} at ${when} through ${options.upstream}\n` +
         `# replay as client: wireplay run FILE --var target=ADDR\n` +
         `# replay as server: wireplay replay FILE --listen ADDR\n` +
         `default target = "${options.upstream.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"\n`,

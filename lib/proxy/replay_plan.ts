@@ -54,6 +54,7 @@ export async function planReplay(
   vars: Record<string, string> = {},
 ): Promise<ReplayConnection[]> {
   const script = parseScript(text, file);
+  for (const w of script.warnings ?? []) console.error(`warning: ${w}`);
   const lines = text.split(/\r?\n/);
   await using session = new Session({ file, vars });
   const byName = new Map<string, ReplayConnection>();

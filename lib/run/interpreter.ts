@@ -68,6 +68,7 @@ export async function runScriptFile(path: string, options: RunOptions = {}): Pro
     throw new UsageError(`cannot read script: ${(e as Error).message}`, { where: path });
   }
   const script = parseScript(text, path);
+  for (const w of script.warnings ?? []) console.error(`warning: ${w}`);
   return await runScript(script, options);
 }
 

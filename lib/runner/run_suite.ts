@@ -100,7 +100,7 @@ export async function runTestFile(file: string, options: SuiteOptions = {}): Pro
       message: r.failure?.message,
       where: r.failure?.where,
       statements: r.statements,
-      output: r.output,
+      output: [...(script.warnings ?? []).map((w) => `warning: ${w}`), ...r.output],
     };
   } catch (e) {
     if (e instanceof ScriptSyntaxError) {

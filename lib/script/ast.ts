@@ -52,4 +52,6 @@ export interface Script {
   /** The file name shown in messages. */
   file: string;
   statements: StatementBase[];
+  /** Lines skipped with a warning (a recording's torn last line), one message each. */
+  warnings?: string[];
 }

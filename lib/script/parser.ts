@@ -29,13 +29,32 @@ export const MAX_LINE_LENGTH = 1024 * 1024;
  */
 export function parseScript(text: string, file = "<script>"): Script {
   const statements: StatementBase[] = [];
-  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+  const body = text.replace(/^\uFEFF/, "");
+  const lines = body.split(/\r?\n/);
+  // a recording is written one whole line at a time, each ending in "\n": a last line
+  // without its "\n" that does not parse was cut by a hard stop (SIGKILL, power loss).
+  // Only that line of a file the recorder wrote is forgiven; any other error stands.
+  const torn = body.startsWith(RECORDING_HEADER) && !body.endsWith("\n");
+  const warnings: string[] = [];
   for (let i = 0; i < lines.length; i++) {
-    const node = parseStatement(lines[i]!, i + 1, file);
+    let node;
+    try {
+      node = parseStatement(lines[i]!, i + 1, file);
+    } catch (e) {
+      if (!(torn && i === lines.length - 1 && e instanceof ScriptSyntaxError)) throw e;
+      warnings.push(
+        `${file}:${i + 1}: the recording's last line is cut off (the recorder was stopped ` +
+          `mid-write); skipped`,
+      );
+      continue;
+    }
     if (node) statements.push(node);
   }
-  return { file, statements };
+  return warnings.length ? { file, statements, warnings } : { file, statements };
 }
+
+/** How `wireplay record` begins a recording (what marks a file as one). */
+export const RECORDING_HEADER = "# recorded by wireplay record";
 
 /**
  * Parses one line; returns undefined for a blank or comment-only line.
