@@ -112,9 +112,6 @@ export async function receiveFile(
     }
     const finalPath = join(opts.dir, name);
     const partPath = join(opts.dir, partName(name));
-    if (inProgress.has(name)) {
-      return await refuse(REFUSE.busy, `${name} is being received right now`);
-    }
     if (!opts.force && (await exists(finalPath))) {
       return await refuse(
         REFUSE.exists,
@@ -138,13 +135,19 @@ export async function receiveFile(
         } free in the receiver's folder`,
       );
     }
+    // checked and claimed with no await between: two offers of one name cannot both pass
+    if (inProgress.has(name)) {
+      return await refuse(REFUSE.busy, `${name} is being received right now`);
+    }
     inProgress.add(name);
     let file: Deno.FsFile | undefined;
+    let opened = false;
     let got = 0;
     let received = false;
     try {
       try {
         file = await openPart(partPath, partInfo);
+        opened = true;
       } catch (e) {
         return await refuse(REFUSE.busy, `Cannot write ${partPath}: ${(e as Error).message}`);
       }
@@ -294,7 +297,7 @@ export async function receiveFile(
         file?.close();
       } catch { /* closed */ }
       // nothing a resume could use: an empty .part is not left behind
-      if (!received && got === 0) {
+      if (opened && !received && got === 0) {
         const left = await lstatOrUndefined(partPath);
         if (left?.isFile && left.size === 0) await Deno.remove(partPath).catch(() => {});
       }

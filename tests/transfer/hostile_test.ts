@@ -236,7 +236,7 @@ Deno.test({
     "hostile: disk full mid-transfer: the sender gets the verdict, the .part is removed, the next file fits",
   ignore: !canMountTmpfs(),
   async fn() {
-    const src = await tempDir(), mnt = await tempDir();
+    const src = await tempDir(), mnt = await Deno.makeTempDir({ prefix: "wireplay-test-" });
     const server = await serverOnTinyDisk(mnt, false); // no statfs: only the write can tell
     try {
       assert(server.address, "the server started");
@@ -262,7 +262,7 @@ Deno.test({
   name: "hostile: an offer larger than the free space is refused before anything is written",
   ignore: !canMountTmpfs(),
   async fn() {
-    const src = await tempDir(), mnt = await tempDir();
+    const src = await tempDir(), mnt = await Deno.makeTempDir({ prefix: "wireplay-test-" });
     const server = await serverOnTinyDisk(mnt, true);
     try {
       await makeFile(`${src}/big`, 3 * MiB);
