@@ -4,6 +4,7 @@ import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/as
 import { fileURLToPath } from "node:url";
 import { tempDir } from "../helpers/temp.ts";
 import { opensslCertificates } from "./_peers.ts";
+import { needs } from "../helpers/peers.ts";
 
 const CLI = fileURLToPath(new URL("../../cli.ts", import.meta.url));
 
@@ -47,40 +48,52 @@ async function curl(...args: string[]): Promise<string> {
   return new TextDecoder().decode(out.stdout);
 }
 
-Deno.test("cli: serve http prints its URL, serves root and endpoints, stops on SIGTERM", async () => {
-  await using dir = await tempDir("wireplay-cli-http-");
-  await dir.write("site/hello.txt", "hi from root\n");
-  const s = await serve(["http://127.0.0.1:0", "--root", dir.join("site")]);
-  assertMatch(s.info.url, /^http:\/\/127\.0\.0\.1:\d+$/);
-  assertEquals(await curl(`${s.info.url}/hello.txt`), "hi from root\n");
-  assertEquals(JSON.parse(await curl(`${s.info.url}/get?a=b`)).args, { a: "b" });
-  const { status, err } = await s.stop();
-  assertEquals(status.code, 0, err);
+Deno.test({
+  name: "cli: serve http prints its URL, serves root and endpoints, stops on SIGTERM",
+  ...needs("curl"),
+  fn: async () => {
+    await using dir = await tempDir("wireplay-cli-http-");
+    await dir.write("site/hello.txt", "hi from root\n");
+    const s = await serve(["http://127.0.0.1:0", "--root", dir.join("site")]);
+    assertMatch(s.info.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assertEquals(await curl(`${s.info.url}/hello.txt`), "hi from root\n");
+    assertEquals(JSON.parse(await curl(`${s.info.url}/get?a=b`)).args, { a: "b" });
+    const { status, err } = await s.stop();
+    assertEquals(status.code, 0, err);
+  },
 });
 
-Deno.test("cli: serve http on https:// makes a certificate curl trusts via --cacert", async () => {
-  const s = await serve(["https://127.0.0.1:0"]);
-  try {
-    assertMatch(s.info.url, /^https:/);
-    assert(s.info.certPath);
-    const body = await curl("--cacert", s.info.certPath, `${s.info.url}/uuid`);
-    assertMatch(JSON.parse(body).uuid, /^[0-9a-f-]{36}$/);
-  } finally {
-    await s.stop();
-  }
+Deno.test({
+  name: "cli: serve http on https:// makes a certificate curl trusts via --cacert",
+  ...needs("curl"),
+  fn: async () => {
+    const s = await serve(["https://127.0.0.1:0"]);
+    try {
+      assertMatch(s.info.url, /^https:/);
+      assert(s.info.certPath);
+      const body = await curl("--cacert", s.info.certPath, `${s.info.url}/uuid`);
+      assertMatch(JSON.parse(body).uuid, /^[0-9a-f-]{36}$/);
+    } finally {
+      await s.stop();
+    }
+  },
 });
 
-Deno.test("cli: serve http with --cert/--key from openssl", async () => {
-  await using dir = await tempDir("wireplay-cli-tls-");
-  const certs = await opensslCertificates(dir.path);
-  const s = await serve(["tls://127.0.0.1:0", "--cert", certs.certPath, "--key", certs.keyPath]);
-  try {
-    assertEquals(s.info.certPath, undefined);
-    const body = await curl("--cacert", certs.caPath, `https://localhost:${s.info.port}/json`);
-    assertStringIncludes(body, "Sample Slide Show");
-  } finally {
-    await s.stop();
-  }
+Deno.test({
+  name: "cli: serve http with --cert/--key from openssl",
+  ...needs("openssl", "curl"),
+  fn: async () => {
+    await using dir = await tempDir("wireplay-cli-tls-");
+    const certs = await opensslCertificates(dir.path);
+    const s = await serve(["tls://127.0.0.1:0", "--cert", certs.certPath, "--key", certs.keyPath]);
+    try {
+      assertEquals(s.info.certPath, undefined);
+      const body = await curl("--cacert", certs.caPath, `https://localhost:${s.info.port}/json`);
+      assertStringIncludes(body, "Sample Slide Show");
+    } finally {
+      await s.stop();
+    }
+  },
 });
 
 Deno.test("cli: bad input exits 2 with one line", async () => {

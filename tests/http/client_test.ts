@@ -12,99 +12,113 @@ import { httpRequest, HttpRequestError } from "../../lib/http/client/request.ts"
 import { startHttpServer } from "../../lib/http/server/serve.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { opensslCertificates, startNginx } from "./_peers.ts";
+import { needs } from "../helpers/peers.ts";
 
-Deno.test("client vs nginx: status, headers, JSON, redirects, query, auth, files, gzip", async () => {
-  await using dir = await tempDir("wireplay-nginx-");
-  await dir.write("www/hello.txt", "hello from nginx\n");
-  await dir.write("www/gz/big.txt", "compress me ".repeat(500));
-  await using nginx = await startNginx(dir.path);
+Deno.test({
+  name: "client vs nginx: status, headers, JSON, redirects, query, auth, files, gzip",
+  ...needs("nginx"),
+  fn: async () => {
+    await using dir = await tempDir("wireplay-nginx-");
+    await dir.write("www/hello.txt", "hello from nginx\n");
+    await dir.write("www/gz/big.txt", "compress me ".repeat(500));
+    await using nginx = await startNginx(dir.path);
 
-  const items = await httpRequest({ method: "GET", url: `${nginx.url}/api/items` });
-  assertEquals(items.status, 200);
-  assertEquals(items.headers.get("content-type"), "application/json");
-  assertEquals(items.isJson, true);
-  assertEquals((items.json as { items: { id: number }[] }).items[0]!.id, 7);
-  assertMatch(items.headers.get("server") ?? "", /nginx/);
-  assertGreater(items.timings.totalMs, 0);
+    const items = await httpRequest({ method: "GET", url: `${nginx.url}/api/items` });
+    assertEquals(items.status, 200);
+    assertEquals(items.headers.get("content-type"), "application/json");
+    assertEquals(items.isJson, true);
+    assertEquals((items.json as { items: { id: number }[] }).items[0]!.id, 7);
+    assertMatch(items.headers.get("server") ?? "", /nginx/);
+    assertGreater(items.timings.totalMs, 0);
 
-  const teapot = await httpRequest({ method: "GET", url: `${nginx.url}/teapot` });
-  assertEquals(teapot.status, 418);
-  assertEquals(teapot.headers.get("x-thing"), "kettle");
-  assertEquals(teapot.text, "short and stout");
+    const teapot = await httpRequest({ method: "GET", url: `${nginx.url}/teapot` });
+    assertEquals(teapot.status, 418);
+    assertEquals(teapot.headers.get("x-thing"), "kettle");
+    assertEquals(teapot.text, "short and stout");
 
-  const moved = await httpRequest({ method: "GET", url: `${nginx.url}/moved` });
-  assertEquals(moved.status, 301, "redirects are not followed by default");
-  const followed = await httpRequest({ method: "GET", url: `${nginx.url}/moved`, follow: true });
-  assertEquals(followed.status, 200);
-  assertEquals(followed.redirects, [`${nginx.url}/api/items`]);
+    const moved = await httpRequest({ method: "GET", url: `${nginx.url}/moved` });
+    assertEquals(moved.status, 301, "redirects are not followed by default");
+    const followed = await httpRequest({ method: "GET", url: `${nginx.url}/moved`, follow: true });
+    assertEquals(followed.status, 200);
+    assertEquals(followed.redirects, [`${nginx.url}/api/items`]);
 
-  const q = await httpRequest({
-    method: "GET",
-    url: `${nginx.url}/echo-query?x=1`,
-    query: [["b", "two words"]],
-  });
-  assertEquals(q.text, "args=x=1&b=two+words");
+    const q = await httpRequest({
+      method: "GET",
+      url: `${nginx.url}/echo-query?x=1`,
+      query: [["b", "two words"]],
+    });
+    assertEquals(q.text, "args=x=1&b=two+words");
 
-  const noAuth = await httpRequest({ method: "GET", url: `${nginx.url}/needs-auth` });
-  assertEquals(noAuth.status, 401);
-  const basic = await httpRequest({
-    method: "GET",
-    url: `${nginx.url}/needs-auth`,
-    basicAuth: "u:p",
-  });
-  assertEquals(basic.text, `auth=Basic ${btoa("u:p")}`);
-  const bearer = await httpRequest({
-    method: "GET",
-    url: `${nginx.url}/needs-auth`,
-    bearer: "tok",
-  });
-  assertEquals(bearer.text, "auth=Bearer tok");
+    const noAuth = await httpRequest({ method: "GET", url: `${nginx.url}/needs-auth` });
+    assertEquals(noAuth.status, 401);
+    const basic = await httpRequest({
+      method: "GET",
+      url: `${nginx.url}/needs-auth`,
+      basicAuth: "u:p",
+    });
+    assertEquals(basic.text, `auth=Basic ${btoa("u:p")}`);
+    const bearer = await httpRequest({
+      method: "GET",
+      url: `${nginx.url}/needs-auth`,
+      bearer: "tok",
+    });
+    assertEquals(bearer.text, "auth=Bearer tok");
 
-  const file = await httpRequest({ method: "GET", url: `${nginx.url}/hello.txt` });
-  assertEquals(file.text, "hello from nginx\n");
-  const head = await httpRequest({ method: "HEAD", url: `${nginx.url}/hello.txt` });
-  assertEquals(head.body.byteLength, 0);
-  assertEquals(head.headers.get("content-length"), "17");
+    const file = await httpRequest({ method: "GET", url: `${nginx.url}/hello.txt` });
+    assertEquals(file.text, "hello from nginx\n");
+    const head = await httpRequest({ method: "HEAD", url: `${nginx.url}/hello.txt` });
+    assertEquals(head.body.byteLength, 0);
+    assertEquals(head.headers.get("content-length"), "17");
 
-  const gz = await httpRequest({
-    method: "GET",
-    url: `${nginx.url}/gz/big.txt`,
-    headers: [["Accept-Encoding", "gzip"]],
-  });
-  assertEquals(gz.headers.get("content-encoding"), "gzip");
-  assertEquals(gz.text, "compress me ".repeat(500));
+    const gz = await httpRequest({
+      method: "GET",
+      url: `${nginx.url}/gz/big.txt`,
+      headers: [["Accept-Encoding", "gzip"]],
+    });
+    assertEquals(gz.headers.get("content-encoding"), "gzip");
+    assertEquals(gz.text, "compress me ".repeat(500));
 
-  const missing = await httpRequest({ method: "GET", url: `${nginx.url}/nope` });
-  assertEquals(missing.status, 404);
+    const missing = await httpRequest({ method: "GET", url: `${nginx.url}/nope` });
+    assertEquals(missing.status, 404);
+  },
 });
 
-Deno.test("client vs nginx over TLS with an openssl-made CA: verified with ca, refused without, ok insecure", async () => {
-  await using dir = await tempDir("wireplay-nginx-tls-");
-  const certs = await opensslCertificates(dir.path);
-  await using nginx = await startNginx(dir.path, {
-    tls: { certPath: certs.certPath, keyPath: certs.keyPath },
-  });
-  const ca = await Deno.readTextFile(certs.caPath);
-  const ok = await httpRequest({ method: "GET", url: `${nginx.tlsUrl}/api/items`, caCerts: [ca] });
-  assertEquals(ok.status, 200);
-  assertGreater(ok.timings.tlsMs, 0);
-  const byName = await httpRequest({
-    method: "GET",
-    url: `${nginx.tlsUrl!.replace("127.0.0.1", "localhost")}/api/items`,
-    caCerts: [ca],
-  });
-  assertEquals(byName.status, 200);
-  const err = await assertRejects(
-    () => httpRequest({ method: "GET", url: `${nginx.tlsUrl}/api/items` }),
-    HttpRequestError,
-  );
-  assertEquals(err.phase, "tls");
-  const insecure = await httpRequest({
-    method: "GET",
-    url: `${nginx.tlsUrl}/api/items`,
-    insecure: true,
-  });
-  assertEquals(insecure.status, 200);
+Deno.test({
+  name:
+    "client vs nginx over TLS with an openssl-made CA: verified with ca, refused without, ok insecure",
+  ...needs("nginx", "openssl"),
+  fn: async () => {
+    await using dir = await tempDir("wireplay-nginx-tls-");
+    const certs = await opensslCertificates(dir.path);
+    await using nginx = await startNginx(dir.path, {
+      tls: { certPath: certs.certPath, keyPath: certs.keyPath },
+    });
+    const ca = await Deno.readTextFile(certs.caPath);
+    const ok = await httpRequest({
+      method: "GET",
+      url: `${nginx.tlsUrl}/api/items`,
+      caCerts: [ca],
+    });
+    assertEquals(ok.status, 200);
+    assertGreater(ok.timings.tlsMs, 0);
+    const byName = await httpRequest({
+      method: "GET",
+      url: `${nginx.tlsUrl!.replace("127.0.0.1", "localhost")}/api/items`,
+      caCerts: [ca],
+    });
+    assertEquals(byName.status, 200);
+    const err = await assertRejects(
+      () => httpRequest({ method: "GET", url: `${nginx.tlsUrl}/api/items` }),
+      HttpRequestError,
+    );
+    assertEquals(err.phase, "tls");
+    const insecure = await httpRequest({
+      method: "GET",
+      url: `${nginx.tlsUrl}/api/items`,
+      insecure: true,
+    });
+    assertEquals(insecure.status, 200);
+  },
 });
 
 Deno.test("client vs our server: self-signed TLS trusted through certPem, JSON body, timeout, errors", async () => {

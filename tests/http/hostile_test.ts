@@ -3,6 +3,7 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import { httpRequest } from "../../lib/http/client/request.ts";
 import { startHttpServer } from "../../lib/http/server/serve.ts";
+import { needs } from "../helpers/peers.ts";
 
 async function raw(
   port: number,
@@ -200,15 +201,19 @@ Deno.test("guard: an oversized first head gets 431; keep-alive, bodies and the c
   }
 });
 
-Deno.test("guard: TLS is terminated in front; curl trusts the generated certificate", async () => {
-  await using server = await startHttpServer("https://127.0.0.1:0", { headerTimeoutMs: 2000 });
-  const out = await new Deno.Command("curl", {
-    args: ["-sS", "--max-time", "10", "--cacert", server.certPath!, `${server.url}/headers`],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert(out.success, new TextDecoder().decode(out.stderr));
-  assertMatch(new TextDecoder().decode(out.stdout), /"user-agent": "curl\//);
+Deno.test({
+  name: "guard: TLS is terminated in front; curl trusts the generated certificate",
+  ...needs("curl"),
+  fn: async () => {
+    await using server = await startHttpServer("https://127.0.0.1:0", { headerTimeoutMs: 2000 });
+    const out = await new Deno.Command("curl", {
+      args: ["-sS", "--max-time", "10", "--cacert", server.certPath!, `${server.url}/headers`],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert(out.success, new TextDecoder().decode(out.stderr));
+    assertMatch(new TextDecoder().decode(out.stdout), /"user-agent": "curl\//);
+  },
 });
 
 Deno.test("guard: a client that half-closes after its request still gets the answer", async () => {

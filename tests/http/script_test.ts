@@ -5,6 +5,7 @@ import { runScript } from "../../lib/run/interpreter.ts";
 import { parseScript } from "../../lib/script/parser.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { opensslCertificates, startNginx } from "./_peers.ts";
+import { needs } from "../helpers/peers.ts";
 
 async function run(text: string, vars: Record<string, string> = {}) {
   return await runScript(parseScript(text, "t.wire"), { vars });
@@ -201,15 +202,18 @@ expect status 304
   );
 });
 
-Deno.test("script: http statements against nginx, plain and TLS with an openssl CA", async () => {
-  await using dir = await tempDir("wireplay-script-nginx-");
-  const certs = await opensslCertificates(dir.path);
-  await dir.write("www/page.html", "<p>nginx page</p>");
-  await using nginx = await startNginx(dir.path, {
-    tls: { certPath: certs.certPath, keyPath: certs.keyPath },
-  });
-  await passes(
-    `
+Deno.test({
+  name: "script: http statements against nginx, plain and TLS with an openssl CA",
+  ...needs("nginx", "openssl"),
+  fn: async () => {
+    await using dir = await tempDir("wireplay-script-nginx-");
+    const certs = await opensslCertificates(dir.path);
+    await dir.write("www/page.html", "<p>nginx page</p>");
+    await using nginx = await startNginx(dir.path, {
+      tls: { certPath: certs.certPath, keyPath: certs.keyPath },
+    });
+    await passes(
+      `
 http GET \${plain}/api/items as items
 expect status 200
 expect header server ~ /nginx/
@@ -227,8 +231,9 @@ http GET \${tls}/page.html ca "\${ca}"
 expect body contains "nginx page"
 print "\${items.json.items.0.name}"
 `,
-    { plain: nginx.url, tls: nginx.tlsUrl!, ca: certs.caPath },
-  ).then((out) => assertEquals(out, ["seven"]));
+      { plain: nginx.url, tls: nginx.tlsUrl!, ca: certs.caPath },
+    ).then((out) => assertEquals(out, ["seven"]));
+  },
 });
 
 Deno.test("script: raw HTTP by hand with connect/send/expect still works against serve http", async () => {

@@ -1,10 +1,9 @@
 import { assertMatch } from "@std/assert";
 import { freeTcpPort } from "../helpers/ports.ts";
-import { hasCommand, startPeer } from "../helpers/peer.ts";
+import { startPeer } from "../helpers/peer.ts";
+import { needs } from "../helpers/peers.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { fails, passes } from "../helpers/wire.ts";
-
-const ignore = !hasCommand("openssl");
 
 /** Makes a self-signed certificate for localhost and 127.0.0.1 with `openssl req -x509`. */
 async function makeCert(dir: string): Promise<{ cert: string; key: string }> {
@@ -43,7 +42,7 @@ async function makeCert(dir: string): Promise<{ cert: string; key: string }> {
 
 Deno.test({
   name: "openssl s_server as a TLS peer: ca, servername, insecure, and an untrusted cert",
-  ignore,
+  ...needs("openssl"),
   async fn() {
     await using dir = await tempDir();
     const { cert, key } = await makeCert(dir.path);

@@ -1,10 +1,9 @@
 import { assertEquals, assertStringIncludes } from "@std/assert";
 import { REPO_ROOT, runCli } from "../helpers/cli.ts";
 import { freeTcpPort } from "../helpers/ports.ts";
-import { hasCommand, startPeer } from "../helpers/peer.ts";
+import { startPeer } from "../helpers/peer.ts";
+import { needs } from "../helpers/peers.ts";
 import { fails, passes } from "../helpers/wire.ts";
-
-const ignore = !hasCommand("redis-server");
 
 async function startRedis() {
   const port = freeTcpPort();
@@ -18,7 +17,7 @@ async function startRedis() {
 
 Deno.test({
   name: "redis-server: `cli.ts test scripts/ --var redis=…` passes every example",
-  ignore,
+  ...needs("redis-server"),
   async fn() {
     const { port, peer } = await startRedis();
     await using _ = peer;
@@ -39,7 +38,7 @@ Deno.test({
 
 Deno.test({
   name: "redis-server: captures across statements, and a wrong reply fails with the reply shown",
-  ignore,
+  ...needs("redis-server"),
   async fn() {
     const { port, peer } = await startRedis();
     await using _ = peer;

@@ -1,13 +1,12 @@
 import { assert } from "@std/assert";
 import { freeTcpPort, freeUdpPort } from "../helpers/ports.ts";
-import { hasCommand, startPeer } from "../helpers/peer.ts";
+import { startPeer } from "../helpers/peer.ts";
+import { needs } from "../helpers/peers.ts";
 import { passes } from "../helpers/wire.ts";
-
-const ignore = !hasCommand("socat");
 
 Deno.test({
   name: "socat as a TCP echo peer: every stream matcher",
-  ignore,
+  ...needs("socat"),
   async fn() {
     const port = freeTcpPort();
     await using _peer = await startPeer({
@@ -59,7 +58,7 @@ async function waitUdpEcho(port: number, deadlineMs = 10_000) {
 
 Deno.test({
   name: "socat as a UDP echo peer: bind, connect, send to, ${u.from}",
-  ignore,
+  ...needs("socat"),
   async fn() {
     const port = freeUdpPort();
     await using _peer = await startPeer({

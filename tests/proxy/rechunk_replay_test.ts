@@ -11,7 +11,8 @@ import { planReplay } from "../../lib/proxy/replay_plan.ts";
 import { startReplay } from "../../lib/proxy/replayer.ts";
 import { runScript } from "../../lib/run/interpreter.ts";
 import { parseScript } from "../../lib/script/parser.ts";
-import { hasCommand, startPeer } from "../helpers/peer.ts";
+import { startPeer } from "../helpers/peer.ts";
+import { needs } from "../helpers/peers.ts";
 import { greetingClient, greetingServer } from "./_greeting.ts";
 import { freePort, proxyTo, writeAll } from "./_helpers.ts";
 
@@ -70,7 +71,7 @@ Deno.test("re-chunked replays: a server-first protocol, 200 times each way under
 
 Deno.test({
   name: "re-chunked replays: redis, 200 times each way under slice 1",
-  ignore: !hasCommand("redis-server"),
+  ...needs("redis-server"),
   async fn() {
     const port = freePort();
     await using redis = await startPeer({

@@ -5,12 +5,11 @@
  */
 import { assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
 import { parseScript } from "../../lib/script/parser.ts";
-import { hasCommand, startPeer } from "../helpers/peer.ts";
+import { startPeer } from "../helpers/peer.ts";
+import { needs } from "../helpers/peers.ts";
 import { runCli } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { echoServer, freePort, readAll, startCli, writeAll } from "./_helpers.ts";
-
-const haveRedis = hasCommand("redis-server") && hasCommand("redis-cli");
 
 async function redisCli(port: number, ...args: string[]): Promise<string> {
   const out = await new Deno.Command("redis-cli", {
@@ -55,7 +54,7 @@ async function session(port: number): Promise<string[]> {
 
 Deno.test({
   name: "record redis through the proxy, replay it as client and as server",
-  ignore: !haveRedis,
+  ...needs("redis-server", "redis-cli"),
   async fn() {
     await using dir = await tempDir();
     const redisPort = freePort();

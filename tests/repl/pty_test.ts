@@ -5,9 +5,8 @@
  */
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import { tempDir } from "../helpers/mod.ts";
-import { hasTmux, startTerminal } from "./_tmux.ts";
-
-const ignore = !hasTmux();
+import { needs } from "../helpers/peers.ts";
+import { startTerminal } from "./_tmux.ts";
 
 function lastLine(screen: string): string {
   return screen.split("\n").at(-1) ?? "";
@@ -26,7 +25,7 @@ async function readSome(conn: Deno.Conn, deadlineMs = 10_000): Promise<string | 
 
 Deno.test({
   name: "repl on a terminal: completion, live output over a half-typed line, Ctrl-C, Ctrl-D",
-  ignore,
+  ...needs("tmux"),
   async fn() {
     await using dir = await tempDir();
     await using term = await startTerminal(
@@ -106,7 +105,7 @@ Deno.test({
 
 Deno.test({
   name: "repl history is kept across two runs; Ctrl-C twice on an empty line leaves",
-  ignore,
+  ...needs("tmux"),
   async fn() {
     await using dir = await tempDir();
     const history = dir.join("state", "history");

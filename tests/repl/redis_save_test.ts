@@ -4,8 +4,9 @@
  * expected and what arrived, once the stored value has changed.
  */
 import { assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
-import { freeTcpPort, hasCommand, runCli, startPeer, tempDir } from "../helpers/mod.ts";
-import { hasTmux, startTerminal } from "./_tmux.ts";
+import { freeTcpPort, runCli, startPeer, tempDir } from "../helpers/mod.ts";
+import { needs } from "../helpers/peers.ts";
+import { startTerminal } from "./_tmux.ts";
 
 async function redis(port: number, command: string): Promise<string> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
@@ -22,7 +23,7 @@ async function redis(port: number, command: string): Promise<string> {
 Deno.test({
   name:
     "repl :save against redis-server replays with cli.ts test, and fails with the diff when the value changes",
-  ignore: !hasTmux() || !hasCommand("redis-server"),
+  ...needs("tmux", "redis-server"),
   async fn() {
     await using dir = await tempDir();
     const port = freeTcpPort();

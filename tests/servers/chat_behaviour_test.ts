@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertGreaterOrEqual, assertStringIncludes } from "@std/assert";
 import { startChatServer } from "../../lib/servers/chat/server.ts";
 import { ChatTestClient } from "./_chat_client.ts";
+import { needs } from "../helpers/peers.ts";
 
 const tcp = "tcp://127.0.0.1:0";
 const portOf = (s: { addr: Deno.Addr }) => (s.addr as Deno.NetAddr).port;
@@ -146,30 +147,38 @@ Deno.test("chat: closing the server (or aborting its signal) says goodbye and cl
   );
 });
 
-Deno.test("chat: nc is a comfortable client", async () => {
-  await using server = await startChatServer({ address: tcp });
-  await using me = await ChatTestClient.connect(portOf(server));
-  await joined(me, "deno");
-  const nc = new Deno.Command("nc", {
-    args: ["-N", "127.0.0.1", String(portOf(server))],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const w = nc.stdin.getWriter();
-  const enc = new TextEncoder();
-  await w.write(enc.encode("/nick netcat\n"));
-  await me.waitFor("*** guest2 is now known as netcat");
-  await w.write(enc.encode("hello from nc\n"));
-  await me.waitFor("<netcat> hello from nc");
-  await me.send("hi nc\n");
-  await w.write(enc.encode("/who\n"));
-  await w.close(); // nc -N shuts down its sending side; the server says goodbye
-  const out = new TextDecoder().decode((await nc.output()).stdout);
-  await me.waitFor((l) => l.startsWith("*** netcat left #lobby"));
-  assertStringIncludes(out, "*** you are guest2 in #lobby");
-  assertStringIncludes(out, "<deno> hi nc");
-  assertStringIncludes(out, "*** #lobby (2): deno, netcat");
+Deno.test({
+  name: "chat: nc is a comfortable client",
+  ...needs("nc"),
+  fn: async () => {
+    await using server = await startChatServer({ address: tcp });
+    await using me = await ChatTestClient.connect(portOf(server));
+    await joined(me, "deno");
+    const nc = new Deno.Command("nc", {
+      args: ["-N", "127.0.0.1", String(portOf(server))],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const w = nc.stdin.getWriter();
+    const enc = new TextEncoder();
+    await w.write(enc.encode("/nick netcat\n"));
+    await me.waitFor("*** guest2 is now known as netcat");
+    await w.write(enc.encode("hello from nc\n"));
+    await me.waitFor("<netcat> hello from nc");
+    await me.send("hi nc\n");
+    await w.write(enc.encode("/who\n"));
+    await w.close(); // nc -N shuts down its sending side; the server says goodbye
+    const killer = setTimeout(() => nc.kill("SIGKILL"), 15_000);
+    const ended = await nc.output();
+    clearTimeout(killer);
+    assert(ended.signal === null, "nc did not exit within 15 s of its input ending");
+    const out = new TextDecoder().decode(ended.stdout);
+    await me.waitFor((l) => l.startsWith("*** netcat left #lobby"));
+    assertStringIncludes(out, "*** you are guest2 in #lobby");
+    assertStringIncludes(out, "<deno> hi nc");
+    assertStringIncludes(out, "*** #lobby (2): deno, netcat");
+  },
 });
 
 Deno.test("chat: over IPv6 loopback and a Unix socket", async () => {

@@ -69,7 +69,12 @@ export async function tlsHello(
 export async function openssl(
   ...args: string[]
 ): Promise<{ code: number; out: string; err: string }> {
-  const r = await new Deno.Command("openssl", { args, stdout: "piped", stderr: "piped" }).output();
+  const r = await new Deno.Command("openssl", {
+    args,
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(30_000), // killed (and the test fails) if it never ends
+  }).output();
   return {
     code: r.code,
     out: new TextDecoder().decode(r.stdout),

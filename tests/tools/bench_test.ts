@@ -19,6 +19,7 @@ import {
   socatTcpEcho,
   socatUdpEcho,
 } from "./_peers.ts";
+import { needs } from "../helpers/peers.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -101,54 +102,66 @@ Deno.test("encodeRequest: method, headers, body length", () => {
   );
 });
 
-Deno.test("bench tcp request/response against a socat echo", async () => {
-  await using echo = await socatTcpEcho();
-  const r = await runBench({
-    scheme: "tcp",
-    host: "127.0.0.1",
-    port: echo.port,
-    conns: 4,
-    size: 100,
-    durationMs: 600,
-    warmupMs: 100,
-  });
-  assertGreater(r.requests, 50);
-  assertEquals(r.errors, {});
-  assertEquals(r.bytesSent, r.requests * 100);
-  assertEquals(r.bytesReceived, r.requests * 100);
-  assert(r.latency.min > 0 && r.latency.min <= r.latency.p50 && r.latency.p50 <= r.latency.p99);
-  assert(r.latency.p99 <= r.latency.max);
+Deno.test({
+  name: "bench tcp request/response against a socat echo",
+  ...needs("socat"),
+  fn: async () => {
+    await using echo = await socatTcpEcho();
+    const r = await runBench({
+      scheme: "tcp",
+      host: "127.0.0.1",
+      port: echo.port,
+      conns: 4,
+      size: 100,
+      durationMs: 600,
+      warmupMs: 100,
+    });
+    assertGreater(r.requests, 50);
+    assertEquals(r.errors, {});
+    assertEquals(r.bytesSent, r.requests * 100);
+    assertEquals(r.bytesReceived, r.requests * 100);
+    assert(r.latency.min > 0 && r.latency.min <= r.latency.p50 && r.latency.p50 <= r.latency.p99);
+    assert(r.latency.p99 <= r.latency.max);
+  },
 });
 
-Deno.test("bench --rate holds the arrival rate; latency counted from intended send times", async () => {
-  await using echo = await socatTcpEcho();
-  const r = await runBench({
-    scheme: "tcp",
-    host: "127.0.0.1",
-    port: echo.port,
-    conns: 2,
-    rate: 200,
-    durationMs: 1000,
-    warmupMs: 100,
-  });
-  assert(r.requests >= 180 && r.requests <= 202, `${r.requests} requests at rate 200/s for 1s`);
-  assertEquals(r.rate, 200);
+Deno.test({
+  name: "bench --rate holds the arrival rate; latency counted from intended send times",
+  ...needs("socat"),
+  fn: async () => {
+    await using echo = await socatTcpEcho();
+    const r = await runBench({
+      scheme: "tcp",
+      host: "127.0.0.1",
+      port: echo.port,
+      conns: 2,
+      rate: 200,
+      durationMs: 1000,
+      warmupMs: 100,
+    });
+    assert(r.requests >= 180 && r.requests <= 202, `${r.requests} requests at rate 200/s for 1s`);
+    assertEquals(r.rate, 200);
+  },
 });
 
-Deno.test("bench udp against a socat UDP echo", async () => {
-  await using echo = await socatUdpEcho();
-  const r = await runBench({
-    scheme: "udp",
-    host: "127.0.0.1",
-    port: echo.port,
-    conns: 2,
-    size: 32,
-    durationMs: 500,
-    warmupMs: 50,
-    timeoutMs: 1000,
-  });
-  assertGreater(r.requests, 5);
-  assertEquals(r.bytesReceived, r.requests * 32);
+Deno.test({
+  name: "bench udp against a socat UDP echo",
+  ...needs("socat"),
+  fn: async () => {
+    await using echo = await socatUdpEcho();
+    const r = await runBench({
+      scheme: "udp",
+      host: "127.0.0.1",
+      port: echo.port,
+      conns: 2,
+      size: 32,
+      durationMs: 500,
+      warmupMs: 50,
+      timeoutMs: 1000,
+    });
+    assertGreater(r.requests, 5);
+    assertEquals(r.bytesReceived, r.requests * 32);
+  },
 });
 
 Deno.test("bench udp against a port that never answers ends by durationMs + timeoutMs", async () => {
@@ -172,47 +185,55 @@ Deno.test("bench udp against a port that never answers ends by durationMs + time
   assertGreater(r.errors.timeout ?? 0, 0, JSON.stringify(r.errors));
 });
 
-Deno.test("bench http against nginx: statuses and errors by kind, workers", async () => {
-  await using dir = await tempDir();
-  await using ngx = await nginxOneWorker(dir, "hello bench\n");
-  const base = `http://127.0.0.1:${ngx.port}`;
-  const spec = {
-    scheme: "http",
-    host: "127.0.0.1",
-    port: ngx.port,
-    durationMs: 500,
-    warmupMs: 100,
-    conns: 4,
-  } as const;
-  const ok = await runBench({ ...spec, url: `${base}/` });
-  assertGreater(ok.requests, 50);
-  assertEquals(Object.keys(ok.statuses), ["200"]);
-  assertEquals(ok.errors, {});
-  const chunked = await runBench({ ...spec, url: `${base}/chunked` });
-  assertEquals(Object.keys(chunked.statuses), ["200"]);
-  const failing = await runBench({ ...spec, url: `${base}/fail` });
-  assertEquals(Object.keys(failing.statuses), ["503"]);
-  assertEquals(failing.errors.status_5xx, failing.requests);
-  const two = await runBench({ ...spec, url: `${base}/`, workers: 2 });
-  assertEquals(two.workers, 2);
-  assertGreater(two.requests, 50);
-  assertEquals(two.errors, {});
+Deno.test({
+  name: "bench http against nginx: statuses and errors by kind, workers",
+  ...needs("nginx"),
+  fn: async () => {
+    await using dir = await tempDir();
+    await using ngx = await nginxOneWorker(dir, "hello bench\n");
+    const base = `http://127.0.0.1:${ngx.port}`;
+    const spec = {
+      scheme: "http",
+      host: "127.0.0.1",
+      port: ngx.port,
+      durationMs: 500,
+      warmupMs: 100,
+      conns: 4,
+    } as const;
+    const ok = await runBench({ ...spec, url: `${base}/` });
+    assertGreater(ok.requests, 50);
+    assertEquals(Object.keys(ok.statuses), ["200"]);
+    assertEquals(ok.errors, {});
+    const chunked = await runBench({ ...spec, url: `${base}/chunked` });
+    assertEquals(Object.keys(chunked.statuses), ["200"]);
+    const failing = await runBench({ ...spec, url: `${base}/fail` });
+    assertEquals(Object.keys(failing.statuses), ["503"]);
+    assertEquals(failing.errors.status_5xx, failing.requests);
+    const two = await runBench({ ...spec, url: `${base}/`, workers: 2 });
+    assertEquals(two.workers, 2);
+    assertGreater(two.requests, 50);
+    assertEquals(two.errors, {});
+  },
 });
 
-Deno.test("bench tcp --mode stream into a sink", async () => {
-  await using sink = await socatSink();
-  const r = await runBench({
-    scheme: "tcp",
-    host: "127.0.0.1",
-    port: sink.port,
-    mode: "stream",
-    conns: 1,
-    durationMs: 400,
-    warmupMs: 50,
-  });
-  assertGreater(r.bytesSent, 1_000_000);
-  assertEquals(r.bytesReceived, 0);
-  assertEquals(r.errors, {});
+Deno.test({
+  name: "bench tcp --mode stream into a sink",
+  ...needs("socat"),
+  fn: async () => {
+    await using sink = await socatSink();
+    const r = await runBench({
+      scheme: "tcp",
+      host: "127.0.0.1",
+      port: sink.port,
+      mode: "stream",
+      conns: 1,
+      durationMs: 400,
+      warmupMs: 50,
+    });
+    assertGreater(r.bytesSent, 1_000_000);
+    assertEquals(r.bytesReceived, 0);
+    assertEquals(r.errors, {});
+  },
 });
 
 Deno.test("bench against a closed port: refused errors, no requests", async () => {
@@ -228,101 +249,113 @@ Deno.test("bench against a closed port: refused errors, no requests", async () =
   assertGreater(r.errors.refused ?? 0, 0);
 });
 
-Deno.test("latencySvg is a well-formed chart", async () => {
-  await using echo = await socatTcpEcho();
-  const r = await runBench({
-    scheme: "tcp",
-    host: "127.0.0.1",
-    port: echo.port,
-    conns: 2,
-    durationMs: 300,
-    warmupMs: 0,
-  });
-  const svg = latencySvg(r);
-  assert(svg.startsWith("<?xml"));
-  assertStringIncludes(svg, '<path d="M');
-  assertStringIncludes(svg, "99.9%");
-  assertEquals(r.curve[r.curve.length - 1]![1], r.latency.max);
+Deno.test({
+  name: "latencySvg is a well-formed chart",
+  ...needs("socat"),
+  fn: async () => {
+    await using echo = await socatTcpEcho();
+    const r = await runBench({
+      scheme: "tcp",
+      host: "127.0.0.1",
+      port: echo.port,
+      conns: 2,
+      durationMs: 300,
+      warmupMs: 0,
+    });
+    const svg = latencySvg(r);
+    assert(svg.startsWith("<?xml"));
+    assertStringIncludes(svg, '<path d="M');
+    assertStringIncludes(svg, "99.9%");
+    assertEquals(r.curve[r.curve.length - 1]![1], r.latency.max);
+  },
 });
 
-Deno.test("cli bench: report, --json, --svg written whole, exit codes", async () => {
-  await using dir = await tempDir();
-  await using ngx = await nginxOneWorker(dir);
-  const url = `http://127.0.0.1:${ngx.port}/`;
-  const svgPath = dir.join("lat.svg");
-  const t = await runCli([
-    "bench",
-    url,
-    "--conns",
-    "4",
-    "--duration",
-    "500ms",
-    "--warmup",
-    "100ms",
-    "--svg",
-    svgPath,
-  ]);
-  assertEquals(t.code, 0, t.stderr);
-  assertStringIncludes(t.stdout, `Benchmark ${url}: `);
-  assertStringIncludes(t.stdout, "status 200:");
-  assertStringIncludes(t.stdout, "errors none");
-  assertStringIncludes(await Deno.readTextFile(svgPath), "</svg>");
-  assertEquals([...Deno.readDirSync(dir.path)].filter((e) => e.name.includes(".tmp-")), []);
-  const j = await runCli([
-    "bench",
-    url,
-    "--conns",
-    "2",
-    "--duration",
-    "300ms",
-    "--warmup",
-    "0ms",
-    "--method",
-    "HEAD",
-    "--header",
-    "X-Test: 1",
-    "--json",
-  ]);
-  const json = JSON.parse(j.stdout);
-  assertGreater(json.requests, 10);
-  assertEquals(Object.keys(json.statuses), ["200"]);
-  for (const k of ["p50", "p90", "p99", "p999", "max"]) assert(k in json.latency, k);
-  const dead = await runCli([
-    "bench",
-    `tcp://127.0.0.1:${freeTcpPort()}`,
-    "--duration",
-    "200ms",
-    "--warmup",
-    "0ms",
-  ]);
-  assertEquals(dead.code, 1);
-  assertStringIncludes(dead.stdout, "refused:");
-  const bad = await runCli(["bench", url, "--mode", "stream"]);
-  assertEquals(bad.code, 2);
-  assertStringIncludes(bad.stderr, "--mode");
-  const badHeader = await runCli(["bench", url, "--header", "nocolon"]);
-  assertEquals(badHeader.code, 2);
-  assertStringIncludes(badHeader.stderr, "--header");
+Deno.test({
+  name: "cli bench: report, --json, --svg written whole, exit codes",
+  ...needs("nginx"),
+  fn: async () => {
+    await using dir = await tempDir();
+    await using ngx = await nginxOneWorker(dir);
+    const url = `http://127.0.0.1:${ngx.port}/`;
+    const svgPath = dir.join("lat.svg");
+    const t = await runCli([
+      "bench",
+      url,
+      "--conns",
+      "4",
+      "--duration",
+      "500ms",
+      "--warmup",
+      "100ms",
+      "--svg",
+      svgPath,
+    ]);
+    assertEquals(t.code, 0, t.stderr);
+    assertStringIncludes(t.stdout, `Benchmark ${url}: `);
+    assertStringIncludes(t.stdout, "status 200:");
+    assertStringIncludes(t.stdout, "errors none");
+    assertStringIncludes(await Deno.readTextFile(svgPath), "</svg>");
+    assertEquals([...Deno.readDirSync(dir.path)].filter((e) => e.name.includes(".tmp-")), []);
+    const j = await runCli([
+      "bench",
+      url,
+      "--conns",
+      "2",
+      "--duration",
+      "300ms",
+      "--warmup",
+      "0ms",
+      "--method",
+      "HEAD",
+      "--header",
+      "X-Test: 1",
+      "--json",
+    ]);
+    const json = JSON.parse(j.stdout);
+    assertGreater(json.requests, 10);
+    assertEquals(Object.keys(json.statuses), ["200"]);
+    for (const k of ["p50", "p90", "p99", "p999", "max"]) assert(k in json.latency, k);
+    const dead = await runCli([
+      "bench",
+      `tcp://127.0.0.1:${freeTcpPort()}`,
+      "--duration",
+      "200ms",
+      "--warmup",
+      "0ms",
+    ]);
+    assertEquals(dead.code, 1);
+    assertStringIncludes(dead.stdout, "refused:");
+    const bad = await runCli(["bench", url, "--mode", "stream"]);
+    assertEquals(bad.code, 2);
+    assertStringIncludes(bad.stderr, "--mode");
+    const badHeader = await runCli(["bench", url, "--header", "nocolon"]);
+    assertEquals(badHeader.code, 2);
+    assertStringIncludes(badHeader.stderr, "--header");
+  },
 });
 
-Deno.test("bench https against openssl s_server -www: verified with the CA, refused without", async () => {
-  await using dir = await tempDir();
-  const { cert, key } = await opensslCert(dir);
-  await using srv = await opensslServer(cert, key, ["-www"]);
-  const spec = {
-    scheme: "https",
-    host: "127.0.0.1",
-    port: srv.port,
-    url: `https://127.0.0.1:${srv.port}/`,
-    conns: 2,
-    durationMs: 600,
-    warmupMs: 0,
-  } as const;
-  const ok = await runBench({ ...spec, caCerts: [await Deno.readTextFile(cert)] });
-  assertGreater(ok.statuses["200"] ?? 0, 0);
-  assertEquals(ok.errors.tls, undefined);
-  const untrusted = await runBench(spec);
-  assertEquals(untrusted.requests, 0);
-  assertGreater(untrusted.errors.tls ?? 0, 0);
-  assertStringIncludes(untrusted.errorSamples.tls ?? "", "certificate");
+Deno.test({
+  name: "bench https against openssl s_server -www: verified with the CA, refused without",
+  ...needs("openssl"),
+  fn: async () => {
+    await using dir = await tempDir();
+    const { cert, key } = await opensslCert(dir);
+    await using srv = await opensslServer(cert, key, ["-www"]);
+    const spec = {
+      scheme: "https",
+      host: "127.0.0.1",
+      port: srv.port,
+      url: `https://127.0.0.1:${srv.port}/`,
+      conns: 2,
+      durationMs: 600,
+      warmupMs: 0,
+    } as const;
+    const ok = await runBench({ ...spec, caCerts: [await Deno.readTextFile(cert)] });
+    assertGreater(ok.statuses["200"] ?? 0, 0);
+    assertEquals(ok.errors.tls, undefined);
+    const untrusted = await runBench(spec);
+    assertEquals(untrusted.requests, 0);
+    assertGreater(untrusted.errors.tls ?? 0, 0);
+    assertStringIncludes(untrusted.errorSamples.tls ?? "", "certificate");
+  },
 });

@@ -3,6 +3,7 @@ import { runCli } from "../helpers/cli.ts";
 import { listInterfaces, prefixLength } from "../../lib/tools/ifaces/interfaces.ts";
 import { matchRoute, parseRouteV4, parseRouteV6 } from "../../lib/tools/ifaces/routes.ts";
 import { sourceAddressFor } from "../../lib/tools/ifaces/source.ts";
+import { needs } from "../helpers/peers.ts";
 
 const ROUTE_V4 =
   `Iface	Destination	Gateway 	Flags	RefCnt	Use	Metric	Mask		MTU	Window	IRTT
@@ -81,17 +82,21 @@ function procRouteText(): string | undefined {
 
 // `ip route get` asks the kernel (netlink) and sends nothing; the answer we work out from
 // the kernel's own routing table must agree with it.
-Deno.test("sourceAddressFor from the routing table agrees with `ip route get`", async () => {
-  const table = procRouteText();
-  let compared = 0;
-  for (const ip of ["192.0.2.200", "198.51.100.7", "203.0.113.9", "10.255.1.2"]) {
-    const kernel = ipRouteGet(ip);
-    if (!table || !kernel?.prefsrc) continue; // no route on this machine
-    const ours = await sourceAddressFor(ip, parseRouteV4(table));
-    assertEquals([ours.source, ours.iface, ours.via], [kernel.prefsrc, kernel.dev, "route"], ip);
-    compared++;
-  }
-  if (table && ipRouteGet("192.0.2.200")?.prefsrc) assert(compared > 0);
+Deno.test({
+  name: "sourceAddressFor from the routing table agrees with `ip route get`",
+  ...needs("ip"),
+  fn: async () => {
+    const table = procRouteText();
+    let compared = 0;
+    for (const ip of ["192.0.2.200", "198.51.100.7", "203.0.113.9", "10.255.1.2"]) {
+      const kernel = ipRouteGet(ip);
+      if (!table || !kernel?.prefsrc) continue; // no route on this machine
+      const ours = await sourceAddressFor(ip, parseRouteV4(table));
+      assertEquals([ours.source, ours.iface, ours.via], [kernel.prefsrc, kernel.dev, "route"], ip);
+      compared++;
+    }
+    if (table && ipRouteGet("192.0.2.200")?.prefsrc) assert(compared > 0);
+  },
 });
 
 Deno.test("cli ifaces: list, source for hosts, --json", async () => {

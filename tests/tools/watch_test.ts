@@ -8,6 +8,7 @@ import { freeTcpPort, nginxOneWorker, socatTcpEcho, socatUdpEcho } from "./_peer
 import { tempDir } from "../helpers/temp.ts";
 import { parseAddress } from "../../lib/address/address.ts";
 import type { ProbeTarget } from "../../lib/tools/probe/probe.ts";
+import { needs } from "../helpers/peers.ts";
 
 Deno.test("recordProbe: first state, down and up transitions with durations, window", () => {
   const s = initialState("tcp://a:1");
@@ -74,16 +75,20 @@ Deno.test("renderMetrics: Prometheus text format", () => {
   }
 });
 
-Deno.test("watchTargets stops by count and reports each probe", async () => {
-  await using echo = await socatTcpEcho();
-  const closed = freeTcpPort();
-  const seen: string[] = [];
-  const states = await watchTargets([
-    { scheme: "tcp", host: "127.0.0.1", port: echo.port },
-    { scheme: "tcp", host: "127.0.0.1", port: closed },
-  ], { every: 10, count: 3, onProbe: (s, o) => seen.push(`${s.target} ${o.ok}`) });
-  assertEquals(states.map((s) => [s.up, s.probes, s.failures]), [[true, 3, 0], [false, 3, 3]]);
-  assertEquals(seen.length, 6);
+Deno.test({
+  name: "watchTargets stops by count and reports each probe",
+  ...needs("socat"),
+  fn: async () => {
+    await using echo = await socatTcpEcho();
+    const closed = freeTcpPort();
+    const seen: string[] = [];
+    const states = await watchTargets([
+      { scheme: "tcp", host: "127.0.0.1", port: echo.port },
+      { scheme: "tcp", host: "127.0.0.1", port: closed },
+    ], { every: 10, count: 3, onProbe: (s, o) => seen.push(`${s.target} ${o.ok}`) });
+    assertEquals(states.map((s) => [s.up, s.probes, s.failures]), [[true, 3, 0], [false, 3, 3]]);
+    assertEquals(seen.length, 6);
+  },
 });
 
 /** Runs `cli.ts watch …` with its stdout and stderr as line readers. */
@@ -126,102 +131,105 @@ async function nextMatching(
   }
 }
 
-Deno.test("cli watch: JSON lines when piped, down and up reported with timestamps", async () => {
-  let echo = await socatTcpEcho();
-  const port = echo.port;
-  const w = spawnWatch([`tcp://127.0.0.1:${port}`, "--every", "50ms", "--for", "30s"]);
-  try {
-    const first = await nextMatching(w.reader, (j) => j.ok === true);
-    assertEquals(first.target, `tcp://127.0.0.1:${port}`);
-    assertMatch(String(first.time), /^\d{4}-\d\d-\d\dT/);
-    await echo.peer.stop();
-    const down = await nextMatching(w.reader, (j) => j.event !== undefined);
-    assertEquals([down.event, down.error], ["down", "refused"]);
-    echo = await socatTcpEcho("127.0.0.1", port);
-    const up = await nextMatching(w.reader, (j) => j.event !== undefined);
-    assertEquals(up.event, "up");
-    assert(Number(up.afterMs) > 0);
-    assert(Date.parse(String(up.time)) >= Date.parse(String(down.time)));
-  } finally {
-    w.child.kill("SIGINT");
-    await w.reader.cancel();
-    await w.errors.cancel();
-    assertEquals((await w.child.status).code, 0);
-    await echo.peer.stop();
-  }
-});
-
-Deno.test("cli watch --metrics serves Prometheus text while watching", async () => {
-  await using echo = await socatTcpEcho();
-  const closed = freeTcpPort();
-  const w = spawnWatch([
-    `127.0.0.1:${echo.port}`,
-    `tcp://127.0.0.1:${closed}`,
-    "--every",
-    "50ms",
-    "--for",
-    "30s",
-    "--metrics",
-    "127.0.0.1:0",
-  ]);
-  try {
-    // Both targets probed at least once.
-    const seen = new Set<unknown>();
-    while (seen.size < 2) {
-      seen.add((await nextMatching(w.reader, (j) => j.target !== undefined)).target);
+Deno.test({
+  name: "cli watch: JSON lines when piped, down and up reported with timestamps",
+  ...needs("socat"),
+  fn: async () => {
+    let echo = await socatTcpEcho();
+    const port = echo.port;
+    const w = spawnWatch([`tcp://127.0.0.1:${port}`, "--every", "50ms", "--for", "30s"]);
+    try {
+      const first = await nextMatching(w.reader, (j) => j.ok === true);
+      assertEquals(first.target, `tcp://127.0.0.1:${port}`);
+      assertMatch(String(first.time), /^\d{4}-\d\d-\d\dT/);
+      await echo.peer.stop();
+      const down = await nextMatching(w.reader, (j) => j.event !== undefined);
+      assertEquals([down.event, down.error], ["down", "refused"]);
+      echo = await socatTcpEcho("127.0.0.1", port);
+      const up = await nextMatching(w.reader, (j) => j.event !== undefined);
+      assertEquals(up.event, "up");
+      assert(Number(up.afterMs) > 0);
+      assert(Date.parse(String(up.time)) >= Date.parse(String(down.time)));
+    } finally {
+      w.child.kill("SIGINT");
+      await w.reader.cancel();
+      await w.errors.cancel();
+      assertEquals((await w.child.status).code, 0);
+      await echo.peer.stop();
     }
-    const announced = await w.errors.read();
-    const metricsUrl = /^metrics at (http:\/\/127\.0\.0\.1:\d+\/metrics)$/.exec(
-      announced.value ?? "",
-    )?.[1];
-    assert(metricsUrl, announced.value);
-    const res = await fetch(metricsUrl);
-    assertEquals(res.headers.get("content-type"), "text/plain; version=0.0.4; charset=utf-8");
-    const text = await res.text();
-    assertStringIncludes(text, `wireplay_target_up{target="tcp://127.0.0.1:${echo.port}"} 1`);
-    assertStringIncludes(text, `wireplay_target_up{target="tcp://127.0.0.1:${closed}"} 0`);
-    const notFound = await fetch(new URL("/nope", metricsUrl));
-    assertEquals(notFound.status, 404);
-    await notFound.body?.cancel();
-  } finally {
-    w.child.kill("SIGINT");
-    await w.reader.cancel();
-    await w.errors.cancel();
-    assertEquals((await w.child.status).code, 0);
-  }
+  },
 });
 
-Deno.test("watchTargets over http:// (nginx: 200 up, 503 down) and udp:// with a probe", async () => {
-  await using dir = await tempDir();
-  await using ngx = await nginxOneWorker(dir);
-  await using udp = await socatUdpEcho();
-  const targets = [
-    `http://127.0.0.1:${ngx.port}/`,
-    `http://127.0.0.1:${ngx.port}/fail`,
-    `udp://127.0.0.1:${udp.port}`,
-  ].map((t) => parseAddress(t) as ProbeTarget);
-  const states = await watchTargets(targets, {
-    every: 10,
-    count: 2,
-    payload: new TextEncoder().encode("hello there"),
-    expect: new TextEncoder().encode("hello"), // the UDP reply and the HTTP body
-  });
-  assertEquals(states.map((s) => [s.up, s.probes]), [[true, 2], [false, 2], [true, 2]]);
-  assertEquals(states[1]!.lastError, "status 503");
+Deno.test({
+  name: "cli watch --metrics serves Prometheus text while watching",
+  ...needs("socat"),
+  fn: async () => {
+    await using echo = await socatTcpEcho();
+    const closed = freeTcpPort();
+    const w = spawnWatch([
+      `127.0.0.1:${echo.port}`,
+      `tcp://127.0.0.1:${closed}`,
+      "--every",
+      "50ms",
+      "--for",
+      "30s",
+      "--metrics",
+      "127.0.0.1:0",
+    ]);
+    try {
+      // Both targets probed at least once.
+      const seen = new Set<unknown>();
+      while (seen.size < 2) {
+        seen.add((await nextMatching(w.reader, (j) => j.target !== undefined)).target);
+      }
+      const announced = await w.errors.read();
+      const metricsUrl = /^metrics at (http:\/\/127\.0\.0\.1:\d+\/metrics)$/.exec(
+        announced.value ?? "",
+      )?.[1];
+      assert(metricsUrl, announced.value);
+      const res = await fetch(metricsUrl);
+      assertEquals(res.headers.get("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+      const text = await res.text();
+      assertStringIncludes(text, `wireplay_target_up{target="tcp://127.0.0.1:${echo.port}"} 1`);
+      assertStringIncludes(text, `wireplay_target_up{target="tcp://127.0.0.1:${closed}"} 0`);
+      const notFound = await fetch(new URL("/nope", metricsUrl));
+      assertEquals(notFound.status, 404);
+      await notFound.body?.cancel();
+    } finally {
+      w.child.kill("SIGINT");
+      await w.reader.cancel();
+      await w.errors.cancel();
+      assertEquals((await w.child.status).code, 0);
+    }
+  },
 });
 
-function hasScript(): boolean {
-  try {
-    return new Deno.Command("script", { args: ["--version"], stdout: "null", stderr: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-}
+Deno.test({
+  name: "watchTargets over http:// (nginx: 200 up, 503 down) and udp:// with a probe",
+  ...needs("nginx", "socat"),
+  fn: async () => {
+    await using dir = await tempDir();
+    await using ngx = await nginxOneWorker(dir);
+    await using udp = await socatUdpEcho();
+    const targets = [
+      `http://127.0.0.1:${ngx.port}/`,
+      `http://127.0.0.1:${ngx.port}/fail`,
+      `udp://127.0.0.1:${udp.port}`,
+    ].map((t) => parseAddress(t) as ProbeTarget);
+    const states = await watchTargets(targets, {
+      every: 10,
+      count: 2,
+      payload: new TextEncoder().encode("hello there"),
+      expect: new TextEncoder().encode("hello"), // the UDP reply and the HTTP body
+    });
+    assertEquals(states.map((s) => [s.up, s.probes]), [[true, 2], [false, 2], [true, 2]]);
+    assertEquals(states[1]!.lastError, "status 503");
+  },
+});
 
 Deno.test({
   name: "cli watch on a terminal draws a live table and redraws it in place",
-  ignore: !hasScript(),
+  ...needs("script", "socat"),
   fn: async () => {
     await using echo = await socatTcpEcho();
     const closed = freeTcpPort();
@@ -243,6 +251,7 @@ Deno.test({
       stdout: "piped",
       stderr: "piped",
       env: { NO_COLOR: "1", TERM: "xterm" },
+      signal: AbortSignal.timeout(60_000), // killed, and the test fails, if it never ends
     }).output();
     const text = new TextDecoder().decode(out.stdout);
     assertEquals(out.code, 0, text);
