@@ -6,6 +6,7 @@
  * @module
  */
 import { REPO_ROOT } from "../helpers/mod.ts";
+import { needs } from "../helpers/peers.ts";
 
 /** A tmux session running one command. */
 export interface Terminal extends AsyncDisposable {
@@ -32,7 +33,9 @@ async function tmux(socket: string, ...args: string[]): Promise<string> {
     args: ["-L", socket, ...args],
     stdout: "piped",
     stderr: "piped",
+    signal: AbortSignal.timeout(10_000),
   }).output();
+  if (out.signal !== null) throw new Error(`tmux ${args[0]} did not answer within 10 s`);
   if (!out.success) {
     throw new Error(`tmux ${args[0]} failed: ${new TextDecoder().decode(out.stderr)}`);
   }
@@ -102,12 +105,7 @@ export async function startTerminal(
   return term;
 }
 
-/** True when tmux is installed. */
+/** True when tmux is installed (tests say `...needs("tmux")`; this is the same check). */
 export function hasTmux(): boolean {
-  try {
-    return new Deno.Command("tmux", { args: ["-V"], stdout: "null", stderr: "null" }).outputSync()
-      .success;
-  } catch {
-    return false;
-  }
+  return !needs("tmux").ignore;
 }

@@ -3,11 +3,12 @@
  * with the prompt redrawn, editing and Ctrl-C working (issue 14, defect 2).
  */
 import { assert } from "@std/assert";
-import { hasTmux, startTerminal } from "./_tmux.ts";
+import { needs } from "../helpers/peers.ts";
+import { startTerminal } from "./_tmux.ts";
 
 Deno.test({
   name: "repl: Ctrl-Z stops it, fg brings it back working",
-  ignore: !hasTmux(),
+  ...needs("tmux"),
   async fn() {
     await using term = await startTerminal(`env PS1='shell$ ' bash --norc --noprofile -i`);
     await term.waitFor("shell$ ");

@@ -4,9 +4,9 @@
  * screen, and the partial line is redrawn once below them (issue 14, defect 1).
  */
 import { assertEquals } from "@std/assert";
-import { hasTmux, startTerminal, type Terminal } from "./_tmux.ts";
+import { needs } from "../helpers/peers.ts";
+import { startTerminal, type Terminal } from "./_tmux.ts";
 
-const ignore = !hasTmux();
 const enc = new TextEncoder();
 
 async function connectedPair(term: Terminal): Promise<Deno.Conn> {
@@ -66,14 +66,14 @@ async function typedLineSurvives(width: number, length: number) {
 for (const [width, length] of [[160, 210], [80, 210], [40, 100], [37, 74]] as const) {
   Deno.test({
     name: `repl: data arriving over a ${length}-character line on ${width} columns is all shown`,
-    ignore,
+    ...needs("tmux"),
     fn: () => typedLineSurvives(width, length),
   });
 }
 
 Deno.test({
   name: "repl: data arriving during a heredoc is shown, the heredoc goes on",
-  ignore,
+  ...needs("tmux"),
   async fn() {
     await using term = await startTerminal(
       `deno run -A --quiet cli.ts repl --no-history --timeout 20s`,
