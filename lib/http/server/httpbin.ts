@@ -135,16 +135,20 @@ const ENDPOINTS: Record<string, Endpoint> = {
   drip: async (_req, ctx) => {
     const q = ctx.url.searchParams;
     const durationMs = Math.min(Number(q.get("duration") ?? 2) * 1000, ctx.limits.maxDelayMs);
-    const n = Math.min(Number(q.get("numbytes") ?? 10), ctx.limits.maxGeneratedBytes);
+    const n = parseCount(q.get("numbytes") ?? "10", ctx.limits.maxGeneratedBytes);
     const code = Number(q.get("code") ?? 200);
     const delayMs = Math.min(Number(q.get("delay") ?? 0) * 1000, ctx.limits.maxDelayMs);
+    if (n === undefined || n < 1) {
+      return text(400, `numbytes must be an integer from 1 to ${ctx.limits.maxGeneratedBytes}\n`);
+    }
     if (
-      ![durationMs, n, code, delayMs].every((v) => Number.isFinite(v) && v >= 0) || n < 1 ||
-      code < 200 || code > 599
+      ![durationMs, code, delayMs].every((v) => Number.isFinite(v) && v >= 0) ||
+      !Number.isInteger(code) || code < 200 || code > 599
     ) {
       return text(400, "bad drip parameters\n");
     }
     if (delayMs) await abortableSleep(delayMs, ctx.signal);
+    if (code === 204 || code === 304) return new Response(null, { status: code }); // no body
     const steps = Math.min(n, 1000); // never more than 1000 writes
     const per = Math.floor(n / steps);
     let sent = 0;

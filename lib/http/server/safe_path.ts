@@ -47,18 +47,26 @@ export function safeRelativePath(pathname: string): string {
 }
 
 /**
- * Resolves a URL pathname to a real file system path under `realRoot` (which must itself
- * be a real path). Follows symbolic links and refuses a target outside the root.
+ * The path under `realRoot` a URL pathname names, before any link is followed (the
+ * syntax checks only, so the result may be cached per pathname).
  *
- * @returns the real path and its info, or undefined when nothing exists there.
- * @throws {UnsafePathError} when the path is malformed or leads outside the root.
+ * @throws {UnsafePathError} when the path is malformed or has a `..` segment.
  */
-export function resolveUnderRoot(
-  realRoot: string,
-  pathname: string,
-): { path: string; info: Deno.FileInfo } | undefined {
+export function joinUnderRoot(realRoot: string, pathname: string): string {
   const rel = safeRelativePath(pathname);
-  const joined = rel ? join(realRoot, rel) : realRoot;
+  return rel ? join(realRoot, rel) : realRoot;
+}
+
+/**
+ * Follows every symbolic link of `joined` (from {@linkcode joinUnderRoot}) and refuses a
+ * real path outside `realRoot`. Run on every request, never cached: a folder or file of
+ * the root may be swapped for a link to elsewhere between two requests. Links that stay
+ * inside the root are followed.
+ *
+ * @returns the real path, or undefined when nothing exists there.
+ * @throws {UnsafePathError} when the real path lies outside the root.
+ */
+export function realPathUnderRoot(realRoot: string, joined: string): string | undefined {
   let real: string;
   try {
     real = Deno.realPathSync(joined);
@@ -69,12 +77,7 @@ export function resolveUnderRoot(
     throw e;
   }
   if (!isInside(realRoot, real)) throw new UnsafePathError("path leads outside the root", 403);
-  try {
-    return { path: real, info: Deno.statSync(real) };
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return undefined;
-    throw e;
-  }
+  return real;
 }
 
 /** Whether `path` is `root` or below it (both real, absolute paths). */

@@ -10,12 +10,11 @@
  * @module
  */
 import { acceptsEncodings, contentType, ifNoneMatch } from "@std/http";
-// @ts-types="./_range_parser.d.ts"
-import rangeParser from "range-parser";
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from "node:zlib";
 import { extname } from "node:path";
-import { isInside, resolveUnderRoot, UnsafePathError } from "./safe_path.ts";
+import { joinUnderRoot, realPathUnderRoot, UnsafePathError } from "./safe_path.ts";
 import { directoryListing } from "./directory_listing.ts";
+import { parseRange } from "./range.ts";
 
 /** Options of {@linkcode StaticFiles}. */
 export interface StaticFilesOptions {
@@ -76,7 +75,7 @@ const TYPE_OVERRIDES: Record<string, string> = {
 /** Serves the files under one root directory. */
 export class StaticFiles {
   readonly root: string;
-  /** URL path as received → real path of a regular file inside the root. */
+  /** URL path as received → the path it names under the root, links not followed yet. */
   #paths = new Map<string, string>();
   #files = new Map<string, FileEntry>();
   #cacheBytes = 0;
@@ -118,50 +117,54 @@ export class StaticFiles {
     search = "",
     method: string = req.method,
   ): Response | Promise<Response> | undefined {
-    const known = this.#paths.get(pathname);
-    if (known !== undefined) {
-      const info = this.#revalidateMs > 0 ? this.#recentStat(known) : statOrUndefined(known);
-      if (info?.isFile) {
-        if (method !== "GET" && method !== "HEAD") return methodNotAllowed();
-        return this.#serveFile(req, method, known, info);
-      }
-      this.#paths.delete(pathname);
-    }
-    let found;
+    let real: string | undefined;
     try {
-      found = resolveUnderRoot(this.root, pathname);
+      let joined = this.#paths.get(pathname);
+      if (joined === undefined) {
+        joined = joinUnderRoot(this.root, pathname);
+        if (this.#paths.size >= MAX_PATH_CACHE) this.#paths.clear();
+        this.#paths.set(pathname, joined);
+      }
+      // resolved on every request, cached or not: a folder or file may have been swapped
+      // for a link to outside the root since the last one
+      real = realPathUnderRoot(this.root, joined);
     } catch (e) {
       if (e instanceof UnsafePathError) return text(e.status, `${e.message}\n`);
       if (e instanceof Deno.errors.PermissionDenied) return text(403, "permission denied\n");
       throw e;
     }
-    if (!found) return undefined;
+    if (real === undefined) return undefined;
+    let path = real;
+    let info = this.#revalidateMs > 0 ? this.#recentStat(path) : statOrUndefined(path);
+    if (info === undefined) return undefined;
     if (method !== "GET" && method !== "HEAD") return methodNotAllowed();
-    let { path, info } = found;
     if (info.isDirectory) {
       if (!pathname.endsWith("/")) {
-        return new Response(null, { status: 301, headers: { location: pathname + "/" + search } });
+        // one leading slash only: `//example.com/` would send the client to another host
+        const location = "/" + pathname.replace(/^[/\\]+/, "") + "/" + search;
+        return new Response(null, { status: 301, headers: { location } });
       }
-      let indexInfo: Deno.FileInfo | undefined;
       let indexPath: string | undefined;
       try {
-        indexPath = Deno.realPathSync(path + "/index.html");
-        indexInfo = Deno.statSync(indexPath);
-      } catch { /* no index */ }
+        indexPath = realPathUnderRoot(this.root, path + "/index.html");
+      } catch (e) {
+        if (e instanceof UnsafePathError) return text(e.status, `${e.message}\n`);
+        /* unreadable: no index */
+      }
+      const indexInfo = indexPath !== undefined ? statOrUndefined(indexPath) : undefined;
       if (indexPath && indexInfo?.isFile) {
-        if (!isInside(this.root, indexPath)) return text(403, "path leads outside the root\n");
         path = indexPath;
         info = indexInfo;
       } else {
-        const html = directoryListing(path, safeDecode(pathname), this.#maxListing);
-        return new Response(method === "HEAD" ? null : html, {
-          headers: { "content-type": "text/html; charset=utf-8" },
-        });
+        const html = new TextEncoder().encode(
+          directoryListing(path, safeDecode(pathname), this.#maxListing),
+        );
+        const headers = {
+          "content-type": "text/html; charset=utf-8",
+          "content-length": String(html.byteLength),
+        };
+        return new Response(method === "HEAD" ? null : html, { headers });
       }
-    } else if (info.isFile) {
-      if (this.#paths.size >= MAX_PATH_CACHE) this.#paths.clear();
-      this.#paths.set(pathname, path);
-      if (this.#revalidateMs > 0) this.#remember(path, info);
     }
     if (!info.isFile) return text(403, "not a regular file\n");
     return this.#serveFile(req, method, path, info);
@@ -206,8 +209,8 @@ export class StaticFiles {
     const head = method === "HEAD";
     const rangeHeader = req.headers.get("range");
     if (rangeHeader !== null && ifRangeHolds(req, entry)) {
-      const ranges = rangeParser(entry.size, rangeHeader, { combine: true });
-      if (ranges === -1) {
+      const ranges = parseRange(rangeHeader, entry.size);
+      if (ranges === "unsatisfiable") {
         return new Response(null, {
           status: 416,
           headers: {
@@ -217,7 +220,7 @@ export class StaticFiles {
           },
         });
       }
-      if (ranges !== -2 && ranges.type === "bytes" && ranges.length === 1) {
+      if (ranges !== "ignore" && ranges.length === 1) {
         const { start, end } = ranges[0]!;
         const headers = {
           ...entry.fullHeaders,
@@ -228,8 +231,10 @@ export class StaticFiles {
         if (entry.bytes) {
           return new Response(entry.bytes.subarray(start, end + 1), { status: 206, headers });
         }
-        return openRange(path, start, end - start + 1).then((body) =>
-          new Response(body, { status: 206, headers })
+        return openChecked(path, info).then((file) =>
+          file
+            ? new Response(rangeOf(file, start, end - start + 1), { status: 206, headers })
+            : gone()
         );
       }
       // several ranges or a malformed header: answer with the whole file (RFC 9110 §14.2)
@@ -258,14 +263,20 @@ export class StaticFiles {
     }
     if (encoding !== "identity" && acceptsEncodings(req, "gzip") === "gzip") {
       // a large file: streamed through gzip (streaming brotli is slow)
+      // its length is unknown until compressed: GET is chunked, and HEAD says no length
+      // either (an empty stream body; a null one would make Deno.serve claim 0)
       const headers: Record<string, string> = { ...entry.headers, "content-encoding": "gzip" };
-      if (head) return new Response(null, { headers });
-      return Deno.open(path).then((f) =>
-        new Response(f.readable.pipeThrough(new CompressionStream("gzip")), { headers })
+      if (head) return new Response(new ReadableStream({ start: (c) => c.close() }), { headers });
+      return openChecked(path, info).then((f) =>
+        f
+          ? new Response(f.readable.pipeThrough(new CompressionStream("gzip")), { headers })
+          : gone()
       );
     }
     if (head) return new Response(null, { headers: entry.fullHeaders });
-    return Deno.open(path).then((f) => new Response(f.readable, { headers: entry.fullHeaders }));
+    return openChecked(path, info).then((f) =>
+      f ? new Response(f.readable, { headers: entry.fullHeaders }) : gone()
+    );
   }
 
   /** The entry for a file at its current size and mtime (read into memory when small). */
@@ -297,15 +308,13 @@ export class StaticFiles {
       fullHeaders,
     };
     if (size <= this.#maxCachedFile) {
-      try {
-        const bytes = Deno.readFileSync(path) as Uint8Array<ArrayBuffer>;
-        if (bytes.byteLength === size) {
-          entry.bytes = bytes;
-          try {
-            entry.text = UTF8.decode(bytes);
-          } catch { /* binary: sent as bytes */ }
-        }
-      } catch { /* unreadable now: streamed (and fails) below */ }
+      const bytes = readChecked(path, info);
+      if (bytes) {
+        entry.bytes = bytes;
+        try {
+          entry.text = UTF8.decode(bytes);
+        } catch { /* binary: sent as bytes */ }
+      } // else unreadable or changed now: streamed (and checked again) below
     }
     if (!entry.bytes) return entry; // large or changing: not kept
     while (this.#cacheBytes + size > this.#maxCache && this.#files.size > 0) {
@@ -326,14 +335,77 @@ function compressed(entry: FileEntry, encoding: "gzip" | "br", bytes: Uint8Array
   };
 }
 
-async function openRange(
-  path: string,
-  start: number,
-  length: number,
-): Promise<ReadableStream<Uint8Array>> {
-  const file = await Deno.open(path);
-  await file.seek(start, Deno.SeekMode.Start);
-  return limitStream(file.readable, length);
+/**
+ * Opens `path` (a real path inside the root) and checks, once open, that it is still the
+ * file that was stat'ed and that no link has appeared on its way since it was resolved:
+ * undefined (and closed) when either changed.
+ */
+async function openChecked(path: string, info: Deno.FileInfo): Promise<Deno.FsFile | undefined> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path);
+  } catch {
+    return undefined;
+  }
+  let same = false;
+  try {
+    same = sameFile(await file.stat(), info) && Deno.realPathSync(path) === path;
+  } catch { /* gone meanwhile */ }
+  if (!same) file.close();
+  return same ? file : undefined;
+}
+
+/** Reads a small file whole through {@linkcode openChecked}'s checks (sync, for the cache). */
+function readChecked(path: string, info: Deno.FileInfo): Uint8Array<ArrayBuffer> | undefined {
+  try {
+    using file = Deno.openSync(path);
+    if (!sameFile(file.statSync(), info) || Deno.realPathSync(path) !== path) return undefined;
+    const bytes = new Uint8Array(info.size);
+    let at = 0;
+    while (at < bytes.byteLength) {
+      const n = file.readSync(bytes.subarray(at));
+      if (n === null) return undefined; // shrank: changed under us
+      at += n;
+    }
+    return bytes;
+  } catch {
+    return undefined;
+  }
+}
+
+function sameFile(a: Deno.FileInfo, b: Deno.FileInfo): boolean {
+  return a.ino === b.ino && a.dev === b.dev && a.size === b.size;
+}
+
+function rangeOf(file: Deno.FsFile, start: number, length: number): ReadableStream<Uint8Array> {
+  const skip = file.seek(start, Deno.SeekMode.Start);
+  const reader = file.readable.getReader();
+  let left = length;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      await skip;
+      const { done, value } = await reader.read();
+      if (done || left <= 0) {
+        controller.close();
+        await reader.cancel().catch(() => {});
+        return;
+      }
+      const chunk = value.byteLength > left ? value.subarray(0, left) : value;
+      left -= chunk.byteLength;
+      controller.enqueue(chunk);
+      if (left <= 0) {
+        controller.close();
+        await reader.cancel().catch(() => {});
+      }
+    },
+    async cancel() {
+      await reader.cancel().catch(() => {});
+    },
+  });
+}
+
+function gone(): Response {
+  return text(404, "not found (changed while being opened)\n");
 }
 
 function statOrUndefined(path: string): Deno.FileInfo | undefined {
@@ -388,30 +460,4 @@ function ifRangeHolds(req: Request, entry: FileEntry): boolean {
   if (ifRange.startsWith('"') || ifRange.startsWith("W/")) return false;
   const date = Date.parse(ifRange);
   return !Number.isNaN(date) && Math.floor(entry.mtime / 1000) * 1000 === date;
-}
-
-/** Passes on only the first `n` bytes of a stream, then cancels it. */
-function limitStream(stream: ReadableStream<Uint8Array>, n: number): ReadableStream<Uint8Array> {
-  let left = n;
-  const reader = stream.getReader();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const { done, value } = await reader.read();
-      if (done || left <= 0) {
-        controller.close();
-        await reader.cancel().catch(() => {});
-        return;
-      }
-      const chunk = value.byteLength > left ? value.subarray(0, left) : value;
-      left -= chunk.byteLength;
-      controller.enqueue(chunk);
-      if (left <= 0) {
-        controller.close();
-        await reader.cancel().catch(() => {});
-      }
-    },
-    async cancel() {
-      await reader.cancel().catch(() => {});
-    },
-  });
 }
