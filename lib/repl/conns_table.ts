@@ -14,9 +14,22 @@ export function formatAge(ms: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
 }
 
+/** A resource's state: `open`, `paused` (receive buffer full), `closed by peer`, `failed`, `closed`. */
+export function stateOf(r: Resource): string {
+  const s = r.stream;
+  if (!s) return "open";
+  if (s.closed) return "closed";
+  if (s.buffer.ended) {
+    return s.buffer.error
+      ? (/limit/.test(s.buffer.error.message) ? "full" : "failed")
+      : "closed by peer";
+  }
+  return s.paused ? "paused" : "open";
+}
+
 /**
- * Renders resources as an aligned table with the columns NAME, KIND, LOCAL, REMOTE, IN,
- * OUT, AGE; `(nothing open)` when there are none.
+ * Renders resources as an aligned table with the columns NAME, KIND, STATE, LOCAL,
+ * REMOTE, IN, OUT, UNREAD, AGE; `(nothing open)` when there are none.
  *
  * @example
  * ```ts
@@ -30,21 +43,24 @@ export function connsTable(resources: Iterable<Resource>, now = Date.now()): str
   for (const r of resources) {
     const bytesIn = r.bytesIn?.();
     const bytesOut = r.bytesOut?.();
+    const unread = r.stream?.buffer.length ?? r.datagram?.pending;
     rows.push([
       r.name,
       r.kind,
+      stateOf(r),
       r.local?.() || "-",
       r.remote?.() || "-",
       bytesIn === undefined ? "-" : formatBytes(bytesIn),
       bytesOut === undefined ? "-" : formatBytes(bytesOut),
+      unread === undefined ? "-" : r.datagram ? `${unread} dgram` : formatBytes(unread),
       formatAge(now - r.openedAt),
     ]);
   }
   if (rows.length === 0) return "(nothing open)";
-  const header = ["NAME", "KIND", "LOCAL", "REMOTE", "IN", "OUT", "AGE"];
+  const header = ["NAME", "KIND", "STATE", "LOCAL", "REMOTE", "IN", "OUT", "UNREAD", "AGE"];
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((row) => row[i]!.length)));
-  const right = new Set([4, 5, 6]);
+  const right = new Set([5, 6, 7, 8]);
   return all.map((row) =>
     row.map((cell, i) => (right.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
       .join("  ").trimEnd()

@@ -7,6 +7,7 @@
  */
 import { escapeForDisplay } from "../bytes/escape.ts";
 import { hexdump } from "../bytes/hexdump.ts";
+import { formatBytes } from "../bytes/units.ts";
 import type { ChannelEvent } from "../transport/events.ts";
 
 /** `:hex` modes: always a dump, never, or for binary data only. */
@@ -87,6 +88,9 @@ export function announce(
           return `${event.channel}: connection reset by peer`;
         case "error": {
           const msg = event.message ?? "unknown error";
+          if (/^receive buffer limit/.test(msg)) {
+            return `${event.channel}: receive buffer full — stopped reading (${msg})`;
+          }
           const info = channelInfo(event.channel);
           const tls = /handshake/i.test(msg) ||
             (info?.kind === "tls" &&
@@ -101,6 +105,10 @@ export function announce(
       return undefined;
     case "error":
       return `${event.channel}: error: ${event.message}`;
+    case "paused":
+      return `${event.channel}: receive buffer full (${
+        formatBytes(event.unread)
+      } unread) — reading paused (expect, or :flush ${event.channel} to discard)`;
     default:
       return undefined;
   }

@@ -75,6 +75,17 @@ export const META_COMMANDS: MetaCommand[] = [
     completions: ["on", "off", "auto"],
   },
   {
+    name: ":flush",
+    usage: ":flush NAME…",
+    summary: "discards a connection's unread data (and resumes reading if it was paused)",
+    example: ":flush r",
+    details: [
+      "The REPL keeps at most 1 MiB unread per connection (or its `buffer SIZE`): past that",
+      "it stops reading, so the peer waits (backpressure), and says so. An expect consumes",
+      "what it matches; :flush throws the rest away. :conns shows the unread bytes.",
+    ].join("\n"),
+  },
+  {
     name: ":quit",
     aliases: [":q", ":exit"],
     usage: ":quit",

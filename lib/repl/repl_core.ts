@@ -7,6 +7,7 @@
  * @module
  */
 import { escapeForDisplay } from "../bytes/escape.ts";
+import { formatBytes } from "../bytes/units.ts";
 import { UsageError } from "../errors.ts";
 import { atomicWrite } from "../fs/atomic_write.ts";
 import { execute } from "../run/interpreter.ts";
@@ -14,6 +15,8 @@ import { Session } from "../run/session.ts";
 import type { StatementBase } from "../script/ast.ts";
 import { parseScript, parseStatement, ScriptSyntaxError } from "../script/parser.ts";
 import type { ChannelEvent } from "../transport/events.ts";
+import { DEFAULT_BUFFER_LIMIT } from "../transport/stream_buffer.ts";
+import type { StreamChannel } from "../transport/stream_channel.ts";
 import { connsTable } from "./conns_table.ts";
 import { announce, formatIncoming, type HexMode } from "./display.ts";
 import { helpText } from "./help.ts";
@@ -37,6 +40,12 @@ export interface ReplOutput {
  */
 export type LineOutcome = "ok" | "more" | "failed" | "syntax" | "quit";
 
+/**
+ * Unread bytes at which the REPL stops reading a connection (backpressure) until an
+ * expect or `:flush` makes room; a `buffer SIZE` given on the statement replaces it.
+ */
+export const INTERACTIVE_WINDOW = 1024 * 1024;
+
 /** The largest file `:load` reads. */
 export const MAX_LOAD_BYTES = 16 * 1024 * 1024;
 
@@ -56,6 +65,7 @@ export class ReplCore implements AsyncDisposable {
   /** Resource names open when the running statement started. */
   #openBefore: Set<string> | undefined;
   #closed = false;
+  #windowed = new WeakSet<StreamChannel>();
 
   constructor(readonly output: ReplOutput, options: { timeoutMs?: number } = {}) {
     this.session = new Session({
@@ -128,12 +138,13 @@ export class ReplCore implements AsyncDisposable {
       await execute(node, this.session);
       ok = true;
     } catch (e) {
-      this.output.err(describeError(e));
+      this.output.err(describeError(e) + this.#unreadNote(node));
     } finally {
       this.#abort = undefined;
       this.session.signal = undefined;
       this.transcript.after(node, ok, source, this.#received);
     }
+    this.#applyWindows();
     if (ok) this.#feedback(node, before);
     this.#openBefore = undefined;
     for (const text of this.#held ?? []) this.output.out(text);
@@ -178,6 +189,8 @@ export class ReplCore implements AsyncDisposable {
           if (v !== undefined) this.hexMode = v as HexMode;
           return `hex display is ${this.hexMode}`;
         });
+      case ":flush":
+        return this.#flush(args);
       case ":quit":
         return "quit";
       default:
@@ -274,6 +287,57 @@ export class ReplCore implements AsyncDisposable {
     return "ok";
   }
 
+  /** Gives every stream a bounded unread window: reading pauses instead of failing. */
+  #applyWindows(): void {
+    for (const r of this.session.resources.values()) {
+      const stream = r.stream;
+      if (!stream || this.#windowed.has(stream)) continue;
+      this.#windowed.add(stream);
+      const limit = stream.buffer.limit;
+      stream.pauseWhenUnread(limit === DEFAULT_BUFFER_LIMIT ? INTERACTIVE_WINDOW : limit);
+    }
+  }
+
+  /** After a failed statement: how much waits unread on the channel it names. */
+  #unreadNote(node: StatementBase): string {
+    const name = (node as { channel?: unknown }).channel;
+    if (typeof name !== "string") return "";
+    const stream = this.session.resources.get(name)?.stream;
+    if (!stream || stream.buffer.length === 0) return "";
+    return `\n  ${name}: ${formatBytes(stream.buffer.length)} unread${
+      stream.paused ? " (receive buffer full, reading paused; :flush " + name + " discards)" : ""
+    }`;
+  }
+
+  /** `:flush NAME…`: discards unread data (and resumes a paused connection). */
+  #flush(args: string[]): LineOutcome {
+    if (args.length === 0) {
+      this.output.err("usage: :flush NAME…");
+      return "syntax";
+    }
+    for (const name of args) {
+      const r = this.session.resources.get(name);
+      if (r?.stream) {
+        const n = r.stream.buffer.length;
+        r.stream.buffer.discard(n);
+        r.stream.wake();
+        this.output.out(`${name}: discarded ${formatBytes(n)}`);
+      } else if (r?.datagram) {
+        const n = r.datagram.pending;
+        for (let i = 0; i < n; i++) void r.datagram.next({ timeoutMs: 0 });
+        this.output.out(`${name}: discarded ${n} datagram${n === 1 ? "" : "s"}`);
+      } else {
+        this.output.err(
+          r
+            ? `:flush: "${name}" is a ${r.kind}, not a connection`
+            : `:flush: nothing named "${name}" (see :conns)`,
+        );
+        return "failed";
+      }
+    }
+    return "ok";
+  }
+
   #show(e: ChannelEvent): void {
     const name = e.type === "accepted" ? e.listener : e.channel;
     const hold = (text: string) => {
@@ -282,6 +346,8 @@ export class ReplCore implements AsyncDisposable {
       else this.output.out(text);
     };
     if (e.type === "data") {
+      const stream = this.session.resources.get(e.channel)?.stream;
+      if (stream && !this.#windowed.has(stream)) this.#applyWindows();
       hold(formatIncoming(e.channel, e.bytes, this.hexMode, e.from));
       return;
     }

@@ -16,7 +16,11 @@ export type ChannelEvent =
     reason: "eof" | "reset" | "local" | "error";
     message?: string;
   }
-  | { type: "error"; channel: string; message: string };
+  | { type: "error"; channel: string; message: string }
+  /** Reading stopped because `unread` bytes wait (interactive backpressure). */
+  | { type: "paused"; channel: string; unread: number }
+  /** Reading started again after a pause. */
+  | { type: "resumed"; channel: string };
 
 /** A listener for channel events. */
 export type ChannelEventListener = (event: ChannelEvent) => void;

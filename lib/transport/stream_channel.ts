@@ -23,6 +23,9 @@ export class StreamChannel implements AsyncDisposable {
   #closed = false;
   #writeClosed = false;
   #readLoop: Promise<void>;
+  /** Unread bytes at which reading pauses (interactive use); undefined: never pause. */
+  #pauseAt: number | undefined;
+  #wakeReader: (() => void) | undefined;
 
   constructor(
     readonly name: string,
@@ -55,6 +58,26 @@ export class StreamChannel implements AsyncDisposable {
     return this.#closed;
   }
 
+  /**
+   * Pauses reading (backpressure: the peer's sends block) while `bytes` or more are
+   * unread, instead of failing at the buffer limit; reading resumes once unread bytes are
+   * consumed or discarded (call {@linkcode wake} after discarding). Undefined turns it off.
+   */
+  pauseWhenUnread(bytes: number | undefined): void {
+    this.#pauseAt = bytes;
+    this.wake();
+  }
+
+  /** True while reading is paused because the buffer is full. */
+  get paused(): boolean {
+    return this.#wakeReader !== undefined;
+  }
+
+  /** Lets a paused read loop look again at the buffer (after a consume or discard). */
+  wake(): void {
+    this.#wakeReader?.();
+  }
+
   /** Sends all of `data`. */
   async send(data: Uint8Array): Promise<void> {
     if (this.#closed) throw new Error(`connection "${this.name}" is closed`);
@@ -76,6 +99,7 @@ export class StreamChannel implements AsyncDisposable {
   async close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
+      this.wake();
       try {
         this.#duplex.close();
       } catch { /* already closed */ }
@@ -87,6 +111,22 @@ export class StreamChannel implements AsyncDisposable {
     await this.close();
   }
 
+  /** Resolves once fewer bytes than the pause mark are unread, or the channel closed. */
+  #roomToRead(): Promise<void> {
+    return new Promise((resolve) => {
+      // matchers consume without telling the channel: look again every 50 ms as well
+      const timer = setInterval(() => check(), 50);
+      const check = () => {
+        if (this.#closed || this.#pauseAt === undefined || this.buffer.length < this.#pauseAt) {
+          clearInterval(timer);
+          this.#wakeReader = undefined;
+          resolve();
+        }
+      };
+      this.#wakeReader = check;
+    });
+  }
+
   async #pump(events?: EventHub): Promise<void> {
     // never read more at once than the buffer may hold: a matcher sees the bytes that fit
     // before an overflow ends the stream
@@ -94,6 +134,12 @@ export class StreamChannel implements AsyncDisposable {
     try {
       if (this.#duplex.handshake) await this.#duplex.handshake();
       while (true) {
+        if (this.#pauseAt !== undefined && this.buffer.length >= this.#pauseAt) {
+          events?.emit({ type: "paused", channel: this.name, unread: this.buffer.length });
+          await this.#roomToRead();
+          if (this.#closed) break;
+          events?.emit({ type: "resumed", channel: this.name });
+        }
         const n = await this.#duplex.read(chunk);
         if (n === null) break;
         const bytes = chunk.subarray(0, n);
@@ -102,7 +148,21 @@ export class StreamChannel implements AsyncDisposable {
         if (this.buffer.ended) break; // overflow
       }
       this.buffer.end();
-      events?.emit({ type: "closed", channel: this.name, reason: this.#closed ? "local" : "eof" });
+      const overflow = this.buffer.error;
+      if (overflow && !this.#closed) {
+        events?.emit({
+          type: "closed",
+          channel: this.name,
+          reason: "error",
+          message: overflow.message,
+        });
+      } else {
+        events?.emit({
+          type: "closed",
+          channel: this.name,
+          reason: this.#closed ? "local" : "eof",
+        });
+      }
     } catch (e) {
       if (this.#closed) {
         this.buffer.end();

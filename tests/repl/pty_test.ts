@@ -89,9 +89,9 @@ Deno.test({
       // :conns lists what is open
       await term.type(":conns");
       await term.keys("Enter");
-      const table = await term.waitFor(/^p +tcp +tcp:\/\/127\.0\.0\.1:\d+/m);
-      assertMatch(table, /NAME +KIND +LOCAL +REMOTE +IN +OUT +AGE/);
-      assertMatch(table, /^srv1 +tcp listener +tcp:\/\/127\.0\.0\.1:\d+/m);
+      const table = await term.waitFor(/^p +tcp +open +tcp:\/\/127\.0\.0\.1:\d+/m);
+      assertMatch(table, /NAME +KIND +STATE +LOCAL +REMOTE +IN +OUT +UNREAD +AGE/);
+      assertMatch(table, /^srv1 +tcp listener +open +tcp:\/\/127\.0\.0\.1:\d+/m);
 
       // Ctrl-D leaves, closing every socket
       await term.keys("C-d");

@@ -147,8 +147,8 @@ Deno.test("connsTable and formatAge", () => {
     close: () => Promise.resolve(),
   };
   assertEquals(connsTable([r], 65_000).split("\n"), [
-    "NAME  KIND  LOCAL              REMOTE                   IN  OUT    AGE",
-    "c     tcp   tcp://127.0.0.1:1  tcp://127.0.0.1:2  2.00 KiB  3 B  1m05s",
+    "NAME  KIND  STATE  LOCAL              REMOTE                   IN  OUT  UNREAD    AGE",
+    "c     tcp   open   tcp://127.0.0.1:1  tcp://127.0.0.1:2  2.00 KiB  3 B       -  1m05s",
   ]);
   assertEquals(formatAge(7_300_000), "2h01m");
 });
