@@ -1,6 +1,7 @@
 /**
- * The REPL's fast start: `cli.ts` (no arguments) and `cli.ts repl [--record FILE]
- * [--history FILE | --no-history] [--timeout D]` open the REPL without loading the
+ * The REPL's fast start: `cli.ts` (no arguments) and `cli.ts repl [FILE] [--record FILE]
+ * [--history FILE | --no-history] [--timeout D] [--wait D] [--var NAME=VALUE]…` open
+ * the REPL without loading the
  * command-line framework (commander costs about 100 ms of startup). Anything else —
  * `--help`, an unknown or malformed option — returns undefined, and `cli.ts` goes the
  * usual way through `lib/cli/main.ts`, which prints help and errors.
@@ -50,18 +51,29 @@ export function replArgs(args: readonly string[]): ReplOptions | undefined {
         if (inline !== undefined) return undefined;
         options.history = false;
         break;
-      case "--timeout": {
+      case "--timeout":
+      case "--wait": {
         const v = value();
         if (v === undefined) return undefined;
         try {
-          options.timeoutMs = parseDuration(v, "--timeout");
+          const ms = parseDuration(v, flag);
+          if (flag === "--wait") options.waitMs = ms;
+          else options.timeoutMs = ms;
         } catch {
           return undefined;
         }
         break;
       }
+      case "--var": {
+        const v = value();
+        const m = v === undefined ? null : /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(v);
+        if (!m) return undefined;
+        (options.vars ??= {})[m[1]!] = m[2]!;
+        break;
+      }
       default:
-        return undefined;
+        if (a.startsWith("-") || options.file !== undefined) return undefined;
+        options.file = a;
     }
   }
   return options;

@@ -2,6 +2,7 @@
  * The non-interactive front end: statements read from a pipe or file (`repl < x.txt`),
  * run one by one with the same output as typed ones and no prompt. Stops at the first
  * failure, like a script: exit 1 for a failed statement, 2 for a line that does not parse.
+ * At the end of input it waits for a quiet period (`--wait`) so replies are shown.
  *
  * @module
  */
@@ -9,6 +10,9 @@ import type { ReplCore } from "./repl_core.ts";
 
 /** The longest input line accepted (the parser's limit, plus room for escapes). */
 export const MAX_INPUT_LINE = 2 * 1024 * 1024;
+
+/** How long piped mode waits for quiet after its input ended (`--wait`). */
+export const DEFAULT_WAIT_MS = 500;
 
 /** Reads lines from a byte stream, each at most `maxLine` characters. */
 export async function* readLines(
@@ -38,6 +42,7 @@ export async function* readLines(
 export async function runPiped(
   core: ReplCore,
   input: ReadableStream<Uint8Array>,
+  options: { waitMs?: number } = {},
 ): Promise<number> {
   let code = 0;
   const onInterrupt = () => {
@@ -59,6 +64,8 @@ export async function runPiped(
       core.output.err(`<repl>:${core.lineNo}: input ended inside a ${core.joiner.waitingFor}`);
       return 2;
     }
+    // the input ended: show (and record) the replies still on their way
+    if (code === 0) await core.waitQuiet(options.waitMs ?? DEFAULT_WAIT_MS);
   } catch (e) {
     core.output.err(`wireplay: ${(e as Error).message}`);
     return 2;

@@ -19,6 +19,12 @@ export interface ReplOptions {
   timeoutMs?: number;
   /** Force piped mode even on a terminal. */
   piped?: boolean;
+  /** Piped mode: how long to wait for quiet after the input ends (`--wait`). */
+  waitMs?: number;
+  /** Variables set before the first statement (`--var NAME=VALUE`). */
+  vars?: Record<string, string>;
+  /** A script to run first; the REPL then stays open with its connections (`repl FILE`). */
+  file?: string;
 }
 
 const encoder = new TextEncoder();
@@ -47,7 +53,7 @@ export async function runRepl(options: ReplOptions = {}): Promise<number> {
   let coreReady: Promise<ReplCore> | undefined;
   const loadCore = () =>
     coreReady ??= import("./repl_core.ts").then((m) =>
-      new m.ReplCore(output, { timeoutMs: options.timeoutMs })
+      new m.ReplCore(output, { timeoutMs: options.timeoutMs, vars: options.vars })
     );
   let core: ReplCore | undefined;
   let code = 0;
@@ -57,7 +63,11 @@ export async function runRepl(options: ReplOptions = {}): Promise<number> {
         options.history === false ? undefined : options.history ?? defaultHistoryPath(),
       );
       try {
-        await runInteractive(loadCore, live, { history });
+        const file = options.file;
+        await runInteractive(loadCore, live, {
+          history,
+          beforeInput: file ? async (c) => void await c.load(file) : undefined,
+        });
       } finally {
         await history.flush();
       }
@@ -65,7 +75,12 @@ export async function runRepl(options: ReplOptions = {}): Promise<number> {
     } else {
       core = await loadCore();
       const { runPiped } = await import("./piped.ts");
-      code = await runPiped(core, Deno.stdin.readable);
+      const loaded = options.file ? await core.load(options.file) : "ok";
+      code = loaded === "ok"
+        ? await runPiped(core, Deno.stdin.readable, { waitMs: options.waitMs })
+        : loaded === "syntax"
+        ? 2
+        : 1;
     }
   } finally {
     core ??= await loadCore();

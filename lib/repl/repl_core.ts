@@ -67,9 +67,13 @@ export class ReplCore implements AsyncDisposable {
   #closed = false;
   #windowed = new WeakSet<StreamChannel>();
 
-  constructor(readonly output: ReplOutput, options: { timeoutMs?: number } = {}) {
+  constructor(
+    readonly output: ReplOutput,
+    options: { timeoutMs?: number; vars?: Record<string, string> } = {},
+  ) {
     this.session = new Session({
       file: undefined,
+      vars: options.vars,
       timeoutMs: options.timeoutMs,
       print: (t) => output.out(t),
     });
@@ -257,6 +261,38 @@ export class ReplCore implements AsyncDisposable {
     }
     this.output.out(`loaded ${script.statements.length} statements from ${path}`);
     return "ok";
+  }
+
+  /**
+   * Waits until no data has arrived for `quietMs` (like `nc -q`), or no connection is
+   * left open, or `quietMs` plus the session timeout passed: replies to what was sent
+   * last are shown (and recorded) before the session closes.
+   */
+  waitQuiet(quietMs: number): Promise<void> {
+    const open = () =>
+      [...this.session.resources.values()].some((r) =>
+        (r.stream && !r.stream.buffer.ended && !r.stream.closed) || r.datagram
+      );
+    if (quietMs <= 0 || !open()) return Promise.resolve();
+    return new Promise((resolve) => {
+      let quiet: ReturnType<typeof setTimeout>;
+      const arm = () => {
+        clearTimeout(quiet);
+        quiet = setTimeout(done, quietMs);
+      };
+      const cap = setTimeout(done, quietMs + this.session.timeoutMs);
+      const unsubscribe = this.session.events.on((e) => {
+        if (e.type === "data") arm();
+        else if (e.type === "closed" && !open()) done();
+      });
+      function done() {
+        clearTimeout(quiet);
+        clearTimeout(cap);
+        unsubscribe();
+        resolve();
+      }
+      arm();
+    });
   }
 
   /** Cancels what runs and closes every connection, listener and server. */

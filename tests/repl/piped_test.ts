@@ -104,3 +104,52 @@ Deno.test("cli.ts repl --help goes through the full command line; a bad option i
   assertEquals(bad.code, 2);
   assertStringIncludes(bad.stderr, "unknown option '--frob'");
 });
+
+/** A server that answers `PING\r\n` with `+PONG\r\n` after `delayMs`. */
+function slowPong(delayMs: number) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const served = (async () => {
+    using conn = await listener.accept();
+    const buf = new Uint8Array(64);
+    await conn.read(buf);
+    await new Promise((r) => setTimeout(r, delayMs));
+    await conn.write(new TextEncoder().encode("+PONG\r\n"));
+    await conn.read(buf); // until the REPL closes
+  })().catch(() => {/* the REPL went away first, or never came */});
+  return {
+    port: listener.addr.port,
+    async [Symbol.asyncDispose]() {
+      listener.close();
+      await served;
+    },
+  };
+}
+
+Deno.test("piped repl waits for replies to the last send before closing (and records them)", async () => {
+  await using dir = await tempDir();
+  await using server = slowPong(150);
+  const record = dir.join("s.wire");
+  const input = `connect tcp://127.0.0.1:${server.port} as r\nsend r "PING\\r\\n"\n`;
+  const r = await runCli(["repl", "--record", record], { stdin: input });
+  assertEquals(r.code, 0, r.stderr);
+  assertStringIncludes(r.stdout, "r < +PONG\\r\\n");
+  assertStringIncludes(await Deno.readTextFile(record), 'expect r "+PONG\\r\\n"');
+});
+
+Deno.test("piped repl: --wait 0 closes at once; --var and a FILE run first", async () => {
+  await using dir = await tempDir();
+  {
+    await using server = slowPong(300);
+    const input = `connect tcp://127.0.0.1:${server.port} as r\nsend r "PING\\r\\n"\n`;
+    const r = await runCli(["repl", "--wait", "0s"], { stdin: input });
+    assertEquals(r.code, 0, r.stderr);
+    assert(!r.stdout.includes("+PONG"), r.stdout);
+  }
+  const script = dir.join("setup.wire");
+  await Deno.writeTextFile(script, 'let greeting = "hello ${who}"\n');
+  const r = await runCli(["repl", script, "--var", "who=world"], {
+    stdin: 'print "${greeting}!"\n',
+  });
+  assertEquals(r.code, 0, r.stderr);
+  assertStringIncludes(r.stdout, "hello world!");
+});
