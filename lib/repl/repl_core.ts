@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { dirname, resolve } from "node:path";
 import { escapeForDisplay } from "../bytes/escape.ts";
 import { formatBytes } from "../bytes/units.ts";
 import { UsageError } from "../errors.ts";
@@ -211,6 +212,7 @@ export class ReplCore implements AsyncDisposable {
   async save(path: string, exact = false): Promise<boolean> {
     const text = buildScript(this.transcript, {
       exact,
+      paths: { from: this.session.baseDir, to: dirname(resolve(path)) },
       header: [
         `saved from the wireplay REPL${exact ? " (--exact)" : ""}`,
         "replay: deno task wireplay test " + path,

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { isAbsolute, relative, resolve } from "node:path";
 import { generalise } from "../script/dynamic.ts";
 import { formatPayload, formatRegex } from "../script/format.ts";
 import { looksBinary } from "./display.ts";
@@ -17,6 +18,11 @@ export interface SaveOptions {
   exact?: boolean;
   /** A comment line at the top (without `#`). */
   header?: string[];
+  /**
+   * Relative paths in statements were typed relative to `from` (the REPL's folder); the
+   * script resolves them from `to` (its own folder): they are rewritten to match.
+   */
+  paths?: { from: string; to: string };
 }
 
 /** The most bytes of binary data in one generated `expect … hex` line. */
@@ -56,7 +62,10 @@ export function buildScript(transcript: Transcript, options: SaveOptions = {}): 
     const closes = entry.node.kind === "close"
       ? (entry.node as unknown as { name: string }).name
       : undefined;
-    out.push(symbolize(entry.source, ports, "statement"));
+    const source = options.paths
+      ? rebasePaths(entry.source, options.paths.from, options.paths.to)
+      : entry.source;
+    out.push(symbolize(source, ports, "statement"));
     if (closes) {
       for (let k = ports.length - 1; k >= 0; k--) if (ports[k]!.name === closes) ports.splice(k, 1);
     }
@@ -141,9 +150,33 @@ function endsVariable(bytes: Uint8Array): boolean {
     !/ GMT$/.test(text);
 }
 
+/** Path arguments (`file`, `ca`, `cert`, `key`, `record`, `root`), quoted or bare. */
+const PATH_ARG = /(\b(?:file|ca|cert|key|record|root)\s+)(?:"((?:[^"\\$]|\\.)*)"|([^\s"'$#]+))/g;
+
 /**
- * Writes ports that were asked for as 0 symbolically: `:41234` becomes `:${srv.port}`
- * in statements and text literals, and `:\d{1,5}` in generated regexes.
+ * Rewrites relative path arguments typed relative to `from` so they resolve the same
+ * from `to`; absolute paths, `~/…` and paths with `${…}` stay as they are.
+ *
+ * @example
+ * ```ts
+ * import { rebasePaths } from "./save_script.ts";
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(rebasePaths('http POST u file "a/b.txt"', "/w", "/w/tests"), 'http POST u file "../a/b.txt"');
+ * ```
+ */
+export function rebasePaths(line: string, from: string, to: string): string {
+  return line.replace(PATH_ARG, (all, keyword: string, quoted?: string, bare?: string) => {
+    const p = quoted ?? bare ?? "";
+    if (!p || isAbsolute(p) || p.startsWith("~")) return all;
+    const moved = relative(to, resolve(from, p)) || ".";
+    return quoted !== undefined ? `${keyword}"${moved}"` : `${keyword}${moved}`;
+  });
+}
+
+/**
+ * Writes ports that were asked for as 0, and the local ports of connections, symbolically
+ * wherever they appear (`:41234`, `port is 41234`, `port=41234`): `${srv.port}` in
+ * statements and text literals, `\d{1,5}` in generated regexes.
  */
 export function symbolize(
   line: string,
@@ -152,7 +185,7 @@ export function symbolize(
 ): string {
   let out = line;
   for (const { name, port } of ports) {
-    const re = new RegExp(`(?<=:)${port}(?!\\d)`, "g");
+    const re = new RegExp(`(?<![\\d.])${port}(?![\\d])`, "g");
     if (!re.test(out)) continue;
     if (what === "expect") {
       const m = /^(expect \S+ )(.*)$/.exec(out);

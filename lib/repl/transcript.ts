@@ -27,7 +27,7 @@ export interface Entry {
   /** Its text, one line, as typed (a heredoc already turned into a literal). */
   source: string;
   node: StatementBase;
-  /** Ports this statement asked for as `:0` and got, by resource name. */
+  /** Ports this statement asked for as `:0` (or a connection's local port), by resource name. */
   ports: { name: string; port: number }[];
 }
 
@@ -108,7 +108,9 @@ export class Transcript implements Disposable {
     const index = record ? this.entries.length : -1;
     if (record) {
       const entry: Entry = { source, node, ports: [] };
-      if (/:0(?!\d)/.test(source)) {
+      // a port asked for as 0, or the (ephemeral) local port of a new connection
+      const anyPort = /:0(?!\d)/.test(source) || node.kind === "connect";
+      if (anyPort) {
         for (const [name, r] of this.session.resources) {
           if (this.#namesBefore.has(name)) continue;
           const port = safeVars(r.vars).port;
