@@ -9,6 +9,7 @@ import type { ByteDuplex } from "../transport/duplex.ts";
 import type { Faults } from "./faults.ts";
 import { pump, type PumpEnd } from "./pump.ts";
 import { resetConn } from "./reset.ts";
+import type { ShapedBudget } from "./shaper.ts";
 import type { ProxyTap, TapConnection, TapEnd } from "./tap.ts";
 
 /** Counters a proxy keeps over all its connections. */
@@ -29,6 +30,8 @@ export interface ConnectionContext {
   /** Aborted when the proxy closes. */
   signal: AbortSignal;
   bufferSize?: number;
+  /** Shared by every shaped direction of the proxy (latency, bandwidth…). */
+  shapedBudget?: ShapedBudget;
 }
 
 function safeClose(c: ByteDuplex): void {
@@ -75,6 +78,7 @@ export async function runConnection(
     startedAt,
     signal,
     bufferSize: ctx.bufferSize,
+    shapedBudget: ctx.shapedBudget,
     onData: (b) => {
       ctx.stats.bytesUp += b.byteLength;
       return tap?.data(info, "up", b);
@@ -88,6 +92,7 @@ export async function runConnection(
     startedAt,
     signal,
     bufferSize: ctx.bufferSize,
+    shapedBudget: ctx.shapedBudget,
     onData: (b) => {
       ctx.stats.bytesDown += b.byteLength;
       return tap?.data(info, "down", b);

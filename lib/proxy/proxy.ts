@@ -22,6 +22,7 @@ import {
   noFaults,
   withFault,
 } from "./faults.ts";
+import { DEFAULT_MAX_SHAPED_BYTES, ShapedBudget } from "./shaper.ts";
 import type { ProxyTap } from "./tap.ts";
 
 /** Options for {@linkcode startProxy}. */
@@ -34,6 +35,12 @@ export interface ProxyOptions {
   onError?: (message: string) => void;
   /** Read buffer size per direction. */
   bufferSize?: number;
+  /**
+   * Most bytes the shaped directions (latency, bandwidth…) of all connections hold
+   * together; a direction whose chunk does not fit stops reading until it does
+   * (default {@linkcode DEFAULT_MAX_SHAPED_BYTES}).
+   */
+  maxShapedBytes?: number;
 }
 
 /** A running proxy. Close it with `await proxy.close()` or `await using`. */
@@ -43,6 +50,7 @@ export class Proxy implements AsyncDisposable {
   #faults: Faults;
   #accept: AcceptLoop;
   #nextId = 1;
+  #shapedBudget: ShapedBudget;
   /** Counters over all connections. */
   readonly stats: ProxyStats = {
     accepted: 0,
@@ -57,6 +65,7 @@ export class Proxy implements AsyncDisposable {
     this.#bound = bound;
     this.#options = options;
     this.#faults = options.faults ?? noFaults();
+    this.#shapedBudget = new ShapedBudget(options.maxShapedBytes ?? DEFAULT_MAX_SHAPED_BYTES);
     this.#accept = new AcceptLoop(bound.listener, (conn) => this.#serve(conn), {
       onError: (e) => this.#options.onError?.(`listener failed: ${(e as Error).message}`),
       log: (line) => this.#options.onError?.(line),
@@ -179,6 +188,7 @@ export class Proxy implements AsyncDisposable {
       stats: this.stats,
       signal: this.#accept.signal,
       bufferSize: this.#options.bufferSize,
+      shapedBudget: this.#shapedBudget,
     };
     try {
       await runConnection(

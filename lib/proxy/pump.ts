@@ -8,7 +8,7 @@
  */
 import { type ByteDuplex, writeAll } from "../transport/duplex.ts";
 import { type DirectionFaults, isClean } from "./faults.ts";
-import { type After, ShapedWriter } from "./shaper.ts";
+import { type After, type ShapedBudget, ShapedWriter } from "./shaper.ts";
 
 /** The size a pump's read buffer starts at. */
 export const PUMP_BUFFER = 64 * 1024;
@@ -47,6 +47,8 @@ export interface PumpOptions {
   onEof?: () => void;
   /** Largest read buffer (default {@linkcode PUMP_BUFFER_MAX}); it starts at 64 KiB or less. */
   bufferSize?: number;
+  /** What all shaped directions of the proxy may hold together (default: one of its own). */
+  shapedBudget?: ShapedBudget;
 }
 
 /** Pumps `src` to `dst` until the source ends, a fault ends it, or the signal aborts. */
@@ -100,11 +102,6 @@ export async function pump(o: PumpOptions): Promise<PumpEnd> {
     }
     if (stalled) continue;
     let chunk = buf.subarray(0, n);
-    if (n === buf.byteLength && buf.byteLength < max) {
-      // this read filled the buffer: bulk data, read more at a time from now on (the
-      // filled buffer stays as this chunk; the slot gets a larger one)
-      bufs[current] = new Uint8Array(Math.min(max, buf.byteLength * 2));
-    }
     const f = o.faults();
     if (f.timeoutAfterMs !== undefined && performance.now() - o.startedAt >= f.timeoutAfterMs) {
       // stop forwarding but keep the connection: read and drop until the source ends
@@ -112,6 +109,12 @@ export async function pump(o: PumpOptions): Promise<PumpEnd> {
       continue;
     }
     if (isClean(f) && (!writer || writer.idle)) {
+      if (n === buf.byteLength && buf.byteLength < max) {
+        // this read filled the buffer: bulk data, read more at a time from now on (the
+        // filled buffer stays as this chunk; the slot gets a larger one). Only here: a
+        // shaped direction copies each chunk into its bounded queue and keeps 64 KiB reads.
+        bufs[current] = new Uint8Array(Math.min(max, buf.byteLength * 2));
+      }
       admitted += n;
       try {
         const wait = o.onData?.(chunk);
@@ -139,7 +142,7 @@ export async function pump(o: PumpOptions): Promise<PumpEnd> {
       after = f.resetAfter === budget ? "reset" : "close";
     }
     admitted += chunk.byteLength;
-    writer ??= new ShapedWriter(o.dst, o.faults, o.signal);
+    writer ??= new ShapedWriter(o.dst, o.faults, o.signal, o.shapedBudget);
     try {
       const wait = chunk.byteLength ? o.onData?.(chunk) : undefined;
       if (wait) await wait;

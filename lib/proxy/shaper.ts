@@ -1,7 +1,9 @@
 /**
  * The slow lane of a pump: chunks wait in a bounded queue for their due time (latency,
  * jitter), then go out at a limited rate (bandwidth) and in slices. The queue holds at
- * most {@linkcode MAX_QUEUED} bytes, so a fast producer waits for a slow consumer.
+ * most {@linkcode MAX_QUEUED} bytes, and all the queues of one proxy together at most
+ * their {@linkcode ShapedBudget}, so a fast producer waits for a slow consumer (its pump
+ * stops reading: backpressure) instead of growing the proxy.
  *
  * @module
  */
@@ -9,7 +11,53 @@ import { type ByteDuplex, writeAll } from "../transport/duplex.ts";
 import type { DirectionFaults } from "./faults.ts";
 
 /** The most bytes a shaped direction holds in flight before the reader waits. */
-export const MAX_QUEUED = 4 * 1024 * 1024;
+export const MAX_QUEUED = 1024 * 1024;
+
+/** The default of {@linkcode ShapedBudget}: bytes all shaped directions of a proxy hold. */
+export const DEFAULT_MAX_SHAPED_BYTES = 64 * 1024 * 1024;
+
+/** Bytes held by all the shaped queues of one proxy, against a cap; takers wait for room. */
+export class ShapedBudget {
+  #used = 0;
+  #waiters = new Set<() => void>();
+
+  constructor(readonly cap: number = DEFAULT_MAX_SHAPED_BYTES) {}
+
+  /** Bytes held now. */
+  get used(): number {
+    return this.#used;
+  }
+
+  /** Takes `n` bytes when they fit (a chunk larger than the cap fits an empty budget). */
+  tryTake(n: number): boolean {
+    if (this.#used > 0 && this.#used + n > this.cap) return false;
+    this.#used += n;
+    return true;
+  }
+
+  /** Resolves on the next {@linkcode give} or when `signal` aborts (a taker then tries again). */
+  room(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        signal.removeEventListener("abort", wake);
+        this.#waiters.delete(wake);
+        resolve();
+      };
+      signal.addEventListener("abort", wake, { once: true });
+      this.#waiters.add(wake);
+    });
+  }
+
+  /** Gives back `n` bytes and wakes the takers. */
+  give(n: number): void {
+    if (n <= 0) return;
+    this.#used = Math.max(0, this.#used - n);
+    const waiters = [...this.#waiters];
+    this.#waiters.clear();
+    for (const w of waiters) w();
+  }
+}
 
 /** What to do after a chunk went out: the end of a reset-after / close-after budget. */
 export type After = "reset" | "close";
@@ -51,6 +99,7 @@ export class ShapedWriter {
     readonly dst: ByteDuplex,
     readonly faults: () => DirectionFaults,
     readonly signal: AbortSignal,
+    readonly budget: ShapedBudget = new ShapedBudget(),
   ) {}
 
   /** True when nothing is queued or being written. */
@@ -60,8 +109,15 @@ export class ShapedWriter {
 
   /** Queues a chunk (kept, not copied: pass a copy), waiting while the queue is full. */
   async push(bytes: Uint8Array, after?: After): Promise<void> {
-    while (this.#queued >= MAX_QUEUED && this.#error === undefined) {
-      await new Promise<void>((r) => (this.#spaceWaiter = r));
+    while (this.#error === undefined) {
+      if (this.#queued >= MAX_QUEUED) {
+        await new Promise<void>((r) => (this.#spaceWaiter = r));
+        continue;
+      }
+      if (this.budget.tryTake(bytes.byteLength)) break;
+      // the proxy's queues are full: wait for any of them (or this one's end)
+      await this.budget.room(this.signal);
+      if (this.signal.aborted) throw this.signal.reason;
     }
     if (this.#error !== undefined) throw this.#error;
     const f = this.faults();
@@ -93,20 +149,28 @@ export class ShapedWriter {
         await this.#send(item.bytes);
         this.#queue.shift();
         this.#queued -= item.bytes.byteLength;
+        this.budget.give(item.bytes.byteLength);
         this.#spaceWaiter?.();
         this.#spaceWaiter = undefined;
         if (item.after) {
           this.#finished = item.after;
-          this.#queue.length = 0;
+          this.#dropQueue();
         }
       }
     } catch (e) {
       this.#error = e ?? new Error("write failed");
-      this.#queue.length = 0;
+      this.#dropQueue();
       this.#spaceWaiter?.();
     } finally {
       this.#running = undefined;
     }
+  }
+
+  /** Forgets what is queued and gives its bytes back to the budget. */
+  #dropQueue(): void {
+    this.budget.give(this.#queued);
+    this.#queued = 0;
+    this.#queue.length = 0;
   }
 
   async #send(bytes: Uint8Array): Promise<void> {

@@ -5,7 +5,7 @@
  * @module
  */
 import { Command } from "commander";
-import { formatBytes } from "../../bytes/units.ts";
+import { formatBytes, parseSize } from "../../bytes/units.ts";
 import {
   addProxyFlags,
   faultsFromFlags,
@@ -23,15 +23,23 @@ export function proxyCommand() {
       .description(
         "Forward connections to an upstream, injecting latency, throttling, re-chunking, resets…",
       )
-      .option("--json", "print the listening address and the final counters as JSON lines"),
+      .option("--json", "print the listening address and the final counters as JSON lines")
+      .option(
+        "--max-buffered <SIZE>",
+        "bytes the delayed/throttled directions of all connections hold together; " +
+          "a full one stops reading (default 64MiB)",
+      ),
   ).action(async (raw) => {
-    const opts = raw as unknown as ProxyFlagValues & { json?: boolean };
+    const opts = raw as unknown as ProxyFlagValues & { json?: boolean; maxBuffered?: string };
     const faults = faultsFromFlags(opts);
     const { listen, upstream } = await sidesFromFlags(opts);
     await using proxy = await startProxy({
       listen,
       upstream,
       faults,
+      maxShapedBytes: opts.maxBuffered !== undefined
+        ? parseSize(opts.maxBuffered, "--max-buffered")
+        : undefined,
       onError: (m) => console.error(`wireplay: proxy: ${m}`),
     });
     if (opts.json) {

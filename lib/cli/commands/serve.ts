@@ -37,6 +37,8 @@ const OPTION_HELP: Record<string, string> = {
   key: "private key PEM file (TLS)",
   root: "directory whose files are served",
   "header-timeout": "drop clients whose request head takes longer (e.g. 10s; slowloris)",
+  "max-buffered":
+    "http: bytes of bodies held in memory for all clients together; 503 beyond (default 64MiB)",
   "handshake-timeout": "TLS: drop a client whose handshake takes longer (default 10s)",
   // chat
   "max-line": "chat: longest line in bytes (default 2048)",

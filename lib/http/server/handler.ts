@@ -7,6 +7,7 @@
  */
 import { httpbin } from "./httpbin.ts";
 import { type HttpLimits, resolveLimits } from "./limits.ts";
+import { MemoryBudget } from "./memory_budget.ts";
 import { mockResponse, MockRoutes } from "./mock_routes.ts";
 import { RequestLog } from "./request_log.ts";
 import { StaticFiles } from "./static_files.ts";
@@ -72,6 +73,7 @@ const EMPTY: Uint8Array = new Uint8Array(0);
  */
 export function createHttpHandler(opts: HttpHandlerOptions = {}): HttpHandler {
   const limits = resolveLimits(opts.limits);
+  const budget = new MemoryBudget(limits.maxBufferedBytes);
   const routes = opts.routes ?? new MockRoutes();
   const log = opts.log ?? new RequestLog(limits.maxLoggedRequests);
   const files = opts.root !== undefined
@@ -96,8 +98,9 @@ export function createHttpHandler(opts: HttpHandlerOptions = {}): HttpHandler {
   ): Response | Promise<Response> => {
     if (record) {
       const remote = remoteOf(info);
+      // a copy when cut: a view would keep the whole body alive as long as the log
       const keep = body.byteLength > limits.maxLoggedBodyBytes
-        ? body.subarray(0, limits.maxLoggedBodyBytes)
+        ? body.slice(0, limits.maxLoggedBodyBytes)
         : body;
       log.add({
         method,
@@ -134,7 +137,14 @@ export function createHttpHandler(opts: HttpHandlerOptions = {}): HttpHandler {
       }
       if (useHttpbin) {
         const url = new URL(req.url);
-        const res = httpbin(req, { url, body, remoteIp: remoteOf(info)?.hostname, limits, signal });
+        const res = httpbin(req, {
+          url,
+          body,
+          remoteIp: remoteOf(info)?.hostname,
+          limits,
+          signal,
+          budget,
+        });
         if (res) return res;
       }
       return new Response("not found\n", {
@@ -153,9 +163,13 @@ export function createHttpHandler(opts: HttpHandlerOptions = {}): HttpHandler {
     pathname: string,
     search: string,
   ): Promise<Response> => {
-    const read = await readBody(req, limits);
+    const read = await readBody(req, limits, budget);
     if (read instanceof Response) return read;
-    return await dispatch(req, method, info, pathname, search, read);
+    try {
+      return await dispatch(req, method, info, pathname, search, read);
+    } finally {
+      budget.give(read.byteLength); // an answer built from it holds its own share
+    }
   };
 
   // Not async: a fixed route or a cached file answers synchronously, which Deno.serve
@@ -200,12 +214,24 @@ function formatRemote(addr: Deno.NetAddr): string {
     : `${addr.hostname}:${addr.port}`;
 }
 
-/** Reads the body within the size cap and the request timeout, or returns the error response. */
-async function readBody(req: Request, limits: HttpLimits): Promise<Uint8Array | Response> {
+/**
+ * Reads the body within the size cap, the request timeout and the server's memory budget
+ * (the bytes stay taken from it: the caller gives them back), or returns the error
+ * response (nothing taken).
+ */
+async function readBody(
+  req: Request,
+  limits: HttpLimits,
+  budget: MemoryBudget,
+): Promise<Uint8Array | Response> {
   const declared = req.headers.get("content-length");
   if (declared !== null && Number(declared) > limits.maxBodyBytes) {
     await req.body?.cancel().catch(() => {});
     return closing(413, `request body over ${limits.maxBodyBytes} bytes\n`);
+  }
+  if (declared !== null && budget.used + Number(declared) > budget.cap) {
+    await req.body?.cancel().catch(() => {});
+    return budget.refusal();
   }
   const reader = req.body!.getReader();
   const chunks: Uint8Array[] = [];
@@ -215,17 +241,23 @@ async function readBody(req: Request, limits: HttpLimits): Promise<Uint8Array | 
     timedOut = true;
     reader.cancel().catch(() => {});
   }, limits.requestTimeoutMs);
+  let ok = false;
   try {
     while (true) {
       const { done, value } = await reader.read();
       if (done) break;
-      total += value.byteLength;
-      if (total > limits.maxBodyBytes) {
+      if (total + value.byteLength > limits.maxBodyBytes) {
         await reader.cancel().catch(() => {});
         return closing(413, `request body over ${limits.maxBodyBytes} bytes\n`);
       }
+      if (!budget.tryTake(value.byteLength)) {
+        await reader.cancel().catch(() => {});
+        return budget.refusal();
+      }
+      total += value.byteLength;
       chunks.push(value);
     }
+    ok = !timedOut;
   } catch {
     return closing(
       timedOut ? 408 : 400,
@@ -233,6 +265,7 @@ async function readBody(req: Request, limits: HttpLimits): Promise<Uint8Array | 
     );
   } finally {
     clearTimeout(timer);
+    if (!ok) budget.give(total);
   }
   if (timedOut) return closing(408, "request body timed out\n");
   if (chunks.length === 1) return chunks[0]!;

@@ -8,6 +8,7 @@ import { deleteCookie, getCookies, setCookie, STATUS_TEXT } from "@std/http";
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import { tryUtf8 } from "../../bytes/text.ts";
 import type { HttpLimits } from "./limits.ts";
+import { heldBody, type MemoryBudget } from "./memory_budget.ts";
 import { abortableSleep } from "./mock_routes.ts";
 
 /** What an endpoint gets besides the request. */
@@ -22,6 +23,8 @@ export interface EndpointContext {
   limits: HttpLimits;
   /** Aborts when the server shuts down or the client goes away. */
   signal?: AbortSignal;
+  /** The server's memory budget: an echo answer is held against it until it is sent. */
+  budget?: MemoryBudget;
 }
 
 type Endpoint = (
@@ -83,7 +86,7 @@ const ENDPOINTS: Record<string, Endpoint> = {
   put: methodEcho("put"),
   patch: methodEcho("patch"),
   delete: methodEcho("delete"),
-  anything: async (req, ctx) => json(await withForm(req, ctx, describe(req, ctx, true))),
+  anything: async (req, ctx) => echo(await withForm(req, ctx, describe(req, ctx, true)), ctx),
   status: (_req, _ctx, p) => {
     const code = Number(p[0]);
     if (p.length !== 1 || !/^\d{3}$/.test(p[0] ?? "") || code < 200 || code > 599) {
@@ -115,8 +118,20 @@ const ENDPOINTS: Record<string, Endpoint> = {
       return text(400, `n must be 0 to ${ctx.limits.maxGeneratedBytes}\n`);
     }
     const seed = ctx.url.searchParams.get("seed");
-    const bytes = seed !== null ? seededBytes(n, Number(seed) >>> 0) : randomBytes(n);
-    return new Response(bytes, { headers: { "content-type": "application/octet-stream" } });
+    const next = seed !== null ? seededSource(Number(seed) >>> 0) : randomSource();
+    let left = n;
+    // made one piece per pull: a client that does not read holds one piece, not n bytes
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (left <= 0) return c.close();
+        const piece = next(Math.min(left, 64 * 1024));
+        left -= piece.byteLength;
+        c.enqueue(piece);
+      },
+    }, { highWaterMark: 0 });
+    return new Response(body, {
+      headers: { "content-type": "application/octet-stream", "content-length": String(n) },
+    });
   },
   stream: (req, ctx, p) => {
     const n = parseCount(p[0], 100);
@@ -278,7 +293,7 @@ function methodEcho(name: string): Endpoint {
       return new Response("method not allowed\n", { status: 405, headers: { allow: method } });
     }
     const out = describe(req, ctx, method !== "GET");
-    return method === "GET" ? json(out) : withForm(req, ctx, out).then(json);
+    return method === "GET" ? json(out) : withForm(req, ctx, out).then((o) => echo(o, ctx));
   };
 }
 
@@ -397,25 +412,24 @@ function parseCount(text: string | undefined, max: number): number | undefined {
   return n <= max ? n : undefined;
 }
 
-function randomBytes(n: number): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i += 65536) {
-    crypto.getRandomValues(out.subarray(i, Math.min(n, i + 65536)));
-  }
-  return out;
+/** Random bytes, `n` (at most 65536) at a time. */
+function randomSource(): (n: number) => Uint8Array<ArrayBuffer> {
+  return (n) => crypto.getRandomValues(new Uint8Array(n));
 }
 
-/** Deterministic bytes for `/bytes/:n?seed=S` (xorshift32). */
-export function seededBytes(n: number, seed: number): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(n);
+/** Deterministic bytes for `/bytes/:n?seed=S` (xorshift32), `n` at a time. */
+function seededSource(seed: number): (n: number) => Uint8Array<ArrayBuffer> {
   let x = seed || 0x9e3779b9;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
+  return (n) => {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      out[i] = x & 0xff;
+    }
+    return out;
+  };
 }
 
 function toBase64(bytes: Uint8Array): string {
@@ -424,6 +438,20 @@ function toBase64(bytes: Uint8Array): string {
     s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   }
   return btoa(s);
+}
+
+/**
+ * The JSON answer of an echo, which may be as large as the request body: held against the
+ * server's memory budget until the client has taken it (503 when it does not fit).
+ */
+function echo(value: unknown, ctx: EndpointContext): Response {
+  const bytes = new TextEncoder().encode(JSON.stringify(value, null, 2) + "\n");
+  const headers = { "content-type": "application/json" };
+  if (!ctx.budget) return new Response(bytes, { headers });
+  if (!ctx.budget.tryTake(bytes.byteLength)) return ctx.budget.refusal();
+  return new Response(heldBody(bytes, ctx.budget, bytes.byteLength), {
+    headers: { ...headers, "content-length": String(bytes.byteLength) },
+  });
 }
 
 function json(value: unknown, status = 200, extra: Record<string, string> = {}): Response {

@@ -21,6 +21,11 @@ export interface HttpLimits {
   maxLoggedRequests: number;
   /** How many body bytes of each request the request log keeps. */
   maxLoggedBodyBytes: number;
+  /**
+   * Most bytes of request bodies and in-memory answers (echoes) held at once for all
+   * clients together; 503 beyond (see `memory_budget.ts`).
+   */
+  maxBufferedBytes: number;
 }
 
 /** The limits used when a caller sets none. */
@@ -32,6 +37,7 @@ export const DEFAULT_HTTP_LIMITS: Readonly<HttpLimits> = Object.freeze({
   maxGeneratedBytes: 10 * 1024 * 1024,
   maxLoggedRequests: 1000,
   maxLoggedBodyBytes: 64 * 1024,
+  maxBufferedBytes: 64 * 1024 * 1024,
 });
 
 /** Fills in the defaults for the limits a caller left out. */

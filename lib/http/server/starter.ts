@@ -6,7 +6,7 @@
  */
 import type { Address } from "../../address/address.ts";
 import { UsageError } from "../../errors.ts";
-import { parseDuration } from "../../bytes/units.ts";
+import { parseDuration, parseSize } from "../../bytes/units.ts";
 import type { ServeOptions, ServerHandle } from "../../servers/server.ts";
 import type { MockRoutes } from "./mock_routes.ts";
 import type { RequestLog } from "./request_log.ts";
@@ -34,7 +34,8 @@ export function isHttpServerHandle(handle: unknown): handle is HttpServerHandle 
 /**
  * Starts `serve http ADDR [root DIR]`. Options: `root`, `cert` and `key` (PEM text),
  * `header-timeout` (a duration: drop clients whose request head is slower, see
- * `guard.ts`), and `record: "false"` to keep no request log (the CLI: nobody reads it).
+ * `guard.ts`), `max-buffered` (a size: the memory budget of bodies, see
+ * `memory_budget.ts`), and `record: "false"` to keep no request log (the CLI: nobody reads it).
  *
  * @throws {UsageError} when `root` is not a directory or the address is not http/https/tcp/tls.
  */
@@ -60,6 +61,9 @@ export async function startHttpServerKind(
     record: options.record !== "false",
     headerTimeoutMs: options["header-timeout"] !== undefined
       ? parseDuration(options["header-timeout"], "header-timeout")
+      : undefined,
+    limits: options["max-buffered"] !== undefined
+      ? { maxBufferedBytes: parseSize(options["max-buffered"], "max-buffered") }
       : undefined,
     onLog: (line) => console.error(`http: ${line}`),
   });

@@ -37,7 +37,13 @@ export const SERVE_KINDS: Record<string, ServeKind> = {
   http: {
     summary: "HTTP: httpbin-style endpoints, static files under root, scripted routes",
     schemes: ["http", "https", "tcp", "tls"],
-    options: { root: "value", cert: "value", key: "value", "header-timeout": "value" },
+    options: {
+      root: "value",
+      cert: "value",
+      key: "value",
+      "header-timeout": "value",
+      "max-buffered": "value",
+    },
   },
   chat: {
     summary:
