@@ -208,8 +208,9 @@ Deno.test("HistoryFile: bounded, no repeats, survives a reopen", async () => {
   const h = await HistoryFile.open(path, 3);
   for (const l of ["a", "b", "b", "c", "d", "  "]) h.add(l);
   await h.flush();
-  assertEquals(await Deno.readTextFile(path), "b\nc\nd\n");
-  const again = await HistoryFile.open(path);
+  // appended as typed; the file is trimmed once it has grown past twice the limit
+  assertEquals(await Deno.readTextFile(path), "a\nb\nc\nd\n");
+  const again = await HistoryFile.open(path, 3);
   assertEquals(again.newestFirst(), ["d", "c", "b"]);
   assert(HISTORY_LIMIT >= 1000);
 });
