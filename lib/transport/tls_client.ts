@@ -56,7 +56,7 @@ export function openTlsSocket(options: TlsClientOptions): Promise<tls.TLSSocket>
       // Verification is decided below from `authorized`, so that a refusal can name the
       // certificate; nothing is written before that.
       rejectUnauthorized: false,
-      checkServerIdentity: (_host, cert) => tls.checkServerIdentity(name, cert),
+      checkServerIdentity: (_host, cert) => checkName(name, cert),
       ...(options.caCerts?.length ? { ca: options.caCerts } : {}),
       ...(options.cert ? { cert: options.cert } : {}),
       ...(options.key ? { key: options.key } : {}),
@@ -83,4 +83,18 @@ export function openTlsSocket(options: TlsClientOptions): Promise<tls.TLSSocket>
       resolve(socket);
     });
   });
+}
+
+/**
+ * node's name check, plus curl's rule that a certificate with any subjectAltName is never
+ * matched on its CN (node falls back to the CN when no SAN is a DNS name).
+ */
+function checkName(name: string, cert: tls.PeerCertificate): Error | undefined {
+  const alt = cert.subjectaltname ?? "";
+  if (net.isIP(name) === 0 && alt !== "" && !/(^|,\s*)DNS:/.test(alt)) {
+    return Object.assign(new Error(`${name} is not among the certificate's names`), {
+      code: "ERR_TLS_CERT_ALTNAME_INVALID",
+    });
+  }
+  return tls.checkServerIdentity(name, cert);
 }

@@ -252,6 +252,11 @@ Deno.test({
       await passes(`connect tls://127.0.0.1:${s.port} as c ca ${d}/ip.pem\n${EXCHANGE}`);
       const byName = await fails(`connect tls://localhost:${s.port} as c ca ${d}/ip.pem`);
       assertMatch(byName.reason, /is for 127\.0\.0\.1, not for localhost/);
+      // its CN is not a name once it has a SAN (curl's rule)
+      const byCn = await fails(
+        `connect tls://127.0.0.1:${s.port} as c ca ${d}/ip.pem servername an-ip`,
+      );
+      assertMatch(byCn.reason, /is for 127\.0\.0\.1, not for an-ip/);
     }
   },
 });
