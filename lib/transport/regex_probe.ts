@@ -118,6 +118,7 @@ class ProbeBuilder {
   #src: string;
   #i = 0;
   #dotAll: boolean;
+  #multiline: boolean;
   #probeGroups = 0;
   groupMap: number[] = [];
   markers: number[] = [];
@@ -126,6 +127,7 @@ class ProbeBuilder {
   constructor(src: string, flags: string) {
     this.#src = src;
     this.#dotAll = flags.includes("s");
+    this.#multiline = flags.includes("m");
   }
 
   build(): Piece {
@@ -213,10 +215,19 @@ class ProbeBuilder {
     switch (c) {
       case "^":
         this.#i++;
+        // with the m flag, after a line break, which a byte still to come may be
+        if (this.#multiline) {
+          return { src: `(?:^|(?<=${S})${this.#marker()})`, len: 0, look: false, assertion: true };
+        }
         return { src: "^", len: 0, look: false, assertion: true };
       case "$":
         this.#i++;
-        // false where bytes follow or at the end of what arrived (more bytes will come,
+        if (this.#multiline) {
+          // before a line break, which the next byte may be
+          this.usesLookahead = true;
+          return { src: `(?:$|(?=${S})${this.#marker()})`, len: 0, look: false, assertion: true };
+        }
+        // false where bytes follow and at the end of what arrived (more bytes will come,
         // or the stream ends there exactly as now); may pass past it
         return { src: `(?:$|(?<=${S})${this.#marker()})`, len: 0, look: false, assertion: true };
       case ".":
@@ -283,10 +294,11 @@ class ProbeBuilder {
       this.#i += 2;
       this.usesLookahead = true;
       // at the end of what arrived the next byte is unknown: either answer may hold
+      // (the lookahead reads only where the path stands: safe inside a repeated group)
       return {
-        src: `(?:\\${next}|(?=${S})${this.#marker()})`,
+        src: `(?:(?!${S})\\${next}|(?=${S})${this.#marker()})`,
         len: 0,
-        look: true,
+        look: false,
         assertion: true,
       };
     }

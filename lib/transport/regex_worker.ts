@@ -34,7 +34,16 @@ scope.onmessage = (e) => {
     cache.set(key, re);
   }
   const m = re.exec(text);
-  const out = m ? JSON.stringify({ indices: m.indices, named: m.indices?.groups ?? null }) : "null";
+  const named = m?.indices?.groups;
+  const out = m
+    ? JSON.stringify({
+      indices: m.indices,
+      // an unmatched named group must stay a key (JSON drops undefined values)
+      named: named
+        ? Object.fromEntries(Object.entries(named).map(([k, v]) => [k, v ?? null]))
+        : null,
+    })
+    : "null";
   const ctl = new Int32Array(sab, 0, 2);
   const body = new Uint8Array(sab, 8);
   const bytes = new TextEncoder().encode(out);

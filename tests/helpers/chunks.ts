@@ -33,3 +33,15 @@ export async function feedChunks(
     await Promise.resolve();
   }
 }
+
+/** Cuts `bytes` at the given points (taken modulo its length; repeats and 0 ignored). */
+export function cutAt(bytes: Uint8Array, points: number[]): Uint8Array[] {
+  const at = [...new Set(points.map((p) => p % (bytes.byteLength + 1)))].sort((a, b) => a - b);
+  const out: Uint8Array[] = [];
+  let prev = 0;
+  for (const p of [...at, bytes.byteLength]) {
+    if (p > prev) out.push(bytes.subarray(prev, p));
+    prev = p;
+  }
+  return out;
+}
