@@ -8,7 +8,8 @@
  */
 import { isAbsolute, relative, resolve } from "node:path";
 import { generalise } from "../script/dynamic.ts";
-import { formatPayload, formatRegex } from "../script/format.ts";
+import type { HttpResponse } from "../http/client/types.ts";
+import { formatPayload, formatRegex, formatString } from "../script/format.ts";
 import { looksBinary } from "./display.ts";
 import { type ChannelRecord, streamBytes, type Transcript } from "./transcript.ts";
 
@@ -70,6 +71,11 @@ export function buildScript(transcript: Transcript, options: SaveOptions = {}): 
       for (let k = ports.length - 1; k >= 0; k--) if (ports[k]!.name === closes) ports.splice(k, 1);
     }
     ports.push(...entry.ports);
+    if (entry.http) {
+      for (const line of httpExpects(entry.http, options.exact ?? false)) {
+        out.push(symbolize(line, ports, "expect"));
+      }
+    }
     while (g < generated.length && generated[g]!.after === i) {
       for (const line of generated[g]!.lines) out.push(symbolize(line, ports, "expect"));
       g++;
@@ -110,6 +116,40 @@ function expectLines(rec: ChannelRecord, start: number, end: number, exact: bool
   const lines: string[] = [];
   for (const part of splitForExpect(bytes)) {
     lines.push(`expect ${rec.name} ${matcher(part, exact)}`);
+  }
+  return lines;
+}
+
+/** The most JSON fields and body bytes one saved HTTP response pins. */
+const MAX_JSON_FIELDS = 20;
+const MAX_PINNED_BODY = 1024;
+
+/**
+ * `expect` lines that pin an HTTP response: its status, its content type, and its body —
+ * top-level JSON fields (`expect json $.name == "alice"`; a dynamic value only `exists`),
+ * or a short text body (dynamic values as a regex).
+ */
+export function httpExpects(res: HttpResponse, exact: boolean): string[] {
+  const lines = [`expect status ${res.status}`];
+  const type = res.headers.get("content-type");
+  if (type) lines.push(`expect header content-type ${formatString(type)}`);
+  const json = res.isJson ? res.json : undefined;
+  if (json !== null && typeof json === "object" && !Array.isArray(json)) {
+    let n = 0;
+    for (const [key, value] of Object.entries(json as Record<string, unknown>)) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key) || n++ >= MAX_JSON_FIELDS) continue;
+      const path = `$.${key}`;
+      if (typeof value === "string") {
+        const dynamic = !exact && "regex" in generalise(new TextEncoder().encode(value));
+        lines.push(
+          dynamic ? `expect json ${path} exists` : `expect json ${path} == ${formatString(value)}`,
+        );
+      } else if (typeof value === "number" || typeof value === "boolean") {
+        lines.push(`expect json ${path} == ${value}`);
+      } else lines.push(`expect json ${path} exists`);
+    }
+  } else if (res.text !== undefined && res.body.byteLength <= MAX_PINNED_BODY && res.text !== "") {
+    lines.push(`expect body ${matcher(res.body, exact)}`);
   }
   return lines;
 }

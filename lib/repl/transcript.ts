@@ -13,6 +13,8 @@
  * @module
  */
 import { concatBytes } from "../bytes/text.ts";
+import type { HttpResponse } from "../http/client/types.ts";
+import { LAST_RESPONSE } from "../run/exec/http.ts";
 import type { Session } from "../run/session.ts";
 import type { StatementBase } from "../script/ast.ts";
 import type { ChannelEvent } from "../transport/events.ts";
@@ -27,6 +29,8 @@ export interface Entry {
   /** Its text, one line, as typed (a heredoc already turned into a literal). */
   source: string;
   node: StatementBase;
+  /** For an `http` statement: the response it got (for `:save` to pin). */
+  http?: HttpResponse;
   /** Ports this statement asked for as `:0` (or a connection's local port), by resource name. */
   ports: { name: string; port: number }[];
 }
@@ -108,6 +112,9 @@ export class Transcript implements Disposable {
     const index = record ? this.entries.length : -1;
     if (record) {
       const entry: Entry = { source, node, ports: [] };
+      if (node.kind === "http") {
+        entry.http = this.session.state.get(LAST_RESPONSE) as HttpResponse | undefined;
+      }
       // a port asked for as 0, or the (ephemeral) local port of a new connection
       const anyPort = /:0(?!\d)/.test(source) || node.kind === "connect";
       if (anyPort) {

@@ -77,3 +77,37 @@ Deno.test(":save rewrites relative file paths to resolve from the saved script's
   const result = await runScriptFile(saved);
   assert(result.ok, `replay failed:\n${text}\n${result.failure?.message}`);
 });
+
+Deno.test(":save pins an HTTP response: status, content type, JSON fields; a changed service fails", async () => {
+  await using dir = await tempDir();
+  const { core, out } = await session([
+    "serve http tcp://127.0.0.1:0 as h",
+    'route h GET /user 200 json {"name": "alice", "id": 7, "admin": false}',
+    'route h GET /hello 200 text "hi there"',
+    "http GET http://127.0.0.1:${h.port}/user",
+    "http GET http://127.0.0.1:${h.port}/hello",
+  ]);
+  const saved = dir.join("http.wire");
+  try {
+    assert(await core.save(saved), out.join("\n"));
+  } finally {
+    await core.close();
+  }
+  const text = await Deno.readTextFile(saved);
+  for (
+    const line of [
+      "expect status 200",
+      "expect header content-type",
+      'expect json $.name == "alice"',
+      "expect json $.id == 7",
+      "expect json $.admin == false",
+      'expect body "hi there"',
+    ]
+  ) assertStringIncludes(text, line);
+  const result = await runScriptFile(saved);
+  assert(result.ok, `replay failed:\n${text}\n${result.failure?.message}`);
+  // the service changes: the saved test notices
+  const changed = dir.join("changed.wire");
+  await Deno.writeTextFile(changed, text.replace('"alice"', '"bob"'));
+  assert(!(await runScriptFile(changed)).ok, "a changed field fails the replay");
+});
