@@ -297,6 +297,15 @@ Deno.test({
       { caCerts, timeout: 3000 },
     );
     assert(https.ok, JSON.stringify(https));
+    // a proxy's tls:// upstream: the same ca FILE (an HTTP request through it)
+    await passes(
+      `proxy tcp://127.0.0.1:0 to tls://localhost:${port} as p ca ${d}/cert.pem
+connect tcp://127.0.0.1:\${p.port} as c
+send c "GET / HTTP/1.0\\r\\n\\r\\n"
+expect c /HTTP\\/1\\.0 200/ within 3s
+close c
+close p`,
+    );
     const bad = await probe({ scheme: "tls", host: "localhost", port }, { timeout: 3000 });
     assert(!bad.ok);
     assertMatch(bad.error, /self-signed and not trusted/);
