@@ -87,12 +87,12 @@ const ERRORS: [string, string | RegExp, string][] = [
   ["accept l as p now", 'unexpected "now"', "now"],
   [
     "connect tcp://x:1 as c wat",
-    'unexpected "wat" (options: ca FILE, insecure, servername HOST, timeout D, buffer SIZE)',
+    'unexpected "wat" (options: ca FILE, insecure, servername HOST, cert FILE, key FILE, timeout D, buffer SIZE)',
     "wat",
   ],
   [
     "listen tcp://x:0 as l wat",
-    'unexpected "wat" (options: cert FILE, key FILE, buffer SIZE)',
+    'unexpected "wat" (options: cert FILE, key FILE, require-client-cert ca FILE, buffer SIZE)',
     "wat",
   ],
   ['expect c "x" wat', 'unexpected "wat" (options: as VAR, within D, settle D, now)', "wat"],
@@ -162,7 +162,7 @@ Deno.test("parser: the rendered error shows the line and a caret under the span"
   assertEquals(
     e.render(),
     [
-      's.wire:3:24: unexpected "bogus" (options: ca FILE, insecure, servername HOST, timeout D, buffer SIZE)',
+      's.wire:3:24: unexpected "bogus" (options: ca FILE, insecure, servername HOST, cert FILE, key FILE, timeout D, buffer SIZE)',
       "  |",
       "3 | connect tcp://x:1 as c bogus",
       "  |                        ^^^^^",
