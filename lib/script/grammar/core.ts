@@ -232,7 +232,8 @@ export const CORE_STATEMENTS: StatementSyntax[] = [
     summary: "opens a TCP, TLS, Unix or UDP connection",
     example: "connect tcp://127.0.0.1:6379 as redis",
     completions: ["as", "ca", "insecure", "servername", "cert", "key", "timeout", "buffer"],
-    details: "TLS verifies the server's certificate against the built-in roots, or only `ca FILE` " +
+    details:
+      "TLS verifies the server's certificate against the built-in roots, or only `ca FILE` " +
       "(PEM, as curl --cacert: the server's own certificate or its CA); `insecure` skips " +
       "verification. `servername` sets SNI and the name verified. `cert FILE key FILE` sends a " +
       "client certificate (mutual TLS). `timeout D` bounds connecting and the handshake. " +
