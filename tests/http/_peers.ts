@@ -12,7 +12,14 @@ export function freePort(): number {
 
 /** Runs a program to completion and returns its stdout, throwing with stderr on failure. */
 export async function run(cmd: string, args: string[], cwd?: string): Promise<string> {
-  const out = await new Deno.Command(cmd, { args, cwd, stdout: "piped", stderr: "piped" }).output();
+  const out = await new Deno.Command(cmd, {
+    args,
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(30_000),
+  }).output();
+  if (out.signal !== null) throw new Error(`${cmd} ${args.join(" ")}: not done within 30 s`);
   if (!out.success) {
     throw new Error(`${cmd} ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
   }

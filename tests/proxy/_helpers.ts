@@ -184,9 +184,19 @@ export function startCli(args: string[]): CliProcess {
     return s.code;
   });
   const done = async () => {
-    const code = await status;
-    await readers;
-    return code;
+    // Bounded: a CLI that never exits is killed after 60 s (and the exit code says so).
+    const killer = setTimeout(() => {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* gone */ }
+    }, 60_000);
+    try {
+      const code = await status;
+      await readers;
+      return code;
+    } finally {
+      clearTimeout(killer);
+    }
   };
   const stop = async (signal: Deno.Signal = "SIGTERM") => {
     if (!exited) {

@@ -94,6 +94,7 @@ export async function runCli(
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },
+    signal: AbortSignal.timeout(60_000), // a hung run is killed; its code says so
   }).output();
   return {
     code: r.code,

@@ -160,8 +160,9 @@ export async function opensslCert(dir: TempDir): Promise<{ cert: string; key: st
     ],
     stdout: "null",
     stderr: "piped",
+    signal: AbortSignal.timeout(30_000), // killed, and reported below, if it never ends
   }).output();
-  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
+  if (!out.success) throw new Error(`openssl req: ${new TextDecoder().decode(out.stderr)}`);
   return { cert, key };
 }
 

@@ -134,6 +134,7 @@ export async function runCli(
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },
+    signal: AbortSignal.timeout(RUN_DEADLINE_MS), // a hung run is killed; its code says so
   }).output();
   return {
     code: r.code,
@@ -142,7 +143,16 @@ export async function runCli(
   };
 }
 
-/** Starts `cli.ts ARGS` with piped outputs; `listening` resolves with the address it prints. */
+/** How long a CLI run may take before it is killed (a 1 GiB transfer included). */
+const RUN_DEADLINE_MS = 300_000;
+/** How long to wait for a line the CLI is expected to print. */
+const PRINT_DEADLINE_MS = 30_000;
+
+/**
+ * Starts `cli.ts ARGS` with piped outputs; `listening` resolves with the address it prints.
+ * Every wait is bounded: `listening` and `output()` fail naming what they waited for when
+ * the CLI exits first or 30 s pass; `result()` kills a CLI still running after 300 s.
+ */
 export function spawnCli(...args: string[]) {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", CLI, ...args],
@@ -152,17 +162,44 @@ export function spawnCli(...args: string[]) {
     env: { NO_COLOR: "1" },
   }).spawn();
   let err = "", out = "";
-  let resolveListening!: (a: string) => void;
-  const listening = new Promise<string>((r) => (resolveListening = r));
-  const waiters: { re: RegExp; resolve: (m: RegExpExecArray) => void }[] = [];
+  type Waiter = {
+    re: RegExp;
+    resolve: (m: RegExpExecArray) => void;
+    reject: (e: Error) => void;
+    timer: ReturnType<typeof setTimeout>;
+  };
+  const waiters: Waiter[] = [];
+  const wait = (re: RegExp): Promise<RegExpExecArray> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiters.splice(waiters.indexOf(w), 1);
+        reject(
+          new Error(`the CLI did not print ${re} within ${PRINT_DEADLINE_MS} ms:\n${err}${out}`),
+        );
+      }, PRINT_DEADLINE_MS);
+      const w: Waiter = { re, resolve, reject, timer };
+      waiters.push(w);
+      look();
+    });
   const look = () => {
-    const m = /listening on (\S+)/.exec(err) ?? /serving \w+ on (\S+)/.exec(out);
-    if (m) resolveListening(m[1]!);
     for (let i = 0; i < waiters.length; i++) {
-      const hit = waiters[i]!.re.exec(out + err);
-      if (hit) waiters.splice(i--, 1)[0]!.resolve(hit);
+      const w = waiters[i]!;
+      const hit = w.re.exec(out + err);
+      if (hit) {
+        waiters.splice(i--, 1);
+        clearTimeout(w.timer);
+        w.resolve(hit);
+      }
     }
   };
+  const ended = () => {
+    for (const w of waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.reject(new Error(`the CLI exited before printing ${w.re}:\n${err}${out}`));
+    }
+  };
+  const listening = wait(/listening on (\S+)|serving \w+ on (\S+)/).then((m) => (m[1] ?? m[2])!);
+  listening.catch(() => {}); // not every caller waits for it; those that do see the error
   const errDone = (async () => {
     const dec = new TextDecoder();
     for await (const chunk of child.stderr) {
@@ -177,20 +214,27 @@ export function spawnCli(...args: string[]) {
       look();
     }
   })();
+  Promise.allSettled([errDone, outDone]).then(ended);
   return {
     child,
     listening,
     /** Resolves with the first match of `re` in stdout + stderr. */
     output(re: RegExp): Promise<RegExpExecArray> {
-      return new Promise((resolve) => {
-        waiters.push({ re, resolve });
-        look();
-      });
+      return wait(re);
     },
     async result() {
-      const status = await child.status;
-      await Promise.all([errDone, outDone]);
-      return { code: status.code, out, err };
+      const killer = setTimeout(() => {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* exited */ }
+      }, RUN_DEADLINE_MS);
+      try {
+        const status = await child.status;
+        await Promise.all([errDone, outDone]);
+        return { code: status.code, out, err };
+      } finally {
+        clearTimeout(killer);
+      }
     },
   };
 }
