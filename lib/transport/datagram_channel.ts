@@ -116,6 +116,11 @@ export class DatagramChannel implements AsyncDisposable {
     });
   }
 
+  /** Puts a datagram that was taken back at the front (a failed expect consumes nothing). */
+  giveBack(d: Datagram): void {
+    this.#queue.unshift(d);
+  }
+
   /** Returns (without taking) the datagrams received so far. */
   peek(): readonly Datagram[] {
     return this.#queue;
@@ -203,7 +208,13 @@ export function connectDatagram(
   }
   const host = address.host === "localhost" ? "127.0.0.1" : address.host;
   const v6 = host.includes(":");
-  const conn = Deno.listenDatagram({ transport: "udp", hostname: v6 ? "::" : "0.0.0.0", port: 0 });
+  // a loopback peer gets a loopback socket of its family; others the wildcard address
+  const loopback = host === "::1" ? "::1" : /^127\./.test(host) ? "127.0.0.1" : undefined;
+  const conn = Deno.listenDatagram({
+    transport: "udp",
+    hostname: loopback ?? (v6 ? "::" : "0.0.0.0"),
+    port: 0,
+  });
   return new DatagramChannel(
     name,
     conn,

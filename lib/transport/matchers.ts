@@ -243,12 +243,22 @@ export function literalPrefix(re: RegExp): string | undefined {
   return out.length >= 2 ? out : undefined;
 }
 
-/** Reads one line (through `\n`), returning it without its `\n` or `\r\n`. */
-export function lineMatcher(maxLine = Infinity): Matcher<Uint8Array> {
+/**
+ * Reads one line (through `\n`), returning it without its `\n` or `\r\n`. With `test`,
+ * the line is taken only when `test` accepts it (returns `undefined`); otherwise the
+ * wait fails with the reason `test` gives and the line stays unread: a failed expect
+ * consumes nothing.
+ */
+export function lineMatcher(
+  maxLine = Infinity,
+  test?: (line: Uint8Array, deadline: number) => string | undefined,
+  prepare?: () => Promise<void>,
+): Matcher<Uint8Array> {
   let scanned = 0;
   return {
     describe: () => "a line",
-    check(buffer) {
+    prepare,
+    check(buffer, _look, deadline) {
       const unread = buffer.unread;
       const nl = unread.indexOf(0x0a, scanned);
       if (nl < 0) {
@@ -259,11 +269,33 @@ export function lineMatcher(maxLine = Infinity): Matcher<Uint8Array> {
         }
         return undefined;
       }
+      const end = nl > 0 && unread[nl - 1] === 0x0d ? nl - 1 : nl;
+      if (test) {
+        const why = test(unread.slice(0, end), deadline);
+        if (why !== undefined) return { fail: why };
+      }
       const line = buffer.consume(nl + 1);
-      const end = nl > 0 && line[nl - 1] === 0x0d ? nl - 1 : nl;
       return { done: line.subarray(0, end) };
     },
   };
+}
+
+/**
+ * Runs a user's regex on a whole value (a line, a datagram) with the same guards as the
+ * stream matcher: binary-safe, and bounded by `deadline` whatever the pattern.
+ */
+export function execOnBytes(
+  re: RegExp,
+  bytes: Uint8Array,
+  deadline: number,
+): RegExpExecArray | null {
+  const byteRe = toByteRegExp(re);
+  return execBounded(byteRe, patternInfo(byteRe).linear, toLatin1(bytes), deadline);
+}
+
+/** The worker start-up a regex needs before `execOnBytes` (undefined when none). */
+export function regexPrepare(re: RegExp): (() => Promise<void>) | undefined {
+  return patternInfo(toByteRegExp(re)).linear ? undefined : prepareRegexWorker;
 }
 
 /** Reads exactly `n` bytes. */

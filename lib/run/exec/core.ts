@@ -5,7 +5,7 @@
  */
 import { type Address, parseAddress } from "../../address/address.ts";
 import { escapeForDisplay } from "../../bytes/escape.ts";
-import { bytesEqual, concatBytes, fromUtf8, toLatin1 } from "../../bytes/text.ts";
+import { bytesEqual, concatBytes, fromUtf8 } from "../../bytes/text.ts";
 import type {
   AcceptNode,
   AssertNode,
@@ -34,10 +34,10 @@ import {
   bytesMatcher,
   eofMatcher,
   exactMatcher,
+  execOnBytes,
   lineMatcher,
   regexMatcher,
-  searchBytes,
-  toByteRegExp,
+  regexPrepare,
 } from "../../transport/matchers.ts";
 import { type Matcher, MatchError } from "../../transport/stream_buffer.ts";
 import type { StreamChannel } from "../../transport/stream_channel.ts";
@@ -297,25 +297,42 @@ const expect: Executor<ExpectNode> = async (node, session) => {
       case "line": {
         const want = m.value ? await evalMatch(session, m.value) : undefined;
         expected = want ? `line ${describeMatch(want)}` : "a line";
-        const line = await channel.buffer.until(lineMatcher(channel.buffer.limit), opts);
-        if (want && "bytes" in want && !bytesEqual(line, want.bytes)) {
-          const updater = ExpectationUpdater.of(session);
-          if (updater && m.value && ExpectationUpdater.canRewrite(m.value)) {
-            updater.replace(m.value, line);
-            session.done(node, { received: line });
-            return;
+        const updater = ExpectationUpdater.of(session);
+        const rewrite = updater && m.value && ExpectationUpdater.canRewrite(m.value)
+          ? updater
+          : undefined;
+        // the line is taken only if it matches: a failed expect leaves it unread
+        let found: RegExpExecArray | null = null;
+        let rejected: Uint8Array | undefined;
+        const test = (line: Uint8Array, deadline: number): string | undefined => {
+          if (!want) return undefined;
+          if ("bytes" in want) {
+            if (bytesEqual(line, want.bytes) || rewrite) return undefined;
+            rejected = line;
+            return "line differs";
           }
-          return session.fail("line differs", { expected, received: line });
+          found = execOnBytes(want.regex, line, deadline);
+          if (found) return undefined;
+          rejected = line;
+          return "line does not match";
+        };
+        const prepare = want && "regex" in want ? regexPrepare(want.regex) : undefined;
+        let line: Uint8Array;
+        try {
+          line = await channel.buffer.until(
+            lineMatcher(channel.buffer.limit, test, prepare),
+            opts,
+          );
+        } catch (e) {
+          if (rejected && e instanceof MatchError && e.reason === "mismatch") {
+            return session.fail(e.message, { expected, received: rejected });
+          }
+          throw e;
         }
-        if (want && "regex" in want) {
-          const found = searchBytes(want.regex, line);
-          if (!found) return session.fail("line does not match", { expected, received: line });
-          if (node.as) {
-            const re = toByteRegExp(want.regex);
-            const mm = re.exec(toLatin1(line))!;
-            session.vars.set(node.as, latin1Captures(mm));
-          }
-        } else if (node.as) session.vars.set(node.as, textOrBytes(line));
+        if (want && "bytes" in want && rewrite && !bytesEqual(line, want.bytes)) {
+          rewrite.replace(m.value!, line);
+        } else if (found && node.as) session.vars.set(node.as, latin1Captures(found));
+        else if (node.as) session.vars.set(node.as, textOrBytes(line));
         session.done(node, { received: line });
         return;
       }
@@ -438,23 +455,31 @@ async function expectDatagram(
     });
   }
   let vars: Var = textOrBytes(d.bytes);
+  const taken = d;
+  // a failed expect consumes nothing: the datagram goes back to the front of the queue
+  const fail = (...args: Parameters<Session["fail"]>) => {
+    channel.giveBack(taken);
+    return session.fail(...args);
+  };
   if (want && "bytes" in want && !bytesEqual(d.bytes, want.bytes)) {
-    return session.fail("datagram differs", {
+    return fail("datagram differs", {
       expected,
       received: d.bytes,
       actual: `from ${d.from}`,
     });
   }
   if (m.type === "bytes" && d.bytes.byteLength !== m.count) {
-    return session.fail(`datagram has ${d.bytes.byteLength} bytes`, {
+    return fail(`datagram has ${d.bytes.byteLength} bytes`, {
       expected,
       received: d.bytes,
     });
   }
   if (want && "regex" in want) {
-    const mm = toByteRegExp(want.regex).exec(toLatin1(d.bytes));
+    const prepare = regexPrepare(want.regex);
+    if (prepare) await prepare();
+    const mm = execOnBytes(want.regex, d.bytes, performance.now() + timeoutMs);
     if (!mm) {
-      return session.fail("datagram does not match", {
+      return fail("datagram does not match", {
         expected,
         received: d.bytes,
         actual: `from ${d.from}`,
