@@ -18,12 +18,22 @@ async function serve(args: string[]) {
   }).spawn();
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let text = "";
+  // bounded: a server that never announces itself is killed, which ends the read
+  const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
   while (!text.includes("\n")) {
     const { done, value } = await reader.read();
     if (done) break;
     text += value;
   }
+  clearTimeout(killer);
   const stderr = child.stderr.pipeThrough(new TextDecoderStream());
+  if (!text.includes("\n")) {
+    let err = "";
+    for await (const s of stderr) err += s;
+    await child.status;
+    await reader.cancel();
+    throw new Error(`serve http printed no announcement line (within 30 s): ${err}`);
+  }
   return {
     child,
     info: JSON.parse(text.split("\n")[0]!) as { url: string; port: number; certPath?: string },
@@ -111,6 +121,7 @@ Deno.test("cli: bad input exits 2 with one line", async () => {
       args: ["run", "-A", "--quiet", CLI, ...args],
       stdout: "piped",
       stderr: "piped",
+      signal: AbortSignal.timeout(60_000), // killed (and failing) if it never ends
     }).output();
     const err = new TextDecoder().decode(out.stderr);
     assertEquals(out.code, 2, `${args.join(" ")}: ${err}`);

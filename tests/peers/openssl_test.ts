@@ -35,6 +35,7 @@ async function makeCert(dir: string): Promise<{ cert: string; key: string }> {
     ],
     stdout: "null",
     stderr: "piped",
+    signal: AbortSignal.timeout(30_000), // killed (and failing) if it never ends
   }).output();
   if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
   return { cert, key };

@@ -16,6 +16,7 @@ async function redisCli(port: number, ...args: string[]): Promise<string> {
     args: ["-h", "127.0.0.1", "-p", String(port), ...args],
     stdout: "piped",
     stderr: "piped",
+    signal: AbortSignal.timeout(30_000), // killed (and failing) if it never ends
   }).output();
   return new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
 }
