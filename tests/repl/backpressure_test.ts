@@ -4,11 +4,12 @@
  * (backpressure), and `:flush` discards and resumes (issue 14, defect 3).
  */
 import { assert, assertMatch } from "@std/assert";
-import { hasTmux, startTerminal } from "./_tmux.ts";
+import { needs } from "../helpers/peers.ts";
+import { startTerminal } from "./_tmux.ts";
 
 Deno.test({
   name: "repl: a flooding peer pauses reading (backpressure), :flush resumes, nothing is dropped",
-  ignore: !hasTmux(),
+  ...needs("tmux"),
   async fn() {
     using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     await using term = await startTerminal(`deno run -A --quiet cli.ts repl --no-history`, {

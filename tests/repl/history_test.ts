@@ -6,7 +6,8 @@
 import { assertEquals } from "@std/assert";
 import { HistoryFile } from "../../lib/repl/history.ts";
 import { tempDir } from "../helpers/mod.ts";
-import { hasTmux, startTerminal, type Terminal } from "./_tmux.ts";
+import { needs } from "../helpers/peers.ts";
+import { startTerminal, type Terminal } from "./_tmux.ts";
 
 async function run(term: Terminal, line: string, shows: string) {
   await term.type(line);
@@ -16,7 +17,7 @@ async function run(term: Terminal, line: string, shows: string) {
 
 Deno.test({
   name: "repl: two REPLs sharing a history file lose none of each other's lines",
-  ignore: !hasTmux(),
+  ...needs("tmux"),
   async fn() {
     await using dir = await tempDir();
     const history = dir.join("history");
