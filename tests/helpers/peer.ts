@@ -80,17 +80,18 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
     stopped ??= (async () => {
       // Forked children (socat fork, nginx workers) outlive a killed parent and keep its
       // pipes open: find them first, stop them with it.
-      const pids = exited ? [] : [child.pid, ...descendants(child.pid)];
+      const kids = exited ? [] : processes(descendants(child.pid));
       if (!exited) {
-        signal(pids, "SIGTERM");
-        const t = setTimeout(
-          () => signal([child.pid, ...descendants(child.pid), ...pids], "SIGKILL"),
-          2000,
-        );
+        signal([child.pid], "SIGTERM");
+        signalSame(kids, "SIGTERM");
+        const t = setTimeout(() => {
+          signal([child.pid], "SIGKILL");
+          signalSame([...kids, ...processes(descendants(child.pid))], "SIGKILL");
+        }, 2000);
         await status;
         clearTimeout(t);
       }
-      signal(pids.slice(1), "SIGKILL");
+      signalSame(kids, "SIGKILL");
       if (!await within(readers, 2000)) {
         for (const r of streams) await r.cancel().catch(() => {});
         await readers;
@@ -148,6 +149,34 @@ export function descendants(pid: number): number[] {
   };
   visit(pid);
   return found;
+}
+
+/** A process and when it started (so a reused pid is never signalled by mistake). */
+interface Proc {
+  pid: number;
+  start: string | undefined;
+}
+
+function startTime(pid: number): string | undefined {
+  try {
+    // field 22 of /proc/PID/stat, after the parenthesised command name
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
+function processes(pids: number[]): Proc[] {
+  return pids.map((pid) => ({ pid, start: startTime(pid) }));
+}
+
+/** Signals each process that is still the one recorded. */
+function signalSame(procs: Proc[], sig: Deno.Signal): void {
+  signal(
+    procs.filter((p) => p.start !== undefined && startTime(p.pid) === p.start).map((p) => p.pid),
+    sig,
+  );
 }
 
 function signal(pids: number[], sig: Deno.Signal): void {
