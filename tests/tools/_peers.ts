@@ -68,15 +68,15 @@ export async function socatSink(port = freeTcpPort()): Promise<PortPeer> {
 }
 
 /**
- * A UDP echo server, one socat child per client address (UDP-LISTEN fork; the children
- * outlive nothing: stop() kills them). Not UDP-RECVFROM fork, a child per datagram: two
- * clients sending at once could leave two children waiting for a datagram the other took,
- * and the echo silent. Ready once it has echoed a datagram.
+ * A UDP echo server, one socat child per client address (UDP-LISTEN fork). Not UDP-RECVFROM
+ * fork, a child per datagram: two clients sending at once could leave two children waiting
+ * for a datagram the other took, and the echo silent. A child idle for 10 s ends (`-T 10`),
+ * so one the peer's stop() missed cannot live on. Ready once it has echoed a datagram.
  */
 export async function socatUdpEcho(port = freeUdpPort()): Promise<PortPeer> {
   const peer = await startPeer({
     cmd: "socat",
-    args: [`UDP-LISTEN:${port},bind=127.0.0.1,fork`, "EXEC:cat"],
+    args: ["-T", "10", `UDP-LISTEN:${port},bind=127.0.0.1,fork`, "EXEC:cat"],
   });
   const sock = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
   try {
