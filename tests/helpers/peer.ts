@@ -125,29 +125,37 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
   }
 }
 
-/** The process ids of `pid`'s children, grandchildren… (Linux /proc; none elsewhere). */
+/**
+ * The process ids of `pid`'s children, grandchildren… (Linux /proc; none elsewhere). Read
+ * from every process's parent id (the kernel's `children` lists may miss entries).
+ */
 export function descendants(pid: number): number[] {
-  const found: number[] = [];
-  const visit = (p: number) => {
-    let tasks: Deno.DirEntry[] = [];
-    try {
-      tasks = [...Deno.readDirSync(`/proc/${p}/task`)];
-    } catch { /* gone, or no /proc */ }
-    for (const t of tasks) {
-      let kids = "";
+  const kids = new Map<number, number[]>();
+  try {
+    for (const e of Deno.readDirSync("/proc")) {
+      if (!/^\d+$/.test(e.name)) continue;
+      let stat: string;
       try {
-        kids = Deno.readTextFileSync(`/proc/${p}/task/${t.name}/children`);
-      } catch { /* gone */ }
-      for (const k of kids.split(" ")) {
-        const n = Number(k);
-        if (k && Number.isInteger(n) && !found.includes(n)) {
-          found.push(n);
-          visit(n);
-        }
+        stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
+      } catch {
+        continue; // gone
+      }
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const list = kids.get(ppid) ?? [];
+      list.push(Number(e.name));
+      kids.set(ppid, list);
+    }
+  } catch { /* no /proc */ }
+  const found: number[] = [];
+  const todo = [pid];
+  while (todo.length > 0) {
+    for (const k of kids.get(todo.pop()!) ?? []) {
+      if (!found.includes(k)) {
+        found.push(k);
+        todo.push(k);
       }
     }
-  };
-  visit(pid);
+  }
   return found;
 }
 
