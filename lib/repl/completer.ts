@@ -1,6 +1,7 @@
 /**
- * Tab completion: statement keywords, meta commands, each statement's option words,
- * names of open connections and listeners, `on/off/auto` after `:hex` and `:record`, and
+ * Tab completion: statement keywords, meta commands, address schemes where the usage
+ * takes an address, `${name.field}` references, each statement's option words, names
+ * of open connections and listeners, `on/off/auto` after `:hex` and `:record`, and
  * file paths after `file "`, `:load` and `:save`.
  *
  * @module
@@ -8,11 +9,19 @@
 import { readDirSync } from "./read_dir.ts";
 import { allKeywords, findStatement, STATEMENTS } from "../script/grammar/mod.ts";
 import { findMeta, META_COMMANDS } from "./meta_commands.ts";
+import { usageUnits } from "./hints.ts";
+
+/** Address schemes offered where a statement takes an address. */
+export const ADDRESS_SCHEMES = ["tcp://", "tls://", "udp://", "unix://", "http://", "https://"];
 
 /** What completion needs from the live session. */
 export interface CompletionContext {
   /** Names of open resources. */
   names(): string[];
+  /** Names of variables (resources included). */
+  variables?(): string[];
+  /** The fields of a variable (`port`, `local`…), for `${name.<Tab>`. */
+  fields?(name: string): string[];
   /** Lists a folder: entry names, folders marked with a trailing `/`. */
   listDir?(dir: string): string[];
 }
@@ -38,6 +47,17 @@ export function complete(line: string, ctx: CompletionContext): Completion {
   // a file path inside `file "…`
   const fileArg = /\bfile\s+"([^"]*)$/.exec(line);
   if (fileArg) return completePath(fileArg[1]!, listDir);
+  // a variable reference: `${na<Tab>` or `${name.fi<Tab>`
+  const ref = /\$\{([A-Za-z_][A-Za-z0-9_]*)?(?:\.([A-Za-z0-9_]*))?$/.exec(line);
+  if (ref) {
+    const [whole, name = "", field] = ref;
+    if (field !== undefined) {
+      const fields = ctx.fields?.(name) ?? [];
+      return [fields.filter((f) => f.startsWith(field)).map((f) => `\${${name}.${f}}`), whole];
+    }
+    const vars = ctx.variables?.() ?? ctx.names();
+    return [vars.filter((v) => v.startsWith(name)).sort().map((v) => `\${${v}`), whole];
+  }
   const words = line.trimStart().split(/\s+/);
   const current = words[words.length - 1] ?? "";
   if (words.length <= 1) {
@@ -67,6 +87,15 @@ export function complete(line: string, ctx: CompletionContext): Completion {
   }
   const statement = findStatement(first);
   if (!statement) return [[], current];
+  // what the usage expects at this position: an address, a name, or option words
+  const unit = usageUnits(statement.usage)[words.length - 1] ?? "";
+  if (/ADDR|:\/\/HOST/.test(unit) && !current.includes("://")) {
+    const schemes = unit.startsWith("udp://") ? ["udp://"] : ADDRESS_SCHEMES;
+    return [schemes.filter((c) => c.startsWith(current)), current];
+  }
+  if (/^(NAME|LISTENER|RESPONSE|SERVER)$/.test(unit) && words.length === 2) {
+    return [ctx.names().filter((c) => c.startsWith(current)).sort(), current];
+  }
   const candidates = new Set<string>([...ctx.names(), ...(statement.completions ?? [])]);
   return [[...candidates].filter((c) => c.startsWith(current)).sort(), current];
 }

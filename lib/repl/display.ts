@@ -13,7 +13,10 @@ import type { ChannelEvent } from "../transport/events.ts";
 /** `:hex` modes: always a dump, never, or for binary data only. */
 export type HexMode = "on" | "off" | "auto";
 
-/** The most bytes of one chunk shown (the rest is counted). */
+/**
+ * The most bytes of one received chunk shown (the rest is counted: `… N more bytes`);
+ * everything stays in the receive buffer for expect.
+ */
 export const MAX_SHOWN_BYTES = 16 * 1024;
 
 /** True when bytes hold control characters other than tab, CR, LF and ESC. */
@@ -42,14 +45,18 @@ export function formatIncoming(
   bytes: Uint8Array,
   mode: HexMode,
   from?: string,
+  view: { arrow?: "<" | ">"; offset?: number } = {},
 ): string {
-  const tag = from ? `${name} < [${from}]` : `${name} <`;
+  const arrow = view.arrow ?? "<";
+  const tag = from ? `${name} ${arrow} [${from}]` : `${name} ${arrow}`;
   const shown = bytes.byteLength > MAX_SHOWN_BYTES ? bytes.subarray(0, MAX_SHOWN_BYTES) : bytes;
   const more = bytes.byteLength - shown.byteLength;
   const lines: string[] = [];
   if (mode === "on" || (mode === "auto" && looksBinary(shown))) {
     lines.push(`${tag} ${bytes.byteLength} bytes`);
-    for (const l of hexdump(shown, MAX_SHOWN_BYTES).split("\n")) lines.push(`  ${l}`);
+    for (const l of hexdump(shown, MAX_SHOWN_BYTES).split("\n")) {
+      lines.push(`  ${view.offset ? shiftOffset(l, view.offset) : l}`);
+    }
   } else {
     let start = 0;
     for (let i = 0; i < shown.byteLength; i++) {
@@ -62,6 +69,13 @@ export function formatIncoming(
   }
   if (more > 0) lines.push(`${tag} … ${more} more bytes`);
   return lines.join("\n");
+}
+
+/** Adds `by` to a hex dump line's leading offset (offsets continue per connection). */
+function shiftOffset(line: string, by: number): string {
+  const m = /^([0-9a-f]{8})(.*)$/s.exec(line);
+  if (!m) return line;
+  return (parseInt(m[1]!, 16) + by).toString(16).padStart(8, "0") + m[2]!;
 }
 
 /**

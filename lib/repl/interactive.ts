@@ -45,7 +45,41 @@ export class LiveOutput implements ReplOutput {
   err(text: string): void {
     this.out(this.colors.error(text));
   }
+
+  /** Clears the screen. */
+  clear(): void {
+    if (this.editor) this.editor.clearScreen(true);
+    else writeAllSync("\x1b[H\x1b[2J\x1b[3J");
+  }
+
+  /** Lines still to show of a long text (`:help`): a page at a time. */
+  pending: string[] = [];
+
+  /** Shows a screenful of `text`; the rest waits for Space (see `runInteractive`). */
+  page(text: string): void {
+    this.pending = text.split("\n");
+    this.nextPage();
+  }
+
+  /** Shows the next screenful (counting wrapped rows); true while more is left. */
+  nextPage(): boolean {
+    const budget = Math.max(3, safeRows() - 2);
+    const cols = Math.max(1, safeColumns());
+    let rows = 0;
+    let take = 0;
+    while (take < this.pending.length) {
+      const need = Math.max(1, Math.ceil(this.pending[take]!.length / cols));
+      if (take > 0 && rows + need > budget) break;
+      rows += need;
+      take++;
+    }
+    this.out(this.pending.splice(0, take).join("\n"));
+    return this.pending.length > 0;
+  }
 }
+
+/** The prompt shown while a long text waits for Space. */
+export const MORE_PROMPT = "-- more (Space/Enter: next page, q: stop) --";
 
 /** Options for {@linkcode runInteractive}. */
 export interface InteractiveOptions {
@@ -90,9 +124,7 @@ export function runInteractive(
     term,
     history.entries,
     output.colors,
-    (line) =>
-      helpers?.complete(line, { names: () => [...(core?.session.resources.keys() ?? [])] }) ??
-        [[], ""],
+    (line) => helpers?.complete(line, completionContext(() => core)) ?? [[], ""],
     (line) => helpers?.hintFor(line),
   );
   output.editor = editor;
@@ -112,6 +144,7 @@ export function runInteractive(
 
   const prompt = () => {
     if (finished) return;
+    if (output.pending.length) return editor.show(MORE_PROMPT);
     const text = core?.joiner.pending ? CONTINUE_PROMPT : PROMPT;
     editor.show(output.colors.prompt(text));
   };
@@ -202,6 +235,14 @@ export function runInteractive(
   const onKeys = (text: string) => {
     for (const key of decodeKeys(text)) {
       if (finished) return;
+      if (output.pending.length && !busy) {
+        // paging a long text: Space/Enter shows more, anything else stops
+        const more = "text" in key ? key.text === " " : key.name === "enter";
+        if (more && output.nextPage()) continue;
+        output.pending = [];
+        prompt();
+        continue;
+      }
       const action = editor.handle(key);
       if (!action) continue;
       if ("submit" in action) {
@@ -256,6 +297,29 @@ export function runInteractive(
     });
   }, 0);
   return done;
+}
+
+/** What completion reads from the live session. */
+function completionContext(core: () => ReplCore | undefined) {
+  return {
+    names: () => [...(core()?.session.resources.keys() ?? [])],
+    variables: () => [...(core()?.session.vars.keys() ?? [])],
+    fields: (name: string) => {
+      const session = core()?.session;
+      const v = session?.resources.get(name)?.vars() ?? session?.vars.get(name);
+      return v && typeof v === "object" && !(v instanceof Uint8Array) && !Array.isArray(v)
+        ? Object.keys(v).filter((k) => k !== "$")
+        : [];
+    },
+  };
+}
+
+function safeRows(): number {
+  try {
+    return Deno.consoleSize().rows || 24;
+  } catch {
+    return 24;
+  }
 }
 
 function safeColumns(): number {

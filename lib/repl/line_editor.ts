@@ -88,9 +88,9 @@ export class LineEditor {
     if (this.visible) this.render();
   }
 
-  /** Clears the screen and redraws the prompt at the top. */
-  clearScreen(): void {
-    this.term.write("\x1b[H\x1b[2J");
+  /** Clears the screen (and with `scrollback`, the terminal's history) and redraws the prompt at the top. */
+  clearScreen(scrollback = false): void {
+    this.term.write("\x1b[H\x1b[2J" + (scrollback ? "\x1b[3J" : ""));
     this.redrawFresh();
   }
 

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { suggest } from "../script/parser.ts";
 
 /** The declaration of one meta command. */
 export interface MetaCommand {
@@ -77,6 +78,32 @@ export const META_COMMANDS: MetaCommand[] = [
     completions: ["on", "off", "auto"],
   },
   {
+    name: ":vars",
+    usage: ":vars",
+    summary: "lists variables and the fields of open connections, listeners and servers",
+    example: ":vars",
+  },
+  {
+    name: ":echo",
+    usage: ":echo [on | off]",
+    summary: "shows what is sent (c > PING\\r\\n), like socat -v",
+    example: ":echo off",
+    completions: ["on", "off"],
+  },
+  {
+    name: ":time",
+    usage: ":time [on | off]",
+    summary: "prefixes arriving data and announcements with the time",
+    example: ":time on",
+    completions: ["on", "off"],
+  },
+  {
+    name: ":clear",
+    usage: ":clear",
+    summary: "clears the screen (also Ctrl-L)",
+    example: ":clear",
+  },
+  {
     name: ":flush",
     usage: ":flush NAME…",
     summary: "discards a connection's unread data (and resumes reading if it was paused)",
@@ -100,4 +127,16 @@ export const META_COMMANDS: MetaCommand[] = [
 export function findMeta(word: string): MetaCommand | undefined {
   const w = word.startsWith(":") ? word.toLowerCase() : `:${word.toLowerCase()}`;
   return META_COMMANDS.find((m) => m.name === w || m.aliases?.includes(w));
+}
+
+/**
+ * The meta command a mistyped word most likely meant: a unique prefix (`:sav`) or the
+ * closest name within two edits (`:sve`).
+ */
+export function suggestMeta(word: string): string | undefined {
+  const w = word.startsWith(":") ? word.toLowerCase() : `:${word.toLowerCase()}`;
+  const names = META_COMMANDS.map((m) => m.name);
+  const prefixed = names.filter((n) => n.startsWith(w));
+  if (prefixed.length === 1) return prefixed[0];
+  return suggest(w, names);
 }

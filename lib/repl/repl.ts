@@ -53,7 +53,11 @@ export async function runRepl(options: ReplOptions = {}): Promise<number> {
   let coreReady: Promise<ReplCore> | undefined;
   const loadCore = () =>
     coreReady ??= import("./repl_core.ts").then((m) =>
-      new m.ReplCore(output, { timeoutMs: options.timeoutMs, vars: options.vars })
+      new m.ReplCore(output, {
+        timeoutMs: options.timeoutMs,
+        vars: options.vars,
+        echo: interactive,
+      })
     );
   let core: ReplCore | undefined;
   let code = 0;

@@ -12,17 +12,19 @@ import { formatBytes } from "../bytes/units.ts";
 import { UsageError } from "../errors.ts";
 import { atomicWrite } from "../fs/atomic_write.ts";
 import { execute } from "../run/interpreter.ts";
-import { Session } from "../run/session.ts";
+import { expandHome, Session } from "../run/session.ts";
 import type { StatementBase } from "../script/ast.ts";
 import { parseScript, parseStatement, ScriptSyntaxError } from "../script/parser.ts";
 import type { ChannelEvent } from "../transport/events.ts";
 import { DEFAULT_BUFFER_LIMIT } from "../transport/stream_buffer.ts";
 import type { StreamChannel } from "../transport/stream_channel.ts";
 import { connsTable } from "./conns_table.ts";
+import { type Palette, palette } from "./colors.ts";
 import { announce, formatIncoming, type HexMode } from "./display.ts";
 import { helpText } from "./help.ts";
 import { LineJoiner } from "./line_joiner.ts";
-import { findMeta } from "./meta_commands.ts";
+import { findMeta, suggestMeta } from "./meta_commands.ts";
+import { varsTable } from "./vars_table.ts";
 import { buildScript } from "./save_script.ts";
 import { Transcript } from "./transcript.ts";
 import { readUserText } from "../fs/read_file.ts";
@@ -33,6 +35,12 @@ export interface ReplOutput {
   out(text: string): void;
   /** Failures and mistakes. */
   err(text: string): void;
+  /** Colours (none when absent). */
+  colors?: Palette;
+  /** Clears the screen (`:clear`), on a terminal. */
+  clear?(): void;
+  /** Shows long text a screenful at a time, on a terminal (`:help`). */
+  page?(text: string): void;
 }
 
 /**
@@ -56,6 +64,14 @@ export class ReplCore implements AsyncDisposable {
   readonly transcript: Transcript;
   readonly joiner = new LineJoiner();
   hexMode: HexMode = "auto";
+  /** Show what is sent (`c > …`), like `socat -v` (`:echo`). */
+  echo: boolean;
+  /** Prefix live output with the time (`:time`). */
+  timestamps = false;
+  #colors: Palette;
+  /** Bytes shown so far per channel (hex offsets continue). */
+  #shownIn = new Map<string, number>();
+  #shownOut = new Map<string, number>();
   /** Physical lines fed so far (for `<repl>:LINE` positions). */
   lineNo = 0;
   #abort: AbortController | undefined;
@@ -70,8 +86,10 @@ export class ReplCore implements AsyncDisposable {
 
   constructor(
     readonly output: ReplOutput,
-    options: { timeoutMs?: number; vars?: Record<string, string> } = {},
+    options: { timeoutMs?: number; vars?: Record<string, string>; echo?: boolean } = {},
   ) {
+    this.#colors = output.colors ?? palette(false);
+    this.echo = options.echo ?? false;
     this.session = new Session({
       file: undefined,
       vars: options.vars,
@@ -130,7 +148,7 @@ export class ReplCore implements AsyncDisposable {
   }
 
   /** Runs a parsed statement through the interpreter and records it. */
-  async run(node: StatementBase, source: string): Promise<LineOutcome> {
+  async run(node: StatementBase, source: string, file?: string): Promise<LineOutcome> {
     const abort = new AbortController();
     this.#abort = abort;
     this.session.signal = abort.signal;
@@ -143,7 +161,12 @@ export class ReplCore implements AsyncDisposable {
       await execute(node, this.session);
       ok = true;
     } catch (e) {
-      this.output.err(describeError(e) + this.#unreadNote(node));
+      let text = describeError(e);
+      // a statement from a :load-ed file is placed in that file
+      if (file && text.startsWith(`${this.session.file}:`)) {
+        text = file + text.slice(this.session.file.length);
+      }
+      this.output.err(text + this.#unreadNote(node));
     } finally {
       this.#abort = undefined;
       this.session.signal = undefined;
@@ -162,9 +185,28 @@ export class ReplCore implements AsyncDisposable {
     const [word, ...args] = line.split(/\s+/);
     const cmd = findMeta(word!);
     switch (cmd?.name) {
-      case ":help":
-        this.output.out(helpText(args.join(" ") || undefined));
+      case ":help": {
+        const text = helpText(args.join(" ") || undefined);
+        if (this.output.page) this.output.page(text);
+        else this.output.out(text);
         return "ok";
+      }
+      case ":vars":
+        this.output.out(varsTable(this.session));
+        return "ok";
+      case ":clear":
+        this.output.clear?.();
+        return "ok";
+      case ":echo":
+        return this.#toggle(args, ["on", "off"], (v) => {
+          if (v !== undefined) this.echo = v === "on";
+          return `showing sent data is ${this.echo ? "on" : "off"}`;
+        });
+      case ":time":
+        return this.#toggle(args, ["on", "off"], (v) => {
+          if (v !== undefined) this.timestamps = v === "on";
+          return `timestamps are ${this.timestamps ? "on" : "off"}`;
+        });
       case ":conns":
         this.output.out(connsTable(this.session.resources.values()));
         return "ok";
@@ -198,9 +240,13 @@ export class ReplCore implements AsyncDisposable {
         return this.#flush(args);
       case ":quit":
         return "quit";
-      default:
-        this.output.err(`unknown meta command "${word}" (try :help)`);
+      default: {
+        const guess = suggestMeta(word!);
+        this.output.err(
+          `unknown meta command "${word}"${guess ? ` (did you mean ${guess}?)` : " (try :help)"}`,
+        );
         return "syntax";
+      }
     }
   }
 
@@ -209,7 +255,8 @@ export class ReplCore implements AsyncDisposable {
    *
    * @returns false (after saying why) when the file could not be written.
    */
-  async save(path: string, exact = false): Promise<boolean> {
+  async save(typed: string, exact = false): Promise<boolean> {
+    const path = expandHome(typed);
     const text = buildScript(this.transcript, {
       exact,
       paths: { from: this.session.baseDir, to: dirname(resolve(path)) },
@@ -235,7 +282,8 @@ export class ReplCore implements AsyncDisposable {
   }
 
   /** Runs a script file's statements into this session; stops at the first failure. */
-  async load(path: string): Promise<LineOutcome> {
+  async load(typed: string): Promise<LineOutcome> {
+    const path = expandHome(typed);
     let text: string;
     try {
       text = await readUserText(path, MAX_LOAD_BYTES);
@@ -255,7 +303,11 @@ export class ReplCore implements AsyncDisposable {
     }
     const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
     for (const node of script.statements) {
-      const outcome = await this.run(node, lines[node.span.line - 1]?.trim() ?? node.source);
+      const outcome = await this.run(
+        node,
+        lines[node.span.line - 1]?.trim() ?? node.source,
+        path,
+      );
       if (outcome !== "ok") {
         this.output.err(`:load stopped at ${path}:${node.span.line}`);
         return outcome;
@@ -379,21 +431,43 @@ export class ReplCore implements AsyncDisposable {
   #show(e: ChannelEvent): void {
     const name = e.type === "accepted" ? e.listener : e.channel;
     const hold = (text: string) => {
+      if (this.timestamps) {
+        const stamp = new Date().toISOString().slice(11, 23);
+        text = text.split("\n").map((l) => `${stamp} ${l}`).join("\n");
+      }
       // a channel the running statement is still opening: say so after "NAME: connected"
       if (this.#openBefore && !this.#openBefore.has(name)) (this.#held ??= []).push(text);
       else this.output.out(text);
     };
-    if (e.type === "data") {
-      const stream = this.session.resources.get(e.channel)?.stream;
-      if (stream && !this.#windowed.has(stream)) this.#applyWindows();
-      hold(formatIncoming(e.channel, e.bytes, this.hexMode, e.from));
+    if (e.type === "data" || (e.type === "sent" && this.echo)) {
+      const incoming = e.type === "data";
+      if (incoming) {
+        const stream = this.session.resources.get(e.channel)?.stream;
+        if (stream && !this.#windowed.has(stream)) this.#applyWindows();
+      }
+      const counts = incoming ? this.#shownIn : this.#shownOut;
+      const offset = counts.get(e.channel) ?? 0;
+      counts.set(e.channel, offset + e.bytes.byteLength);
+      const arrow = incoming ? "<" : ">";
+      const peer = incoming ? e.from : e.to;
+      const text = formatIncoming(e.channel, e.bytes, this.hexMode, peer, { arrow, offset });
+      const tag = `${e.channel} ${arrow}`;
+      hold(
+        text.split("\n").map((l) =>
+          l.startsWith(tag) ? this.#colors.tag(e.channel, tag) + l.slice(tag.length) : l
+        ).join("\n"),
+      );
       return;
     }
     const text = announce(e, (name) => {
       const r = this.session.resources.get(name);
       return r && { kind: r.kind, bytesIn: r.bytesIn?.() };
     });
-    if (text) hold(text);
+    if (e.type === "closed") {
+      this.#shownIn.delete(e.channel);
+      this.#shownOut.delete(e.channel);
+    }
+    if (text) hold(e.type === "closed" && e.reason !== "eof" ? this.#colors.error(text) : text);
   }
 
   #feedback(node: StatementBase, before: Set<string>): void {
@@ -406,8 +480,10 @@ export class ReplCore implements AsyncDisposable {
       );
     }
     if (node.kind === "expect" && this.#received !== undefined) {
-      this.output.out(`ok: "${escapeForDisplay(this.#received, 200)}"`);
-    } else if (node.kind === "expect") this.output.out("ok");
+      this.output.out(this.#colors.ok("ok:") + ` "${escapeForDisplay(this.#received, 200)}"`);
+    } else if (node.kind === "expect" || node.kind.startsWith("expect-")) {
+      this.output.out(this.#colors.ok("ok"));
+    }
   }
 }
 

@@ -35,6 +35,16 @@ export interface Resource {
   handle?: unknown;
 }
 
+/** `~` and `~/…` name the user's home folder (as in a shell); other paths are unchanged. */
+export function expandHome(p: string): string {
+  if (p !== "~" && !p.startsWith("~/")) return p;
+  let home: string | undefined;
+  try {
+    home = Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE");
+  } catch { /* env not readable */ }
+  return home ? home + p.slice(1) : p;
+}
+
 /** Options for a {@linkcode Session}. */
 export interface SessionOptions {
   /** The script's path as shown in messages; relative `file "…"` paths resolve from its folder. */
@@ -81,9 +91,9 @@ export class Session implements AsyncDisposable {
     for (const [k, v] of Object.entries(options.vars ?? {})) this.vars.set(k, v);
   }
 
-  /** Resolves a path the script names, relative to the script's folder. */
+  /** Resolves a path the script names, relative to the script's folder (`~/` is home). */
   path(p: string): string {
-    return resolve(this.baseDir, p);
+    return resolve(this.baseDir, expandHome(p));
   }
 
   /** Adds a resource under its name; the name must be free. */

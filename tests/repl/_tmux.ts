@@ -21,6 +21,8 @@ export interface Terminal extends AsyncDisposable {
   screen(): Promise<string>;
   /** The screen with its colour escape sequences. */
   rawScreen(): Promise<string>;
+  /** Like {@linkcode waitFor}, on the screen with its colour escape sequences. */
+  waitForRaw(test: (raw: string) => boolean, deadlineMs?: number): Promise<string>;
   /** Waits until the screen matches; returns the screen. Throws with the screen on timeout. */
   waitFor(
     what: string | RegExp | ((screen: string) => boolean),
@@ -83,6 +85,16 @@ export async function startTerminal(
     type: async (text) => void await tmux(socket, "send-keys", "-l", text),
     screen,
     rawScreen,
+    async waitForRaw(test, deadlineMs = 20_000) {
+      const deadline = performance.now() + deadlineMs;
+      let last = "";
+      while (performance.now() < deadline) {
+        last = await rawScreen();
+        if (test(last)) return last;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`timed out waiting on the raw screen:\n${JSON.stringify(last)}`);
+    },
     async waitFor(what, deadlineMs = 20_000) {
       const test = typeof what === "function"
         ? what

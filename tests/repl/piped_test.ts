@@ -33,7 +33,7 @@ Deno.test("piped repl runs statements, heredoc and continuation, and records a r
   assert(!r.stdout.includes("wireplay>"), "no prompt when piped");
   assertStringIncludes(r.stdout, "host=example");
   assertStringIncludes(r.stdout, "c < 3 bytes");
-  assertStringIncludes(r.stdout, "00000000  00 01 02");
+  assertStringIncludes(r.stdout, "0000002a  00 01 02");
   const saved = await Deno.readTextFile(record);
   assertStringIncludes(saved, 'send c "GET / HTTP/1.1\\r\\nHost: example\\r\\n\\r\\n"');
   assertStringIncludes(saved, 'send c "one, " "two\\n"');
