@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-control-regex -- the tests read colour escape sequences
 /**
  * The REPL's everyday features on a real terminal (issue 14): Ctrl-R reverse search,
  * colours (and NO_COLOR), sent data shown (`:echo`), `:vars`, argument hints, address and
