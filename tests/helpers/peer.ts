@@ -16,6 +16,8 @@ export interface Peer extends AsyncDisposable {
   readonly child: Deno.ChildProcess;
   /** What it printed on stderr so far (for failure messages). */
   stderr(): string;
+  /** What it printed on stdout so far. */
+  stdout(): string;
   /** Kills it (SIGTERM, then SIGKILL after 2 s) and waits for it to exit. */
   stop(): Promise<void>;
 }
@@ -100,6 +102,7 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
   const peer: Peer = {
     child,
     stderr: () => err,
+    stdout: () => out,
     stop,
     [Symbol.asyncDispose]: stop,
   };

@@ -29,11 +29,16 @@ Deno.test("stop(): a peer whose child holds its pipes is stopped, child included
   const peer = await startPeer({
     cmd: "sh",
     // the background sleep inherits stdout/stderr; `wait` ends when sh is killed
-    args: ["-c", "sleep 600 & echo ready; wait"],
-    waitOutput: "ready",
+    args: ["-c", 'sleep 600 & echo "ready $!"; wait'],
+    waitOutput: /ready \d+\n/,
   });
-  const kids = descendants(peer.child.pid);
-  assert(kids.length >= 1, "the shell's sleep is its child");
+  const sleeper = Number(/ready (\d+)/.exec(peer.stdout())![1]);
+  assert(alive(sleeper), `the shell's sleep (${sleeper}) runs`);
+  assert(
+    descendants(peer.child.pid).includes(sleeper),
+    `${sleeper} among ${descendants(peer.child.pid)}`,
+  );
+  const kids = [sleeper];
   const t0 = performance.now();
   await deadline(peer.stop(), 8000, "peer.stop() with a child holding the pipes");
   assert(performance.now() - t0 < 6000);
