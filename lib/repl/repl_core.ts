@@ -83,6 +83,7 @@ export class ReplCore implements AsyncDisposable {
   #openBefore: Set<string> | undefined;
   #closed = false;
   #windowed = new WeakSet<StreamChannel>();
+  #unwatch: (() => void)[] = [];
 
   constructor(
     readonly output: ReplOutput,
@@ -173,6 +174,7 @@ export class ReplCore implements AsyncDisposable {
       this.transcript.after(node, ok, source, this.#received);
     }
     this.#applyWindows();
+    if (ok) this.#watchServers(node, before);
     if (ok) this.#feedback(node, before);
     this.#openBefore = undefined;
     for (const text of this.#held ?? []) this.output.out(text);
@@ -355,6 +357,7 @@ export class ReplCore implements AsyncDisposable {
     this.#closed = true;
     this.cancel();
     this.#unsubscribe();
+    for (const stop of this.#unwatch) stop();
     this.transcript[Symbol.dispose]();
     await this.session.close();
   }
@@ -375,6 +378,19 @@ export class ReplCore implements AsyncDisposable {
     }
     this.output.out(apply(v));
     return "ok";
+  }
+
+  /** Logs the connections of servers this statement started (`serve … quiet`: not). */
+  #watchServers(node: StatementBase, before: Set<string>): void {
+    const options = (node as { options?: Record<string, unknown> }).options;
+    if (node.kind !== "serve" || options?.quiet) return;
+    for (const [name, r] of this.session.resources) {
+      if (before.has(name)) continue;
+      const handle = r.handle as { watch?: (fn: (line: string) => void) => () => void };
+      if (typeof handle?.watch === "function") {
+        this.#unwatch.push(handle.watch((line) => this.output.out(`${name}: ${line}`)));
+      }
+    }
   }
 
   /** Gives every stream a bounded unread window: reading pauses instead of failing. */

@@ -22,6 +22,11 @@ export interface ServerHandle extends AsyncDisposable {
   vars?(): Record<string, string | number>;
   /** Stops accepting, closes connections, resolves when done. */
   close(): Promise<void>;
+  /**
+   * Calls `fn` with one line per client connecting and leaving (`client tcp://… connected`),
+   * for the REPL's log; returns the unsubscribe function. Absent on kinds that do not tell.
+   */
+  watch?(fn: (line: string) => void): () => void;
 }
 
 /** Options every starter receives: the kind's own options, as text, by name. */

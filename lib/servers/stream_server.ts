@@ -40,9 +40,18 @@ export async function startStreamServer(
     });
   } else throw new Error(`serve ${kind} cannot listen on ${formatAddress(address)}`);
 
+  const watchers = new Set<(line: string) => void>();
+  const tell = (line: string) => {
+    for (const fn of watchers) fn(line);
+  };
   const loop: AcceptLoop = new AcceptLoop(
     listener,
-    (conn): Promise<void> => handler(conn, loop.signal),
+    (conn): Promise<void> => {
+      if (watchers.size === 0) return handler(conn, loop.signal);
+      const client = formatDenoAddr(conn.remoteAddr);
+      tell(`client ${client} connected`);
+      return handler(conn, loop.signal).finally(() => tell(`client ${client} left`));
+    },
     {
       closeConnections: true,
       handshakeTimeoutMs: handshakeTimeout(options),
@@ -64,6 +73,10 @@ export async function startStreamServer(
     certPath,
     finished: loop.accepting.then(() => closing),
     close,
+    watch(fn) {
+      watchers.add(fn);
+      return () => watchers.delete(fn);
+    },
     [Symbol.asyncDispose]: close,
   };
 }

@@ -216,3 +216,35 @@ Deno.test({
     await term.waitFor(/^u +udp +open +udp:\/\/127\.0\.0\.1:\d+/m);
   },
 });
+
+Deno.test({
+  name: "repl: a server started in the REPL logs its clients, unless quiet",
+  ...tmux,
+  async fn() {
+    await using term = await startTerminal(`${REPL} --no-history`);
+    await term.waitFor("wireplay> ");
+    await enter(term, "serve echo tcp://127.0.0.1:0 as loud");
+    const loud = Number(
+      /loud: echo server on tcp:\/\/127\.0\.0\.1:(\d+)/.exec(
+        await term.waitFor(/loud: echo server on tcp:\/\/127\.0\.0\.1:\d+/),
+      )![1],
+    );
+    await enter(term, "serve echo tcp://127.0.0.1:0 as hush quiet");
+    const hush = Number(
+      /hush: echo server on tcp:\/\/127\.0\.0\.1:(\d+)/.exec(
+        await term.waitFor(/hush: echo server on tcp:\/\/127\.0\.0\.1:\d+/),
+      )![1],
+    );
+    {
+      using quiet = await Deno.connect({ hostname: "127.0.0.1", port: hush });
+      using client = await Deno.connect({ hostname: "127.0.0.1", port: loud });
+      const local = (client.localAddr as Deno.NetAddr).port;
+      await term.waitFor(`loud: client tcp://127.0.0.1:${local} connected`);
+      // the quiet server did serve its client (an echo came back), and said nothing
+      await quiet.write(new TextEncoder().encode("x"));
+      assertEquals(await quiet.read(new Uint8Array(1)), 1);
+    }
+    const screen = await term.waitFor(/loud: client tcp:\/\/127\.0\.0\.1:\d+ left/);
+    assert(!screen.includes("hush: client"), screen);
+  },
+});

@@ -435,7 +435,8 @@ export const CORE_STATEMENTS: StatementSyntax[] = [
       const options: Record<string, ValueNode | true> = {};
       while (!r.atEnd()) {
         const opt = r.word("an option");
-        const type = kind.options[opt.text];
+        // every kind takes `quiet`: the REPL then does not log its connections
+        const type = opt.text === "quiet" ? "flag" : kind.options[opt.text];
         if (!type) {
           const known = Object.keys(kind.options);
           r.fail(
