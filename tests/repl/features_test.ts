@@ -200,14 +200,16 @@ Deno.test({
 });
 
 Deno.test({
-  name: "repl: HTTP expects say ok; UDP to a loopback address binds loopback",
+  name: "repl: HTTP access lines; HTTP expects say ok; UDP to a loopback address binds loopback",
   ...tmux,
   async fn() {
     await using term = await startTerminal(`${REPL} --no-history`);
     await term.waitFor("wireplay> ");
     await enter(term, "serve http tcp://127.0.0.1:0 as h");
     await term.waitFor("h: ");
-    await enter(term, "http GET http://127.0.0.1:${h.port}/get");
+    await enter(term, "http GET http://127.0.0.1:${h.port}/get?x=1");
+    // the server started in the REPL logs the request
+    await term.waitFor(/^h: GET \/get\?x=1 from 127\.0\.0\.1:\d+$/m);
     await enter(term, "expect status 200");
     await term.waitFor((s) => lastLine(s) === "wireplay>" && hasLine("ok")(s));
     await enter(term, "bind udp://127.0.0.1:0 as srv");

@@ -48,6 +48,16 @@ export class RequestLog {
     return full;
   }
 
+  /** Calls `fn` after every request is added; returns the unsubscribe function. */
+  subscribe(fn: (entry: RecordedRequest) => void): () => void {
+    const wake = () => {
+      const last = this.#entries.at(-1);
+      if (last) fn(last);
+    };
+    this.#waiters.add(wake);
+    return () => this.#waiters.delete(wake);
+  }
+
   /** Every kept entry, oldest first. */
   get entries(): readonly RecordedRequest[] {
     return this.#entries;

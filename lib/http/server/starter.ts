@@ -78,6 +78,11 @@ export async function startHttpServerKind(
     routes: server.routes,
     log: server.log,
     vars: () => ({ url: server.url }),
+    // one access line per request, for the REPL's log
+    watch: (fn) =>
+      server.log.subscribe((r) =>
+        fn(`${r.method} ${r.path}${r.query ? `?${r.query}` : ""} from ${r.remote ?? "?"}`)
+      ),
     close: () => server.close(),
     [Symbol.asyncDispose]: () => server.close(),
   };
