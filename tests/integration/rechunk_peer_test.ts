@@ -5,18 +5,7 @@
  */
 import { assertEquals } from "@std/assert";
 import { runWire } from "../../lib/api/run_script.ts";
-
-/** A small seeded PRNG (mulberry32), so a failing run can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "../helpers/random.ts";
 
 const REPLY = new TextEncoder().encode("value: 12345\r\nnext 678 ok\r\nid=ab-cd-99;\r\n");
 
@@ -25,7 +14,7 @@ const REPLY = new TextEncoder().encode("value: 12345\r\nnext 678 ok\r\nid=ab-cd-
  * Returns the port and a stop function.
  */
 function slicingPeer(seed: number) {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const conns = new Set<Deno.Conn>();
   const serving = (async () => {

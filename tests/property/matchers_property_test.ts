@@ -3,18 +3,7 @@ import fc from "fast-check";
 import { concatBytes, fromLatin1, toLatin1, utf8 } from "../../lib/bytes/text.ts";
 import { lineMatcher, regexMatcher } from "../../lib/transport/matchers.ts";
 import { StreamBuffer } from "../../lib/transport/stream_buffer.ts";
-
-/** Cuts `bytes` at the given (sorted, deduplicated) points. */
-function cut(bytes: Uint8Array, points: number[]): Uint8Array[] {
-  const at = [...new Set(points.map((p) => p % (bytes.byteLength + 1)))].sort((a, b) => a - b);
-  const out: Uint8Array[] = [];
-  let prev = 0;
-  for (const p of [...at, bytes.byteLength]) {
-    if (p > prev) out.push(bytes.subarray(prev, p));
-    prev = p;
-  }
-  return out;
-}
+import { cutAt } from "../helpers/chunks.ts";
 
 const stream = fc.tuple(
   fc.uint8Array({ maxLength: 300 }),
@@ -31,7 +20,7 @@ Deno.test("property: a regex on a chunked stream finds what exec finds on the wh
       const expected = re.exec(toLatin1(bytes))!;
       const buffer = new StreamBuffer();
       const wait = buffer.until(regexMatcher(re), { timeoutMs: 1000 });
-      for (const c of cut(bytes, points)) buffer.push(c);
+      for (const c of cutAt(bytes, points)) buffer.push(c);
       buffer.end();
       const got = await wait;
       assertEquals(got.skipped, expected.index);
@@ -60,7 +49,7 @@ Deno.test("property: lines read from a chunked stream are the lines of the whole
             );
           }
         })();
-        for (const c of cut(bytes, points)) {
+        for (const c of cutAt(bytes, points)) {
           buffer.push(c);
           await Promise.resolve();
         }

@@ -10,6 +10,7 @@
 import { assertEquals } from "@std/assert";
 import { createHash } from "node:crypto";
 import { freePort, serve, startCli, writeAll } from "./_helpers.ts";
+import { seededRandom } from "../helpers/random.ts";
 
 const CONNECTIONS = 200;
 const TOTAL = Number(Deno.env.get("WIREPLAY_RELIABILITY_BYTES") ?? 1024 ** 3);
@@ -24,25 +25,13 @@ interface Plan {
   mode: Mode;
 }
 
-/** A deterministic pseudo-random generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const POOL = new Uint8Array(4 * 1024 * 1024);
 for (let i = 0; i < POOL.length; i += 65536) crypto.getRandomValues(POOL.subarray(i, i + 65536));
 
 /** Sends `size` pseudo-random bytes in random-sized writes; returns their sha256. */
 async function sendData(conn: Deno.Conn, size: number, seed: number): Promise<string> {
   const hash = createHash("sha256");
-  const rand = rng(seed);
+  const rand = seededRandom(seed);
   let offset = Math.floor(rand() * POOL.length);
   let left = size;
   while (left > 0) {
@@ -89,7 +78,7 @@ Deno.test({
   } MiB, sha256 both ways`,
   sanitizeResources: true,
   async fn() {
-    const rand = rng(42);
+    const rand = seededRandom(42);
     const plans: Plan[] = [];
     const weights = Array.from({ length: CONNECTIONS }, () => 0.2 + rand());
     const wsum = weights.reduce((a, b) => a + b, 0);

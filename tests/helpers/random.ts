@@ -1,0 +1,18 @@
+/**
+ * A small seeded pseudo-random generator (mulberry32), so that a test that draws random
+ * cuts or sizes can be replayed from the seed it prints.
+ *
+ * @module
+ */
+
+/** Returns a generator of numbers in [0, 1) determined by `seed`. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
