@@ -41,6 +41,12 @@ Deno.test({
       await term.keys("Enter");
       const table = await term.waitFor(/^r +tcp +paused .* 1(\.\d+)? MiB +\d+s$/m);
       assertMatch(table, /NAME +KIND +STATE +LOCAL +REMOTE +IN +OUT +UNREAD +AGE/);
+      // a failing statement on that connection says how much waits unread
+      await term.type('expect r line "not this" within 1s');
+      await term.keys("Enter");
+      await term.waitFor(
+        /r: 1(\.\d+)? MiB unread \(receive buffer full, reading paused; :flush r discards\)/,
+      );
       await term.type(":flush r");
       await term.keys("Enter");
       await term.waitFor(/r: discarded 1(\.\d+)? MiB/);
