@@ -5,20 +5,10 @@
  *
  * @module
  */
-import {
-  certificatePem,
-  dnValue,
-  generateKeyPair,
-  importPrivateKeyPem,
-  normaliseHosts,
-  privateKeyPem,
-  randomSerial,
-  SIGNING_ALGORITHM,
-  subjectAltNames,
-  validity,
-  x509,
-} from "./_x509.ts";
 import type { CertificatePair } from "./self_signed.ts";
+
+// _x509.ts (@peculiar/x509 and the reflect-metadata polyfill it needs) is imported on first
+// use, as in self_signed.ts: importing this module must not load it or modify globals.
 
 /** Options for {@linkcode createCertificateAuthority}. */
 export interface AuthorityOptions {
@@ -56,6 +46,16 @@ export interface IssueOptions {
 export async function createCertificateAuthority(
   opts: AuthorityOptions = {},
 ): Promise<CertificatePair> {
+  const {
+    certificatePem,
+    dnValue,
+    generateKeyPair,
+    privateKeyPem,
+    randomSerial,
+    SIGNING_ALGORITHM,
+    validity,
+    x509,
+  } = await import("./_x509.ts");
   const keys = await generateKeyPair();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(),
@@ -88,6 +88,19 @@ export async function issueCertificate(
   ca: CertificatePair,
   opts: IssueOptions = {},
 ): Promise<CertificatePair> {
+  const {
+    certificatePem,
+    dnValue,
+    generateKeyPair,
+    importPrivateKeyPem,
+    normaliseHosts,
+    privateKeyPem,
+    randomSerial,
+    SIGNING_ALGORITHM,
+    subjectAltNames,
+    validity,
+    x509,
+  } = await import("./_x509.ts");
   const hosts = normaliseHosts(opts.hosts);
   const caCert = new x509.X509Certificate(ca.certPem);
   const caKey = await importPrivateKeyPem(ca.keyPem);

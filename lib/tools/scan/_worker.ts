@@ -5,13 +5,9 @@
  * @module
  */
 /// <reference lib="deno.worker" />
-import { type ChunkOptions, scanChunk } from "./engine.ts";
+import { scanChunk } from "./engine.ts";
 import { scanChunkFfi } from "./ffi_engine.ts";
-
-/** The message the parent sends. */
-export type WorkerRequest = Omit<ChunkOptions, "onProgress" | "signal"> & {
-  engine: "deno" | "ffi";
-};
+import type { WorkerRequest } from "./worker_request.ts";
 
 // Refused connects throw; without stack capture they cost a third less CPU.
 Error.stackTraceLimit = 0;

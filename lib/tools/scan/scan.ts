@@ -7,7 +7,7 @@
  */
 import { type ChunkResult, MAX_INFLIGHT_PER_ISOLATE, scanChunk } from "./engine.ts";
 import { FFI_DEFAULT_INFLIGHT, ffiEngineAvailable } from "./ffi_engine.ts";
-import type { WorkerRequest } from "./_worker.ts";
+import type { WorkerRequest } from "./worker_request.ts";
 import { type BannerOptions, grabBanner } from "./banner.ts";
 import { serviceName } from "./services.ts";
 import { resolveHost } from "../common/resolve.ts";
