@@ -7,10 +7,16 @@
  * @module
  */
 
-/** A peer: the command the tests run, and the Debian package that provides it. */
+/**
+ * A peer: the command the tests run, and the Debian package that provides it. A Python
+ * module peer (`pythonModule`) is present when a `python3` on the PATH imports it; its
+ * `command` is the name tests pass to `needs()`, and {@linkcode pythonWith} finds that
+ * interpreter.
+ */
 export interface PeerSpec {
   command: string;
   pkg: string;
+  pythonModule?: string;
 }
 
 /** Every peer the tests use. */
@@ -32,6 +38,7 @@ export const PEERS: readonly PeerSpec[] = [
   { command: "unshare", pkg: "util-linux" },
   { command: "script", pkg: "bsdutils" },
   { command: "tmux", pkg: "tmux" },
+  { command: "httpbin", pkg: "python3-httpbin", pythonModule: "httpbin" },
 ];
 
 const present = new Map<string, boolean>();
@@ -40,22 +47,66 @@ const present = new Map<string, boolean>();
 export function havePeer(command: string, fresh = false): boolean {
   let ok = fresh ? undefined : present.get(command);
   if (ok === undefined) {
-    ok = onPath(command);
+    const module = PEERS.find((p) => p.command === command)?.pythonModule;
+    ok = module ? pythonWith(module, fresh) !== undefined : onPath(command);
     present.set(command, ok);
   }
   return ok;
 }
 
 function onPath(command: string): boolean {
+  return everyOnPath(command).length > 0;
+}
+
+/** Every executable `command` on the PATH, in PATH order. */
+function everyOnPath(command: string): string[] {
+  const found: string[] = [];
   const path = Deno.env.get("PATH") ?? "";
   for (const dir of path.split(":")) {
     if (!dir) continue;
     try {
       const info = Deno.statSync(`${dir}/${command}`);
-      if (info.isFile && ((info.mode ?? 0o111) & 0o111) !== 0) return true;
+      if (info.isFile && ((info.mode ?? 0o111) & 0o111) !== 0) found.push(`${dir}/${command}`);
     } catch { /* not here */ }
   }
-  return false;
+  return found;
+}
+
+const interpreters = new Map<string, string | undefined>();
+
+/**
+ * The first `python3` on the PATH that imports `module` (Debian's modules live in
+ * `/usr/bin/python3`'s path, which a pyenv shim earlier on the PATH does not see), or
+ * undefined (each try is an import, well under a second; a sync spawn takes no deadline).
+ * The answer is cached unless `fresh`.
+ */
+export function pythonWith(module: string, fresh = false): string | undefined {
+  if (!fresh && interpreters.has(module)) return interpreters.get(module);
+  let found: string | undefined;
+  for (const python of new Set(everyOnPath("python3").map((p) => realPath(p)))) {
+    try {
+      const out = new Deno.Command(python, {
+        args: ["-c", `import ${module}`],
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+      }).outputSync();
+      if (out.success) {
+        found = python;
+        break;
+      }
+    } catch { /* cannot run it */ }
+  }
+  interpreters.set(module, found);
+  return found;
+}
+
+function realPath(path: string): string {
+  try {
+    return Deno.realPathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 /** The Debian package that provides `command`. */
