@@ -1,0 +1,173 @@
+/**
+ * Multi-line entry for the REPL, the same whether typed or piped: a line ending in `\`
+ * continues on the next line, and `<<TAG` (or `<<crlf TAG`) takes the following lines,
+ * up to a line holding only `TAG`, as one literal text value. Pure.
+ *
+ * @module
+ */
+import { formatString } from "../script/format.ts";
+
+/** The longest statement the joiner builds (the parser's line limit). */
+export const MAX_JOINED_LENGTH = 1024 * 1024;
+
+/** What feeding one physical line gave. */
+export type JoinStep =
+  /** A whole statement line, ready to parse. */
+  | { line: string }
+  /** More lines are needed (`continuation` for `\`, `heredoc` inside `<<TAG`). */
+  | { more: "continuation" | "heredoc" }
+  /** The entry was abandoned (too long). */
+  | { error: string };
+
+interface Heredoc {
+  tag: string;
+  eol: string;
+  before: string;
+  after: string;
+  body: string[];
+  size: number;
+}
+
+/** Where a `<<TAG` marker sits in a line, outside quotes and comments. */
+export interface HeredocMarker {
+  start: number;
+  end: number;
+  tag: string;
+  crlf: boolean;
+}
+
+/**
+ * Finds a heredoc marker (`<<TAG` or `<<crlf TAG`) outside strings and comments.
+ *
+ * @example
+ * ```ts
+ * import { findHeredoc } from "./line_joiner.ts";
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(findHeredoc('send c <<EOF'), { start: 7, end: 12, tag: "EOF", crlf: false });
+ * assertEquals(findHeredoc('send c "<<EOF"'), undefined);
+ * ```
+ */
+export function findHeredoc(line: string): HeredocMarker | undefined {
+  const scan = scanLine(line);
+  for (const at of scan.heredocAt) {
+    const m = /^<<(crlf\s+)?([A-Za-z_][A-Za-z0-9_]*)(?=\s|$)/.exec(line.slice(at));
+    if (m) return { start: at, end: at + m[0].length, tag: m[2]!, crlf: m[1] !== undefined };
+  }
+  return undefined;
+}
+
+/** Quote-aware scan: where `<<` appears outside quotes, and whether the line ends open. */
+function scanLine(line: string): { heredocAt: number[]; openQuote: boolean; codeEnd: number } {
+  const heredocAt: number[] = [];
+  let quote: '"' | "'" | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (quote) {
+      if (quote === '"' && ch === "\\") i++;
+      else if (ch === quote) quote = undefined;
+      continue;
+    }
+    if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === "#" && (i === 0 || /\s/.test(line[i - 1]!))) {
+      return { heredocAt, openQuote: false, codeEnd: i };
+    } else if (ch === "<" && line[i + 1] === "<") {
+      heredocAt.push(i);
+      i++;
+    }
+  }
+  return { heredocAt, openQuote: quote !== undefined, codeEnd: line.length };
+}
+
+/**
+ * Joins physical lines into statement lines.
+ *
+ * @example
+ * ```ts
+ * import { LineJoiner } from "./line_joiner.ts";
+ * import { assertEquals } from "@std/assert";
+ * const j = new LineJoiner();
+ * assertEquals(j.feed('send c "a" \\'), { more: "continuation" });
+ * assertEquals(j.feed('"b"'), { line: 'send c "a" "b"' });
+ * assertEquals(j.feed("send c <<crlf END"), { more: "heredoc" });
+ * assertEquals(j.feed("GET / HTTP/1.1"), { more: "heredoc" });
+ * assertEquals(j.feed(""), { more: "heredoc" });
+ * assertEquals(j.feed("END"), { line: 'send c "GET / HTTP/1.1\\r\\n\\r\\n"' });
+ * ```
+ */
+export class LineJoiner {
+  #continued: string[] = [];
+  #heredoc: Heredoc | undefined;
+
+  /** True while an entry is unfinished. */
+  get pending(): boolean {
+    return this.#continued.length > 0 || this.#heredoc !== undefined;
+  }
+
+  /** What is awaited: `continuation`, `heredoc TAG`, or undefined. */
+  get waitingFor(): string | undefined {
+    if (this.#heredoc) return `heredoc ${this.#heredoc.tag}`;
+    return this.#continued.length ? "continuation" : undefined;
+  }
+
+  /** Drops an unfinished entry (Ctrl-C). */
+  reset(): void {
+    this.#continued = [];
+    this.#heredoc = undefined;
+  }
+
+  /** Feeds one physical line. */
+  feed(raw: string): JoinStep {
+    const h = this.#heredoc;
+    if (h) {
+      if (raw.trim() === h.tag) {
+        this.#heredoc = undefined;
+        const body = h.body.map((l) => l + h.eol).join("");
+        return this.#finish(h.before + formatString(body) + h.after);
+      }
+      h.size += raw.length + h.eol.length;
+      if (h.size > MAX_JOINED_LENGTH) {
+        this.reset();
+        return { error: `heredoc longer than ${MAX_JOINED_LENGTH} characters, dropped` };
+      }
+      h.body.push(raw);
+      return { more: "heredoc" };
+    }
+    const marker = findHeredoc(raw);
+    if (marker) {
+      this.#heredoc = {
+        tag: marker.tag,
+        eol: marker.crlf ? "\r\n" : "\n",
+        before: this.#continued.join(" ") + (this.#continued.length ? " " : "") +
+          raw.slice(0, marker.start),
+        after: raw.slice(marker.end),
+        body: [],
+        size: 0,
+      };
+      this.#continued = [];
+      return { more: "heredoc" };
+    }
+    const scan = scanLine(raw);
+    const code = raw.slice(0, scan.codeEnd).trimEnd();
+    if (!scan.openQuote && code.endsWith("\\") && !code.endsWith("\\\\")) {
+      this.#continued.push(code.slice(0, -1).trimEnd());
+      if (this.#continued.reduce((n, s) => n + s.length + 1, 0) > MAX_JOINED_LENGTH) {
+        this.reset();
+        return { error: `continued line longer than ${MAX_JOINED_LENGTH} characters, dropped` };
+      }
+      return { more: "continuation" };
+    }
+    if (this.#continued.length) {
+      const joined = [...this.#continued, raw.trim()].join(" ");
+      this.#continued = [];
+      return this.#finish(joined);
+    }
+    return { line: raw };
+  }
+
+  #finish(line: string): JoinStep {
+    if (line.length > MAX_JOINED_LENGTH) {
+      return { error: `statement longer than ${MAX_JOINED_LENGTH} characters, dropped` };
+    }
+    return { line };
+  }
+}
