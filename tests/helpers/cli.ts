@@ -4,6 +4,7 @@
  * @module
  */
 import { fileURLToPath as fromFileUrl } from "node:url";
+import { output } from "./process.ts";
 
 /** The repository root (where `cli.ts` lives). */
 export const REPO_ROOT = fromFileUrl(new URL("../../", import.meta.url));
@@ -19,35 +20,20 @@ export interface CliResult {
 
 /**
  * Runs `deno run -A cli.ts ...args` (from `cwd`, the repository root by default) and
- * returns its exit code and output. A deadline (default 30 s) kills a hung run.
+ * returns its exit code and output. Past a deadline (default 30 s) the run is killed and
+ * fails naming the command and what it printed.
  */
 export async function runCli(
   args: string[],
   options: { cwd?: string; deadlineMs?: number; stdin?: string; env?: Record<string, string> } = {},
 ): Promise<CliResult> {
-  const child = new Deno.Command(Deno.execPath(), {
+  const out = await output(Deno.execPath(), {
     args: ["run", "-A", "--quiet", CLI, ...args],
     cwd: options.cwd ?? REPO_ROOT,
-    stdin: options.stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
+    stdin: options.stdin,
     env: { NO_COLOR: "1", ...options.env },
-  }).spawn();
-  if (options.stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(options.stdin));
-    await w.close();
-  }
-  const timer = setTimeout(() => {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* exited */ }
-  }, options.deadlineMs ?? 30_000);
-  try {
-    const out = await child.output();
-    const dec = new TextDecoder();
-    return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-  } finally {
-    clearTimeout(timer);
-  }
+    deadlineMs: options.deadlineMs,
+  });
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }

@@ -6,6 +6,7 @@ import { startHttpServer } from "../../lib/http/server/serve.ts";
 import { parseRange } from "../../lib/http/server/range.ts";
 import { needs } from "../helpers/peers.ts";
 import { tempDir } from "../helpers/temp.ts";
+import { output, within } from "../helpers/process.ts";
 
 async function fixture() {
   const dir = await tempDir("wireplay-harden-");
@@ -41,11 +42,16 @@ async function rawHead(port: number, target: string): Promise<string> {
   await conn.write(
     new TextEncoder().encode(`GET ${target} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`),
   );
-  const deadline = AbortSignal.timeout(5000);
+  const deadline = performance.now() + 5000;
   let text = "";
   const buf = new Uint8Array(4096);
-  while (!text.includes("\r\n\r\n") && !deadline.aborted) {
-    const n = await conn.read(buf);
+  while (!text.includes("\r\n\r\n")) {
+    const n = await within(
+      conn.read(buf),
+      Math.max(0, deadline - performance.now()),
+      `the response head to GET ${target} (got ${JSON.stringify(text)})`,
+      () => conn.close(),
+    );
     if (n === null) break;
     text += new TextDecoder().decode(buf.subarray(0, n));
   }
@@ -160,10 +166,7 @@ Deno.test({
   fn: async () => {
     await using s = await fixture();
     const curl = async (args: string[]) => {
-      const out = await new Deno.Command("curl", {
-        args: ["-s", "--max-time", "5", ...args],
-        stdout: "piped",
-      }).output();
+      const out = await output("curl", { args: ["-s", "--max-time", "5", ...args] });
       return new TextDecoder().decode(out.stdout);
     };
     const length = (head: string) => /\r\ncontent-length: (\d+)/i.exec(head)?.[1];

@@ -3,8 +3,7 @@
  * naming the statement; the run goes on and the report is written.
  */
 import { assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
-
-const CLI = new URL("../../cli.ts", import.meta.url).pathname;
+import { runCli } from "../helpers/cli.ts";
 
 Deno.test("runner: a value explosion fails its script; the JUnit report still has both results", async () => {
   const dir = await Deno.makeTempDir({ prefix: "wireplay-test-" });
@@ -13,14 +12,8 @@ Deno.test("runner: a value explosion fails its script; the JUnit report still ha
     for (let i = 1; i <= 40; i++) lines.push(`let a${i} = "\${a${i - 1}}\${a${i - 1}}"`);
     await Deno.writeTextFile(`${dir}/bomb.wire`, lines.join("\n") + "\n");
     await Deno.writeTextFile(`${dir}/good.wire`, 'let x = "hi"\nassert "${x}" == "hi"\n');
-    const r = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", CLI, "test", dir, "--reporter", "junit", "--out", `${dir}/report.xml`],
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-      signal: AbortSignal.timeout(30_000),
-    }).output();
-    const err = new TextDecoder().decode(r.stderr);
+    const r = await runCli(["test", dir, "--reporter", "junit", "--out", `${dir}/report.xml`]);
+    const err = r.stderr;
     assertEquals(r.code, 1, err);
     assertEquals(err.includes("    at "), false, "no stack trace");
     const xml = await Deno.readTextFile(`${dir}/report.xml`);
