@@ -3,23 +3,18 @@
  * never read forever or waited on; the size limit counts the bytes actually read.
  */
 import { assertEquals, assertFalse, assertMatch } from "@std/assert";
+import { output } from "../helpers/process.ts";
 
 const CLI = new URL("../../cli.ts", import.meta.url).pathname;
 
-/** Runs `cli.ts ARGS` (stdin from `input`), killed if it takes over 20 s. */
+/** Runs `cli.ts ARGS` (stdin from `input`); killed, and failing, if it takes over 20 s. */
 async function cli(args: string[], input = "") {
-  const child = new Deno.Command(Deno.execPath(), {
+  const r = await output(Deno.execPath(), {
     args: ["run", "-A", CLI, ...args],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
+    stdin: input,
     env: { NO_COLOR: "1" },
-    signal: AbortSignal.timeout(20_000),
-  }).spawn();
-  const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(input));
-  await w.close();
-  const r = await child.output();
+    deadlineMs: 20_000,
+  });
   const dec = new TextDecoder();
   return { code: r.code, signal: r.signal, out: dec.decode(r.stdout), err: dec.decode(r.stderr) };
 }
@@ -28,7 +23,7 @@ async function withFifo(fn: (fifo: string, dir: string) => Promise<void>) {
   const dir = await Deno.makeTempDir({ prefix: "wireplay-test-" });
   try {
     const fifo = `${dir}/fifo`;
-    const r = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+    const r = await output("mkfifo", { args: [fifo] });
     assertEquals(r.code, 0, "mkfifo");
     await fn(fifo, dir);
   } finally {
@@ -80,12 +75,7 @@ Deno.test("devices: the size limit counts the bytes read, not what stat says", a
       try { const b = await readUserFile("/proc/self/status", max); console.log("read", b.length); }
       catch (e) { console.log(e.name, e.message); }
     }`;
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: ["eval", "--quiet", code],
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(20_000),
-  }).output();
+  const r = await output(Deno.execPath(), { args: ["eval", "--quiet", code], deadlineMs: 20_000 });
   const out = new TextDecoder().decode(r.stdout);
   assertMatch(
     out,
