@@ -30,6 +30,7 @@ const HELP: Record<FaultName, string> = {
   "reset-after": "forward SIZE bytes, then reset the connection",
   "close-after": "forward SIZE bytes, then close the connection",
   "timeout-after": "after D, stop forwarding but keep the connection open",
+  "slow-close": "when a side closes, pass the close on D later",
 };
 
 const ARG: Record<FaultName, string> = {
@@ -41,6 +42,7 @@ const ARG: Record<FaultName, string> = {
   "reset-after": "SIZE",
   "close-after": "SIZE",
   "timeout-after": "D",
+  "slow-close": "D",
 };
 
 /** Adds `--listen`, `--upstream`, TLS and fault flags to a command. */
@@ -69,6 +71,7 @@ export function addProxyFlags<C extends Command>(cmd: C): C {
     );
   }
   cmd.option("--drop-connect <p>", "close this share (0–1) of new connections at once");
+  cmd.option("--toxicity <p>", "the share (0–1) of connections the fault flags apply to");
   return cmd;
 }
 
@@ -83,6 +86,7 @@ export type ProxyFlagValues = {
   servername?: string;
   direction: string;
   dropConnect?: string;
+  toxicity?: string;
 } & { [flag: string]: unknown };
 
 function camel(name: string): string {
@@ -114,6 +118,7 @@ export function faultsFromFlags(v: ProxyFlagValues): Faults {
   if (v.dropConnect !== undefined) {
     faults.dropConnect = parseProbability(v.dropConnect, "--drop-connect");
   }
+  if (v.toxicity !== undefined) faults.toxicity = parseProbability(v.toxicity, "--toxicity");
   return faults;
 }
 

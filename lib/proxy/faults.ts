@@ -38,6 +38,14 @@ export interface DirectionFaults {
   closeAfter?: number;
   /** After this many milliseconds from the connection's start, stop forwarding, keep it open. */
   timeoutAfterMs?: number;
+  /** Vary each slice by up to ± this many bytes (Toxiproxy's slicer `size_variation`). */
+  sliceVariation?: number;
+  /** When the source ends, wait this many milliseconds before passing the end on. */
+  slowCloseMs?: number;
+  /** Once stalled (timeout-after), close the connection after this many milliseconds. */
+  stallCloseMs?: number;
+  /** Reset the connection this many milliseconds after it started (or the fault was set). */
+  resetAfterMs?: number;
 }
 
 /** Every fault of a proxy: per direction, and what happens to new connections. */
@@ -46,6 +54,10 @@ export interface Faults {
   down: DirectionFaults;
   /** Probability (0–1) that a new connection is accepted then closed at once. */
   dropConnect?: number;
+  /** Probability (0–1) that a new connection gets the faults at all (default 1). */
+  toxicity?: number;
+  /** The proxy is down: new connections are reset on accept, running ones are reset. */
+  outage?: boolean;
 }
 
 /** The names of the per-direction faults, as typed in the CLI and the REPL. */
@@ -58,6 +70,7 @@ export const FAULT_NAMES = [
   "reset-after",
   "close-after",
   "timeout-after",
+  "slow-close",
 ] as const;
 
 /** A per-direction fault name. */
@@ -72,6 +85,7 @@ const FIELD: Record<FaultName, keyof DirectionFaults> = {
   "reset-after": "resetAfter",
   "close-after": "closeAfter",
   "timeout-after": "timeoutAfterMs",
+  "slow-close": "slowCloseMs",
 };
 
 /** No faults at all. */
@@ -136,7 +150,12 @@ export function describeFaults(faults: Faults): string {
   const up = one(faults.up);
   const down = one(faults.down);
   const dirs = up === down ? `both: ${up}` : `up: ${up}; down: ${down}`;
-  return faults.dropConnect ? `${dirs}; drop-connect ${faults.dropConnect}` : dirs;
+  const extra = [
+    faults.dropConnect ? `drop-connect ${faults.dropConnect}` : "",
+    faults.toxicity !== undefined ? `toxicity ${faults.toxicity}` : "",
+    faults.outage ? "outage" : "",
+  ].filter(Boolean);
+  return [dirs, ...extra].join("; ");
 }
 
 /**

@@ -7,7 +7,13 @@
 import { AcceptLoop } from "../transport/accept_loop.ts";
 import { formatAddress, formatDenoAddr } from "../address/address.ts";
 import type { ByteDuplex } from "../transport/duplex.ts";
-import { type ConnectionContext, type ProxyStats, runConnection } from "./connection.ts";
+import {
+  type ConnectionContext,
+  countFault,
+  type ProxyStats,
+  runConnection,
+} from "./connection.ts";
+import { resetConn } from "./reset.ts";
 import {
   bindListener,
   type BoundListener,
@@ -41,6 +47,12 @@ export interface ProxyOptions {
    * (default {@linkcode DEFAULT_MAX_SHAPED_BYTES}).
    */
   maxShapedBytes?: number;
+  /**
+   * Decides the faults of each new connection (Toxiproxy's per-connection toxicity);
+   * the function it returns is read on every chunk. Default: the proxy's faults, to a
+   * `toxicity` share of connections.
+   */
+  faultsFor?: (id: number) => () => Faults;
 }
 
 /** A running proxy. Close it with `await proxy.close()` or `await using`. */
@@ -59,7 +71,9 @@ export class Proxy implements AsyncDisposable {
     failed: 0,
     bytesUp: 0,
     bytesDown: 0,
+    faults: {},
   };
+  #listeners = new Set<() => void>();
 
   constructor(bound: BoundListener, options: ProxyOptions) {
     this.#bound = bound;
@@ -100,11 +114,26 @@ export class Proxy implements AsyncDisposable {
 
   /** Replaces all faults; running connections see the change on their next chunk. */
   setFaults(faults: Faults): void {
-    this.#faults = {
-      up: { ...faults.up },
-      down: { ...faults.down },
-      dropConnect: faults.dropConnect,
-    };
+    this.#faults = { ...faults, up: { ...faults.up }, down: { ...faults.down } };
+    this.changed();
+  }
+
+  /**
+   * Tells running connections that their faults changed (time-based faults re-arm, an
+   * outage resets them). Called by the setters; call it after changing what `faultsFor`
+   * returns.
+   */
+  changed(): void {
+    for (const l of [...this.#listeners]) l();
+  }
+
+  /**
+   * Takes the proxy down (`true`: every running connection is reset, new ones are reset
+   * as they arrive) or brings it back (`false`).
+   */
+  setOutage(down: boolean): void {
+    this.#faults = { ...this.#faults, outage: down || undefined };
+    this.changed();
   }
 
   /** Sets (or with `undefined` removes) one fault on the chosen directions. */
@@ -115,11 +144,13 @@ export class Proxy implements AsyncDisposable {
   ): void {
     if (name === "drop-connect") this.#faults = { ...this.#faults, dropConnect: value };
     else this.#faults = withFault(this.#faults, name, value, direction);
+    this.changed();
   }
 
   /** Removes every fault. */
   clearFaults(): void {
     this.#faults = noFaults();
+    this.changed();
   }
 
   /**
@@ -135,12 +166,30 @@ export class Proxy implements AsyncDisposable {
     await this.close();
   }
 
+  #faultsFor(id: number): () => Faults {
+    if (this.#options.faultsFor) return this.#options.faultsFor(id);
+    const t = this.#faults.toxicity;
+    if (t === undefined || Math.random() < t) {
+      if (t !== undefined) countFault(this.stats, "toxic-connection");
+      return () => this.#faults;
+    }
+    // spared: no faults, but an outage still applies
+    return () => ({ ...noFaults(), outage: this.#faults.outage });
+  }
+
   async #serve(client: Deno.Conn): Promise<void> {
     const id = this.#nextId++;
     this.stats.accepted++;
+    if (this.#faults.outage) {
+      this.stats.dropped++;
+      countFault(this.stats, "outage");
+      resetConn(client);
+      return;
+    }
     const p = this.#faults.dropConnect;
     if (p && Math.random() < p) {
       this.stats.dropped++;
+      countFault(this.stats, "drop-connect");
       client.close();
       return;
     }
@@ -183,7 +232,11 @@ export class Proxy implements AsyncDisposable {
     }
     this.stats.active++;
     const ctx: ConnectionContext = {
-      faults: () => this.#faults,
+      faults: this.#faultsFor(id),
+      onChange: (l) => {
+        this.#listeners.add(l);
+        return () => this.#listeners.delete(l);
+      },
       tap: this.#options.tap,
       stats: this.stats,
       signal: this.#accept.signal,

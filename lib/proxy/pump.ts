@@ -8,7 +8,7 @@
  */
 import { type ByteDuplex, writeAll } from "../transport/duplex.ts";
 import { type DirectionFaults, isClean } from "./faults.ts";
-import { type After, type ShapedBudget, ShapedWriter } from "./shaper.ts";
+import { type After, delay, type ShapedBudget, ShapedWriter } from "./shaper.ts";
 
 /** The size a pump's read buffer starts at. */
 export const PUMP_BUFFER = 64 * 1024;
@@ -93,6 +93,8 @@ export async function pump(o: PumpOptions): Promise<PumpEnd> {
       try {
         await settle();
         if (writer) await writer.drain();
+        const slow = o.faults().slowCloseMs;
+        if (slow) await delay(slow, o.signal);
         await o.dst.closeWrite();
       } catch (error) {
         return stopped() ?? { kind: "reset", error };
@@ -100,14 +102,12 @@ export async function pump(o: PumpOptions): Promise<PumpEnd> {
       o.onEof?.();
       return { kind: "eof" };
     }
-    if (stalled) continue;
     let chunk = buf.subarray(0, n);
     const f = o.faults();
-    if (f.timeoutAfterMs !== undefined && performance.now() - o.startedAt >= f.timeoutAfterMs) {
-      // stop forwarding but keep the connection: read and drop until the source ends
-      stalled = true;
-      continue;
-    }
+    // stalled (timeout-after): read and drop, keep the connection, until the fault is removed
+    stalled = f.timeoutAfterMs !== undefined &&
+      performance.now() - o.startedAt >= f.timeoutAfterMs;
+    if (stalled) continue;
     if (isClean(f) && (!writer || writer.idle)) {
       if (n === buf.byteLength && buf.byteLength < max) {
         // this read filled the buffer: bulk data, read more at a time from now on (the

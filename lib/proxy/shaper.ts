@@ -178,7 +178,10 @@ export class ShapedWriter {
     while (off < bytes.byteLength) {
       const f = this.faults();
       let piece = bytes.byteLength - off;
-      if (f.slice && f.slice > 0) piece = Math.min(piece, f.slice);
+      if (f.slice && f.slice > 0) {
+        const vary = f.sliceVariation ? Math.round((Math.random() * 2 - 1) * f.sliceVariation) : 0;
+        piece = Math.min(piece, Math.max(1, f.slice + vary));
+      }
       if (f.bandwidth && f.bandwidth > 0) {
         // about 20 sends a second at most, smooth enough for a rate limit
         piece = Math.min(piece, Math.max(1, Math.floor(f.bandwidth / 20)));
