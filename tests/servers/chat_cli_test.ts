@@ -1,9 +1,12 @@
 import { assertEquals, assertMatch } from "@std/assert";
 import { ChatTestClient } from "./_chat_client.ts";
+import { killTree, output, statusOf, within } from "../helpers/process.ts";
 
 const CLI = new URL("../../cli.ts", import.meta.url).pathname;
 
+/** `serve chat ARGS` as a subprocess; every wait on it is bounded, and dispose stops it. */
 function serve(...args: string[]) {
+  const what = `serve chat ${args.join(" ")}`;
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", CLI, "serve", "chat", ...args],
     stdout: "piped",
@@ -13,11 +16,29 @@ function serve(...args: string[]) {
   const out = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   const err = new Response(child.stderr).text();
   let text = "";
+  let stopped: Promise<{ status: Deno.CommandStatus; err: string }> | undefined;
+  const stop = () =>
+    stopped ??= (async () => {
+      try {
+        child.kill("SIGINT");
+      } catch { /* exited */ }
+      const drained = (async () => {
+        while (!(await out.read()).done) { /* drain */ }
+      })();
+      const status = await statusOf(child, `${what} after SIGINT`, 10_000);
+      await within(drained, 2_000, `${what}: the end of its stdout`, () => out.cancel());
+      return { status, err: await within(err, 2_000, `${what}: the end of its stderr`) };
+    })();
   return {
     child,
     async line(): Promise<string> {
       while (!text.includes("\n")) {
-        const { value, done } = await out.read();
+        const { value, done } = await within(
+          out.read(),
+          20_000,
+          `${what}: a line on its stdout (got ${JSON.stringify(text)})`,
+          () => killTree(child),
+        );
         if (done) throw new Error(`serve chat ended: ${await err}`);
         text += value;
       }
@@ -26,16 +47,15 @@ function serve(...args: string[]) {
       text = text.slice(nl + 1);
       return line;
     },
-    async stop() {
-      child.kill("SIGINT");
-      while (!(await out.read()).done) { /* drain */ }
-      return { status: await child.status, err: await err };
+    stop,
+    [Symbol.asyncDispose]: async () => {
+      await stop();
     },
   };
 }
 
 Deno.test("cli: serve chat over TCP, --json announces the address, SIGINT says goodbye", async () => {
-  const s = serve("tcp://127.0.0.1:0", "--json", "--log", "--welcome", "hello there");
+  await using s = serve("tcp://127.0.0.1:0", "--json", "--log", "--welcome", "hello there");
   const info = JSON.parse(await s.line());
   assertEquals(info.kind, "chat");
   await using a = await ChatTestClient.connect(info.port);
@@ -53,7 +73,7 @@ Deno.test("cli: serve chat over TCP, --json announces the address, SIGINT says g
 });
 
 Deno.test("cli: serve chat over TLS with a generated certificate the client can trust", async () => {
-  const s = serve("tls://127.0.0.1:0");
+  await using s = serve("tls://127.0.0.1:0");
   const first = await s.line();
   assertMatch(first, /^serving chat on tls:\/\/127\.0\.0\.1:\d+$/);
   const port = Number(first.split(":").pop());
@@ -66,11 +86,9 @@ Deno.test("cli: serve chat over TLS with a generated certificate the client can 
 });
 
 Deno.test("cli: serve chat with a bad option value is a usage error", async () => {
-  const r = await new Deno.Command(Deno.execPath(), {
+  const r = await output(Deno.execPath(), {
     args: ["run", "-A", CLI, "serve", "chat", "tcp://127.0.0.1:0", "--rate", "fast"],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+  });
   assertEquals(r.code, 2);
   assertEquals(
     new TextDecoder().decode(r.stderr),
