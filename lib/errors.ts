@@ -9,9 +9,16 @@
 
 /** A mistake in what the user typed: a flag, an address, a script. Exit code 2. */
 export class UsageError extends Error {
+  /** `"UsageError"`, or a subclass's name. */
   override name = "UsageError";
   /** Where the mistake is, e.g. `file.wire:3:9` or `--ports`; prefixed to the message. */
   readonly where?: string;
+  /**
+   * Makes the error.
+   *
+   * @param message What is wrong, one sentence.
+   * @param options The cause, and `where` the mistake is.
+   */
   constructor(message: string, options?: ErrorOptions & { where?: string }) {
     super(message, options);
     this.where = options?.where;

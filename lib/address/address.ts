@@ -19,6 +19,7 @@ const SCHEMES: readonly Scheme[] = ["tcp", "udp", "tls", "unix", "http", "https"
 
 /** Thrown for an address that cannot be parsed; the message names the bad part. */
 export class AddressError extends UsageError {
+  /** Always `"AddressError"`. */
   override name = "AddressError";
 }
 

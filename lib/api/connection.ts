@@ -19,13 +19,23 @@ import type { StreamChannel } from "../transport/stream_channel.ts";
 export interface ExpectOptions {
   /** How long to wait (default 5 s). */
   timeoutMs?: number;
+  /** Gives up waiting when aborted. */
   signal?: AbortSignal;
 }
 
 /** A stream connection (TCP, TLS, Unix) with send and expect. */
 export class Connection implements AsyncDisposable {
+  /**
+   * Wraps an open channel; {@linkcode connect} and `Listener.accept` make these.
+   *
+   * @internal
+   */
   constructor(
-    /** The underlying channel (receive buffer, addresses, byte counts). */
+    /**
+     * The underlying channel (receive buffer, addresses, byte counts).
+     *
+     * @internal
+     */
     readonly channel: StreamChannel,
   ) {}
 
@@ -52,6 +62,12 @@ export class Connection implements AsyncDisposable {
    * @throws {MatchError} on timeout, mismatch or the peer closing.
    */
   expect(expected: string | Uint8Array, options?: ExpectOptions): Promise<Uint8Array>;
+  /**
+   * Waits for a regex to match in the unread stream and consumes through the match.
+   *
+   * @returns The match, with its groups as bytes.
+   * @throws {MatchError} on timeout or the peer closing first.
+   */
   expect(expected: RegExp, options?: ExpectOptions): Promise<RegexMatch>;
   expect(
     expected: string | Uint8Array | RegExp,
@@ -105,6 +121,7 @@ export class Connection implements AsyncDisposable {
     return this.channel.close();
   }
 
+  /** Closes the connection at the end of an `await using` block. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

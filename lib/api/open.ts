@@ -44,7 +44,19 @@ export async function connect(
 
 /** A listener whose accepted connections are {@linkcode Connection}s. */
 export class Listener implements AsyncDisposable {
-  constructor(readonly inner: StreamListener) {}
+  /**
+   * Wraps a stream listener; {@linkcode listen} makes these.
+   *
+   * @internal
+   */
+  constructor(
+    /**
+     * The underlying listener.
+     *
+     * @internal
+     */
+    readonly inner: StreamListener,
+  ) {}
   /** The bound address (port 0 resolved). */
   get address(): string {
     return this.inner.address;
@@ -70,6 +82,7 @@ export class Listener implements AsyncDisposable {
   close(): Promise<void> {
     return this.inner.close();
   }
+  /** Stops listening at the end of an `await using` block. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

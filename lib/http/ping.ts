@@ -25,8 +25,9 @@ export interface HttpPingOptions {
   insecure?: boolean;
   /** The trusted CA certificates, PEM text (instead of the built-in roots). */
   caCerts?: string[];
-  /** A client certificate (PEM) and its key. */
+  /** A client certificate (PEM). */
   cert?: string;
+  /** The client certificate's private key (PEM). */
   key?: string;
   /** Stops pinging early (the summary covers what was done). */
   signal?: AbortSignal;
@@ -54,9 +55,13 @@ export interface HttpPingResult {
 
 /** Statistics of one timing over the successful requests, ms. */
 export interface PhaseStats {
+  /** The fastest. */
   min: number;
+  /** The median. */
   median: number;
+  /** The 99th percentile. */
   p99: number;
+  /** The slowest. */
   max: number;
 }
 

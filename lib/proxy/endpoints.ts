@@ -12,14 +12,17 @@ import { tlsMaterial } from "../transport/stream_listener.ts";
 
 /** How the proxy listens. */
 export interface ListenSide {
+  /** Where clients connect: `tcp://`, `tls://` or `unix://` (see `parseAddress`). */
   address: Address;
-  /** PEM certificate chain and key for `tls://`; a self-signed pair when absent. */
+  /** PEM certificate chain for `tls://`; a self-signed pair when absent. */
   cert?: string;
+  /** The certificate's private key (PEM). */
   key?: string;
 }
 
 /** How the proxy reaches its upstream. */
 export interface UpstreamSide {
+  /** What the proxy dials for each client: `tcp://`, `tls://` or `unix://`. */
   address: Address;
   /** Extra CA certificates (PEM) to trust for a `tls://` upstream. */
   caCerts?: string[];

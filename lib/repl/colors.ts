@@ -8,10 +8,15 @@
 
 /** A colour scheme: each function wraps text (identity when colours are off). */
 export interface Palette {
+  /** Whether the functions add colour at all. */
   enabled: boolean;
+  /** The prompt. */
   prompt(s: string): string;
+  /** Errors (red). */
   error(s: string): string;
+  /** `ok` lines (green). */
   ok(s: string): string;
+  /** Hints and secondary text. */
   dim(s: string): string;
   /** A connection's tag (`name <`, `name >`), in that name's colour. */
   tag(name: string, s: string): string;

@@ -60,9 +60,21 @@ export const MAX_LOAD_BYTES = 16 * 1024 * 1024;
 
 /** A REPL session. */
 export class ReplCore implements AsyncDisposable {
+  /** The session statements run in (variables, open connections). */
   readonly session: Session;
+  /**
+   * What was typed and what came back, for `:save`.
+   *
+   * @internal
+   */
   readonly transcript: Transcript;
-  readonly joiner = new LineJoiner();
+  /**
+   * Joins `\`-continued lines and heredocs into one entry.
+   *
+   * @internal
+   */
+  readonly joiner: LineJoiner = new LineJoiner();
+  /** How received data is shown: hex dump `on`, `off`, or `auto` (binary only). */
   hexMode: HexMode = "auto";
   /** Show what is sent (`c > …`), like `socat -v` (`:echo`). */
   echo: boolean;
@@ -85,7 +97,14 @@ export class ReplCore implements AsyncDisposable {
   #windowed = new WeakSet<StreamChannel>();
   #unwatch: (() => void)[] = [];
 
+  /**
+   * A REPL writing to `output`; nothing runs until a line is fed.
+   *
+   * @param output Where results and live data go.
+   * @param options Default timeout, variables, and whether sent data is shown.
+   */
   constructor(
+    /** Where the REPL writes. */
     readonly output: ReplOutput,
     options: { timeoutMs?: number; vars?: Record<string, string>; echo?: boolean } = {},
   ) {
@@ -148,7 +167,11 @@ export class ReplCore implements AsyncDisposable {
     return await this.run(node, line.trim());
   }
 
-  /** Runs a parsed statement through the interpreter and records it. */
+  /**
+   * Runs a parsed statement through the interpreter and records it.
+   *
+   * @internal
+   */
   async run(node: StatementBase, source: string, file?: string): Promise<LineOutcome> {
     const abort = new AbortController();
     this.#abort = abort;
@@ -362,6 +385,7 @@ export class ReplCore implements AsyncDisposable {
     await this.session.close();
   }
 
+  /** Closes the session at the end of an `await using` block. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

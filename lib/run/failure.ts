@@ -19,7 +19,9 @@ export interface FailureDetails {
   received?: Uint8Array;
   /** Text describing what arrived, when it is not bytes (an HTTP status, a value). */
   actual?: string;
+  /** How long it waited, ms. */
   waitedMs?: number;
+  /** The deadline it had, ms. */
   timeoutMs?: number;
   /** Extra lines (a request/response excerpt, a diff). */
   notes?: string[];
@@ -27,12 +29,19 @@ export interface FailureDetails {
 
 /** A statement that failed at run time. Exit code 1. */
 export class ExpectationError extends Error {
+  /** Always `"ExpectationError"`. */
   override name = "ExpectationError";
+  /** Makes the error; the message is the rendered report. */
   constructor(
+    /** Why the statement failed, one line: `line differs`. */
     readonly reason: string,
+    /** The script's path. */
     readonly file: string,
+    /** Where the statement is in the script. */
     readonly span: Span | undefined,
+    /** The statement's source text. */
     readonly statement: string,
+    /** What was expected and what arrived. */
     readonly details: FailureDetails = {},
     options?: ErrorOptions,
   ) {

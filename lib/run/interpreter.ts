@@ -36,9 +36,13 @@ export async function runStatements(script: Script, session: Session): Promise<n
 
 /** The outcome of running one script. */
 export interface ScriptResult {
+  /** The script's path. */
   file: string;
+  /** True when every statement ran. */
   ok: boolean;
+  /** Wall time, ms. */
   durationMs: number;
+  /** How many statements completed. */
   statements: number;
   /** The failure, when not ok. */
   failure?: ExpectationError;

@@ -61,27 +61,54 @@ export interface SessionOptions {
 
 /** Observes statements as they complete (the REPL's `:save`, the recorder). */
 export interface SessionObserver {
+  /** A statement completed: the bytes it consumed, the variables it set. */
   statementDone?(node: StatementBase, info: { received?: Uint8Array; vars?: Var }): void;
 }
 
 /** A running session. */
 export class Session implements AsyncDisposable {
-  readonly vars = new Map<string, Var>();
-  readonly resources = new Map<string, Resource>();
-  readonly events = new EventHub();
+  /** The variables, `${name}` → value (resources' fields under their names). */
+  readonly vars: Map<string, Var> = new Map<string, Var>();
+  /**
+   * What the session holds open, by name.
+   *
+   * @internal
+   */
+  readonly resources: Map<string, Resource> = new Map<string, Resource>();
+  /**
+   * Live events of every channel (data in and out, connects), for the REPL.
+   *
+   * @internal
+   */
+  readonly events: EventHub = new EventHub();
+  /** The script's path as shown in messages (`<repl>` for none). */
   readonly file: string;
+  /** The folder relative paths resolve from. */
   readonly baseDir: string;
+  /** Default timeout for expect and accept, ms (`timeout D`). */
   timeoutMs: number;
   /** How long a held regex match waits for the stream to go quiet (`settle D`). */
   settleMs: number = DEFAULT_SETTLE_MS;
+  /** Cancels whatever the session waits on. */
   signal: AbortSignal | undefined;
+  /** Where `print` writes. */
   print: (text: string) => void;
+  /**
+   * Told about each completed statement.
+   *
+   * @internal
+   */
   observers: SessionObserver[] = [];
-  /** The statement being run (for failure reports). */
+  /**
+   * The statement being run (for failure reports).
+   *
+   * @internal
+   */
   current: StatementBase | undefined;
   /** Plugins keep per-session state here (e.g. the last HTTP response). */
-  readonly state = new Map<string, unknown>();
+  readonly state: Map<string, unknown> = new Map<string, unknown>();
 
+  /** A fresh session with no resources open. */
   constructor(options: SessionOptions = {}) {
     this.file = options.file ?? "<repl>";
     this.baseDir = options.file ? dirname(resolve(options.file)) : Deno.cwd();
@@ -96,7 +123,11 @@ export class Session implements AsyncDisposable {
     return resolve(this.baseDir, expandHome(p));
   }
 
-  /** Adds a resource under its name; the name must be free. */
+  /**
+   * Adds a resource under its name; the name must be free.
+   *
+   * @internal
+   */
   add(resource: Resource): void {
     if (this.resources.has(resource.name)) {
       void resource.close();
@@ -113,7 +144,11 @@ export class Session implements AsyncDisposable {
     }
   }
 
-  /** Looks a resource up. */
+  /**
+   * Looks a resource up.
+   *
+   * @internal
+   */
   get(name: string): Resource {
     const r = this.resources.get(name);
     if (!r) {
@@ -132,7 +167,11 @@ export class Session implements AsyncDisposable {
     await r.close();
   }
 
-  /** Throws an {@linkcode ExpectationError} for the current statement. */
+  /**
+   * Throws an {@linkcode ExpectationError} for the current statement.
+   *
+   * @internal
+   */
   fail(reason: string, details?: FailureDetails, cause?: unknown): never {
     throw new ExpectationError(
       reason,
@@ -144,7 +183,11 @@ export class Session implements AsyncDisposable {
     );
   }
 
-  /** Tells observers a statement completed. */
+  /**
+   * Tells observers a statement completed.
+   *
+   * @internal
+   */
   done(node: StatementBase, info: { received?: Uint8Array; vars?: Var } = {}): void {
     for (const o of this.observers) o.statementDone?.(node, info);
   }
@@ -156,6 +199,7 @@ export class Session implements AsyncDisposable {
     await Promise.all(all.map((r) => r.close().catch(() => {})));
   }
 
+  /** Closes every resource at the end of an `await using` block. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

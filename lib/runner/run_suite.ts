@@ -13,8 +13,11 @@ import { MAX_SCRIPT_BYTES, readUserText } from "../fs/read_file.ts";
 
 /** One test's outcome. */
 export interface TestResult {
+  /** The script's path. */
   file: string;
+  /** How it ended. */
   status: "passed" | "failed" | "skipped";
+  /** Wall time, ms. */
   durationMs: number;
   /** Why it failed or was skipped (the full report for a failure). */
   message?: string;
@@ -24,23 +27,33 @@ export interface TestResult {
   syntaxError?: boolean;
   /** With `update`: how many literal expectations were rewritten. */
   updated?: number;
+  /** How many statements completed. */
   statements: number;
+  /** What `print` wrote. */
   output: string[];
 }
 
 /** A whole run. */
 export interface SuiteResult {
+  /** One result per file, in the order the files were given. */
   results: TestResult[];
+  /** Wall time of the whole run, ms. */
   durationMs: number;
+  /** How many passed. */
   passed: number;
+  /** How many failed. */
   failed: number;
+  /** How many were skipped (`# @skip`, `# @needs`). */
   skipped: number;
 }
 
 /** Options for {@linkcode runSuite}. */
 export interface SuiteOptions {
+  /** Variables for every script (`--var`). */
   vars?: Record<string, string>;
+  /** How many scripts run at once (default 1). */
   parallel?: number;
+  /** Default timeout of expect and accept, ms. */
   timeoutMs?: number;
   /** Rewrite literal expectations that no longer match from what the service sent. */
   update?: boolean;

@@ -14,7 +14,9 @@ import { formatDuration } from "../../bytes/units.ts";
 
 /** An HTTP assertion that did not hold. */
 export class HttpAssertionError extends Error {
+  /** Always `"HttpAssertionError"`. */
   override name = "HttpAssertionError";
+  /** Makes the error from the assertion, what was found and the response. */
   constructor(
     /** What was asserted, as a script writes it: `status == 200`. */
     readonly assertion: string,

@@ -7,6 +7,7 @@
 
 /** A JSONPath that does not parse. */
 export class JsonPathError extends SyntaxError {
+  /** Always `"JsonPathError"`. */
   override name = "JsonPathError";
 }
 

@@ -19,8 +19,17 @@ import type { HttpRequestOptions, HttpResponse } from "./types.ts";
 
 /** The request could not complete: DNS, connect, TLS, timeout or a protocol error. */
 export class HttpRequestError extends Error {
+  /** Always `"HttpRequestError"`. */
   override name = "HttpRequestError";
+  /**
+   * Makes the error.
+   *
+   * @param phase Where the request failed.
+   * @param message What happened.
+   * @param options The underlying error as `cause`.
+   */
   constructor(
+    /** Where the request failed: parsing the URL, DNS, connect, TLS, a timeout, or HTTP itself. */
     readonly phase: "url" | "dns" | "connect" | "tls" | "timeout" | "protocol",
     message: string,
     options?: ErrorOptions,

@@ -32,8 +32,9 @@ export interface HttpRequestOptions {
   insecure?: boolean;
   /** The trusted CA certificates, PEM text (instead of the built-in roots). */
   caCerts?: string[];
-  /** A client certificate (PEM) and its key, for servers that ask for one. */
+  /** A client certificate (PEM), for servers that ask for one. */
   cert?: string;
+  /** The client certificate's private key (PEM). */
   key?: string;
   /** Largest response body accepted, after decoding (default 64 MiB). */
   maxBodyBytes?: number;

@@ -34,7 +34,11 @@ export class RequestLog {
   #waiters = new Set<() => void>();
   #max: number;
 
-  /** @param max How many entries to keep; the oldest are dropped first. */
+  /**
+   * Makes an empty log.
+   *
+   * @param max How many entries to keep; the oldest are dropped first.
+   */
   constructor(max = 1000) {
     this.#max = max;
   }

@@ -74,6 +74,7 @@ const TYPE_OVERRIDES: Record<string, string> = {
 
 /** Serves the files under one root directory. */
 export class StaticFiles {
+  /** The served directory, as a real path (links resolved). */
   readonly root: string;
   /** URL path as received → the path it names under the root, links not followed yet. */
   #paths = new Map<string, string>();
@@ -87,6 +88,8 @@ export class StaticFiles {
   #stats = new Map<string, { at: number; info: Deno.FileInfo }>();
 
   /**
+   * Serves `root`; files are read when asked for.
+   *
    * @param root The directory to serve; must exist.
    * @throws {Deno.errors.NotFound} when `root` does not exist.
    * @throws {TypeError} when `root` is not a directory.
