@@ -10,6 +10,7 @@ import { isAbsolute, relative, resolve } from "node:path";
 import { generalise } from "../script/dynamic.ts";
 import type { HttpResponse } from "../http/client/types.ts";
 import { formatPayload, formatRegex, formatString } from "../script/format.ts";
+import { expectTarget } from "../script/grammar/process.ts";
 import { looksBinary } from "./display.ts";
 import { type ChannelRecord, streamBytes, type Transcript } from "./transcript.ts";
 
@@ -110,12 +111,14 @@ function placed(rec: ChannelRecord, start: number, end: number, anchorEntry: num
 
 function expectLines(rec: ChannelRecord, start: number, end: number, exact: boolean): string[] {
   if (rec.type === "datagram") {
-    return rec.chunks.slice(start, end).map((d) => `expect ${rec.name} ${matcher(d, exact)}`);
+    return rec.chunks.slice(start, end).map((d) =>
+      `expect ${expectTarget(rec.name)} ${matcher(d, exact)}`
+    );
   }
   const bytes = streamBytes(rec, start, end);
   const lines: string[] = [];
   for (const part of splitForExpect(bytes)) {
-    lines.push(`expect ${rec.name} ${matcher(part, exact)}`);
+    lines.push(`expect ${expectTarget(rec.name)} ${matcher(part, exact)}`);
   }
   return lines;
 }

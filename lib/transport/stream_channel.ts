@@ -9,8 +9,8 @@ import { type ByteDuplex, writeAll } from "./duplex.ts";
 import type { EventHub } from "./events.ts";
 import { DEFAULT_BUFFER_LIMIT, StreamBuffer } from "./stream_buffer.ts";
 
-/** The kinds of stream channel. */
-export type StreamKind = "tcp" | "tls" | "unix";
+/** The kinds of stream channel (`process`: a spawned program's stdout + stdin, or stderr). */
+export type StreamKind = "tcp" | "tls" | "unix" | "process";
 
 const READ_SIZE = 64 * 1024;
 

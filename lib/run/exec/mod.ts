@@ -9,6 +9,7 @@ import { PROXY_EXECUTORS } from "./proxy.ts";
 import { HTTP_EXECUTORS } from "./http.ts";
 import { TOOLS_EXECUTORS } from "./tools.ts";
 import { TRANSFER_EXECUTORS } from "./transfer.ts";
+import { PROCESS_EXECUTORS } from "./process.ts";
 import type { Executor } from "./executor.ts";
 
 /** Executors by statement kind. */
@@ -18,6 +19,7 @@ export const EXECUTORS: Record<string, Executor> = {
   ...HTTP_EXECUTORS,
   ...TOOLS_EXECUTORS,
   ...TRANSFER_EXECUTORS,
+  ...PROCESS_EXECUTORS,
 };
 
 export type { Executor };

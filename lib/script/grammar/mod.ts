@@ -9,6 +9,7 @@ import { PROXY_STATEMENTS } from "./proxy.ts";
 import { HTTP_EXPECT_FORMS, HTTP_STATEMENTS } from "./http.ts";
 import { TOOLS_STATEMENTS } from "./tools.ts";
 import { TRANSFER_STATEMENTS } from "./transfer.ts";
+import { parseProcessExpect, PROCESS_EXPECT_WORDS, PROCESS_STATEMENTS } from "./process.ts";
 import type { ExpectForm, StatementSyntax } from "./syntax.ts";
 
 /** Statement declarations, in help order. */
@@ -18,6 +19,7 @@ export const STATEMENTS: StatementSyntax[] = [
   ...HTTP_STATEMENTS,
   ...TOOLS_STATEMENTS,
   ...TRANSFER_STATEMENTS,
+  ...PROCESS_STATEMENTS,
 ];
 
 /** `expect WORD …` forms that are not `expect CHANNEL …` (e.g. `expect status`). */
@@ -35,7 +37,17 @@ export const EXPECT_STATEMENT: StatementSyntax = {
       : undefined;
   },
   get completions() {
-    return ["line", "bytes", "eof", "silence", "as", "within", ...EXPECT_FORMS.map((f) => f.word)];
+    return [
+      "line",
+      "bytes",
+      "eof",
+      "silence",
+      "exit",
+      "stderr",
+      "as",
+      "within",
+      ...EXPECT_FORMS.map((f) => f.word),
+    ];
   },
   parse(r, base) {
     const w = r.peekWord();
@@ -44,6 +56,9 @@ export const EXPECT_STATEMENT: StatementSyntax = {
       r.word(form.word);
       return form.parse(r, base);
     }
+    // `expect NAME exit …`, `expect NAME stderr …`: forms only a spawned process has
+    const second = /^\s*\S+\s+(\S+)/.exec(r.text.slice(r.pos))?.[1];
+    if (second && PROCESS_EXPECT_WORDS.includes(second)) return parseProcessExpect(r, base);
     return EXPECT_CHANNEL.parse(r, base);
   },
 };
