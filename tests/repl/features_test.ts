@@ -200,7 +200,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "repl: HTTP access lines; HTTP expects say ok; UDP to a loopback address binds loopback",
+  name:
+    "repl: HTTP access lines with status and duration; HTTP expects say ok; UDP to a loopback address binds loopback",
   ...tmux,
   async fn() {
     await using term = await startTerminal(`${REPL} --no-history`);
@@ -208,10 +209,16 @@ Deno.test({
     await enter(term, "serve http tcp://127.0.0.1:0 as h");
     await term.waitFor("h: ");
     await enter(term, "http GET http://127.0.0.1:${h.port}/get?x=1");
-    // the server started in the REPL logs the request
-    await term.waitFor(/^h: GET \/get\?x=1 from 127\.0\.0\.1:\d+$/m);
+    // the server started in the REPL logs the request, with its status and duration
+    await term.waitFor(/^h: GET \/get\?x=1 200 [\d.]+m?s from 127\.0\.0\.1:\d+$/m);
     await enter(term, "expect status 200");
     await term.waitFor((s) => lastLine(s) === "wireplay>" && hasLine("ok")(s));
+    // the status logged is the one answered
+    await enter(term, 'route h POST /made 201 text "new"');
+    await enter(term, "http GET http://127.0.0.1:${h.port}/missing");
+    await term.waitFor(/^h: GET \/missing 404 [\d.]+m?s from 127\.0\.0\.1:\d+$/m);
+    await enter(term, 'http POST http://127.0.0.1:${h.port}/made body "x"');
+    await term.waitFor(/^h: POST \/made 201 [\d.]+m?s from 127\.0\.0\.1:\d+$/m);
     await enter(term, "bind udp://127.0.0.1:0 as srv");
     await enter(term, "connect udp://127.0.0.1:${srv.port} as u");
     await enter(term, ":conns");

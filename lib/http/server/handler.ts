@@ -96,24 +96,48 @@ export function createHttpHandler(opts: HttpHandlerOptions = {}): HttpHandler {
     search: string,
     body: Uint8Array,
   ): Response | Promise<Response> => {
-    if (record) {
-      const remote = remoteOf(info);
-      // a copy when cut: a view would keep the whole body alive as long as the log
-      const keep = body.byteLength > limits.maxLoggedBodyBytes
-        ? body.slice(0, limits.maxLoggedBodyBytes)
-        : body;
-      log.add({
-        method,
-        path: pathname,
-        query: search.slice(1),
-        // copied now: a request's headers cannot be read once it has been answered
-        headers: new Headers(req.headers),
-        body: keep,
-        bodyTruncated: keep !== body,
-        remote: remote ? formatRemote(remote) : undefined,
-        time: Date.now(),
-      });
+    if (!record) return answer(req, method, info, pathname, search, body);
+    const started = performance.now();
+    const remote = remoteOf(info);
+    // a copy when cut: a view would keep the whole body alive as long as the log
+    const keep = body.byteLength > limits.maxLoggedBodyBytes
+      ? body.slice(0, limits.maxLoggedBodyBytes)
+      : body;
+    const entry = log.add({
+      method,
+      path: pathname,
+      query: search.slice(1),
+      // copied now: a request's headers cannot be read once it has been answered
+      headers: new Headers(req.headers),
+      body: keep,
+      bodyTruncated: keep !== body,
+      remote: remote ? formatRemote(remote) : undefined,
+      time: Date.now(),
+    });
+    // the status goes into the log once the response (its head) is produced: the access line
+    const done = (status: number) => log.answered(entry, status, performance.now() - started);
+    const res = answer(req, method, info, pathname, search, body);
+    if (res instanceof Response) {
+      done(res.status);
+      return res;
     }
+    return res.then((r) => {
+      done(r.status);
+      return r;
+    }, (e) => {
+      done(500); // what Deno.serve answers for a handler that failed
+      throw e;
+    });
+  };
+
+  const answer = (
+    req: Request,
+    method: string,
+    info: HandlerInfo | undefined,
+    pathname: string,
+    search: string,
+    body: Uint8Array,
+  ): Response | Promise<Response> => {
     try {
       if (routes.size > 0) {
         const hit = routes.match(method, pathname);

@@ -25,6 +25,10 @@ export interface RecordedRequest {
   remote?: string;
   /** When the request arrived, ms since the epoch. */
   time: number;
+  /** The status answered, once the response (its head) was produced. */
+  status?: number;
+  /** Ms from the request's arrival (its body read) to its response's head, once produced. */
+  durationMs?: number;
 }
 
 /** A bounded, append-only log of received requests, with waiters for scripts. */
@@ -32,6 +36,7 @@ export class RequestLog {
   #entries: RecordedRequest[] = [];
   #count = 0;
   #waiters = new Set<() => void>();
+  #answerWatchers = new Set<(entry: RecordedRequest) => void>();
   #max: number;
 
   /**
@@ -52,14 +57,17 @@ export class RequestLog {
     return full;
   }
 
-  /** Calls `fn` after every request is added; returns the unsubscribe function. */
-  subscribe(fn: (entry: RecordedRequest) => void): () => void {
-    const wake = () => {
-      const last = this.#entries.at(-1);
-      if (last) fn(last);
-    };
-    this.#waiters.add(wake);
-    return () => this.#waiters.delete(wake);
+  /** Records the status a request was answered with (and how long that took); tells watchers. */
+  answered(entry: RecordedRequest, status: number, durationMs: number): void {
+    entry.status = status;
+    entry.durationMs = durationMs;
+    for (const fn of [...this.#answerWatchers]) fn(entry);
+  }
+
+  /** Calls `fn` each time a request has been answered (an access log); returns the unsubscribe function. */
+  onAnswered(fn: (entry: RecordedRequest) => void): () => void {
+    this.#answerWatchers.add(fn);
+    return () => this.#answerWatchers.delete(fn);
   }
 
   /** Every kept entry, oldest first. */

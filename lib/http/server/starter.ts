@@ -6,10 +6,10 @@
  */
 import type { Address } from "../../address/address.ts";
 import { UsageError } from "../../errors.ts";
-import { parseDuration, parseSize } from "../../bytes/units.ts";
+import { formatDuration, parseDuration, parseSize } from "../../bytes/units.ts";
 import type { ServeOptions, ServerHandle } from "../../servers/server.ts";
 import type { MockRoutes } from "./mock_routes.ts";
-import type { RequestLog } from "./request_log.ts";
+import type { RecordedRequest, RequestLog } from "./request_log.ts";
 import { startHttpServer } from "./serve.ts";
 
 /** A running `serve http`, with what `route` and `expect request` need. */
@@ -78,12 +78,17 @@ export async function startHttpServerKind(
     routes: server.routes,
     log: server.log,
     vars: () => ({ url: server.url }),
-    // one access line per request, for the REPL's log
-    watch: (fn) =>
-      server.log.subscribe((r) =>
-        fn(`${r.method} ${r.path}${r.query ? `?${r.query}` : ""} from ${r.remote ?? "?"}`)
-      ),
+    // one access line per answered request, for the REPL's log
+    watch: (fn) => server.log.onAnswered((r) => fn(accessLine(r))),
     close: () => server.close(),
     [Symbol.asyncDispose]: () => server.close(),
   };
+}
+
+/** `GET /get?x=1 200 0.42ms from 127.0.0.1:51234`: one answered request, as an access log shows it. */
+export function accessLine(r: RecordedRequest): string {
+  const took = r.durationMs !== undefined ? ` ${formatDuration(r.durationMs)}` : "";
+  return `${r.method} ${r.path}${r.query ? `?${r.query}` : ""} ${r.status ?? "-"}${took} from ${
+    r.remote ?? "?"
+  }`;
 }
