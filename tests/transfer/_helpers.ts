@@ -1,5 +1,6 @@
 /** Helpers for the file transfer tests: files with meaningful content, hashes, a tampering proxy. */
 import { createHash } from "node:crypto";
+import { output, statusOf, within } from "../helpers/process.ts";
 
 /** A temporary folder on tmpfs when there is one (fast, no disk writeback), else the default. */
 export async function tempDir(): Promise<string> {
@@ -125,17 +126,15 @@ export function tamperProxy(
 /** The CLI entry point. */
 export const CLI = new URL("../../cli.ts", import.meta.url).pathname;
 
-/** Runs `cli.ts ARGS` to completion. */
+/** Runs `cli.ts ARGS` to completion (killed, and failing by name, past the deadline). */
 export async function runCli(
   ...args: string[]
 ): Promise<{ code: number; out: string; err: string }> {
-  const r = await new Deno.Command(Deno.execPath(), {
+  const r = await output(Deno.execPath(), {
     args: ["run", "-A", CLI, ...args],
-    stdout: "piped",
-    stderr: "piped",
     env: { NO_COLOR: "1" },
-    signal: AbortSignal.timeout(RUN_DEADLINE_MS), // a hung run is killed; its code says so
-  }).output();
+    deadlineMs: RUN_DEADLINE_MS,
+  });
   return {
     code: r.code,
     out: new TextDecoder().decode(r.stdout),
@@ -151,7 +150,8 @@ const PRINT_DEADLINE_MS = 30_000;
 /**
  * Starts `cli.ts ARGS` with piped outputs; `listening` resolves with the address it prints.
  * Every wait is bounded: `listening` and `output()` fail naming what they waited for when
- * the CLI exits first or 30 s pass; `result()` kills a CLI still running after 300 s.
+ * the CLI exits first or 30 s pass; `result()` kills a CLI still running after 300 s and
+ * fails naming it.
  */
 export function spawnCli(...args: string[]) {
   const child = new Deno.Command(Deno.execPath(), {
@@ -223,18 +223,10 @@ export function spawnCli(...args: string[]) {
       return wait(re);
     },
     async result() {
-      const killer = setTimeout(() => {
-        try {
-          child.kill("SIGKILL");
-        } catch { /* exited */ }
-      }, RUN_DEADLINE_MS);
-      try {
-        const status = await child.status;
-        await Promise.all([errDone, outDone]);
-        return { code: status.code, out, err };
-      } finally {
-        clearTimeout(killer);
-      }
+      const what = `wireplay ${args.join(" ")}`;
+      const status = await statusOf(child, what, RUN_DEADLINE_MS, () => err + out);
+      await within(Promise.all([errDone, outDone]), 2_000, `${what}: the end of its output`);
+      return { code: status.code, out, err };
     },
   };
 }

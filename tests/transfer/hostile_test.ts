@@ -22,6 +22,7 @@ import {
 } from "../../lib/transfer/protocol.ts";
 import { sendFile } from "../../lib/transfer/send.ts";
 import { serveFiles } from "../../lib/transfer/serve_files.ts";
+import { output, statusOf, within } from "../helpers/process.ts";
 import { CLI, list, makeFile, runCli, sha256File, spawnCli, tempDir } from "./_helpers.ts";
 
 const MiB = 1024 * 1024;
@@ -30,7 +31,11 @@ const MiB = 1024 * 1024;
 async function sendTo(server: { address: string }, path: string, name?: string) {
   const { conn } = await connectTransfer(parseAddress(server.address));
   try {
-    return await sendFile(conn, path, { name });
+    return await within(
+      sendFile(conn, path, { name }),
+      60_000,
+      `the transfer of ${path} to ${server.address}`,
+    );
   } finally {
     conn.close();
   }
@@ -41,7 +46,11 @@ async function offer(address: string, name: string, size: number) {
   const { conn } = await connectTransfer(parseAddress(address));
   try {
     await conn.write(encodeOffer({ name, size }));
-    return await readAnswer(new ConnReader(conn, 4096));
+    return await within(
+      readAnswer(new ConnReader(conn, 4096)),
+      10_000,
+      `the receiver's answer to the offer of ${name}`,
+    );
   } finally {
     conn.close();
   }
@@ -128,7 +137,11 @@ function hostileReceiver(message: string) {
   const served = (async () => {
     const conn = await listener.accept();
     try {
-      await readOffer(new ConnReader(conn, 4096));
+      await within(
+        readOffer(new ConnReader(conn, 4096)),
+        20_000,
+        "the sender's offer",
+      );
       await conn.write(encodeRefuse(REFUSE.busy, message));
     } finally {
       conn.close();
@@ -160,11 +173,23 @@ Deno.test("hostile: a receiver's refusal text cannot drive the sender's terminal
   }
 });
 
-/** True when this process may mount a tmpfs inside a private mount namespace. */
+/**
+ * True when this process may mount a tmpfs inside a private mount namespace (asked at
+ * load time, synchronously: `timeout` bounds the wait).
+ */
 function canMountTmpfs(): boolean {
   try {
-    const r = new Deno.Command("unshare", {
-      args: ["-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"],
+    const r = new Deno.Command("timeout", {
+      args: [
+        "-s",
+        "KILL",
+        "10",
+        "unshare",
+        "-m",
+        "sh",
+        "-c",
+        "mount -t tmpfs -o size=64k tmpfs /mnt",
+      ],
       stdout: "null",
       stderr: "null",
     }).outputSync();
@@ -213,20 +238,21 @@ async function serverOnTinyDisk(dir: string, sys: boolean) {
   const outRest = child.stdout.pipeTo(new WritableStream());
   /** `ls -a DIR` as the server sees it (inside its namespace). */
   const listing = async () => {
-    const r = await new Deno.Command("nsenter", {
+    const r = await output("nsenter", {
       args: ["-t", String(child.pid), "-m", "ls", "-A", dir],
-      stdout: "piped",
-    }).output();
+      deadlineMs: 10_000,
+    });
     return dec.decode(r.stdout).split("\n").filter((l) => l !== "").sort();
   };
   return {
     address: address ?? "",
     listing,
     async stop() {
+      const what = "serve files on a tiny disk";
       child.kill("SIGTERM");
-      await child.status;
-      await outRest;
-      return await errText;
+      await statusOf(child, `${what} after SIGTERM`, 10_000);
+      await within(outRest, 2_000, `${what}: the end of its stdout`);
+      return await within(errText, 2_000, `${what}: the end of its stderr`);
     },
   };
 }
