@@ -19,22 +19,23 @@ export class DeadlineError extends Error {
 }
 
 /**
- * Settles as `p` does, or rejects with "`what`: not within MS ms" once `ms` passed.
- * `onLate` runs first (e.g. to close the socket the wait is reading from).
+ * Settles as `p` does, or rejects with "`what`: not within MS ms" once `ms` passed (`what`
+ * may be a function, asked then). `onLate` then runs (e.g. to close what the wait reads).
  */
 export async function within<T>(
   p: Promise<T>,
   ms: number,
-  what: string,
+  what: string | (() => string),
   onLate?: () => void,
 ): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<never>((_, reject) =>
     timer = setTimeout(() => {
+      const named = typeof what === "string" ? what : what();
+      reject(new DeadlineError(`${named}: not within ${Math.round(ms)} ms`));
       try {
-        onLate?.();
+        onLate?.(); // after the rejection: what it ends must not win the race
       } catch { /* already closed */ }
-      reject(new DeadlineError(`${what}: not within ${ms} ms`));
     }, ms)
   );
   try {
@@ -42,6 +43,33 @@ export async function within<T>(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Reads a socket or a pipe to its end as text, bounded: past `ms` the read is cancelled
+ * (which closes it) and fails naming `what` and the text received so far.
+ */
+export async function textUntilEnd(
+  from: { readable: ReadableStream<Uint8Array> },
+  what: string,
+  ms = 10_000,
+): Promise<string> {
+  const reader = from.readable.getReader();
+  const dec = new TextDecoder();
+  let text = "";
+  const reading = (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return text + dec.decode();
+      text += dec.decode(value, { stream: true });
+    }
+  })();
+  return await within(
+    reading,
+    ms,
+    () => `${what} (got ${JSON.stringify(text.slice(-500))})`,
+    () => void reader.cancel().catch(() => {}),
+  );
 }
 
 /**

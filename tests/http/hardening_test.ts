@@ -42,19 +42,21 @@ async function rawHead(port: number, target: string): Promise<string> {
   await conn.write(
     new TextEncoder().encode(`GET ${target} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`),
   );
-  const deadline = performance.now() + 5000;
   let text = "";
   const buf = new Uint8Array(4096);
-  while (!text.includes("\r\n\r\n")) {
-    const n = await within(
-      conn.read(buf),
-      Math.max(0, deadline - performance.now()),
-      `the response head to GET ${target} (got ${JSON.stringify(text)})`,
-      () => conn.close(),
-    );
-    if (n === null) break;
-    text += new TextDecoder().decode(buf.subarray(0, n));
-  }
+  const reading = (async () => {
+    while (!text.includes("\r\n\r\n")) {
+      const n = await conn.read(buf);
+      if (n === null) break;
+      text += new TextDecoder().decode(buf.subarray(0, n));
+    }
+  })();
+  await within(
+    reading,
+    5000,
+    () => `the response head to GET ${target} (got ${JSON.stringify(text)})`,
+    () => conn.close(),
+  );
   return text.toLowerCase();
 }
 

@@ -3,7 +3,7 @@
  * descendants and the wait fails naming it; a finished one gives its output.
  */
 import { assert, assertEquals, assertMatch, assertRejects } from "@std/assert";
-import { DeadlineError, output, within } from "../helpers/process.ts";
+import { DeadlineError, output, textUntilEnd, within } from "../helpers/process.ts";
 
 /** True while `pid` runs (a killed one not yet reaped is a zombie, state Z). */
 const alive = (pid: number) => {
@@ -55,4 +55,23 @@ Deno.test("process helper: within names what it waited for", async () => {
   );
   assert(closed, "onLate ran");
   assertEquals(await within(Promise.resolve(7), 50, "seven"), 7);
+});
+
+Deno.test("process helper: textUntilEnd reads a socket to its end, or fails naming it and what came", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const peer = Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+  using served = await listener.accept();
+  using conn = await peer;
+  await served.write(new TextEncoder().encode("partial"));
+  const e = await assertRejects(
+    () => textUntilEnd(conn, "the answer", 200),
+    DeadlineError,
+  );
+  assertEquals(e.message, 'the answer (got "partial"): not within 200 ms');
+  using again = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+  {
+    using s2 = await listener.accept();
+    await s2.write(new TextEncoder().encode("whole"));
+  }
+  assertEquals(await textUntilEnd(again, "the answer"), "whole");
 });
