@@ -41,6 +41,10 @@ export const COMMANDS: CommandEntry[] = [
   { name: "proxy", load: async () => (await import("./commands/proxy.ts")).proxyCommand },
   { name: "record", load: async () => (await import("./commands/record.ts")).recordCommand },
   { name: "replay", load: async () => (await import("./commands/replay.ts")).replayCommand },
+  {
+    name: "toxiproxy",
+    load: async () => (await import("./commands/toxiproxy.ts")).toxiproxyCommand,
+  },
   { name: "repl", load: async () => (await import("./commands/repl.ts")).replCommand },
 ];
 

@@ -14,6 +14,13 @@ import {
 } from "../../proxy/cli_flags.ts";
 import { describeFaults } from "../../proxy/faults.ts";
 import { startProxy } from "../../proxy/proxy.ts";
+import { httpBindArg } from "../../proxy/admin_flags.ts";
+import { serveMetrics } from "../../proxy/metrics.ts";
+import {
+  type ApiProxy,
+  startToxiproxyServer,
+  ToxiproxyRegistry,
+} from "../../proxy/toxiproxy_api.ts";
 import { untilSignal } from "../../proxy/until_signal.ts";
 
 /** The `proxy` command. */
@@ -25,26 +32,58 @@ export function proxyCommand() {
       )
       .option("--json", "print the listening address and the final counters as JSON lines")
       .option(
+        "--admin <addr>",
+        "serve Toxiproxy's HTTP API on host:port; this proxy is named by --name",
+      )
+      .option("--name <name>", "this proxy's name in the --admin API and metrics", "proxy")
+      .option("--metrics <addr>", "serve Prometheus metrics on host:port at /metrics")
+      .option(
         "--max-buffered <SIZE>",
         "bytes the delayed/throttled directions of all connections hold together; " +
           "a full one stops reading (default 64MiB)",
       ),
   ).action(async (raw) => {
-    const opts = raw as unknown as ProxyFlagValues & { json?: boolean; maxBuffered?: string };
+    const opts = raw as unknown as ProxyFlagValues & {
+      json?: boolean;
+      maxBuffered?: string;
+      admin?: string;
+      metrics?: string;
+      name: string;
+    };
     const faults = faultsFromFlags(opts);
     const { listen, upstream } = await sidesFromFlags(opts);
+    const adminAt = opts.admin !== undefined ? httpBindArg(opts.admin, "--admin") : undefined;
+    const metricsAt = opts.metrics !== undefined
+      ? httpBindArg(opts.metrics, "--metrics")
+      : undefined;
+    // with --admin, each connection's faults are the flags' plus the API's toxics
+    let api: ApiProxy | undefined;
     await using proxy = await startProxy({
       listen,
       upstream,
       faults,
+      faultsFor: adminAt ? () => api!.faultsFor() : undefined,
       maxShapedBytes: opts.maxBuffered !== undefined
         ? parseSize(opts.maxBuffered, "--max-buffered")
         : undefined,
       onError: (m) => console.error(`wireplay: proxy: ${m}`),
     });
+    const registry = new ToxiproxyRegistry((m) => console.error(`wireplay: admin: ${m}`));
+    if (adminAt) api = registry.adopt(opts.name, proxy, faults);
+    await using admin = adminAt ? startToxiproxyServer({ ...adminAt, registry }) : undefined;
+    await using _metrics = metricsAt
+      ? serveMetrics(metricsAt.hostname, metricsAt.port, () => {
+        const live = [...registry.proxies.values()].filter((p) => p.proxy);
+        return live.length
+          ? live.map((p) => ({ name: p.name, stats: p.proxy!.stats }))
+          : [{ name: opts.name, stats: proxy.stats }];
+      })
+      : undefined;
     if (opts.json) {
       console.log(JSON.stringify({
         event: "listening",
+        admin: admin?.url ?? null,
+        metrics: _metrics ? `http://${metricsAt!.hostname}:${_metrics.addr.port}/metrics` : null,
         address: proxy.address,
         upstream: proxy.upstream,
         cert: proxy.certPath ?? null,
@@ -53,6 +92,10 @@ export function proxyCommand() {
     } else {
       console.log(`proxy ${proxy.address} → ${proxy.upstream} (faults: ${describeFaults(faults)})`);
       if (proxy.certPath) console.log(`certificate: ${proxy.certPath}`);
+      if (admin) console.log(`toxiproxy API on ${admin.url} (proxy "${opts.name}")`);
+      if (_metrics) {
+        console.log(`metrics on http://${metricsAt!.hostname}:${_metrics.addr.port}/metrics`);
+      }
     }
     await untilSignal();
     await proxy.close();
