@@ -14,49 +14,59 @@
  *
  * @module
  */
-export { type Address, AddressError, formatAddress, parseAddress } from "./lib/address/address.ts";
+export {
+  type Address,
+  AddressError,
+  formatAddress,
+  parseAddress,
+  type Scheme,
+} from "./lib/address/address.ts";
 export { Connection, type ExpectOptions } from "./lib/api/connection.ts";
 export { bind, connect, listen, Listener, serve } from "./lib/api/open.ts";
+export type { ConnectOptions } from "./lib/transport/connect.ts";
+export type { ListenOptions } from "./lib/transport/stream_listener.ts";
 export { runWire, runWireFile } from "./lib/api/run_script.ts";
 export { UsageError } from "./lib/errors.ts";
-export { ExpectationError } from "./lib/run/failure.ts";
-export { execute, runScript, runScriptFile, type ScriptResult } from "./lib/run/interpreter.ts";
-export { Session, type SessionOptions } from "./lib/run/session.ts";
+export { ExpectationError, type FailureDetails } from "./lib/run/failure.ts";
+export {
+  execute,
+  type RunOptions,
+  runScript,
+  runScriptFile,
+  type ScriptResult,
+} from "./lib/run/interpreter.ts";
+export { Session, type SessionObserver, type SessionOptions } from "./lib/run/session.ts";
+export type { Var, VarObject } from "./lib/run/vars.ts";
 export { parseScript, parseStatement } from "./lib/script/parser.ts";
+export type { Script, Span, StatementBase } from "./lib/script/ast.ts";
 export { ScriptSyntaxError } from "./lib/script/syntax_error.ts";
 export type { ServerHandle } from "./lib/servers/server.ts";
 export type { Datagram, DatagramChannel } from "./lib/transport/datagram_channel.ts";
 export { MatchError } from "./lib/transport/stream_buffer.ts";
 export type { RegexMatch } from "./lib/transport/matchers.ts";
-export { runSuite, type SuiteResult, type TestResult } from "./lib/runner/run_suite.ts";
-export { renderReport } from "./lib/report/mod.ts";
+export {
+  runSuite,
+  type SuiteOptions,
+  type SuiteResult,
+  type TestResult,
+} from "./lib/runner/run_suite.ts";
+export { renderReport, type ReporterName, REPORTERS } from "./lib/report/mod.ts";
 export * from "./lib/http/mod.ts";
 export * from "./lib/tools/mod.ts";
-export { Proxy, type ProxyOptions, startProxy } from "./lib/proxy/proxy.ts";
-export {
-  describeFaults,
-  type Direction,
-  type DirectionFaults,
-  type FaultName,
-  type Faults,
-  noFaults,
-  withFault,
-} from "./lib/proxy/faults.ts";
-export { type RecorderOptions, WireRecorder } from "./lib/proxy/recorder.ts";
-export {
-  type ReplayOptions,
-  type ReplayResult,
-  ReplayServer,
-  startReplay,
-} from "./lib/proxy/replayer.ts";
-export { generalise } from "./lib/script/dynamic.ts";
+export * from "./lib/proxy/mod.ts";
+export { generalise, type Generalised } from "./lib/script/dynamic.ts";
 export { type ReplOptions, runRepl } from "./lib/repl/repl.ts";
-export { ReplCore, type ReplOutput } from "./lib/repl/repl_core.ts";
+export { type LineOutcome, ReplCore, type ReplOutput } from "./lib/repl/repl_core.ts";
+export type { Palette } from "./lib/repl/colors.ts";
+export type { HexMode } from "./lib/repl/display.ts";
 export {
+  type AuthorityOptions,
   type CertificatePair,
   createCertificateAuthority,
   issueCertificate,
+  type IssueOptions,
   selfSignedCertificate,
+  type SelfSignedOptions,
 } from "./lib/tls/mod.ts";
 export {
   type ChatLimits,
@@ -66,10 +76,21 @@ export {
 } from "./lib/servers/chat/mod.ts";
 export {
   connectTransfer,
+  type ConnectTransferOptions,
+  type FileServer,
   listenTransfer,
+  type ListenTransferOptions,
+  type OpenedConn,
+  type ProgressCallback,
   receiveFile,
+  type ReceiveOptions,
   sendFile,
+  type SendOptions,
   serveFiles,
+  type ServeFilesOptions,
+  type TransferConn,
   TransferError,
+  type TransferFailure,
+  type TransferListener,
   type TransferSummary,
 } from "./lib/transfer/mod.ts";

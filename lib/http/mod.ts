@@ -43,5 +43,6 @@ export {
   type HttpPingOptions,
   type HttpPingResult,
   type HttpPingSummary,
+  type PhaseStats,
   pingHttp,
 } from "./ping.ts";

@@ -50,7 +50,9 @@ export interface DirectionFaults {
 
 /** Every fault of a proxy: per direction, and what happens to new connections. */
 export interface Faults {
+  /** Faults on what the client sends (client → upstream). */
   up: DirectionFaults;
+  /** Faults on what the upstream sends (upstream → client). */
   down: DirectionFaults;
   /** Probability (0–1) that a new connection is accepted then closed at once. */
   dropConnect?: number;

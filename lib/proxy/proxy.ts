@@ -33,9 +33,13 @@ import type { ProxyTap } from "./tap.ts";
 
 /** Options for {@linkcode startProxy}. */
 export interface ProxyOptions {
+  /** Where clients connect. */
   listen: ListenSide;
+  /** What the proxy dials for each client. */
   upstream: UpstreamSide;
+  /** The faults to start with (default none); change them with the setters. */
   faults?: Faults;
+  /** Sees every byte and connection (the recorder). */
   tap?: ProxyTap;
   /** Told about connections that could not be proxied (upstream down, TLS handshake failed). */
   onError?: (message: string) => void;
@@ -75,6 +79,11 @@ export class Proxy implements AsyncDisposable {
   };
   #listeners = new Set<() => void>();
 
+  /**
+   * Serves on an already bound listener; {@linkcode startProxy} binds one and makes this.
+   *
+   * @internal
+   */
   constructor(bound: BoundListener, options: ProxyOptions) {
     this.#bound = bound;
     this.#options = options;
@@ -162,6 +171,7 @@ export class Proxy implements AsyncDisposable {
     await this.#bound.cleanup();
   }
 
+  /** Closes the proxy at the end of an `await using` block. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

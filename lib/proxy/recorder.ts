@@ -83,6 +83,7 @@ export class WireRecorder implements ProxyTap {
     if (this.#finished) return;
     this.flush();
     const state: ConnState = {
+  /** Writes the recording's header through `options.write`; statements follow as traffic passes. */
       name: `c${++this.#count}`,
       upEnded: false,
       downEnded: false,

@@ -33,6 +33,7 @@ export interface ReplayConnection {
   /** The `connect` statement's line. */
   line: number;
   steps: ReplayStep[];
+  /** What the server's side does, in order. */
 }
 
 function fail(file: string, node: StatementBase, message: string): never {

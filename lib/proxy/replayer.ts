@@ -24,7 +24,9 @@ export interface ReplayResult {
   /** Why it failed: `file:line: statement` and expected vs got. */
   failure?: {
     where: string;
+  /** The client's address. */
     statement: string;
+  /** True when the client did what the recording says. */
     reason: string;
     expected: string;
     got: string;
@@ -38,7 +40,9 @@ export interface ReplayOptions {
   /** The recording's path, for messages. */
   file: string;
   /** How long to wait for each thing the client should do (default 10 s). */
+  /** Where clients connect. */
   timeoutMs?: number;
+  /** The server's side of each recorded connection (from reading a recording). */
   /** Serve the whole recording this many times (default 1). */
   repeat?: number;
   /** Told about each finished client connection. */
@@ -80,6 +84,11 @@ export class ReplayServer implements AsyncDisposable {
 
   /** The bound port (0 for unix). */
   get port(): number {
+  /**
+   * Serves on an already bound listener; {@linkcode startReplay} binds one and makes this.
+   *
+   * @internal
+   */
     const a = this.#bound.listener.addr;
     return "port" in a ? a.port : 0;
   }
@@ -134,6 +143,7 @@ export class ReplayServer implements AsyncDisposable {
     const signal = AbortSignal.any([stop.signal, this.#accept.signal]);
     const reading = readInto(conn, buffer, signal);
     const timeoutMs = this.#o.timeoutMs ?? 10_000;
+  /** Closes the server at the end of an `await using` block. */
     let chosen: number | undefined;
     try {
       chosen = await this.#choose(buffer, timeoutMs, signal);

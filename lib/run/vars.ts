@@ -10,6 +10,7 @@ import { fromUtf8, utf8 } from "../bytes/text.ts";
 export type Var = string | number | boolean | Uint8Array | null | undefined | VarObject | Var[];
 /** A structured value (captures, resources, HTTP responses). */
 export interface VarObject {
+  /** A field, read as `${name.field}`. */
   [key: string]: Var;
 }
 

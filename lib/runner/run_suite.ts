@@ -59,6 +59,7 @@ export interface SuiteOptions {
   update?: boolean;
   /** Called as each test ends (for live output). */
   onResult?: (r: TestResult) => void;
+  /** Passed to every script's session: aborting cancels what they wait on. */
   signal?: AbortSignal;
 }
 

@@ -6,8 +6,11 @@
 
 /** A place in a script: 1-based line and columns (`endCol` exclusive). */
 export interface Span {
+  /** The line, from 1. */
   line: number;
+  /** The first column, from 1. */
   col: number;
+  /** The column after the last one. */
   endCol: number;
 }
 
@@ -53,5 +56,6 @@ export interface Script {
   file: string;
   statements: StatementBase[];
   /** Lines skipped with a warning (a recording's torn last line), one message each. */
+  /** The statements, in order. */
   warnings?: string[];
 }

@@ -8,11 +8,16 @@ import type { Span } from "./ast.ts";
 
 /** A `.wire` syntax error: `file:line:col: message`, shown with the line and a caret. */
 export class ScriptSyntaxError extends UsageError {
+  /** Always `"ScriptSyntaxError"`. */
   override name = "ScriptSyntaxError";
+  /** Makes the error; `where` is `file:line:col`. */
   constructor(
     message: string,
+    /** The script's path as shown in messages. */
     readonly file: string,
+    /** Where in the line the mistake is. */
     readonly span: Span,
+    /** The whole source line, for the caret rendering. */
     readonly lineText: string,
   ) {
     super(message, { where: `${file}:${span.line}:${span.col}` });
@@ -31,6 +36,7 @@ export class ScriptSyntaxError extends UsageError {
     ].join("\n");
   }
 
+  /** The same as {@linkcode ScriptSyntaxError.render}. */
   override toString(): string {
     return this.render();
   }

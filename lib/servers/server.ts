@@ -12,7 +12,9 @@ export interface ServerHandle extends AsyncDisposable {
   readonly kind: string;
   /** The bound address, e.g. `tcp://127.0.0.1:41234` (port 0 resolved). */
   readonly address: string;
+  /** The bound host (`127.0.0.1`, `::1`; the path for unix). */
   readonly host: string;
+  /** The bound port (0 for unix). */
   readonly port: number;
   /** PEM certificate path of a TLS server (self-signed when none was given). */
   readonly certPath?: string;

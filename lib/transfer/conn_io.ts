@@ -10,8 +10,11 @@ import { ProtocolError } from "./protocol.ts";
 
 /** A connection a transfer runs over (a `Deno.Conn`, `Deno.TlsConn` or an adapter). */
 export interface TransferConn {
+  /** Reads into `into`; the count read, or `null` at the end of the stream. */
   read(into: Uint8Array): Promise<number | null>;
+  /** Writes some of `data`; the count written. */
   write(data: Uint8Array): Promise<number>;
+  /** Closes the connection. */
   close(): void;
 }
 

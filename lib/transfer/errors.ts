@@ -19,8 +19,11 @@ export type TransferFailure =
 
 /** A transfer that did not complete. */
 export class TransferError extends Error {
+  /** Always `"TransferError"`. */
   override name = "TransferError";
+  /** Makes the error; `options.code` is the peer's REFUSE code or VERDICT status. */
   constructor(
+    /** What kind of failure. */
     readonly kind: TransferFailure,
     message: string,
     options?: ErrorOptions & { code?: number },

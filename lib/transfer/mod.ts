@@ -12,6 +12,8 @@ export {
   connectTransfer,
   type ConnectTransferOptions,
   listenTransfer,
+  type ListenTransferOptions,
+  type OpenedConn,
   type TransferListener,
 } from "./net.ts";
 export { TransferError, type TransferFailure } from "./errors.ts";

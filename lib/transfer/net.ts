@@ -12,7 +12,9 @@ import type { TransferConn } from "./conn_io.ts";
 
 /** A connection plus a label for its peer. */
 export interface OpenedConn {
+  /** The connection. */
   conn: TransferConn;
+  /** The peer, as an address to show (`tcp://127.0.0.1:9000`). */
   peer: string;
 }
 
@@ -24,6 +26,7 @@ export interface ConnectTransferOptions {
   insecure?: boolean;
   /** Give up connecting after this long. */
   timeoutMs?: number;
+  /** Gives up connecting when aborted. */
   signal?: AbortSignal;
 }
 
@@ -65,18 +68,21 @@ export async function connectTransfer(
 export interface TransferListener extends Disposable {
   /** The bound address as text (port 0 resolved). */
   readonly address: string;
+  /** The bound address as Deno gives it. */
   readonly addr: Deno.Addr;
   /** The certificate served over TLS (PEM). */
   readonly certPem?: string;
   /** The next connection (TLS handshake done); rejects once closed. */
   accept(): Promise<OpenedConn>;
+  /** Stops listening. */
   close(): void;
 }
 
 /** Options for {@linkcode listenTransfer}. */
 export interface ListenTransferOptions {
-  /** PEM certificate and key for `tls://` (a fresh self-signed pair when absent). */
+  /** PEM certificate for `tls://` (a fresh self-signed pair when absent). */
   cert?: string;
+  /** The certificate's private key (PEM). */
   key?: string;
   /** TLS: a peer whose handshake takes longer is dropped (default 10 s). */
   handshakeTimeoutMs?: number;

@@ -24,9 +24,11 @@ export interface ServeFilesOptions {
   maxConcurrent?: number;
   /** Close a connection idle this long (default 30 s). */
   idleTimeoutMs?: number;
-  /** PEM certificate and key for `tls://` (self-signed when absent). */
+  /** PEM certificate for `tls://` (self-signed when absent). */
   cert?: string;
+  /** The certificate's private key (PEM). */
   key?: string;
+  /** Stops the server when aborted. */
   signal?: AbortSignal;
   /** Called for each file received. */
   onFile?: (summary: TransferSummary) => void;
@@ -40,11 +42,15 @@ export interface ServeFilesOptions {
 
 /** A running file receiving server. */
 export interface FileServer extends AsyncDisposable {
+  /** The bound address as text (port 0 resolved). */
   readonly address: string;
+  /** The bound address as Deno gives it. */
   readonly addr: Deno.Addr;
+  /** The certificate served over TLS (PEM). */
   readonly certPem?: string;
   /** Resolves once stopped and every transfer has ended. */
   readonly finished: Promise<void>;
+  /** Stops accepting; running transfers end. */
   close(): Promise<void>;
 }
 

@@ -15,15 +15,23 @@ export interface ConnectOptions {
   caCerts?: string[];
   /** Skip certificate verification (TLS). */
   insecure?: boolean;
-  /** A client certificate (PEM) and its key, for servers that ask for one (TLS). */
+  /** A client certificate (PEM), for servers that ask for one (TLS). */
   cert?: string;
+  /** The client certificate's private key (PEM). */
   key?: string;
   /** The name to send as SNI and verify the certificate against (TLS). */
   servername?: string;
   /** Gives up connecting after this long. */
   timeoutMs?: number;
+  /** Gives up connecting when aborted. */
   signal?: AbortSignal;
+  /** The most unread bytes kept before the peer is an error (default 256 MiB). */
   bufferLimit?: number;
+  /**
+   * Where live events go (the REPL).
+   *
+   * @internal
+   */
   events?: EventHub;
 }
 

@@ -14,9 +14,11 @@ import type { EventHub } from "./events.ts";
 
 /** One received datagram. */
 export interface Datagram {
+  /** The datagram's payload, whole. */
   bytes: Uint8Array;
   /** Sender as `HOST:PORT` (IPv6 in brackets). */
   from: string;
+  /** The sender as Deno gives it. */
   fromAddr: Deno.NetAddr;
 }
 
@@ -25,9 +27,13 @@ export const DEFAULT_DATAGRAM_QUEUE = 4096;
 
 /** A bound UDP socket with an optional default peer (for `connect udp://…`). */
 export class DatagramChannel implements AsyncDisposable {
-  readonly openedAt = Date.now();
+  /** When the socket was opened, ms since the epoch. */
+  readonly openedAt: number = Date.now();
+  /** Payload bytes received. */
   bytesIn = 0;
+  /** Payload bytes sent. */
   bytesOut = 0;
+  /** Datagrams dropped because the unread queue was full. */
   dropped = 0;
   #conn: Deno.DatagramConn;
   #queue: Datagram[] = [];
@@ -35,10 +41,22 @@ export class DatagramChannel implements AsyncDisposable {
   #closed = false;
   #loop: Promise<void>;
 
+  /**
+   * Wraps a bound socket; `bind` (from `mod.ts`) makes these.
+   *
+   * @internal
+   */
   constructor(
+    /** The socket's name in a session (`u1`). */
     readonly name: string,
     conn: Deno.DatagramConn,
+    /** The default peer, for a connected socket. */
     readonly peer?: Deno.NetAddr,
+    /**
+     * Where events go, and how many datagrams wait unread at most.
+     *
+     * @internal
+     */
     readonly options: { events?: EventHub; queueLimit?: number } = {},
   ) {
     this.#conn = conn;
@@ -138,6 +156,7 @@ export class DatagramChannel implements AsyncDisposable {
     for (const w of [...this.#wake]) w();
   }
 
+  /** Closes the socket at the end of an `await using` block. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

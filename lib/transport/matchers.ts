@@ -49,8 +49,11 @@ export function exactMatcher(expected: Uint8Array): Matcher<Uint8Array> {
 
 /** The result of a regex match: the whole match and its groups, as bytes. */
 export interface RegexMatch {
+  /** The whole match. */
   whole: Uint8Array;
+  /** The numbered groups (`groups[0]` is group 1); undefined when a group did not take part. */
   groups: (Uint8Array | undefined)[];
+  /** The named groups. */
   named: Record<string, Uint8Array | undefined>;
   /** Bytes skipped before the match (consumed too). */
   skipped: number;

@@ -42,11 +42,16 @@ export interface Matcher<T> {
 
 /** Why a wait ended without a match. */
 export class MatchError extends Error {
+  /** Always `"MatchError"`. */
   override name = "MatchError";
+  /** Makes the error. */
   constructor(
     message: string,
+    /** Why: the deadline passed, a byte differed, the peer closed, the buffer overflowed, or the wait was aborted. */
     readonly reason: "timeout" | "mismatch" | "closed" | "overflow" | "aborted",
+    /** How long it waited, ms. */
     readonly waitedMs: number,
+    /** The unread bytes at the time (nothing was consumed). */
     readonly received: Uint8Array,
   ) {
     super(message);

@@ -17,7 +17,7 @@ const READ_SIZE = 64 * 1024;
 /** A connected byte stream with a receive buffer that matchers wait on. */
 export class StreamChannel implements AsyncDisposable {
   readonly buffer: StreamBuffer;
-  readonly openedAt = Date.now();
+  readonly openedAt: number = Date.now();
   bytesOut = 0;
   #duplex: ByteDuplex;
   #closed = false;

@@ -15,12 +15,19 @@ import { AcceptLoop, acceptSource } from "./accept_loop.ts";
 
 /** Options for {@linkcode listenStream}. */
 export interface ListenOptions {
-  /** PEM certificate chain and key for `tls://`; a self-signed pair when absent. */
+  /** PEM certificate chain for `tls://`; a self-signed pair when absent. */
   cert?: string;
+  /** The certificate's private key (PEM). */
   key?: string;
   /** TLS: require a client certificate signed by one of these PEM certificates (mutual TLS). */
   clientCa?: string;
+  /** The most unread bytes kept per accepted connection (default 256 MiB). */
   bufferLimit?: number;
+  /**
+   * Where live events go (the REPL).
+   *
+   * @internal
+   */
   events?: EventHub;
   /** The most connections kept waiting for accept (default 128); further ones are closed. */
   backlog?: number;

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { tempDir } from "../helpers/temp.ts";
 import { opensslCertificates } from "./_peers.ts";
 import { needs } from "../helpers/peers.ts";
+import { output, statusOf, textUntilEnd } from "../helpers/process.ts";
 
 const CLI = fileURLToPath(new URL("../../cli.ts", import.meta.url));
 
@@ -26,12 +27,11 @@ async function serve(args: string[]) {
     text += value;
   }
   clearTimeout(killer);
-  const stderr = child.stderr.pipeThrough(new TextDecoderStream());
+  const stderr = { readable: child.stderr };
   if (!text.includes("\n")) {
-    let err = "";
-    for await (const s of stderr) err += s;
-    await child.status;
+    await statusOf(child, "serve http (killed: no announcement)", 10_000);
     await reader.cancel();
+    const err = await textUntilEnd(stderr, "serve http's stderr", 2_000);
     throw new Error(`serve http printed no announcement line (within 30 s): ${err}`);
   }
   return {
@@ -39,21 +39,16 @@ async function serve(args: string[]) {
     info: JSON.parse(text.split("\n")[0]!) as { url: string; port: number; certPath?: string },
     async stop() {
       child.kill("SIGTERM");
-      const status = await child.status;
+      const status = await statusOf(child, "serve http after SIGTERM", 10_000);
       await reader.cancel();
-      let err = "";
-      for await (const s of stderr) err += s;
+      const err = await textUntilEnd(stderr, "serve http's stderr", 2_000);
       return { status, err };
     },
   };
 }
 
 async function curl(...args: string[]): Promise<string> {
-  const out = await new Deno.Command("curl", {
-    args: ["-sS", "--max-time", "10", ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+  const out = await output("curl", { args: ["-sS", "--max-time", "10", ...args] });
   assert(out.success, new TextDecoder().decode(out.stderr));
   return new TextDecoder().decode(out.stdout);
 }
@@ -117,12 +112,10 @@ Deno.test("cli: bad input exits 2 with one line", async () => {
     [["serve", "http", "bogus://x:1"], 'unknown scheme "bogus"'],
   ];
   for (const [args, message] of cases) {
-    const out = await new Deno.Command(Deno.execPath(), {
+    const out = await output(Deno.execPath(), {
       args: ["run", "-A", "--quiet", CLI, ...args],
-      stdout: "piped",
-      stderr: "piped",
-      signal: AbortSignal.timeout(60_000), // killed (and failing) if it never ends
-    }).output();
+      deadlineMs: 60_000, // killed, and failing by name, if it never ends
+    });
     const err = new TextDecoder().decode(out.stderr);
     assertEquals(out.code, 2, `${args.join(" ")}: ${err}`);
     assertStringIncludes(err, message);

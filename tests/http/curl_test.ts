@@ -5,13 +5,10 @@ import { startHttpServer } from "../../lib/http/server/serve.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { opensslCertificates, run } from "./_peers.ts";
 import { needs } from "../helpers/peers.ts";
+import { output } from "../helpers/process.ts";
 
 async function curl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = await new Deno.Command("curl", {
-    args: ["-sS", "--max-time", "10", ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+  const out = await output("curl", { args: ["-sS", "--max-time", "10", ...args] });
   return {
     code: out.code,
     out: new TextDecoder().decode(out.stdout),

@@ -4,6 +4,7 @@ import { assert, assertEquals, assertMatch } from "@std/assert";
 import { httpRequest } from "../../lib/http/client/request.ts";
 import { startHttpServer } from "../../lib/http/server/serve.ts";
 import { needs } from "../helpers/peers.ts";
+import { output, textUntilEnd, within } from "../helpers/process.ts";
 
 async function raw(
   port: number,
@@ -123,7 +124,7 @@ Deno.test("hostile: a body that trickles in past the request timeout gets 408", 
       new TextEncoder().encode("POST /post HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc"),
     );
     const buf = new Uint8Array(4096);
-    const n = await conn.read(buf);
+    const n = await within(conn.read(buf), 5000, "the 408 to a trickling body");
     assertMatch(new TextDecoder().decode(buf.subarray(0, n ?? 0)), /^HTTP\/1\.1 408/);
   } finally {
     conn.close();
@@ -145,13 +146,22 @@ Deno.test("guard: with header-timeout a slowloris client is dropped (408) while 
     let text = "";
     const buf = new Uint8Array(1024);
     try {
-      while (true) {
-        const n = await conn.read(buf);
-        if (n === null) break;
-        text += new TextDecoder().decode(buf.subarray(0, n));
-      }
-    } catch { /* reset: dropped */ }
-    clearInterval(trickle);
+      await within(
+        (async () => {
+          try {
+            while (true) {
+              const n = await conn.read(buf);
+              if (n === null) break;
+              text += new TextDecoder().decode(buf.subarray(0, n));
+            }
+          } catch { /* reset: dropped */ }
+        })(),
+        5000,
+        () => `the slowloris client to be dropped (got ${JSON.stringify(text)})`,
+      );
+    } finally {
+      clearInterval(trickle);
+    }
     const took = performance.now() - t0;
     assertMatch(text, /^HTTP\/1\.1 408/);
     assert(took >= 250 && took < 3000, `dropped after ${took}ms`);
@@ -186,8 +196,7 @@ Deno.test("guard: an oversized first head gets 431; keep-alive, bodies and the c
     const two =
       "GET /ip HTTP/1.1\r\nHost: x\r\n\r\nGET /status/204 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
     await conn.write(new TextEncoder().encode(two));
-    let text = "";
-    for await (const chunk of conn.readable) text += new TextDecoder().decode(chunk);
+    const text = await textUntilEnd(conn, "two pipelined answers, then the close");
     assertEquals(text.match(/^HTTP\/1\.1 /gm)?.length, 2, text);
     assertMatch(text, /"origin": "127\.0\.0\.1"/);
     assertEquals(
@@ -196,7 +205,9 @@ Deno.test("guard: an oversized first head gets 431; keep-alive, bodies and the c
       "the real client, not the guard",
     );
   } catch (e) {
-    conn.close();
+    try {
+      conn.close();
+    } catch { /* closed by the bounded read */ }
     throw e;
   }
 });
@@ -206,11 +217,9 @@ Deno.test({
   ...needs("curl"),
   fn: async () => {
     await using server = await startHttpServer("https://127.0.0.1:0", { headerTimeoutMs: 2000 });
-    const out = await new Deno.Command("curl", {
+    const out = await output("curl", {
       args: ["-sS", "--max-time", "10", "--cacert", server.certPath!, `${server.url}/headers`],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    });
     assert(out.success, new TextDecoder().decode(out.stderr));
     assertMatch(new TextDecoder().decode(out.stdout), /"user-agent": "curl\//);
   },
@@ -221,7 +230,6 @@ Deno.test("guard: a client that half-closes after its request still gets the ans
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
   await conn.write(new TextEncoder().encode("GET /status/418 HTTP/1.1\r\nHost: x\r\n\r\n"));
   await conn.closeWrite();
-  let text = "";
-  for await (const chunk of conn.readable) text += new TextDecoder().decode(chunk);
+  const text = await textUntilEnd(conn, "the answer to a half-closed request");
   assertMatch(text, /^HTTP\/1\.1 418/);
 });

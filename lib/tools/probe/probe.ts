@@ -23,8 +23,9 @@ export interface ProbeOptions {
   tls?: boolean;
   /** TLS: the CA certificates (PEM) to trust instead of the built-in roots. */
   caCerts?: string[];
-  /** TLS: a client certificate (PEM) and its key. */
+  /** TLS: a client certificate (PEM). */
   cert?: string;
+  /** TLS: the client certificate's private key (PEM). */
   key?: string;
   /** TLS: skip certificate verification. */
   insecure?: boolean;
