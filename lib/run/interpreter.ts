@@ -16,12 +16,18 @@ import { MAX_SCRIPT_BYTES, readUserText } from "../fs/read_file.ts";
 export async function execute(node: StatementBase, session: Session): Promise<void> {
   const run = EXECUTORS[node.kind];
   if (!run) throw new Error(`no executor for statement kind "${node.kind}"`);
+  const outer = session.current;
   session.current = node;
   try {
     await run(node, session);
   } finally {
-    session.current = undefined;
+    session.current = outer;
   }
+}
+
+/** Runs a block's statements in order (a block statement's body); stops at the first failure. */
+export async function runBody(body: StatementBase[], session: Session): Promise<void> {
+  for (const node of body) await execute(node, session);
 }
 
 /** Runs every statement of a parsed script in order; stops at the first failure. */

@@ -82,9 +82,9 @@ export class Session implements AsyncDisposable {
    */
   readonly events: EventHub = new EventHub();
   /** The script's path as shown in messages (`<repl>` for none). */
-  readonly file: string;
+  file: string;
   /** The folder relative paths resolve from. */
-  readonly baseDir: string;
+  baseDir: string;
   /** Default timeout for expect and accept, ms (`timeout D`). */
   timeoutMs: number;
   /** How long a held regex match waits for the stream to go quiet (`settle D`). */

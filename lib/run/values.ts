@@ -21,6 +21,7 @@ export const MAX_FILE_VALUE = MAX_DATA_FILE_BYTES;
 
 /** Resolves `${path}`; fails the statement when it is not set. */
 export function resolveRef(session: Session, ref: string): Var {
+  if (ref.startsWith("env.")) return envRef(session, ref.slice(4));
   const r = lookup(session.vars, ref);
   if (!r.found) {
     const head = ref.split(".")[0]!;
@@ -30,6 +31,25 @@ export function resolveRef(session: Session, ref: string): Var {
     return session.fail(`unknown variable \${${ref}}: ${why}`);
   }
   return r.value;
+}
+
+/** `${env.NAME}` / `${env.NAME:-default}`: an environment variable, or the default when unset. */
+function envRef(session: Session, spec: string): string {
+  const cut = spec.indexOf(":-");
+  const name = cut < 0 ? spec : spec.slice(0, cut);
+  let value: string | undefined;
+  try {
+    value = Deno.env.get(name);
+  } catch {
+    return session.fail(
+      `\${env.${name}} cannot be read: reading environment variables needs --allow-env`,
+    );
+  }
+  if (value !== undefined) return value;
+  if (cut >= 0) return spec.slice(cut + 2);
+  return session.fail(
+    `environment variable ${name} is not set (\${env.${name}:-DEFAULT} gives a default)`,
+  );
 }
 
 /**

@@ -46,16 +46,18 @@ export interface StatementBase {
   kind: string;
   /** The statement's position (its first column to the end of the line). */
   span: Span;
-  /** The statement's source text (one line, trimmed). */
+  /** The statement's source text (one line, trimmed; a block's header line). */
   source: string;
+  /** A block statement's whole text, header to closing `}`, as written. */
+  text?: string;
 }
 
 /** A parsed script. */
 export interface Script {
   /** The file name shown in messages. */
   file: string;
+  /** The statements, in order. */
   statements: StatementBase[];
   /** Lines skipped with a warning (a recording's torn last line), one message each. */
-  /** The statements, in order. */
   warnings?: string[];
 }

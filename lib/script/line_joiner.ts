@@ -1,7 +1,9 @@
 /**
- * Multi-line entry for the REPL, the same whether typed or piped: a line ending in `\`
+ * Multi-line entry, the same in script files, typed or piped: a line ending in `\`
  * continues on the next line, and `<<TAG` (or `<<crlf TAG`) takes the following lines,
- * up to a line holding only `TAG`, as one literal text value. Pure.
+ * up to a line holding only `TAG`, as one literal text value. With `blocks` (the REPL),
+ * a line ending in `{` also collects every line up to its closing `}`, returned as the
+ * physical lines joined by `\n` for the parser to place. Pure.
  *
  * @module
  */
@@ -14,8 +16,8 @@ export const MAX_JOINED_LENGTH = 1024 * 1024;
 export type JoinStep =
   /** A whole statement line, ready to parse. */
   | { line: string }
-  /** More lines are needed (`continuation` for `\`, `heredoc` inside `<<TAG`). */
-  | { more: "continuation" | "heredoc" }
+  /** More lines are needed (`continuation` for `\`, `heredoc` inside `<<TAG`, `block`). */
+  | { more: "continuation" | "heredoc" | "block" }
   /** The entry was abandoned (too long). */
   | { error: string };
 
@@ -97,26 +99,77 @@ function scanLine(line: string): { heredocAt: number[]; openQuote: boolean; code
 export class LineJoiner {
   #continued: string[] = [];
   #heredoc: Heredoc | undefined;
+  readonly #blocks: boolean;
+  /** The physical lines of the unfinished entry. */
+  #raw: string[] = [];
+  #rawSize = 0;
+  /** Open blocks (`{` not yet closed). */
+  #depth = 0;
+  #inBlock = false;
+  /** How many physical lines made the last whole entry (its first line: last fed − this + 1). */
+  lastLines = 1;
+
+  /** `blocks: false` (script files) leaves block structure to the parser. */
+  constructor(options: { blocks?: boolean } = {}) {
+    this.#blocks = options.blocks ?? true;
+  }
 
   /** True while an entry is unfinished. */
   get pending(): boolean {
-    return this.#continued.length > 0 || this.#heredoc !== undefined;
+    return this.#continued.length > 0 || this.#heredoc !== undefined || this.#depth > 0;
   }
 
-  /** What is awaited: `continuation`, `heredoc TAG`, or undefined. */
+  /** What is awaited: `continuation`, `heredoc TAG`, `block`, or undefined. */
   get waitingFor(): string | undefined {
     if (this.#heredoc) return `heredoc ${this.#heredoc.tag}`;
-    return this.#continued.length ? "continuation" : undefined;
+    if (this.#continued.length) return "continuation";
+    return this.#depth > 0 ? "block" : undefined;
   }
 
   /** Drops an unfinished entry (Ctrl-C). */
   reset(): void {
     this.#continued = [];
     this.#heredoc = undefined;
+    this.#raw = [];
+    this.#rawSize = 0;
+    this.#depth = 0;
+    this.#inBlock = false;
   }
 
   /** Feeds one physical line. */
   feed(raw: string): JoinStep {
+    this.#raw.push(raw);
+    this.#rawSize += raw.length + 1;
+    const step = this.#logical(raw);
+    if ("error" in step) {
+      this.reset();
+      return step;
+    }
+    if ("more" in step) return step;
+    if (this.#blocks) {
+      const code = codeOf(step.line);
+      if (code.startsWith("}")) this.#depth = Math.max(0, this.#depth - 1);
+      if (code.endsWith("{")) this.#depth++;
+      if (this.#depth > 0) this.#inBlock = true;
+      if (this.#depth > 0) {
+        if (this.#rawSize > MAX_JOINED_LENGTH) {
+          this.reset();
+          return { error: `block longer than ${MAX_JOINED_LENGTH} characters, dropped` };
+        }
+        return { more: "block" };
+      }
+    }
+    const lines = this.#raw.length;
+    const text = this.#inBlock ? this.#raw.join("\n") : step.line;
+    this.#raw = [];
+    this.#rawSize = 0;
+    this.#inBlock = false;
+    this.lastLines = lines;
+    return { line: text };
+  }
+
+  /** Joins continuation and heredoc lines into one logical line. */
+  #logical(raw: string): JoinStep {
     const h = this.#heredoc;
     if (h) {
       if (raw.trim() === h.tag) {
@@ -170,4 +223,10 @@ export class LineJoiner {
     }
     return { line };
   }
+}
+
+/** A line's code: without its comment, trimmed. */
+function codeOf(line: string): string {
+  const scan = scanLine(line);
+  return scan.openQuote ? "" : line.slice(0, scan.codeEnd).trim();
 }

@@ -6,18 +6,40 @@
  * @module
  */
 import { DURATION_RE, parseDuration, parseSize, SIZE_RE } from "../bytes/units.ts";
-import type { Span, StringPart, ValueNode } from "./ast.ts";
+import type { Span, StatementBase, StringPart, ValueNode } from "./ast.ts";
 import { ScriptSyntaxError } from "./syntax_error.ts";
 
 const encoder = new TextEncoder();
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const REF_RE = /^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$/;
+/** `${env.NAME}` and `${env.NAME:-default}`: an environment variable. */
+const ENV_REF_RE = /^env\.[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?$/;
+
+function isRef(ref: string): boolean {
+  return REF_RE.test(ref) || ENV_REF_RE.test(ref);
+}
+
+/** Parses one line of a block whose lines are not statements (`expect … one of` arms). */
+export type BodyLineParser = (r: LineReader, base: Omit<StatementBase, "kind">) => StatementBase;
+
+/** A block a statement opened with a `{` ending its line; the parser fills `body`. */
+export interface OpenedBlock {
+  body: StatementBase[];
+  /** `break` and `continue` may stand inside. */
+  loop: boolean;
+  /** Parses the body's lines when they are not statements. */
+  lines?: BodyLineParser;
+  /** Reads what follows the closing `}` on its line (`} else {`); must open a block again. */
+  next?: (r: LineReader) => void;
+}
 
 /** A cursor over one line of a script. */
 export class LineReader {
   #pos = 0;
   /** Where a trailing `# comment` starts, once the reader has reached it. */
   commentAt: number | undefined;
+  /** The block this line opened (its last token was `{`). */
+  opened: OpenedBlock | undefined;
   constructor(
     readonly text: string,
     readonly line: number,
@@ -89,6 +111,35 @@ export class LineReader {
           : `expected "${keyword}"${context ? ` ${context}` : ""}, found "${w}"`,
       );
     }
+  }
+
+  /**
+   * Reads the `{` that ends a block's header line and returns the body the parser will
+   * fill with the lines up to the matching `}`.
+   */
+  block(options: Partial<Omit<OpenedBlock, "body">> = {}): StatementBase[] {
+    this.skipSpace();
+    if (this.text[this.#pos] !== "{") {
+      const w = this.peekWord();
+      this.fail(w === undefined ? 'expected "{" to open the block' : `expected "{", found "${w}"`);
+    }
+    this.#pos++;
+    if (!this.atEnd()) {
+      this.fail(`unexpected "${this.peekWord()}" after "{" (the block starts on the next line)`);
+    }
+    const body: StatementBase[] = [];
+    this.opened = { loop: false, ...options, body };
+    return body;
+  }
+
+  /** Consumes `}` when it is the next token. */
+  closeBrace(): boolean {
+    this.skipSpace();
+    if (this.text[this.#pos] !== "}") return false;
+    const after = this.text[this.#pos + 1];
+    if (after !== undefined && !/\s/.test(after)) return false;
+    this.#pos++;
+    return true;
   }
 
   /** Reads a name: a letter or `_`, then letters, digits, `_` or `-`. */
@@ -269,6 +320,7 @@ export class LineReader {
       const ch = this.text[this.#pos]!;
       if (ch === '"') {
         this.#pos++;
+        this.#separated(start);
         break;
       }
       if (ch === "\\") {
@@ -343,13 +395,26 @@ export class LineReader {
     return { type: "string", parts, span: this.spanFrom(start) };
   }
 
+  /** A quoted value must end where its closing quote is: `"abc"yped"` is a mistake. */
+  #separated(start: number): void {
+    const next = this.text[this.#pos];
+    if (next === undefined || /\s/.test(next)) return;
+    const m = /^\S*/.exec(this.text.slice(this.#pos))![0];
+    this.fail(
+      `unexpected "${m}" right after the closing quote of the string that starts at column ${
+        start + 1
+      } (a quote inside a string is written \\" ; separate values with a space)`,
+      this.spanFrom(this.#pos, this.#pos + m.length),
+    );
+  }
+
   #ref(): StringPart {
     const start = this.#pos;
     const close = this.text.indexOf("}", this.#pos);
     if (close < 0) this.fail("unterminated ${", this.spanFrom(start, start + 2));
     const ref = this.text.slice(this.#pos + 2, close).trim();
     this.#pos = close + 1;
-    if (!REF_RE.test(ref)) {
+    if (!isRef(ref)) {
       this.fail(
         `"\${${ref}}" is not a variable reference (like \${name} or \${c.port})`,
         this.spanFrom(start),
@@ -370,7 +435,7 @@ export class LineReader {
         if (close < 0) this.fail("unterminated ${", this.spanFrom(offset + i, offset + i + 2));
         const ref = text.slice(i + 2, close).trim();
         const span = this.spanFrom(offset + i, offset + close + 1);
-        if (!REF_RE.test(ref)) {
+        if (!isRef(ref)) {
           this.fail(`"\${${ref}}" is not a variable reference (like \${name} or \${c.port})`, span);
         }
         parts.push({ ref, span });
@@ -391,6 +456,7 @@ export class LineReader {
       this.fail("unterminated string (missing closing ')", this.spanFrom(start, this.text.length));
     }
     this.#pos = close + 1;
+    this.#separated(start);
     return { type: "raw", text: this.text.slice(start + 1, close), span: this.spanFrom(start) };
   }
 

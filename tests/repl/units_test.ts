@@ -121,7 +121,7 @@ Deno.test("complete: keywords, aliases, meta commands, option words, names, file
   assertEquals(complete("expect redis li", ctx), [["line"], "li"]);
   assertEquals(complete("close s", ctx), [["srv"], "s"]);
   assertEquals(complete(":hex a", ctx), [["auto"], "a"]);
-  assertEquals(complete(":help con", ctx), [["connect"], "con"]);
+  assertEquals(complete(":help con", ctx), [["connect", "continue"], "con"]);
   assertEquals(complete(":save s", ctx), [["sess.wire", "sub/"], "s"]);
   assertEquals(complete(`:load ${dir.path}/sub/`, ctx), [
     [`${dir.path}/sub/x.wire`],

@@ -55,6 +55,7 @@ import {
 import type { Var, VarObject } from "../vars.ts";
 import { ExpectationUpdater, takeWhenQuiet } from "../updater.ts";
 import type { Executor } from "./executor.ts";
+import { compare } from "../condition.ts";
 
 async function address(
   session: Session,
@@ -554,33 +555,8 @@ const print: Executor<PrintNode> = async (node, session) => {
 };
 
 const assertStatement: Executor<AssertNode> = async (node, session) => {
-  const left = await evalText(session, node.left);
-  const actual = `"${left}"`;
-  if (node.op === "~" || node.op === "!~") {
-    const re = node.right.type === "regex"
-      ? new RegExp(node.right.source, node.right.flags)
-      : new RegExp(await evalText(session, node.right));
-    const ok = re.test(left) === (node.op === "~");
-    if (!ok) {
-      return session.fail("assertion failed", {
-        expected: `${node.op} /${re.source}/${re.flags}`,
-        actual,
-      });
-    }
-    return;
-  }
-  const right = await evalText(session, node.right);
-  let ok: boolean;
-  if (node.op === "==" || node.op === "!=") ok = (left === right) === (node.op === "==");
-  else {
-    const a = Number(left);
-    const b = Number(right);
-    if (Number.isNaN(a) || Number.isNaN(b)) {
-      return session.fail(`"${node.op}" compares numbers: "${left}" ${node.op} "${right}"`);
-    }
-    ok = node.op === "<" ? a < b : node.op === ">" ? a > b : node.op === "<=" ? a <= b : a >= b;
-  }
-  if (!ok) return session.fail("assertion failed", { expected: `${node.op} "${right}"`, actual });
+  const c = await compare(session, node.left, node.op, node.right);
+  if (!c.ok) session.fail("assertion failed", { expected: c.expected, actual: c.actual });
 };
 
 const serve: Executor<ServeNode> = async (node, session) => {

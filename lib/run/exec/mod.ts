@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { BLOCK_EXECUTORS } from "./blocks.ts";
 import { CORE_EXECUTORS } from "./core.ts";
 import { PROXY_EXECUTORS } from "./proxy.ts";
 import { HTTP_EXECUTORS } from "./http.ts";
@@ -15,6 +16,7 @@ import type { Executor } from "./executor.ts";
 /** Executors by statement kind. */
 export const EXECUTORS: Record<string, Executor> = {
   ...CORE_EXECUTORS,
+  ...BLOCK_EXECUTORS,
   ...PROXY_EXECUTORS,
   ...HTTP_EXECUTORS,
   ...TOOLS_EXECUTORS,

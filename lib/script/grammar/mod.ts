@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { BLOCK_STATEMENTS } from "./blocks.ts";
 import { CORE_STATEMENTS, EXPECT_CHANNEL } from "./core.ts";
 import { PROXY_STATEMENTS } from "./proxy.ts";
 import { HTTP_EXPECT_FORMS, HTTP_STATEMENTS } from "./http.ts";
@@ -15,6 +16,7 @@ import type { ExpectForm, StatementSyntax } from "./syntax.ts";
 /** Statement declarations, in help order. */
 export const STATEMENTS: StatementSyntax[] = [
   ...CORE_STATEMENTS,
+  ...BLOCK_STATEMENTS,
   ...PROXY_STATEMENTS,
   ...HTTP_STATEMENTS,
   ...TOOLS_STATEMENTS,
