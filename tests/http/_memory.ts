@@ -1,6 +1,7 @@
 // Memory of a server run as a subprocess (its VmRSS from /proc), and clients that send a
 // request and then never read: what issue 18 item 3 measured.
 import { REPO_ROOT } from "../helpers/cli.ts";
+import { output } from "../helpers/process.ts";
 
 /** A `cli.ts` command running as a subprocess, with the first JSON line it printed. */
 export interface CliServer extends AsyncDisposable {
@@ -57,8 +58,7 @@ export async function startCliServer(
  * Deno lets only --allow-all read /proc of another process).
  */
 export async function rssMiB(pid: number): Promise<number> {
-  const out = await new Deno.Command("cat", { args: [`/proc/${pid}/status`], stdout: "piped" })
-    .output();
+  const out = await output("cat", { args: [`/proc/${pid}/status`], deadlineMs: 10_000 });
   const kb = Number(/^VmRSS:\s+(\d+) kB$/m.exec(new TextDecoder().decode(out.stdout))?.[1]);
   return kb / 1024;
 }

@@ -1,6 +1,7 @@
 // Real peers for the HTTP tests: nginx with a generated config on a free loopback port,
 // and openssl-made certificates.
 import { type Peer, startPeer } from "../helpers/peer.ts";
+import { output } from "../helpers/process.ts";
 
 /** A free TCP port on 127.0.0.1 (bound, read, released). */
 export function freePort(): number {
@@ -12,14 +13,7 @@ export function freePort(): number {
 
 /** Runs a program to completion and returns its stdout, throwing with stderr on failure. */
 export async function run(cmd: string, args: string[], cwd?: string): Promise<string> {
-  const out = await new Deno.Command(cmd, {
-    args,
-    cwd,
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(30_000),
-  }).output();
-  if (out.signal !== null) throw new Error(`${cmd} ${args.join(" ")}: not done within 30 s`);
+  const out = await output(cmd, { args, cwd }); // past 30 s: killed, failing by name
   if (!out.success) {
     throw new Error(`${cmd} ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
   }

@@ -11,6 +11,7 @@ import {
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { createHttpHandler } from "../../lib/http/server/handler.ts";
 import { tempDir } from "../helpers/temp.ts";
+import { textUntilEnd } from "../helpers/process.ts";
 
 async function site() {
   const dir = await tempDir("wireplay-static-");
@@ -279,9 +280,7 @@ Deno.test("static: raw requests with .. and backslashes over a socket are refuse
     await conn.write(
       new TextEncoder().encode(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`),
     );
-    let out = "";
-    for await (const chunk of conn.readable) out += new TextDecoder().decode(chunk);
-    return out;
+    return await textUntilEnd(conn, `the answer to GET ${target}`);
   };
   for (
     const target of [
