@@ -148,7 +148,8 @@ export class ReplCore implements AsyncDisposable {
     }
     const trimmed = step.line.trim();
     if (trimmed.startsWith(":")) return await this.meta(trimmed);
-    return await this.statement(step.line, this.lineNo);
+    const first = step.line.includes("\n") ? this.lineNo - this.joiner.lastLines + 1 : this.lineNo;
+    return await this.statement(step.line, first);
   }
 
   /** Parses and runs one statement line. */
@@ -330,7 +331,7 @@ export class ReplCore implements AsyncDisposable {
     for (const node of script.statements) {
       const outcome = await this.run(
         node,
-        lines[node.span.line - 1]?.trim() ?? node.source,
+        node.text ?? lines[node.span.line - 1]?.trim() ?? node.source,
         path,
       );
       if (outcome !== "ok") {
