@@ -57,13 +57,15 @@ import { ExpectationUpdater, takeWhenQuiet } from "../updater.ts";
 import type { Executor } from "./executor.ts";
 import { compare } from "../condition.ts";
 
+/** A statement's address; a plain `HOST:PORT` means `tcp://HOST:PORT` (`udp://` for bind). */
 async function address(
   session: Session,
   node: { address: ConnectNode["address"] },
+  plain: "tcp" | "udp" = "tcp",
 ): Promise<Address> {
   const text = await evalText(session, node.address);
   try {
-    return parseAddress(text);
+    return parseAddress(text, plain);
   } catch (e) {
     return session.fail((e as Error).message);
   }
@@ -210,7 +212,7 @@ const accept: Executor<AcceptNode> = async (node, session) => {
 
 const bind: Executor<BindNode> = async (node, session) => {
   session.claim(node.name);
-  const addr = await address(session, node);
+  const addr = await address(session, node, "udp");
   if (addr.scheme !== "udp") {
     return session.fail(`bind takes a udp:// address; use listen for ${addr.scheme}`);
   }
