@@ -10,6 +10,7 @@ import { assert, assertEquals, assertGreaterOrEqual, assertMatch } from "@std/as
 import { PEERS } from "../helpers/peers.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { REPO_ROOT } from "../helpers/cli.ts";
+import { output } from "../helpers/process.ts";
 
 /** What a fresh machine has besides the peers: the shell and coreutils the tests' scripts use. */
 const BASICS = [
@@ -89,15 +90,13 @@ async function barePath(dir: string): Promise<string> {
 }
 
 async function run(args: string[], bin: string): Promise<{ code: number; text: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
+  // past the deadline the run and every process it started are killed, failing by name
+  const out = await output(Deno.execPath(), {
     args,
     cwd: REPO_ROOT,
     env: { PATH: bin, NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(DEADLINE_MS),
-  }).output();
+    deadlineMs: DEADLINE_MS,
+  });
   const dec = new TextDecoder();
   const text = dec.decode(out.stdout) + dec.decode(out.stderr);
   assert(out.signal === null, `not done within ${DEADLINE_MS / 1000} s:\n${text.slice(-3000)}`);

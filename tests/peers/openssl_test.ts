@@ -1,6 +1,7 @@
 import { assertMatch } from "@std/assert";
 import { freeTcpPort } from "../helpers/ports.ts";
 import { startPeer } from "../helpers/peer.ts";
+import { output } from "../helpers/process.ts";
 import { needs } from "../helpers/peers.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { fails, passes } from "../helpers/wire.ts";
@@ -9,7 +10,7 @@ import { fails, passes } from "../helpers/wire.ts";
 async function makeCert(dir: string): Promise<{ cert: string; key: string }> {
   const cert = `${dir}/cert.pem`;
   const key = `${dir}/key.pem`;
-  const out = await new Deno.Command("openssl", {
+  const out = await output("openssl", {
     args: [
       "req",
       "-x509",
@@ -33,10 +34,8 @@ async function makeCert(dir: string): Promise<{ cert: string; key: string }> {
       "-addext",
       "basicConstraints=critical,CA:FALSE",
     ],
-    stdout: "null",
-    stderr: "piped",
-    signal: AbortSignal.timeout(30_000), // killed (and failing) if it never ends
-  }).output();
+    stdout: "null", // past 30 s: killed, failing by name
+  });
   if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
   return { cert, key };
 }

@@ -9,6 +9,7 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { PEERS } from "../helpers/peers.ts";
 import { REPO_ROOT } from "../helpers/cli.ts";
+import { output } from "../helpers/process.ts";
 import { tempDir } from "../helpers/temp.ts";
 
 const asRoot = Deno.uid() === 0;
@@ -31,15 +32,13 @@ async function binWithApt(dir: string, body: string): Promise<string> {
 }
 
 async function setup(bin: string, env: Record<string, string> = {}) {
-  const out = await new Deno.Command(Deno.execPath(), {
+  // past 60 s the step and its apt-get are killed, failing by name
+  const out = await output(Deno.execPath(), {
     args: ["run", "-A", "tests/setup_peers.ts"],
     cwd: REPO_ROOT,
     env: { PATH: bin, NO_COLOR: "1", ...env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(60_000),
-  }).output();
+    deadlineMs: 60_000,
+  });
   const dec = new TextDecoder();
   assert(out.signal === null, "the setup step did not end within 60 s");
   return { code: out.code, text: dec.decode(out.stdout) + dec.decode(out.stderr) };
