@@ -1,45 +1,44 @@
 /**
- * httpbin-style endpoints of the built-in HTTP server (`/get`, `/status/:code`,
- * `/delay/:s`, `/bytes/:n`, `/basic-auth/:u/:p`, …), documented in `lib/http/README.md`.
+ * The httpbin endpoints of the built-in HTTP server — every one of httpbin's list (`/get`,
+ * `/status/{codes}`, `/digest-auth/…`, `/range/{n}`, `/image`…) answering as httpbin does,
+ * plus wireplay's own (`/api/data`, `/bearer`…): the router, the methods each allows (405
+ * otherwise, `OPTIONS` answered), httpbin's CORS headers, and the request-echo endpoints.
+ * The endpoint table is in `docs/HTTP.md`.
  *
  * @module
  */
-import { deleteCookie, getCookies, setCookie, STATUS_TEXT } from "@std/http";
+import { deleteCookie, getCookies, setCookie } from "@std/http";
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
-import { tryUtf8 } from "../../bytes/text.ts";
-import type { HttpLimits } from "./limits.ts";
-import { heldBody, type MemoryBudget } from "./memory_budget.ts";
+import {
+  chunkSize,
+  echo,
+  empty,
+  type Endpoint,
+  type EndpointContext,
+  HTML_TYPE,
+  json,
+  notFound,
+  parseCount,
+  redirect,
+  text,
+} from "./httpbin_context.ts";
+import { digestAuth } from "./httpbin_digest.ts";
+import {
+  base64Endpoint,
+  denyEndpoint,
+  formEndpoint,
+  linksEndpoint,
+  robotsEndpoint,
+  utf8Endpoint,
+  xmlEndpoint,
+} from "./httpbin_documents.ts";
+import { imageEndpoint } from "./httpbin_images.ts";
+import { rangeEndpoint } from "./httpbin_range.ts";
+import { describe, type RequestKey } from "./httpbin_request.ts";
+import { statusEndpoint, statusResponse } from "./httpbin_status.ts";
 import { abortableSleep } from "./mock_routes.ts";
 
-/** What an endpoint gets besides the request. */
-export interface EndpointContext {
-  /** The parsed request URL. */
-  url: URL;
-  /** The request body, already read (empty when none). */
-  body: Uint8Array;
-  /** The peer's IP address, when known. */
-  remoteIp?: string;
-  /** The server's limits (delays and generated sizes are capped by them). */
-  limits: HttpLimits;
-  /** Aborts when the server shuts down or the client goes away. */
-  signal?: AbortSignal;
-  /** The server's memory budget: an echo answer is held against it until it is sent. */
-  budget?: MemoryBudget;
-}
-
-type Endpoint = (
-  req: Request,
-  ctx: EndpointContext,
-  params: string[],
-) => Response | Promise<Response>;
-
-const METHOD_ECHO: Record<string, string> = {
-  get: "GET",
-  post: "POST",
-  put: "PUT",
-  patch: "PATCH",
-  delete: "DELETE",
-};
+export type { EndpointContext } from "./httpbin_context.ts";
 
 /** The sample document of `/api/data`. */
 export const API_DATA = {
@@ -76,199 +75,187 @@ const HELLO_HTML = `<!DOCTYPE html>
 </body></html>
 `;
 
-const CACHE_EPOCH = new Date("2024-01-01T00:00:00Z").toUTCString();
+/** httpbin's keys for `/get`, the body methods, `/anything` and `/delay`. */
+const GET_KEYS: RequestKey[] = ["url", "args", "headers", "origin"];
+const BODY_KEYS: RequestKey[] = [
+  "url",
+  "args",
+  "form",
+  "data",
+  "origin",
+  "headers",
+  "files",
+  "json",
+];
+const ANYTHING_KEYS: RequestKey[] = [...BODY_KEYS, "method"];
+const DELAY_KEYS: RequestKey[] = ["url", "args", "form", "data", "origin", "headers", "files"];
 
-const ENDPOINTS: Record<string, Endpoint> = {
-  "": () => new Response(HELLO_HTML, { headers: { "content-type": "text/html; charset=utf-8" } }),
-  api: (_req, _ctx, p) => p[0] === "data" && p.length === 1 ? json(API_DATA) : notFound(),
-  get: methodEcho("get"),
-  post: methodEcho("post"),
-  put: methodEcho("put"),
-  patch: methodEcho("patch"),
-  delete: methodEcho("delete"),
-  anything: async (req, ctx) => echo(await withForm(req, ctx, describe(req, ctx, true)), ctx),
-  status: (_req, _ctx, p) => {
-    const code = Number(p[0]);
-    if (p.length !== 1 || !/^\d{3}$/.test(p[0] ?? "") || code < 200 || code > 599) {
-      return text(400, "status must be a code from 200 to 599\n");
-    }
-    const headers = new Headers();
-    if (code >= 300 && code < 400) headers.set("location", "/redirect/1");
-    if (code === 401) headers.set("www-authenticate", 'Basic realm="wireplay"');
-    if (code === 204 || code === 304) return new Response(null, { status: code, headers });
-    return new Response(STATUS_TEXT[code] ?? "", { status: code, headers });
+/** Cookies a proxy in front of httpbin sets; hidden by `/cookies` unless `?show_env`. */
+const ENV_COOKIES = [
+  "_gauges_unique",
+  "_gauges_unique_year",
+  "_gauges_unique_month",
+  "_gauges_unique_day",
+  "_gauges_unique_hour",
+  "__utmz",
+  "__utma",
+  "__utmb",
+];
+
+/** The methods httpbin routes that take more than GET. */
+const ALL = ["GET", "POST", "PUT", "DELETE", "PATCH", "TRACE"];
+
+interface Route {
+  /** Allowed methods (HEAD and OPTIONS come with GET); `"any"` for every method. */
+  methods: string[] | "any";
+  fn: Endpoint;
+}
+
+const get = (fn: Endpoint): Route => ({ methods: ["GET"], fn });
+
+const ROUTES: Record<string, Route> = {
+  "": get(() => text(200, HELLO_HTML, HTML_TYPE)),
+  api: get((_req, _ctx, p) => p[0] === "data" && p.length === 1 ? json(API_DATA) : notFound()),
+  get: get(async (req, ctx, p) => p.length ? notFound() : json(await describe(req, ctx, GET_KEYS))),
+  post: bodyEcho("POST"),
+  put: bodyEcho("PUT"),
+  patch: bodyEcho("PATCH"),
+  delete: bodyEcho("DELETE"),
+  anything: {
+    methods: "any",
+    fn: async (req, ctx) => echo(await describe(req, ctx, ANYTHING_KEYS), ctx),
   },
-  delay: async (req, ctx, p) => {
-    const seconds = Number(p[0]);
-    if (p.length !== 1 || !Number.isFinite(seconds) || seconds < 0) {
-      return text(400, "delay must be seconds\n");
-    }
-    await abortableSleep(Math.min(seconds * 1000, ctx.limits.maxDelayMs), ctx.signal);
-    return json(describe(req, ctx, false));
+  status: {
+    methods: ALL,
+    fn: (_req, _ctx, p) => p.length === 1 ? statusEndpoint(decodeURIComponent(p[0]!)) : notFound(),
   },
-  headers: (req) => json({ headers: headerRecord(req.headers) }),
-  ip: (_req, ctx) => json({ origin: ctx.remoteIp ?? "" }),
-  "user-agent": (req) => json({ "user-agent": req.headers.get("user-agent") ?? "" }),
-  uuid: () => json({ uuid: crypto.randomUUID() }),
-  json: () => json(SAMPLE_JSON),
-  html: () => new Response(HELLO_HTML, { headers: { "content-type": "text/html; charset=utf-8" } }),
-  bytes: (_req, ctx, p) => {
-    const n = parseCount(p[0], ctx.limits.maxGeneratedBytes);
-    if (n === undefined || p.length !== 1) {
-      return text(400, `n must be 0 to ${ctx.limits.maxGeneratedBytes}\n`);
-    }
-    const seed = ctx.url.searchParams.get("seed");
-    const next = seed !== null ? seededSource(Number(seed) >>> 0) : randomSource();
-    let left = n;
-    // made one piece per pull: a client that does not read holds one piece, not n bytes
-    const body = new ReadableStream<Uint8Array>({
-      pull(c) {
-        if (left <= 0) return c.close();
-        const piece = next(Math.min(left, 64 * 1024));
-        left -= piece.byteLength;
-        c.enqueue(piece);
-      },
-    }, { highWaterMark: 0 });
-    return new Response(body, {
-      headers: { "content-type": "application/octet-stream", "content-length": String(n) },
-    });
+  delay: {
+    methods: ALL,
+    fn: async (req, ctx, p) => {
+      const seconds = Number(p[0]);
+      if (p.length !== 1 || !Number.isFinite(seconds) || seconds < 0) {
+        return text(400, "delay must be seconds\n");
+      }
+      await abortableSleep(Math.min(seconds * 1000, ctx.limits.maxDelayMs), ctx.signal);
+      return echo(await describe(req, ctx, DELAY_KEYS), ctx);
+    },
   },
-  stream: (req, ctx, p) => {
-    const n = parseCount(p[0], 100);
-    if (n === undefined || p.length !== 1) return text(400, "n must be 0 to 100\n");
-    const base = describe(req, ctx, false);
+  headers: get(async (req, ctx) => json(await describe(req, ctx, ["headers"]))),
+  ip: get(async (req, ctx) => json(await describe(req, ctx, ["origin"]))),
+  "user-agent": get((req) => json({ "user-agent": req.headers.get("user-agent") })),
+  uuid: get(() => json({ uuid: crypto.randomUUID() })),
+  json: get(() => json(SAMPLE_JSON)),
+  html: get(() => text(200, HELLO_HTML, HTML_TYPE)),
+  xml: get(xmlEndpoint),
+  "robots.txt": get(robotsEndpoint),
+  deny: get(denyEndpoint),
+  encoding: get((_req, _ctx, p) => p.join("/") === "utf8" ? utf8Endpoint() : notFound()),
+  forms: get((_req, _ctx, p) => p.join("/") === "post" ? formEndpoint() : notFound()),
+  base64: get((_req, _ctx, p) => base64Endpoint(p)),
+  links: get((_req, _ctx, p) => linksEndpoint(p)),
+  image: get((req, _ctx, p) => imageEndpoint(req, p)),
+  range: get(rangeEndpoint),
+  bytes: get((_req, ctx, p) => generatedBytes(ctx, p, false)),
+  "stream-bytes": get((_req, ctx, p) => generatedBytes(ctx, p, true)),
+  stream: get(async (req, ctx, p) => {
+    const asked = parseCount(p[0], Number.MAX_SAFE_INTEGER);
+    if (asked === undefined || p.length !== 1) return notFound();
+    const n = Math.min(asked, 100);
+    const base = await describe(req, ctx, GET_KEYS);
     const enc = new TextEncoder();
     let i = 0;
     const body = new ReadableStream<Uint8Array>({
       pull(c) {
         if (i >= n) return c.close();
-        c.enqueue(enc.encode(JSON.stringify({ id: i++, ...base }) + "\n"));
+        c.enqueue(enc.encode(JSON.stringify({ ...base, id: i++ }) + "\n"));
       },
     });
     return new Response(body, { headers: { "content-type": "application/json" } });
+  }),
+  drip: get(drip),
+  redirect: get((_req, ctx, p) => {
+    const n = redirectCount(p);
+    if (n === undefined) return notFound();
+    const absolute = ctx.url.searchParams.get("absolute")?.toLowerCase() === "true";
+    const origin = absolute ? ctx.url.origin : "";
+    if (n === 1) return redirect(`${origin}/get`);
+    return redirect(`${origin}/${absolute ? "absolute" : "relative"}-redirect/${n - 1}`);
+  }),
+  "relative-redirect": get((_req, _ctx, p) => {
+    const n = redirectCount(p);
+    if (n === undefined) return notFound();
+    return redirect(n === 1 ? "/get" : `/relative-redirect/${n - 1}`, 302, false);
+  }),
+  "absolute-redirect": get((_req, ctx, p) => {
+    const n = redirectCount(p);
+    if (n === undefined) return notFound();
+    const origin = ctx.url.origin;
+    return redirect(n === 1 ? `${origin}/get` : `${origin}/absolute-redirect/${n - 1}`);
+  }),
+  "redirect-to": {
+    methods: ALL,
+    fn: (_req, ctx) => {
+      const to = ctx.url.searchParams.get("url");
+      const asked = Number(ctx.url.searchParams.get("status_code") ?? 302);
+      if (!to) return text(400, "needs ?url=\n");
+      return redirect(to, asked >= 300 && asked < 400 ? asked : 302, false);
+    },
   },
-  drip: async (_req, ctx) => {
-    const q = ctx.url.searchParams;
-    const durationMs = Math.min(Number(q.get("duration") ?? 2) * 1000, ctx.limits.maxDelayMs);
-    const n = parseCount(q.get("numbytes") ?? "10", ctx.limits.maxGeneratedBytes);
-    const code = Number(q.get("code") ?? 200);
-    const delayMs = Math.min(Number(q.get("delay") ?? 0) * 1000, ctx.limits.maxDelayMs);
-    if (n === undefined || n < 1) {
-      return text(400, `numbytes must be an integer from 1 to ${ctx.limits.maxGeneratedBytes}\n`);
-    }
-    if (
-      ![durationMs, code, delayMs].every((v) => Number.isFinite(v) && v >= 0) ||
-      !Number.isInteger(code) || code < 200 || code > 599
-    ) {
-      return text(400, "bad drip parameters\n");
-    }
-    if (delayMs) await abortableSleep(delayMs, ctx.signal);
-    if (code === 204 || code === 304) return new Response(null, { status: code }); // no body
-    const steps = Math.min(n, 1000); // never more than 1000 writes
-    const per = Math.floor(n / steps);
-    let sent = 0;
-    let step = 0;
-    const body = new ReadableStream<Uint8Array>({
-      async pull(c) {
-        if (sent >= n || ctx.signal?.aborted) return c.close();
-        if (step > 0) await abortableSleep(durationMs / steps, ctx.signal);
-        const size = step === steps - 1 ? n - sent : per;
-        c.enqueue(new Uint8Array(size).fill(42));
-        sent += size;
-        step++;
-      },
-    });
-    return new Response(body, {
-      status: code,
-      headers: { "content-type": "application/octet-stream", "content-length": String(n) },
-    });
-  },
-  redirect: (_req, _ctx, p) => {
-    const n = parseCount(p[0], 100);
-    if (n === undefined || n < 1 || p.length !== 1) return text(400, "n must be 1 to 100\n");
-    return redirect(n === 1 ? "/get" : `/redirect/${n - 1}`);
-  },
-  "redirect-to": (_req, ctx) => {
-    const to = ctx.url.searchParams.get("url");
-    const code = Number(ctx.url.searchParams.get("status_code") ?? 302);
-    if (!to || !(code >= 300 && code < 400)) {
-      return text(400, "needs ?url= and a 3xx status_code\n");
-    }
-    return redirect(to, code);
-  },
-  cookies: (req, ctx, p) => {
-    if (p.length === 0) return json({ cookies: getCookies(req.headers) });
-    const headers = new Headers({ location: "/cookies" });
-    if (p[0] === "set" && p.length === 1) {
-      for (const [name, value] of ctx.url.searchParams) {
-        setCookie(headers, { name, value, path: "/" });
-      }
-    } else if (p[0] === "set" && p.length === 3) {
-      setCookie(headers, {
-        name: decodeURIComponent(p[1]!),
-        value: decodeURIComponent(p[2]!),
-        path: "/",
-      });
-    } else if (p[0] === "delete" && p.length === 1) {
-      for (const name of ctx.url.searchParams.keys()) deleteCookie(headers, name, { path: "/" });
-    } else return notFound();
-    return new Response(null, { status: 302, headers });
-  },
-  "basic-auth": (req, _ctx, p) => {
-    if (p.length !== 2) return notFound();
-    const [user, pass] = p.map((s) => decodeURIComponent(s));
-    const given = parseBasic(req.headers.get("authorization"));
-    if (given && given.user === user && given.pass === pass) {
-      return json({ authenticated: true, user });
-    }
-    return new Response(null, {
-      status: 401,
-      headers: { "www-authenticate": 'Basic realm="wireplay"' },
-    });
-  },
-  bearer: (req) => {
+  cookies: get(cookies),
+  "basic-auth": get((req, _ctx, p) => basicAuth(req, p, 401)),
+  "hidden-basic-auth": get((req, _ctx, p) => basicAuth(req, p, 404)),
+  "digest-auth": get((req, ctx, p) =>
+    p.length >= 3 && p.length <= 5 ? digestAuth(req, ctx, p) : notFound()
+  ),
+  bearer: get((req) => {
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.get("authorization") ?? "");
     if (m) return json({ authenticated: true, token: m[1] });
-    return new Response(null, { status: 401, headers: { "www-authenticate": "Bearer" } });
-  },
-  gzip: (req, ctx) => compressed(req, ctx, "gzip"),
-  brotli: (req, ctx) => compressed(req, ctx, "br"),
-  deflate: (req, ctx) => compressed(req, ctx, "deflate"),
-  cache: (req, _ctx, p) => {
+    return empty(401, { "www-authenticate": "Bearer" });
+  }),
+  gzip: get((req, ctx) => compressed(req, ctx, "gzip")),
+  brotli: get((req, ctx) => compressed(req, ctx, "br")),
+  deflate: get((req, ctx) => compressed(req, ctx, "deflate")),
+  cache: get(async (req, ctx, p) => {
     if (p.length === 1) {
-      const n = parseCount(p[0], 365 * 86400);
+      const n = parseCount(p[0], Number.MAX_SAFE_INTEGER);
       if (n === undefined) return notFound();
-      return json({ cached: true }, 200, { "cache-control": `public, max-age=${n}` });
-    }
-    if (p.length > 1) return notFound();
-    if (req.headers.has("if-none-match") || req.headers.has("if-modified-since")) {
-      return new Response(null, {
-        status: 304,
-        headers: { etag: '"wireplay-cache"', "last-modified": CACHE_EPOCH },
+      return json(await describe(req, ctx, GET_KEYS), 200, {
+        "cache-control": `public, max-age=${n}`,
       });
     }
-    return json({ cached: false }, 200, { etag: '"wireplay-cache"', "last-modified": CACHE_EPOCH });
-  },
-  "response-headers": (_req, ctx) => {
-    const headers = new Headers({ "content-type": "application/json" });
-    const record: Record<string, string> = {};
-    for (const [k, v] of ctx.url.searchParams) {
-      try {
-        headers.append(k, v);
-        record[k] = v;
-      } catch {
-        return text(400, `bad header "${k}"\n`);
-      }
+    if (p.length > 1) return notFound();
+    if (req.headers.get("if-none-match") || req.headers.get("if-modified-since")) {
+      return statusResponse(304);
     }
-    return new Response(JSON.stringify(record, null, 2) + "\n", { headers });
-  },
+    return json(await describe(req, ctx, GET_KEYS), 200, {
+      "last-modified": new Date().toUTCString(),
+      etag: crypto.randomUUID().replaceAll("-", ""),
+    });
+  }),
+  etag: get(async (req, ctx, p) => {
+    if (p.length !== 1) return notFound();
+    const tag = decodeURIComponent(p[0]!);
+    const noneMatch = entityTags(req.headers.get("if-none-match"));
+    const match = entityTags(req.headers.get("if-match"));
+    if (noneMatch.length) {
+      if (noneMatch.includes(tag) || noneMatch.includes("*")) {
+        const res = statusResponse(304);
+        res.headers.set("etag", tag);
+        return res;
+      }
+    } else if (match.length && !match.includes(tag) && !match.includes("*")) {
+      return statusResponse(412);
+    }
+    return json(await describe(req, ctx, GET_KEYS), 200, { etag: tag });
+  }),
+  "response-headers": { methods: ["GET", "POST"], fn: responseHeaders },
 };
 
 /** The endpoint names, for documentation and tests. */
-export const HTTPBIN_ENDPOINTS: readonly string[] = Object.keys(ENDPOINTS).filter((k) => k !== "");
+export const HTTPBIN_ENDPOINTS: readonly string[] = Object.keys(ROUTES).filter((k) => k !== "");
 
 /**
- * Answers a request with an httpbin-style endpoint.
+ * Answers a request with an httpbin endpoint, with httpbin's CORS headers.
  *
  * @returns the response, or undefined when no endpoint has this path.
  */
@@ -279,108 +266,165 @@ export function httpbin(
   const segments = ctx.url.pathname.split("/").slice(1);
   if (segments.at(-1) === "" && segments.length > 1) segments.pop();
   const [first = "", ...rest] = segments;
-  if (first === "anything") return ENDPOINTS.anything!(req, ctx, rest);
-  const endpoint = Object.hasOwn(ENDPOINTS, first) ? ENDPOINTS[first] : undefined;
-  if (!endpoint) return undefined;
-  return endpoint(req, ctx, rest);
+  const route = Object.hasOwn(ROUTES, first) ? ROUTES[first] : undefined;
+  if (!route) return undefined;
+  const allowed = route.methods === "any" ? undefined : allowList(route.methods);
+  let res: Response | Promise<Response>;
+  if (req.method === "OPTIONS" && allowed) {
+    res = withCors(req, empty(200, { allow: allowed.join(", ") }));
+  } else if (allowed && !allowed.includes(req.method)) {
+    res = text(
+      405,
+      "<!doctype html>\n<title>405 Method Not Allowed</title>\n<h1>Method Not Allowed</h1>\n",
+      HTML_TYPE,
+    );
+    res.headers.set("allow", allowed.join(", "));
+  } else res = route.fn(req, ctx, rest);
+  return res instanceof Promise ? res.then((r) => withCors(req, r)) : withCors(req, res);
 }
 
-function methodEcho(name: string): Endpoint {
-  const method = METHOD_ECHO[name]!;
-  return (req, ctx, p) => {
-    if (p.length) return notFound();
-    if (req.method !== method && !(method === "GET" && req.method === "HEAD")) {
-      return new Response("method not allowed\n", { status: 405, headers: { allow: method } });
-    }
-    const out = describe(req, ctx, method !== "GET");
-    return method === "GET" ? json(out) : withForm(req, ctx, out).then((o) => echo(o, ctx));
+/** The `Allow` list Flask gives a route: its methods, with HEAD for GET, and OPTIONS. */
+function allowList(methods: string[]): string[] {
+  const all = new Set(methods);
+  if (all.has("GET")) all.add("HEAD");
+  all.add("OPTIONS");
+  return [...all].sort();
+}
+
+/** httpbin's CORS headers (and the preflight ones for OPTIONS). */
+function withCors(req: Request, res: Response): Response {
+  const h = res.headers; // every answer here is a `new Response`: its headers are mutable
+  h.set("access-control-allow-origin", req.headers.get("origin") ?? "*");
+  h.set("access-control-allow-credentials", "true");
+  if (req.method === "OPTIONS") {
+    h.set("access-control-allow-methods", "GET, POST, PUT, DELETE, PATCH, OPTIONS");
+    h.set("access-control-max-age", "3600");
+    const asked = req.headers.get("access-control-request-headers");
+    if (asked !== null) h.set("access-control-allow-headers", asked);
+  }
+  return res;
+}
+
+function bodyEcho(method: string): Route {
+  return {
+    methods: [method],
+    fn: async (req, ctx, p) =>
+      p.length ? notFound() : echo(await describe(req, ctx, BODY_KEYS), ctx),
   };
 }
 
-/** The httpbin description of a request: args, headers, origin, url, and the body forms. */
-export function describe(
-  req: Request,
-  ctx: EndpointContext,
-  withBody: boolean,
-): Record<string, unknown> {
-  const args: Record<string, string | string[]> = {};
-  for (const [k, v] of ctx.url.searchParams) {
-    const prev = args[k];
-    args[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
-  }
-  const out: Record<string, unknown> = {
-    args,
-    headers: headerRecord(req.headers),
-    origin: ctx.remoteIp ?? "",
-    url: ctx.url.href,
-  };
-  if (!withBody) return out;
-  out.method = req.method;
-  const type = req.headers.get("content-type") ?? "";
-  const textBody = tryUtf8(ctx.body);
-  out.data = textBody ?? `data:application/octet-stream;base64,${toBase64(ctx.body)}`;
-  out.form = {};
-  out.files = {};
-  out.json = null;
-  if (type.includes("application/x-www-form-urlencoded") && textBody !== undefined) {
-    out.form = Object.fromEntries(new URLSearchParams(textBody));
-  }
-  if (textBody !== undefined && textBody.length > 0) {
-    try {
-      out.json = JSON.parse(textBody);
-    } catch { /* not JSON */ }
-  }
-  return out;
+function redirectCount(p: string[]): number | undefined {
+  const n = parseCount(p[0], 100);
+  return n === undefined || n < 1 || p.length !== 1 ? undefined : n;
 }
 
-/**
- * Fills `form` and `files` from a `multipart/form-data` body (files as text when they are
- * UTF-8, else as a base64 data URL), as httpbin does.
- */
-async function withForm(
-  req: Request,
-  ctx: EndpointContext,
-  out: Record<string, unknown>,
-): Promise<Record<string, unknown>> {
-  const type = req.headers.get("content-type") ?? "";
-  if (!type.startsWith("multipart/form-data") || ctx.body.byteLength === 0) return out;
-  let data: FormData;
-  try {
-    data = await new Response(ctx.body as Uint8Array<ArrayBuffer>, {
-      headers: { "content-type": type },
-    })
-      .formData();
-  } catch {
-    return out; // not valid multipart: `data` still shows the body
+/** `/bytes/{n}` (one body with a length) and `/stream-bytes/{n}` (chunked, `chunk_size`). */
+function generatedBytes(ctx: EndpointContext, p: string[], streamed: boolean): Response {
+  const max = ctx.limits.maxGeneratedBytes;
+  const n = parseCount(p[0], max);
+  if (n === undefined || p.length !== 1) return text(400, `n must be 0 to ${max}\n`);
+  const q = ctx.url.searchParams;
+  const seed = q.get("seed");
+  const next = seed !== null ? seededSource(Number(seed) >>> 0) : randomSource();
+  const piece = streamed ? chunkSize(q) : 64 * 1024;
+  let left = n;
+  // made one piece per pull: a client that does not read holds one piece, not n bytes
+  const body = new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (left <= 0) return c.close();
+      const bytes = next(Math.min(left, piece));
+      left -= bytes.byteLength;
+      c.enqueue(bytes);
+    },
+  }, { highWaterMark: 0 });
+  const headers = new Headers({ "content-type": "application/octet-stream" });
+  if (!streamed) headers.set("content-length", String(n));
+  return new Response(body, { headers });
+}
+
+async function drip(_req: Request, ctx: EndpointContext): Promise<Response> {
+  const q = ctx.url.searchParams;
+  const durationMs = Math.min(Number(q.get("duration") ?? 2) * 1000, ctx.limits.maxDelayMs);
+  const n = parseCount(q.get("numbytes") ?? "10", ctx.limits.maxGeneratedBytes);
+  const code = Number(q.get("code") ?? 200);
+  const delayMs = Math.min(Number(q.get("delay") ?? 0) * 1000, ctx.limits.maxDelayMs);
+  if (n === undefined || n < 1) {
+    return text(400, `numbytes must be an integer from 1 to ${ctx.limits.maxGeneratedBytes}\n`);
   }
-  const form: Record<string, string> = {};
-  const files: Record<string, string> = {};
-  for (const [name, value] of data) {
-    if (typeof value === "string") form[name] = value;
-    else {
-      const bytes = new Uint8Array(await value.arrayBuffer());
-      files[name] = tryUtf8(bytes) ??
-        `data:${value.type || "application/octet-stream"};base64,${toBase64(bytes)}`;
+  if (
+    ![durationMs, code, delayMs].every((v) => Number.isFinite(v) && v >= 0) ||
+    !Number.isInteger(code) || code < 200 || code > 599
+  ) {
+    return text(400, "bad drip parameters\n");
+  }
+  if (delayMs) await abortableSleep(delayMs, ctx.signal);
+  if (code === 204 || code === 304) return new Response(null, { status: code }); // no body
+  const steps = Math.min(n, 1000); // never more than 1000 writes
+  const per = Math.floor(n / steps);
+  let sent = 0;
+  let step = 0;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(c) {
+      if (sent >= n || ctx.signal?.aborted) return c.close();
+      if (step > 0) await abortableSleep(durationMs / steps, ctx.signal);
+      const size = step === steps - 1 ? n - sent : per;
+      c.enqueue(new Uint8Array(size).fill(42));
+      sent += size;
+      step++;
+    },
+  });
+  return new Response(body, {
+    status: code,
+    headers: { "content-type": "application/octet-stream", "content-length": String(n) },
+  });
+}
+
+function cookies(req: Request, ctx: EndpointContext, p: string[]): Response {
+  if (p.length === 0) {
+    const all = getCookies(req.headers);
+    if (!ctx.url.searchParams.has("show_env")) { for (const k of ENV_COOKIES) delete all[k]; }
+    return json({ cookies: all });
+  }
+  const res = redirect("/cookies");
+  if (p[0] === "set" && p.length === 1) {
+    for (const [name, value] of ctx.url.searchParams) {
+      setCookie(res.headers, { name, value, path: "/" });
     }
+  } else if (p[0] === "set" && p.length === 3) {
+    setCookie(res.headers, {
+      name: decodeURIComponent(p[1]!),
+      value: decodeURIComponent(p[2]!),
+      path: "/",
+    });
+  } else if (p[0] === "delete" && p.length === 1) {
+    for (const name of ctx.url.searchParams.keys()) deleteCookie(res.headers, name, { path: "/" });
+  } else return notFound();
+  return res;
+}
+
+/** `/basic-auth` (401 with a challenge when refused) and `/hidden-basic-auth` (404). */
+function basicAuth(req: Request, p: string[], refusal: 401 | 404): Response {
+  if (p.length !== 2) return notFound();
+  const [user, pass] = p.map((s) => decodeURIComponent(s));
+  const given = parseBasic(req.headers.get("authorization"));
+  if (given && given.user === user && given.pass === pass) {
+    return json({ authenticated: true, user });
   }
-  return { ...out, form, files };
+  return statusResponse(refusal);
 }
 
-function headerRecord(headers: Headers): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of headers) out[k] = v;
-  return out;
-}
-
-function compressed(
+async function compressed(
   req: Request,
   ctx: EndpointContext,
   encoding: "gzip" | "br" | "deflate",
-): Response {
+): Promise<Response> {
   const key = encoding === "br" ? "brotli" : encoding === "gzip" ? "gzipped" : "deflated";
   const body = new TextEncoder().encode(
-    JSON.stringify({ [key]: true, ...describe(req, ctx, false), method: req.method }, null, 2) +
-      "\n",
+    JSON.stringify(
+      { ...await describe(req, ctx, ["origin", "headers", "method"]), [key]: true },
+      null,
+      2,
+    ) + "\n",
   );
   const packed = encoding === "gzip"
     ? gzipSync(body)
@@ -390,6 +434,46 @@ function compressed(
   return new Response(packed as Uint8Array<ArrayBuffer>, {
     headers: { "content-type": "application/json", "content-encoding": encoding },
   });
+}
+
+/**
+ * `/response-headers?K=V…`: those headers, and a JSON body listing every header of the
+ * answer (repeated ones as lists), `Content-Length` included — computed until it is stable.
+ */
+function responseHeaders(_req: Request, ctx: EndpointContext): Response {
+  const headers = new Headers({ "content-type": "application/json" });
+  const asked: Record<string, string | string[]> = {};
+  for (const [k, v] of ctx.url.searchParams) {
+    try {
+      if (k.toLowerCase() === "content-type") headers.set(k, v);
+      else headers.append(k, v);
+    } catch {
+      return text(400, `bad header "${k}"\n`);
+    }
+    const prev = asked[k];
+    asked[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  let length = 0;
+  let body = "";
+  for (let i = 0; i < 5; i++) {
+    const record: Record<string, string | string[]> = {
+      "Content-Length": String(length),
+      "Content-Type": headers.get("content-type")!,
+      ...asked,
+    };
+    body = JSON.stringify(record, null, 2) + "\n";
+    const next = new TextEncoder().encode(body).byteLength;
+    if (next === length) break;
+    length = next;
+  }
+  return new Response(body, { headers });
+}
+
+/** The entity tags of an `If-Match`/`If-None-Match` list, without quotes and `W/`. */
+function entityTags(header: string | null): string[] {
+  if (!header) return [];
+  return header.split(",").map((t) => t.trim().replace(/^W\//, "").replace(/^"(.*)"$/, "$1"))
+    .filter((t) => t !== "");
 }
 
 function parseBasic(header: string | null): { user: string; pass: string } | undefined {
@@ -404,12 +488,6 @@ function parseBasic(header: string | null): { user: string; pass: string } | und
   const colon = decoded.indexOf(":");
   if (colon < 0) return undefined;
   return { user: decoded.slice(0, colon), pass: decoded.slice(colon + 1) };
-}
-
-function parseCount(text: string | undefined, max: number): number | undefined {
-  if (!text || !/^\d+$/.test(text)) return undefined;
-  const n = Number(text);
-  return n <= max ? n : undefined;
 }
 
 /** Random bytes, `n` (at most 65536) at a time. */
@@ -430,45 +508,4 @@ function seededSource(seed: number): (n: number) => Uint8Array<ArrayBuffer> {
     }
     return out;
   };
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(s);
-}
-
-/**
- * The JSON answer of an echo, which may be as large as the request body: held against the
- * server's memory budget until the client has taken it (503 when it does not fit).
- */
-function echo(value: unknown, ctx: EndpointContext): Response {
-  const bytes = new TextEncoder().encode(JSON.stringify(value, null, 2) + "\n");
-  const headers = { "content-type": "application/json" };
-  if (!ctx.budget) return new Response(bytes, { headers });
-  if (!ctx.budget.tryTake(bytes.byteLength)) return ctx.budget.refusal();
-  return new Response(heldBody(bytes, ctx.budget, bytes.byteLength), {
-    headers: { ...headers, "content-length": String(bytes.byteLength) },
-  });
-}
-
-function json(value: unknown, status = 200, extra: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(value, null, 2) + "\n", {
-    status,
-    headers: { "content-type": "application/json", ...extra },
-  });
-}
-
-function text(status: number, body: string): Response {
-  return new Response(body, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
-}
-
-function notFound(): Response {
-  return text(404, "not found\n");
-}
-
-function redirect(location: string, status = 302): Response {
-  return new Response(null, { status, headers: { location } });
 }
