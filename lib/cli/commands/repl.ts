@@ -7,9 +7,10 @@
  *
  * @module
  */
+import { scriptVars, VARS_FILE_HELP } from "../script_vars.ts";
 import { Command } from "commander";
 import { ExitCode } from "../main.ts";
-import { collectVar, durationOption } from "../options.ts";
+import { collect, collectVar, durationOption } from "../options.ts";
 
 /** The `repl` command. */
 export function replCommand() {
@@ -36,6 +37,7 @@ export function replCommand() {
       collectVar,
       {} as Record<string, string>,
     )
+    .option("--vars-file <FILE>", VARS_FILE_HELP, collect, [] as string[])
     .action(async (file, opts) => {
       const { runRepl } = await import("../../repl/repl.ts");
       // commander gives false for --no-history, a string for --history FILE
@@ -45,7 +47,7 @@ export function replCommand() {
         history: history === false ? false : typeof history === "string" ? history : undefined,
         timeoutMs: opts.timeout,
         waitMs: opts.wait,
-        vars: opts.var,
+        vars: await scriptVars(opts),
         file,
       });
       if (code !== 0) throw new ExitCode(code);

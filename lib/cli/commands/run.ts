@@ -4,13 +4,14 @@
  *
  * @module
  */
+import { scriptVars, VARS_FILE_HELP } from "../script_vars.ts";
 import { Command } from "commander";
 import { atomicWrite } from "../../fs/atomic_write.ts";
 import { sequenceHtml } from "../../report/sequence.ts";
 import { runScriptFile } from "../../run/interpreter.ts";
 import { TraceRecorder } from "../../run/trace.ts";
 import { ExitCode } from "../main.ts";
-import { collectVar, durationOption } from "../options.ts";
+import { collect, collectVar, durationOption } from "../options.ts";
 
 /** The `run` command. */
 export function runCommand() {
@@ -23,6 +24,7 @@ export function runCommand() {
       collectVar,
       {} as Record<string, string>,
     )
+    .option("--vars-file <FILE>", VARS_FILE_HELP, collect, [] as string[])
     .option("--timeout <D>", "default wait for expect/accept", durationOption("--timeout"))
     .option("--json", "print the result as JSON")
     .option("--trace <file.html>", "write a sequence diagram of every exchange (HTML + SVG)")
@@ -30,7 +32,7 @@ export function runCommand() {
       const traced: { recorder?: TraceRecorder } = {};
       const result = await runScriptFile(file, {
         setup: opts.trace ? (session) => (traced.recorder = new TraceRecorder(session)) : undefined,
-        vars: opts.var,
+        vars: await scriptVars(opts),
         timeoutMs: opts.timeout,
         echo: opts.json ? undefined : (t) => console.log(t),
       });

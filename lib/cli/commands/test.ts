@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { scriptVars, VARS_FILE_HELP } from "../script_vars.ts";
 import { Command, Option } from "commander";
 import { UsageError } from "../../errors.ts";
 import { atomicWrite } from "../../fs/atomic_write.ts";
@@ -12,7 +13,7 @@ import { summaryLine } from "../../report/summary_line.ts";
 import { discoverScripts, parseShard, selectScripts } from "../../runner/discover.ts";
 import { runSuite } from "../../runner/run_suite.ts";
 import { ExitCode } from "../main.ts";
-import { collectVar, durationOption, intOption } from "../options.ts";
+import { collect, collectVar, durationOption, intOption } from "../options.ts";
 
 /** The `test` command. */
 export function testCommand() {
@@ -34,6 +35,7 @@ export function testCommand() {
       collectVar,
       {} as Record<string, string>,
     )
+    .option("--vars-file <FILE>", VARS_FILE_HELP, collect, [] as string[])
     .option("--timeout <D>", "default wait for expect/accept", durationOption("--timeout"))
     .option(
       "--update",
@@ -55,7 +57,7 @@ export function testCommand() {
       const live = reporter === "pretty" && !opts.out;
       const color = live && Deno.stdout.isTerminal();
       const suite = await runSuite(files, {
-        vars: opts.var,
+        vars: await scriptVars(opts),
         parallel: opts.parallel,
         timeoutMs: opts.timeout,
         update: opts.update,
