@@ -144,6 +144,10 @@ Deno.test({
     await term.keys("C-u");
     await term.type(":help con");
     await term.keys("Tab");
+    // two statements start so: both are offered, one more letter decides
+    await term.waitFor(/^connect +continue$/m);
+    await term.type("n");
+    await term.keys("Tab");
     await term.waitFor((s) => lastLine(s) === "wireplay> :help connect");
   },
 });
