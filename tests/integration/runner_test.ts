@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { runCli } from "../helpers/cli.ts";
+import { killTree, statusOf, within } from "../helpers/process.ts";
 import { type TempDir, tempDir } from "../helpers/temp.ts";
 
 const ECHO_PASS = `serve echo tcp://127.0.0.1:0 as e
@@ -81,11 +82,18 @@ Deno.test("test: --var reaches every script and satisfies # @needs", async () =>
   try {
     const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
     let out = "";
-    while (!/\d+\n/.test(out)) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error("server script ended early");
-      out += value;
-    }
+    await within(
+      (async () => {
+        while (!/\d+\n/.test(out)) {
+          const { value, done } = await reader.read();
+          if (done) throw new Error("server script ended early");
+          out += value;
+        }
+      })(),
+      20_000,
+      () => `the server script's port line (got ${JSON.stringify(out)})`,
+      () => killTree(child),
+    );
     reader.releaseLock();
     const port = out.trim();
     const r = await runCli(
@@ -95,9 +103,11 @@ Deno.test("test: --var reaches every script and satisfies # @needs", async () =>
     assertEquals(r.code, 0, r.stdout + r.stderr);
     assertStringIncludes(r.stdout, "ok 1 - d_needs.wire\n");
   } finally {
-    child.kill("SIGTERM");
+    try {
+      child.kill("SIGTERM");
+    } catch { /* exited */ }
     await child.stdout.cancel().catch(() => {});
-    await child.status;
+    await statusOf(child, "the server script after SIGTERM", 10_000);
   }
 });
 
