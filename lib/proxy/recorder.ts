@@ -19,6 +19,15 @@ import type { ProxyTap, TapConnection, TapEnd } from "./tap.ts";
 /** The most bytes one `send`/`expect` statement holds; longer runs are split. */
 export const MAX_STATEMENT_BYTES = 128 * 1024;
 
+/**
+ * The comment noting the pause before a server's answer (`# after 120ms`); `replay
+ * --timing recorded` waits that long before sending it.
+ */
+export const AFTER_NOTE = "# after ";
+
+/** Pauses shorter than this are not noted (ms). */
+export const MIN_NOTED_PAUSE_MS = 10;
+
 /** The comment prefix that keeps the exact bytes behind a generalised `expect`. */
 export const AS_RECORDED = "# as recorded: ";
 
@@ -36,6 +45,13 @@ export interface RecorderOptions {
   connectOptions?: string;
   /** The clock for the header (tests). */
   now?: () => Date;
+  /** The clock for `# after` pauses, ms (tests; default `performance.now`). */
+  clock?: () => number;
+  /**
+   * Appends to an existing recording holding this many connections: no header, and
+   * connection names continue from `c${connections + 1}`.
+   */
+  append?: { connections: number };
 }
 
 interface ConnState {
@@ -50,6 +66,8 @@ interface Pending {
   direction: Direction;
   parts: Uint8Array[];
   size: number;
+  /** The pause before its first byte, ms. */
+  pauseMs: number;
 }
 
 /** A {@linkcode ProxyTap} writing `.wire` statements. */
@@ -60,11 +78,20 @@ export class WireRecorder implements ProxyTap {
   #pending: Pending | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #finished = false;
+  #clock: () => number;
+  #lastAt: number;
   /** Statements written so far. */
   statements = 0;
 
+  /** Writes the recording's header through `options.write`; statements follow as traffic passes. */
   constructor(options: RecorderOptions) {
     this.#o = options;
+    this.#clock = options.clock ?? (() => performance.now());
+    this.#lastAt = this.#clock();
+    if (options.append) {
+      this.#count = options.append.connections;
+      return;
+    }
     const when = (options.now ?? (() => new Date()))().toISOString();
     this.#o.write(
       `${RECORDING_HEADER} at ${when} through ${options.upstream}\n` +
@@ -82,8 +109,8 @@ export class WireRecorder implements ProxyTap {
   open(conn: TapConnection): void {
     if (this.#finished) return;
     this.flush();
+    this.#lastAt = this.#clock();
     const state: ConnState = {
-  /** Writes the recording's header through `options.write`; statements follow as traffic passes. */
       name: `c${++this.#count}`,
       upEnded: false,
       downEnded: false,
@@ -107,8 +134,14 @@ export class WireRecorder implements ProxyTap {
       p = undefined;
     }
     let offset = 0;
+    const now = this.#clock();
+    let pauseMs = now - this.#lastAt;
+    this.#lastAt = now;
     while (offset < bytes.byteLength) {
-      if (!p) p = this.#pending = { conn: state, direction, parts: [], size: 0 };
+      if (!p) {
+        p = this.#pending = { conn: state, direction, parts: [], size: 0, pauseMs };
+        pauseMs = 0; // a continuation of a split run follows without a pause
+      }
       const take = Math.min(bytes.byteLength - offset, MAX_STATEMENT_BYTES - p.size);
       p.parts.push(bytes.slice(offset, offset + take));
       p.size += take;
@@ -166,6 +199,9 @@ export class WireRecorder implements ProxyTap {
     if (p.direction === "up") {
       this.#emit(`send ${p.conn.name} ${payloadLiteral(bytes)}\n`);
       return;
+    }
+    if (p.pauseMs >= MIN_NOTED_PAUSE_MS) {
+      this.#o.write(`${AFTER_NOTE}${Math.round(p.pauseMs)}ms\n`);
     }
     const g = this.#o.exact ? undefined : generalise(bytes);
     if (g && "regex" in g) {
@@ -225,8 +261,11 @@ export function payloadLiteral(bytes: Uint8Array): string {
 /** Opens `path` for a recording: returns a write function (sync, whole text) and a closer. */
 export function openRecordingFile(
   path: string,
+  options: { append?: boolean } = {},
 ): { write: (text: string) => void; close: () => void } {
-  const file = Deno.openSync(path, { write: true, create: true, truncate: true });
+  const file = options.append
+    ? Deno.openSync(path, { append: true })
+    : Deno.openSync(path, { write: true, create: true, truncate: true });
   const encoder = new TextEncoder();
   return {
     write(text: string) {

@@ -13,14 +13,15 @@ import { evalBytes } from "../run/values.ts";
 import type { StatementBase, ValueNode } from "../script/ast.ts";
 import type { ConnectNode, ExpectNode, SendNode } from "../script/grammar/core.ts";
 import { parseScript, parseStatement } from "../script/parser.ts";
-import { AS_RECORDED } from "./recorder.ts";
+import { parseDuration } from "../bytes/units.ts";
+import { AFTER_NOTE, AS_RECORDED } from "./recorder.ts";
 
 /** One step of the server's side. */
 export type ReplayStep =
   /** The client must send exactly these bytes next (however chunked). */
   | { kind: "receive"; bytes: Uint8Array; node: StatementBase }
-  /** Send these bytes to the client. */
-  | { kind: "reply"; bytes: Uint8Array; node: StatementBase }
+  /** Send these bytes to the client (after `delayMs` when timing is replayed). */
+  | { kind: "reply"; bytes: Uint8Array; node: StatementBase; delayMs?: number }
   /** Close our sending side (the server closed or half-closed). */
   | { kind: "reply-eof"; node: StatementBase }
   /** The client must close its sending side now. */
@@ -32,8 +33,27 @@ export interface ReplayConnection {
   name: string;
   /** The `connect` statement's line. */
   line: number;
-  steps: ReplayStep[];
   /** What the server's side does, in order. */
+  steps: ReplayStep[];
+}
+
+/**
+ * The pause noted above the statement on `line` (1-based) by a `# after 120ms` comment
+ * among the comments right above it, in ms.
+ */
+export function noteAbove(lines: string[], line: number): number | undefined {
+  for (let i = line - 2; i >= 0; i--) {
+    const l = lines[i]!.trim();
+    if (!l.startsWith("#")) return undefined;
+    if (l.startsWith(AFTER_NOTE)) {
+      try {
+        return parseDuration(l.slice(AFTER_NOTE.length).trim(), "after");
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
 }
 
 function fail(file: string, node: StatementBase, message: string): never {
@@ -88,6 +108,10 @@ export async function planReplay(
       last.bytes = joined;
     } else c.steps.push(step);
   };
+  const after = (node: StatementBase) => {
+    const ms = noteAbove(lines, node.span.line);
+    return ms === undefined ? {} : { delayMs: ms };
+  };
   for (const node of script.statements) {
     switch (node.kind) {
       case "let":
@@ -139,7 +163,7 @@ export async function planReplay(
         if (m.type === "eof") {
           c.steps.push({ kind: "reply-eof", node });
         } else if (m.type === "value" && m.value.type !== "regex") {
-          push(c, { kind: "reply", bytes: await bytesOf(node, m.value), node });
+          push(c, { kind: "reply", bytes: await bytesOf(node, m.value), node, ...after(node) });
         } else if (m.type === "value" && m.value.type === "regex") {
           const above = lines[node.span.line - 2] ?? "";
           if (!above.startsWith(AS_RECORDED)) {
@@ -155,7 +179,12 @@ export async function planReplay(
           if (!exact || exact.kind !== "expect" || exact.matcher.type !== "value") {
             return fail(file, node, "the comment above does not hold an expect with bytes");
           }
-          push(c, { kind: "reply", bytes: await bytesOf(node, exact.matcher.value), node });
+          push(c, {
+            kind: "reply",
+            bytes: await bytesOf(node, exact.matcher.value),
+            node,
+            ...after(node),
+          });
         } else if (m.type === "silence") {
           break;
         } else {

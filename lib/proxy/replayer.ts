@@ -14,19 +14,24 @@ import { eofMatcher, exactMatcher } from "../transport/matchers.ts";
 import { MatchError, StreamBuffer } from "../transport/stream_buffer.ts";
 import { bindListener, type BoundListener, type ListenSide } from "./endpoints.ts";
 import type { ReplayConnection, ReplayStep } from "./replay_plan.ts";
+import { defaultHttpRule, type HttpMatchRule, requestLine } from "./http_match.ts";
+import type { HttpRequest } from "./http_message.ts";
+import { looksLikeHttpRequest } from "./http_message.ts";
+import type { HttpExchange } from "./http_plan.ts";
+import { ExchangePool, type HttpOutcome, serveHttp } from "./http_replayer.ts";
 
 /** The outcome of one client connection. */
 export interface ReplayResult {
   /** The recorded connection it was matched to (`c1`), if any. */
   name?: string;
+  /** The client's address. */
   client: string;
+  /** True when the client did what the recording says. */
   ok: boolean;
   /** Why it failed: `file:line: statement` and expected vs got. */
   failure?: {
     where: string;
-  /** The client's address. */
     statement: string;
-  /** True when the client did what the recording says. */
     reason: string;
     expected: string;
     got: string;
@@ -35,14 +40,14 @@ export interface ReplayResult {
 
 /** Options for {@linkcode startReplay}. */
 export interface ReplayOptions {
+  /** Where clients connect. */
   listen: ListenSide;
+  /** The server's side of each recorded connection (from reading a recording). */
   connections: ReplayConnection[];
   /** The recording's path, for messages. */
   file: string;
   /** How long to wait for each thing the client should do (default 10 s). */
-  /** Where clients connect. */
   timeoutMs?: number;
-  /** The server's side of each recorded connection (from reading a recording). */
   /** Serve the whole recording this many times (default 1). */
   repeat?: number;
   /** Told about each finished client connection. */
@@ -51,6 +56,19 @@ export interface ReplayOptions {
   onLog?: (line: string) => void;
   /** The largest amount of client data held while matching (default 64 MiB). */
   bufferLimit?: number;
+  /** Recorded HTTP exchanges, served by request in any order on any connection. */
+  exchanges?: HttpExchange[];
+  /** How HTTP requests are matched (default: method, path, query, body). */
+  httpRule?: HttpMatchRule;
+  /** Serve HTTP exchanges any number of times (runs until stopped). */
+  reuse?: boolean;
+  /** Replays recorded pauses (`# after D`) multiplied by this (default 0: none). */
+  timingScale?: number;
+  /**
+   * Forwards an HTTP request no exchange matches (new-episode mode) and returns the
+   * response to send and whether to close after it.
+   */
+  forward?: (req: HttpRequest) => Promise<{ response: Uint8Array; close: boolean }>;
 }
 
 /** A running replay server. */
@@ -61,16 +79,31 @@ export class ReplayServer implements AsyncDisposable {
   #served = 0;
   #total: number;
   #accept: AcceptLoop;
+  #pool: ExchangePool | undefined;
   #done = Promise.withResolvers<void>();
   /** Every finished client connection, in the order they finished. */
   readonly results: ReplayResult[] = [];
 
+  /**
+   * Serves on an already bound listener; {@linkcode startReplay} binds one and makes this.
+   *
+   * @internal
+   */
   constructor(bound: BoundListener, options: ReplayOptions) {
     this.#bound = bound;
     this.#o = options;
     const repeat = options.repeat ?? 1;
     this.#remaining = options.connections.map(() => repeat);
     this.#total = options.connections.length * repeat;
+    if (options.exchanges?.length || options.forward) {
+      this.#pool = new ExchangePool(
+        options.exchanges ?? [],
+        options.httpRule ?? defaultHttpRule(),
+        repeat,
+        options.reuse,
+      );
+      this.#total += options.forward ? Infinity : this.#pool.total; // forwarding runs until stopped
+    }
     if (this.#total === 0) this.#done.resolve();
     this.#accept = new AcceptLoop(bound.listener, (conn) => this.#serve(conn), {
       log: options.onLog,
@@ -84,11 +117,6 @@ export class ReplayServer implements AsyncDisposable {
 
   /** The bound port (0 for unix). */
   get port(): number {
-  /**
-   * Serves on an already bound listener; {@linkcode startReplay} binds one and makes this.
-   *
-   * @internal
-   */
     const a = this.#bound.listener.addr;
     return "port" in a ? a.port : 0;
   }
@@ -115,14 +143,20 @@ export class ReplayServer implements AsyncDisposable {
     this.#done.resolve();
   }
 
+  /** Closes the server at the end of an `await using` block. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
 
-  #report(r: ReplayResult): void {
+  /** The HTTP exchanges (recorded and learnt), when the recording holds any. */
+  get exchanges(): readonly HttpExchange[] {
+    return this.#pool?.exchanges ?? [];
+  }
+
+  #report(r: ReplayResult, counts = r.name !== undefined): void {
     this.results.push(r);
     this.#o.onResult?.(r);
-    if (r.name !== undefined) this.#served++;
+    if (counts) this.#served++;
     if (this.#served >= this.#total) this.#done.resolve();
   }
 
@@ -143,9 +177,29 @@ export class ReplayServer implements AsyncDisposable {
     const signal = AbortSignal.any([stop.signal, this.#accept.signal]);
     const reading = readInto(conn, buffer, signal);
     const timeoutMs = this.#o.timeoutMs ?? 10_000;
-  /** Closes the server at the end of an `await using` block. */
     let chosen: number | undefined;
     try {
+      if (this.#pool) {
+        const next = this.#candidates()[0];
+        const serverFirst = next !== undefined &&
+          this.#o.connections[next]!.steps[0]?.kind !== "receive";
+        if (!serverFirst) {
+          const http = await sniffHttp(buffer, timeoutMs, signal);
+          if (http) {
+            await serveHttp(conn, buffer, {
+              pool: this.#pool,
+              file: this.#o.file,
+              timeoutMs,
+              signal,
+              pause: (ms) => this.#pause(ms, signal),
+              forward: this.#o.forward,
+              onOutcome: (o) => this.#httpOutcome(o, client),
+            });
+            return;
+          }
+          if (next === undefined) return; // idle or closed, and no byte-exact connection left
+        }
+      }
       chosen = await this.#choose(buffer, timeoutMs, signal);
       if (chosen === undefined) {
         this.#report({
@@ -170,6 +224,58 @@ export class ReplayServer implements AsyncDisposable {
         conn.close();
       } catch { /* closed */ }
       await reading;
+    }
+  }
+
+  #pause(ms: number | undefined, signal: AbortSignal): Promise<void> {
+    const scale = this.#o.timingScale ?? 0;
+    if (!ms || scale <= 0 || signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms * scale);
+      signal.addEventListener("abort", done, { once: true });
+    });
+  }
+
+  #httpOutcome(o: HttpOutcome, client: string): void {
+    switch (o.kind) {
+      case "served":
+        return this.#report({
+          name: `${o.exchange.conn} ${requestLine(o.request)}`,
+          client,
+          ok: true,
+        });
+      case "forwarded":
+        return this.#report({ name: `new ${requestLine(o.request)}`, client, ok: true }, false);
+      case "missed":
+        return this.#report({
+          name: requestLine(o.request),
+          client,
+          ok: false,
+          failure: {
+            where: this.#o.file,
+            statement: "",
+            reason: "no recorded request matches",
+            expected: o.closest,
+            got: o.lines.join("; "),
+          },
+        }, false);
+      case "malformed":
+        return this.#report({
+          client,
+          ok: false,
+          failure: {
+            where: this.#o.file,
+            statement: "",
+            reason: `not an HTTP request: ${o.reason}`,
+            expected: "an HTTP/1.x request",
+            got: o.got.byteLength ? quote(o.got) : "nothing",
+          },
+        }, false);
     }
   }
 
@@ -240,6 +346,7 @@ export class ReplayServer implements AsyncDisposable {
             await buffer.until(eofMatcher(), { timeoutMs, signal });
             break;
           case "reply":
+            await this.#pause(step.delayMs, signal);
             await writeAll(conn, step.bytes);
             break;
           case "reply-eof":
@@ -261,6 +368,32 @@ export class ReplayServer implements AsyncDisposable {
         };
       }
     }
+    return undefined;
+  }
+}
+
+/**
+ * Waits for the client's first line (or 2 KiB) and says whether it starts an HTTP
+ * request; undefined when the client sent nothing before closing or the deadline.
+ */
+async function sniffHttp(
+  buffer: StreamBuffer,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<boolean | undefined> {
+  try {
+    return await buffer.until<boolean | undefined>({
+      describe: () => "the first line",
+      check: (b) => {
+        const u = b.unread;
+        if (u.byteLength === 0) return b.ended ? { done: undefined } : undefined;
+        if (u.includes(10) || u.byteLength >= 2048 || b.ended) {
+          return { done: looksLikeHttpRequest(u) };
+        }
+        return undefined;
+      },
+    }, { timeoutMs, signal });
+  } catch {
     return undefined;
   }
 }
