@@ -6,6 +6,7 @@
  */
 import { type Peer, startPeer } from "../helpers/peer.ts";
 import type { TempDir } from "../helpers/temp.ts";
+import { output } from "../helpers/process.ts";
 
 /** A TCP port free on `hostname` right now. */
 export function freeTcpPort(hostname = "127.0.0.1"): number {
@@ -141,7 +142,7 @@ http {
 export async function opensslCert(dir: TempDir): Promise<{ cert: string; key: string }> {
   const cert = dir.join("cert.pem");
   const key = dir.join("key.pem");
-  const out = await new Deno.Command("openssl", {
+  const out = await output("openssl", {
     args: [
       "req",
       "-x509",
@@ -163,10 +164,8 @@ export async function opensslCert(dir: TempDir): Promise<{ cert: string; key: st
       "-addext",
       "basicConstraints=critical,CA:FALSE",
     ],
-    stdout: "null",
-    stderr: "piped",
-    signal: AbortSignal.timeout(30_000), // killed, and reported below, if it never ends
-  }).output();
+    stdout: "null", // past 30 s: killed, failing by name
+  });
   if (!out.success) throw new Error(`openssl req: ${new TextDecoder().decode(out.stderr)}`);
   return { cert, key };
 }

@@ -4,6 +4,7 @@ import { listInterfaces, prefixLength } from "../../lib/tools/ifaces/interfaces.
 import { matchRoute, parseRouteV4, parseRouteV6 } from "../../lib/tools/ifaces/routes.ts";
 import { sourceAddressFor } from "../../lib/tools/ifaces/source.ts";
 import { needs } from "../helpers/peers.ts";
+import { output } from "../helpers/process.ts";
 
 const ROUTE_V4 =
   `Iface	Destination	Gateway 	Flags	RefCnt	Use	Metric	Mask		MTU	Window	IRTT
@@ -53,13 +54,9 @@ Deno.test("sourceAddressFor: loopback and own addresses are local", async () => 
   assertEquals([s.address, s.via], ["127.0.0.1", "local"]);
 });
 
-function ipRouteGet(ip: string): { prefsrc?: string; dev?: string } | undefined {
+async function ipRouteGet(ip: string): Promise<{ prefsrc?: string; dev?: string } | undefined> {
   try {
-    const out = new Deno.Command("ip", {
-      args: ["-j", "route", "get", ip],
-      stdout: "piped",
-      stderr: "null",
-    }).outputSync();
+    const out = await output("ip", { args: ["-j", "route", "get", ip], stderr: "null" });
     if (!out.success) return undefined;
     return JSON.parse(new TextDecoder().decode(out.stdout))[0];
   } catch {
@@ -67,13 +64,9 @@ function ipRouteGet(ip: string): { prefsrc?: string; dev?: string } | undefined 
   }
 }
 
-function procRouteText(): string | undefined {
+async function procRouteText(): Promise<string | undefined> {
   try {
-    const out = new Deno.Command("cat", {
-      args: ["/proc/net/route"],
-      stdout: "piped",
-      stderr: "null",
-    }).outputSync();
+    const out = await output("cat", { args: ["/proc/net/route"], stderr: "null" });
     return out.success ? new TextDecoder().decode(out.stdout) : undefined;
   } catch {
     return undefined;
@@ -86,16 +79,16 @@ Deno.test({
   name: "sourceAddressFor from the routing table agrees with `ip route get`",
   ...needs("ip"),
   fn: async () => {
-    const table = procRouteText();
+    const table = await procRouteText();
     let compared = 0;
     for (const ip of ["192.0.2.200", "198.51.100.7", "203.0.113.9", "10.255.1.2"]) {
-      const kernel = ipRouteGet(ip);
+      const kernel = await ipRouteGet(ip);
       if (!table || !kernel?.prefsrc) continue; // no route on this machine
       const ours = await sourceAddressFor(ip, parseRouteV4(table));
       assertEquals([ours.source, ours.iface, ours.via], [kernel.prefsrc, kernel.dev, "route"], ip);
       compared++;
     }
-    if (table && ipRouteGet("192.0.2.200")?.prefsrc) assert(compared > 0);
+    if (table && (await ipRouteGet("192.0.2.200"))?.prefsrc) assert(compared > 0);
   },
 });
 

@@ -7,6 +7,7 @@ import { scanPorts } from "../../lib/tools/scan/scan.ts";
 import { isSelfConnect } from "../../lib/tools/scan/engine.ts";
 import { freeTcpPort, socatTcpEcho, socatTcpScript } from "./_peers.ts";
 import { needs } from "../helpers/peers.ts";
+import { output } from "../helpers/process.ts";
 
 /** Ports that nothing listens on right now (bound then released). */
 function closedPorts(n: number): number[] {
@@ -188,11 +189,16 @@ function namespace(...commands: string[]): { ignore: boolean } {
   const n = needs("unshare", "ip", ...commands);
   if (n.ignore) return n;
   if (unshareRefused === undefined) {
-    unshareRefused = !new Deno.Command("unshare", {
-      args: ["-n", "true"],
-      stdout: "null",
-      stderr: "null",
-    }).outputSync().success;
+    try {
+      // asked synchronously (at load time, for `ignore`): timeout(1) bounds the wait
+      unshareRefused = !new Deno.Command("timeout", {
+        args: ["-s", "KILL", "10", "unshare", "-n", "true"],
+        stdout: "null",
+        stderr: "null",
+      }).outputSync().success;
+    } catch {
+      unshareRefused = true;
+    }
     if (unshareRefused) {
       console.error("ignored: needs `unshare -n` permitted (root or user namespaces)");
     }
@@ -230,12 +236,11 @@ for (const engine of ["deno", "ffi"] as const) {
         "kill $pids",
         "exit $rc",
       ].join("\n");
-      const out = await new Deno.Command("unshare", {
+      // a last resort (the script bounds itself): the whole tree killed, failing by name
+      const out = await output("unshare", {
         args: ["-n", "sh", "-c", script],
-        stdout: "piped",
-        stderr: "piped",
-        signal: AbortSignal.timeout(180_000), // a last resort; the script bounds itself
-      }).output();
+        deadlineMs: 180_000,
+      });
       const stderr = new TextDecoder().decode(out.stderr);
       assertEquals(out.code, 0, stderr);
       const r = JSON.parse(new TextDecoder().decode(out.stdout));
@@ -275,12 +280,8 @@ Deno.test({
       `exec timeout -k 5 60 "${Deno.execPath()}" run -A --quiet "${CLI}" scan 10.99.0.2 --ports 1-300 --timeout 250ms --engine ffi --json`,
     ].join("\n");
     const t0 = performance.now();
-    const out = await new Deno.Command("unshare", {
-      args: ["-n", "sh", "-c", script],
-      stdout: "piped",
-      stderr: "piped",
-      signal: AbortSignal.timeout(150_000), // a last resort; the script bounds itself
-    }).output();
+    // a last resort (the script bounds itself): the whole tree killed, failing by name
+    const out = await output("unshare", { args: ["-n", "sh", "-c", script], deadlineMs: 150_000 });
     if (out.code === 77) return; // no veth support here
     assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
     const results = new TextDecoder().decode(out.stdout).trim().split(/\n(?=\{)/).map((t) =>

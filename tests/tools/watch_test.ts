@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
 import { CLI, REPO_ROOT } from "../helpers/cli.ts";
+import { output, statusOf, within } from "../helpers/process.ts";
 import { initialState, recordProbe, windowStats } from "../../lib/tools/watch/state.ts";
 import { renderMetrics } from "../../lib/tools/watch/metrics.ts";
 import { formatTable } from "../../lib/tools/watch/table.ts";
@@ -119,16 +120,25 @@ function splitLines(): TransformStream<string, string> {
   });
 }
 
+/** The next JSON line `pred` accepts (bounded: 20 s, failing with the last lines seen). */
 async function nextMatching(
   reader: ReadableStreamDefaultReader<string>,
   pred: (j: Record<string, unknown>) => boolean,
 ): Promise<Record<string, unknown>> {
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("watch ended before the expected line");
-    const j = JSON.parse(value);
-    if (pred(j)) return j;
-  }
+  const seen: string[] = [];
+  return await within(
+    (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error("watch ended before the expected line");
+        seen.push(value);
+        const j = JSON.parse(value);
+        if (pred(j)) return j;
+      }
+    })(),
+    20_000,
+    () => `watch: the expected JSON line (last lines: ${JSON.stringify(seen.slice(-3))})`,
+  );
 }
 
 Deno.test({
@@ -154,7 +164,7 @@ Deno.test({
       w.child.kill("SIGINT");
       await w.reader.cancel();
       await w.errors.cancel();
-      assertEquals((await w.child.status).code, 0);
+      assertEquals((await statusOf(w.child, "watch after SIGINT", 10_000)).code, 0);
       await echo.peer.stop();
     }
   },
@@ -182,7 +192,7 @@ Deno.test({
       while (seen.size < 2) {
         seen.add((await nextMatching(w.reader, (j) => j.target !== undefined)).target);
       }
-      const announced = await w.errors.read();
+      const announced = await within(w.errors.read(), 20_000, "watch's metrics line on stderr");
       const metricsUrl = /^metrics at (http:\/\/127\.0\.0\.1:\d+\/metrics)$/.exec(
         announced.value ?? "",
       )?.[1];
@@ -199,7 +209,7 @@ Deno.test({
       w.child.kill("SIGINT");
       await w.reader.cancel();
       await w.errors.cancel();
-      assertEquals((await w.child.status).code, 0);
+      assertEquals((await statusOf(w.child, "watch after SIGINT", 10_000)).code, 0);
     }
   },
 });
@@ -245,14 +255,12 @@ Deno.test({
       `127.0.0.1:${closed}`,
     ]
       .concat(["--every", "50ms", "--count", "4"]).join(" ");
-    const out = await new Deno.Command("script", {
+    const out = await output("script", {
       args: ["-qec", cmd, "/dev/null"],
       cwd: REPO_ROOT,
-      stdout: "piped",
-      stderr: "piped",
       env: { NO_COLOR: "1", TERM: "xterm" },
-      signal: AbortSignal.timeout(60_000), // killed, and the test fails, if it never ends
-    }).output();
+      deadlineMs: 60_000, // killed with its children, and failing by name, if it never ends
+    });
     const text = new TextDecoder().decode(out.stdout);
     assertEquals(out.code, 0, text);
     assertMatch(text, /TARGET\s+STATE\s+FOR\s+LAST\s+MEDIAN\s+P99\s+FAILED/);
