@@ -223,6 +223,13 @@ Deno.test({
     await term.waitFor(/^h: GET \/missing 404 [\d.]+m?s from 127\.0\.0\.1:\d+$/m);
     await enter(term, 'http POST http://127.0.0.1:${h.port}/made body "x"');
     await term.waitFor(/^h: POST \/made 201 [\d.]+m?s from 127\.0\.0\.1:\d+$/m);
+    // the duration runs to the response's head: a delayed route takes at least its delay
+    await enter(term, 'route h GET /slow 202 text "late" delay 40ms');
+    await enter(term, "http GET http://127.0.0.1:${h.port}/slow");
+    const slow = /^h: GET \/slow 202 ([\d.]+)(m?s) from 127\.0\.0\.1:\d+$/m.exec(
+      await term.waitFor(/^h: GET \/slow 202 [\d.]+m?s from/m),
+    );
+    assert(slow && Number(slow[1]) * (slow[2] === "s" ? 1000 : 1) >= 40, `logged ${slow?.[0]}`);
     await enter(term, "bind udp://127.0.0.1:0 as srv");
     await enter(term, "connect udp://127.0.0.1:${srv.port} as u");
     await enter(term, ":conns");
