@@ -2,7 +2,9 @@
  * `record --listen ADDR --upstream ADDR --out FILE [--exact] [faults…]`: a transparent
  * proxy writing every client connection into FILE as `.wire` statements (SPEC §6, issue
  * 5). Runs until Ctrl-C or SIGTERM; the file is complete and parseable at every
- * statement boundary, and after the stop.
+ * statement boundary, and after the stop. `--mode` (VCR's record modes): `all` records
+ * anew (the default), `once` refuses to touch an existing file, `new` appends new
+ * connections to it, `none` records nothing (replay the file instead).
  *
  * @module
  */
@@ -21,6 +23,44 @@ import {
 import { startProxy } from "../../proxy/proxy.ts";
 import { openRecordingFile, WireRecorder } from "../../proxy/recorder.ts";
 import { untilSignal } from "../../proxy/until_signal.ts";
+import { planReplay } from "../../proxy/replay_plan.ts";
+import { lastConnectionNumber } from "../../proxy/episodes.ts";
+
+const MODES = ["all", "once", "new", "none"] as const;
+
+/**
+ * How `--mode` treats the file: the number of connections to append after (new, file
+ * present), or undefined to write a new file.
+ *
+ * @throws {UsageError} for `once` on an existing file, `none`, or an unknown mode.
+ */
+async function appendAfter(mode: string, out: string): Promise<number | undefined> {
+  if (!(MODES as readonly string[]).includes(mode)) {
+    throw new UsageError(`"${mode}" is all, once, new or none`, { where: "--mode" });
+  }
+  if (mode === "none") {
+    throw new UsageError(
+      `none records nothing: serve the recording with wireplay replay ${out} --listen ADDR`,
+      { where: "--mode" },
+    );
+  }
+  let text: string | undefined;
+  try {
+    text = await Deno.readTextFile(out);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) {
+      throw new UsageError(`cannot read "${out}": ${(e as Error).message}`, { where: "--out" });
+    }
+  }
+  if (text === undefined || mode === "all") return undefined;
+  if (mode === "once") {
+    throw new UsageError(
+      `"${out}" exists: --mode once records only a new file (--mode new appends, all replaces)`,
+      { where: "--out" },
+    );
+  }
+  return lastConnectionNumber(await planReplay(text, out));
+}
 
 /** The `record` command. */
 export function recordCommand() {
@@ -29,18 +69,25 @@ export function recordCommand() {
       .description("Proxy to an upstream and record every connection as a replayable .wire script")
       .requiredOption("--out <file>", "the .wire file to write (replaced)")
       .option("--exact", "keep dates, UUIDs and timestamps literal (default: regex matchers)")
+      .option(
+        "--mode <mode>",
+        "all: record anew | once: only when --out does not exist | new: append new connections",
+        "all",
+      )
       .option("--json", "print the listening address and the final counters as JSON lines"),
   ).action(async (raw) => {
     const opts = raw as unknown as ProxyFlagValues & {
       out: string;
+      mode: string;
       exact?: boolean;
       json?: boolean;
     };
     const faults = faultsFromFlags(opts);
     const { listen, upstream } = await sidesFromFlags(opts);
+    const after = await appendAfter(opts.mode, opts.out);
     let file: ReturnType<typeof openRecordingFile>;
     try {
-      file = openRecordingFile(opts.out);
+      file = openRecordingFile(opts.out, { append: after !== undefined });
     } catch (e) {
       throw new UsageError(`cannot write "${opts.out}": ${(e as Error).message}`, {
         where: "--out",
@@ -51,6 +98,7 @@ export function recordCommand() {
         upstream: formatAddress(upstream.address),
         write: file.write,
         exact: opts.exact,
+        append: after === undefined ? undefined : { connections: after },
         connectOptions: upstream.address.scheme !== "tls"
           ? undefined
           : opts.insecure
