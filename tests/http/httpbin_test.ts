@@ -41,12 +41,12 @@ Deno.test("/get echoes args, headers, origin and url; refuses POST", async () =>
   const { status, body } = await json("/get?a=1&a=2&b=x", { headers: { "x-test": "yes" } });
   assertEquals(status, 200);
   assertEquals(body.args, { a: ["1", "2"], b: "x" });
-  assertEquals((body.headers as Record<string, string>)["x-test"], "yes");
+  assertEquals((body.headers as Record<string, string>)["X-Test"], "yes");
   assertEquals(body.origin, "127.0.0.9");
   assertEquals(body.url, "http://localhost/get?a=1&a=2&b=x");
   const wrong = await ask("/get", { method: "POST", body: "x" });
   assertEquals(wrong.status, 405);
-  assertEquals(wrong.headers.get("allow"), "GET");
+  assertEquals(wrong.headers.get("allow"), "GET, HEAD, OPTIONS");
   await wrong.body?.cancel();
 });
 
@@ -60,13 +60,14 @@ for (const method of ["POST", "PUT", "PATCH", "DELETE"]) {
     });
     assertEquals(j.body.json, { n: 5 });
     assertEquals(j.body.data, '{"n":5}');
-    assertEquals(j.body.method, method);
+    assertEquals(j.body.method, undefined); // httpbin shows the method in /anything only
     const f = await json(path, {
       method,
       body: "a=1&b=two",
       headers: { "content-type": "application/x-www-form-urlencoded" },
     });
     assertEquals(f.body.form, { a: "1", b: "two" });
+    assertEquals(f.body.data, ""); // a form body is shown in form only, as Flask does
     const other = await ask(path, { method: method === "POST" ? "PUT" : "POST" });
     assertEquals(other.status, 405);
     await other.body?.cancel();
@@ -116,7 +117,7 @@ Deno.test("/delay/:s waits, bounded by maxDelayMs", async () => {
 Deno.test("/headers, /ip, /user-agent, /uuid, /json, /html", async () => {
   assertEquals(
     ((await json("/headers", { headers: { "x-a": "b" } })).body.headers as Record<string, string>)[
-      "x-a"
+      "X-A"
     ],
     "b",
   );
@@ -151,9 +152,8 @@ Deno.test("/stream/:n gives n JSON lines", async () => {
   const text = await (await ask("/stream/5")).text();
   const lines = text.trim().split("\n").map((l) => JSON.parse(l));
   assertEquals(lines.map((l) => l.id), [0, 1, 2, 3, 4]);
-  const bad = await ask("/stream/1000");
-  assertEquals(bad.status, 400);
-  await bad.body?.cancel();
+  const many = await ask("/stream/1000"); // capped at 100, as httpbin does
+  assertEquals((await many.text()).trim().split("\n").length, 100);
 });
 
 Deno.test("/drip sends numbytes over duration with the given code", async () => {
@@ -172,7 +172,7 @@ Deno.test("/drip sends numbytes over duration with the given code", async () => 
 Deno.test("/redirect/:n chains to /get; /redirect-to goes where told", async () => {
   const r3 = await ask("/redirect/3");
   assertEquals(r3.status, 302);
-  assertEquals(r3.headers.get("location"), "/redirect/2");
+  assertEquals(r3.headers.get("location"), "/relative-redirect/2");
   const r1 = await ask("/redirect/1");
   assertEquals(r1.headers.get("location"), "/get");
   const to = await ask("/redirect-to?url=/json&status_code=307");
@@ -210,7 +210,7 @@ Deno.test("/basic-auth/:user/:pass and /bearer check credentials", async () => {
       headers: auth ? { authorization: auth } : {},
     });
     assertEquals(res.status, 401);
-    assertEquals(res.headers.get("www-authenticate"), 'Basic realm="wireplay"');
+    assertEquals(res.headers.get("www-authenticate"), 'Basic realm="Fake Realm"');
     await res.body?.cancel();
   }
   assertEquals((await json("/bearer", { headers: { authorization: "Bearer tok123" } })).body, {
@@ -285,11 +285,25 @@ Deno.test("every endpoint in the table is reachable", async () => {
     status: "/status/200",
     stream: "/stream/1",
     api: "/api/data",
+    encoding: "/encoding/utf8",
+    forms: "/forms/post",
+    base64: "/base64/aGk=",
+    links: "/links/2/0",
+    range: "/range/3",
+    "stream-bytes": "/stream-bytes/3",
+    "relative-redirect": "/relative-redirect/1",
+    "absolute-redirect": "/absolute-redirect/1",
+    "hidden-basic-auth": "/hidden-basic-auth/u/p",
+    "digest-auth": "/digest-auth/auth/u/p",
+    etag: "/etag/x",
+    image: "/image/png",
   };
   for (const name of HTTPBIN_ENDPOINTS) {
     const path = samples[name] ?? `/${name}`;
     const method = ["post", "put", "patch", "delete"].includes(name) ? name.toUpperCase() : "GET";
-    const res = await ask(path, { method });
+    // hidden-basic-auth answers 404 unless the credentials are right
+    const headers = { authorization: `Basic ${btoa("u:p")}` };
+    const res = await ask(path, { method, headers });
     assertNotEquals(res.status, 404, `${name} answered 404`);
     await res.body?.cancel();
   }

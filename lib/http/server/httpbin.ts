@@ -11,6 +11,7 @@ import { deleteCookie, getCookies, setCookie } from "@std/http";
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import {
   chunkSize,
+  decodeSegment,
   echo,
   empty,
   type Endpoint,
@@ -127,7 +128,7 @@ const ROUTES: Record<string, Route> = {
   },
   status: {
     methods: ALL,
-    fn: (_req, _ctx, p) => p.length === 1 ? statusEndpoint(decodeURIComponent(p[0]!)) : notFound(),
+    fn: (_req, _ctx, p) => p.length === 1 ? statusEndpoint(p[0]!) : notFound(),
   },
   delay: {
     methods: ALL,
@@ -175,7 +176,7 @@ const ROUTES: Record<string, Route> = {
   drip: get(drip),
   redirect: get((_req, ctx, p) => {
     const n = redirectCount(p);
-    if (n === undefined) return notFound();
+    if (n instanceof Response) return n;
     const absolute = ctx.url.searchParams.get("absolute")?.toLowerCase() === "true";
     const origin = absolute ? ctx.url.origin : "";
     if (n === 1) return redirect(`${origin}/get`);
@@ -183,12 +184,12 @@ const ROUTES: Record<string, Route> = {
   }),
   "relative-redirect": get((_req, _ctx, p) => {
     const n = redirectCount(p);
-    if (n === undefined) return notFound();
+    if (n instanceof Response) return n;
     return redirect(n === 1 ? "/get" : `/relative-redirect/${n - 1}`, 302, false);
   }),
   "absolute-redirect": get((_req, ctx, p) => {
     const n = redirectCount(p);
-    if (n === undefined) return notFound();
+    if (n instanceof Response) return n;
     const origin = ctx.url.origin;
     return redirect(n === 1 ? `${origin}/get` : `${origin}/absolute-redirect/${n - 1}`);
   }),
@@ -234,7 +235,7 @@ const ROUTES: Record<string, Route> = {
   }),
   etag: get(async (req, ctx, p) => {
     if (p.length !== 1) return notFound();
-    const tag = decodeURIComponent(p[0]!);
+    const tag = p[0]!;
     const noneMatch = entityTags(req.headers.get("if-none-match"));
     const match = entityTags(req.headers.get("if-match"));
     if (noneMatch.length) {
@@ -251,7 +252,16 @@ const ROUTES: Record<string, Route> = {
   "response-headers": { methods: ["GET", "POST"], fn: responseHeaders },
 };
 
-/** The endpoint names, for documentation and tests. */
+/**
+ * The endpoint names, for documentation and tests.
+ *
+ * @example Is an endpoint there
+ * ```ts
+ * import { HTTPBIN_ENDPOINTS } from "@wireplay/wireplay/http";
+ * import { assert } from "@std/assert";
+ * assert(HTTPBIN_ENDPOINTS.some((e) => e.startsWith("/get")));
+ * ```
+ */
 export const HTTPBIN_ENDPOINTS: readonly string[] = Object.keys(ROUTES).filter((k) => k !== "");
 
 /**
@@ -279,7 +289,7 @@ export function httpbin(
       HTML_TYPE,
     );
     res.headers.set("allow", allowed.join(", "));
-  } else res = route.fn(req, ctx, rest);
+  } else res = route.fn(req, ctx, rest.map(decodeSegment));
   return res instanceof Promise ? res.then((r) => withCors(req, r)) : withCors(req, res);
 }
 
@@ -313,9 +323,11 @@ function bodyEcho(method: string): Route {
   };
 }
 
-function redirectCount(p: string[]): number | undefined {
-  const n = parseCount(p[0], 100);
-  return n === undefined || n < 1 || p.length !== 1 ? undefined : n;
+/** The `n` of a redirect chain (1 to 100), or the answer to a bad one. */
+function redirectCount(p: string[]): number | Response {
+  if (p.length !== 1 || !/^\d+$/.test(p[0]!)) return notFound();
+  const n = Number(p[0]);
+  return n >= 1 && n <= 100 ? n : text(400, "n must be 1 to 100\n");
 }
 
 /** `/bytes/{n}` (one body with a length) and `/stream-bytes/{n}` (chunked, `chunk_size`). */
@@ -392,8 +404,8 @@ function cookies(req: Request, ctx: EndpointContext, p: string[]): Response {
     }
   } else if (p[0] === "set" && p.length === 3) {
     setCookie(res.headers, {
-      name: decodeURIComponent(p[1]!),
-      value: decodeURIComponent(p[2]!),
+      name: p[1]!,
+      value: p[2]!,
       path: "/",
     });
   } else if (p[0] === "delete" && p.length === 1) {
@@ -405,7 +417,7 @@ function cookies(req: Request, ctx: EndpointContext, p: string[]): Response {
 /** `/basic-auth` (401 with a challenge when refused) and `/hidden-basic-auth` (404). */
 function basicAuth(req: Request, p: string[], refusal: 401 | 404): Response {
   if (p.length !== 2) return notFound();
-  const [user, pass] = p.map((s) => decodeURIComponent(s));
+  const [user, pass] = p;
   const given = parseBasic(req.headers.get("authorization"));
   if (given && given.user === user && given.pass === pass) {
     return json({ authenticated: true, user });

@@ -24,7 +24,10 @@ export interface EndpointContext {
   budget?: MemoryBudget;
 }
 
-/** An endpoint: the request, its context and the path segments after the endpoint's name. */
+/**
+ * An endpoint: the request, its context and the path segments after the endpoint's name,
+ * percent-decoded ({@linkcode decodeSegment}).
+ */
 export type Endpoint = (
   req: Request,
   ctx: EndpointContext,
@@ -113,4 +116,24 @@ export function parseCount(text: string | undefined, max: number): number | unde
 export function chunkSize(query: URLSearchParams): number {
   const asked = Math.trunc(Number(query.get("chunk_size") ?? 10240)) || 1;
   return Math.min(Math.max(1, asked), 64 * 1024);
+}
+
+/**
+ * A percent-decoded path segment; bytes that are not UTF-8 become U+FFFD (as Werkzeug
+ * decodes them), so no segment makes an endpoint throw.
+ */
+export function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    const bytes: number[] = [];
+    for (let i = 0; i < segment.length; i++) {
+      const hex = segment.slice(i + 1, i + 3);
+      if (segment[i] === "%" && /^[0-9a-f]{2}$/i.test(hex)) {
+        bytes.push(parseInt(hex, 16));
+        i += 2;
+      } else bytes.push(...new TextEncoder().encode(segment[i]));
+    }
+    return new TextDecoder().decode(new Uint8Array(bytes));
+  }
 }

@@ -17,11 +17,9 @@ type Algorithm = keyof typeof ALGORITHMS;
 /** The realm of the challenge. */
 export const DIGEST_REALM = "wireplay";
 
-/** Answers a digest-auth request; `params` are the path segments after `/digest-auth/`. */
+/** Answers a digest-auth request; `params` are the (decoded) path segments after `/digest-auth/`. */
 export function digestAuth(req: Request, ctx: EndpointContext, params: string[]): Response {
-  const [qopParam = "", user = "", passwd = "", algo = "MD5", staleAfter = "never"] = params.map(
-    (p) => decodeURIComponent(p),
-  );
+  const [qopParam = "", user = "", passwd = "", algo = "MD5", staleAfter = "never"] = params;
   const algorithm: Algorithm = Object.hasOwn(ALGORITHMS, algo) ? algo as Algorithm : "MD5";
   const qops = qopParam === "auth" || qopParam === "auth-int" ? [qopParam] : ["auth", "auth-int"];
   const requireCookie = ["1", "t", "true"].includes(

@@ -126,7 +126,7 @@ export function linksEndpoint(params: string[]): Response {
 /** `/base64/{value}`: the URL-safe base64 value decoded, as UTF-8 text. */
 export function base64Endpoint(params: string[]): Response {
   if (params.length !== 1) return notFound();
-  const value = decodeURIComponent(params[0]!).replaceAll("-", "+").replaceAll("_", "/");
+  const value = params[0]!.replaceAll("-", "+").replaceAll("_", "/");
   try {
     const padded = value + "=".repeat((4 - value.length % 4) % 4);
     const bytes = Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
