@@ -253,7 +253,8 @@ function describeMatch(m: MatchValue): string {
     : `"${escapeForDisplay(m.bytes, 200)}"`;
 }
 
-function captureVars(
+/** A regex match as a variable: `$` the whole match, `1`… its groups, named groups by name. */
+export function captureVars(
   whole: Uint8Array,
   groups: (Uint8Array | undefined)[],
   named: Record<string, Uint8Array | undefined>,
@@ -264,7 +265,8 @@ function captureVars(
   return v;
 }
 
-function textOrBytes(b: Uint8Array): Var {
+/** Bytes as a variable: text when they are UTF-8, else the bytes. */
+export function textOrBytes(b: Uint8Array): Var {
   const t = fromUtf8(b);
   return t.includes("\uFFFD") ? b : t;
 }

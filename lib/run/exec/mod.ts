@@ -6,6 +6,7 @@
  */
 import { BLOCK_EXECUTORS } from "./blocks.ts";
 import { CORE_EXECUTORS } from "./core.ts";
+import { EXPECT_ONE_OF_EXECUTORS } from "./expect_one_of.ts";
 import { PROXY_EXECUTORS } from "./proxy.ts";
 import { HTTP_EXECUTORS } from "./http.ts";
 import { TOOLS_EXECUTORS } from "./tools.ts";
@@ -17,6 +18,7 @@ import type { Executor } from "./executor.ts";
 export const EXECUTORS: Record<string, Executor> = {
   ...CORE_EXECUTORS,
   ...BLOCK_EXECUTORS,
+  ...EXPECT_ONE_OF_EXECUTORS,
   ...PROXY_EXECUTORS,
   ...HTTP_EXECUTORS,
   ...TOOLS_EXECUTORS,

@@ -6,6 +6,7 @@
  */
 import { BLOCK_STATEMENTS } from "./blocks.ts";
 import { CORE_STATEMENTS, EXPECT_CHANNEL } from "./core.ts";
+import { isOneOf, parseExpectOneOf } from "./expect_one_of.ts";
 import { PROXY_STATEMENTS } from "./proxy.ts";
 import { HTTP_EXPECT_FORMS, HTTP_STATEMENTS } from "./http.ts";
 import { TOOLS_STATEMENTS } from "./tools.ts";
@@ -27,6 +28,15 @@ export const STATEMENTS: StatementSyntax[] = [
 /** `expect WORD …` forms that are not `expect CHANNEL …` (e.g. `expect status`). */
 export const EXPECT_FORMS: ExpectForm[] = [...HTTP_EXPECT_FORMS];
 
+const ONE_OF_HELP =
+  "  expect NAME one of [within D] { … } — runs the arm whose pattern arrives first:\n" +
+  "    expect c one of {\n" +
+  '      /^\\+OK/ as ok => {\n        print "ready"\n      }\n' +
+  '      "-ERR" => {\n        fail "refused"\n      }\n' +
+  '      timeout => {\n        send c "\\r\\n"\n      }\n' +
+  "    }\n" +
+  '  Arms: "text" (the next bytes, as expect), /regex/ [as VAR], eof, timeout.';
+
 /** The `expect` statement: dispatches to a form by its first word, or to a channel. */
 export const EXPECT_STATEMENT: StatementSyntax = {
   keyword: "expect",
@@ -35,8 +45,9 @@ export const EXPECT_STATEMENT: StatementSyntax = {
   example: EXPECT_CHANNEL.example,
   get details() {
     return EXPECT_FORMS.length
-      ? "Other forms:\n" + EXPECT_FORMS.map((f) => `  ${f.usage} — ${f.summary}`).join("\n")
-      : undefined;
+      ? "Other forms:\n" + EXPECT_FORMS.map((f) => `  ${f.usage} — ${f.summary}`).join("\n") +
+        "\n" + ONE_OF_HELP
+      : ONE_OF_HELP;
   },
   get completions() {
     return [
@@ -61,6 +72,7 @@ export const EXPECT_STATEMENT: StatementSyntax = {
     // `expect NAME exit …`, `expect NAME stderr …`: forms only a spawned process has
     const second = /^\s*\S+\s+(\S+)/.exec(r.text.slice(r.pos))?.[1];
     if (second && PROCESS_EXPECT_WORDS.includes(second)) return parseProcessExpect(r, base);
+    if (isOneOf(r)) return parseExpectOneOf(r, base);
     return EXPECT_CHANNEL.parse(r, base);
   },
 };
