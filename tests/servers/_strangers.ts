@@ -6,10 +6,11 @@
  * @module
  */
 import { CLI, REPO_ROOT } from "../helpers/cli.ts";
+import { killTree, within } from "../helpers/process.ts";
 
 /** The open connections of the strangers; dispose to close the stalled ones. */
 export interface Strangers extends AsyncDisposable {
-  /** Resolves when the server has closed the garbage sender (it was dropped). */
+  /** Resolves when the server has closed the garbage sender (it was dropped); fails after 20 s. */
   garbageDropped: Promise<void>;
 }
 
@@ -22,12 +23,14 @@ export async function sendStrangers(port: number): Promise<Strangers> {
   const garbage = await dial();
   await garbage.write(GARBAGE).catch(() => {});
   const stalled = await dial();
-  const garbageDropped = (async () => {
+  const dropping = (async () => {
     const buf = new Uint8Array(4096);
     try {
       while ((await garbage.read(buf)) !== null) { /* whatever it answers */ }
     } catch { /* reset: dropped too */ }
   })();
+  const garbageDropped = within(dropping, 20_000, "the server to drop the garbage sender");
+  garbageDropped.catch(() => {}); // seen by those who wait for it
   return {
     garbageDropped,
     async [Symbol.asyncDispose]() {
@@ -35,7 +38,8 @@ export async function sendStrangers(port: number): Promise<Strangers> {
       try {
         garbage.close();
       } catch { /* closed */ }
-      await garbageDropped;
+      await dropping;
+      await garbageDropped.catch(() => {});
     },
   };
 }
@@ -46,13 +50,14 @@ export interface CliServer extends AsyncDisposable {
   stderr(): string;
   /** Waits (up to `ms`, default 20 s) until stdout or stderr matches `re`. */
   waitFor(re: RegExp, ms?: number): Promise<RegExpMatchArray>;
-  /** The exit code once the process ended (after dispose or by itself). */
-  status(): Promise<number>;
+  /** The exit code once the process ended (after dispose or by itself); fails after `ms` (30 s). */
+  status(ms?: number): Promise<number>;
 }
 
 /**
  * Starts `deno run -A cli.ts ...args`; with `ulimit`, through `sh -c 'ulimit -n N; exec …'`.
- * Disposing sends SIGTERM (then SIGKILL after 10 s) and waits for the exit.
+ * Disposing sends SIGTERM (then SIGKILL, with its children, after 10 s) and waits for the
+ * exit and the end of its output (bounded).
  */
 export function startCliServer(args: string[], options: { ulimit?: number } = {}): CliServer {
   const deno = [Deno.execPath(), "run", "-A", "--quiet", CLI, ...args];
@@ -110,20 +115,19 @@ export function startCliServer(args: string[], options: { ulimit?: number } = {}
         });
       }
     },
-    status: () => status,
+    status: (ms = 30_000) =>
+      within(status, ms, () => `${args.join(" ")} to exit; it printed:\n${out}${err}`),
     async [Symbol.asyncDispose]() {
       if (!exited) {
         try {
           child.kill("SIGTERM");
         } catch { /* gone */ }
       }
-      const killer = setTimeout(() => {
-        try {
-          child.kill("SIGKILL");
-        } catch { /* gone */ }
-      }, 10_000);
-      await status;
+      const killer = setTimeout(() => killTree(child), 10_000);
+      await child.status;
       clearTimeout(killer);
+      // a child of the server could hold its pipes: bounded, and named
+      await within(status, 2_000, `${args.join(" ")}: the end of its output`);
     },
   };
 }

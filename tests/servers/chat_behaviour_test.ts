@@ -2,6 +2,7 @@ import { assert, assertEquals, assertGreaterOrEqual, assertStringIncludes } from
 import { startChatServer } from "../../lib/servers/chat/server.ts";
 import { ChatTestClient } from "./_chat_client.ts";
 import { needs } from "../helpers/peers.ts";
+import { outputOf, within } from "../helpers/process.ts";
 
 const tcp = "tcp://127.0.0.1:0";
 const portOf = (s: { addr: Deno.Addr }) => (s.addr as Deno.NetAddr).port;
@@ -169,9 +170,7 @@ Deno.test({
     await me.send("hi nc\n");
     await w.write(enc.encode("/who\n"));
     await w.close(); // nc -N shuts down its sending side; the server says goodbye
-    const killer = setTimeout(() => nc.kill("SIGKILL"), 15_000);
-    const ended = await nc.output();
-    clearTimeout(killer);
+    const ended = await outputOf(nc, "nc after its input ended", 15_000);
     assert(ended.signal === null, "nc did not exit within 15 s of its input ending");
     const out = new TextDecoder().decode(ended.stdout);
     await me.waitFor((l) => l.startsWith("*** netcat left #lobby"));
@@ -218,7 +217,11 @@ Deno.test("chat: a plain-TCP client on a TLS server never joins the room", async
   const plain = await Deno.connect({ hostname: "127.0.0.1", port: portOf(server) });
   await plain.write(new TextEncoder().encode("hello, not TLS\n"));
   // the server ends the connection: read until EOF or an error
-  await plain.read(new Uint8Array(1024)).catch(() => null);
+  await within(
+    plain.read(new Uint8Array(1024)).catch(() => null),
+    10_000,
+    "the server to end a plain-text connection to its TLS port",
+  );
   plain.close();
   await a.send("/who\n");
   await a.waitFor("*** #lobby (1): a");

@@ -5,6 +5,7 @@
 import { assertEquals, assertMatch } from "@std/assert";
 import { connectTls } from "../../lib/transport/node_tls_duplex.ts";
 import { startCliServer } from "./_strangers.ts";
+import { within } from "../helpers/process.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -15,11 +16,17 @@ async function tlsEcho(port: number): Promise<string> {
     await c.write(enc.encode("PING\n"));
     const buf = new Uint8Array(5);
     let len = 0;
-    while (len < 5) {
-      const n = await c.read(buf.subarray(len));
-      if (n === null) break;
-      len += n;
-    }
+    await within(
+      (async () => {
+        while (len < 5) {
+          const n = await c.read(buf.subarray(len));
+          if (n === null) break;
+          len += n;
+        }
+      })(),
+      10_000,
+      () => `the echo of PING over TLS (got ${len} bytes)`,
+    );
     return dec.decode(buf.subarray(0, len));
   } finally {
     c.close();
@@ -44,8 +51,8 @@ for (const kind of ["echo", "chat"]) {
       else {
         const c = await connectTls({ host: "127.0.0.1", port, insecure: true });
         const buf = new Uint8Array(64);
-        const n = await c.read(buf);
-        c.close();
+        const n = await within(c.read(buf), 10_000, "the chat welcome over TLS")
+          .finally(() => c.close());
         assertMatch(dec.decode(buf.subarray(0, n ?? 0)), /welcome/);
       }
       await server.waitFor(/dropped: no TLS handshake within 300ms/, 5000);
