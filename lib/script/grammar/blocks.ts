@@ -234,7 +234,6 @@ export const BLOCK_STATEMENTS: StatementSyntax[] = [
       "Errors point into the included file.",
     parse(r, base): IncludeNode {
       const path = r.value("a script path");
-      if (path.type === "regex") r.fail("expected a script path", path.span);
       r.end();
       return { ...base, kind: "include", path };
     },
