@@ -9,6 +9,7 @@ import { type Faults, noFaults } from "../../lib/proxy/faults.ts";
 import { type Proxy, startProxy } from "../../lib/proxy/proxy.ts";
 import type { ProxyTap } from "../../lib/proxy/tap.ts";
 import { CLI, REPO_ROOT } from "../helpers/cli.ts";
+import { statusOf, within } from "../helpers/process.ts";
 
 /** A server on 127.0.0.1:0 running `handle` for each connection, closed on dispose. */
 export interface TestServer extends AsyncDisposable {
@@ -183,20 +184,13 @@ export function startCli(args: string[]): CliProcess {
     wake?.();
     return s.code;
   });
+  const what = `wireplay ${args.join(" ")}`;
   const done = async () => {
-    // Bounded: a CLI that never exits is killed after 60 s (and the exit code says so).
-    const killer = setTimeout(() => {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* gone */ }
-    }, 60_000);
-    try {
-      const code = await status;
-      await readers;
-      return code;
-    } finally {
-      clearTimeout(killer);
-    }
+    // Bounded: a CLI that never exits is killed (with its children) after 60 s, failing by
+    // name; a child of it that holds its pipes, after 2 s more.
+    await statusOf(child, what, 60_000, () => err + out);
+    await within(readers, 2_000, `${what}: the end of its output`);
+    return await status;
   };
   const stop = async (signal: Deno.Signal = "SIGTERM") => {
     if (!exited) {
@@ -204,16 +198,8 @@ export function startCli(args: string[]): CliProcess {
         child.kill(signal);
       } catch { /* gone */ }
     }
-    const killer = setTimeout(() => {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* gone */ }
-    }, 10_000);
-    try {
-      return await done();
-    } finally {
-      clearTimeout(killer);
-    }
+    await statusOf(child, `${what} after ${signal}`, 10_000, () => err + out);
+    return await done();
   };
   return {
     stdout: () => out,
