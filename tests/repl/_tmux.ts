@@ -7,6 +7,7 @@
  */
 import { REPO_ROOT } from "../helpers/mod.ts";
 import { needs } from "../helpers/peers.ts";
+import { output } from "../helpers/process.ts";
 
 /** A tmux session running one command. */
 export interface Terminal extends AsyncDisposable {
@@ -31,12 +32,7 @@ export interface Terminal extends AsyncDisposable {
 }
 
 async function tmux(socket: string, ...args: string[]): Promise<string> {
-  const out = await new Deno.Command("tmux", {
-    args: ["-L", socket, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(10_000),
-  }).output();
+  const out = await output("tmux", { args: ["-L", socket, ...args], deadlineMs: 10_000 });
   if (out.signal !== null) throw new Error(`tmux ${args[0]} did not answer within 10 s`);
   if (!out.success) {
     throw new Error(`tmux ${args[0]} failed: ${new TextDecoder().decode(out.stderr)}`);

@@ -1,4 +1,5 @@
 /** Helpers for the certificate tests: a one-shot TLS server and an openssl runner. */
+import { output, within } from "../helpers/process.ts";
 
 /** Listens with `cert`/`key` on `hostname`, answers one `hello` per connection, closes on dispose. */
 export function tlsHelloServer(
@@ -50,15 +51,22 @@ export async function tlsHello(
     port,
     caCerts: opts.caCerts,
   } as Deno.ConnectTlsOptions);
+  let text = "";
   try {
-    await conn.handshake();
-    const buf = new Uint8Array(16);
-    let text = "";
-    while (text.length < 5) {
-      const n = await conn.read(buf);
-      if (n === null) break;
-      text += new TextDecoder().decode(buf.subarray(0, n));
-    }
+    await within(
+      (async () => {
+        await conn.handshake();
+        const buf = new Uint8Array(16);
+        while (text.length < 5) {
+          const n = await conn.read(buf);
+          if (n === null) break;
+          text += new TextDecoder().decode(buf.subarray(0, n));
+        }
+      })(),
+      10_000,
+      () =>
+        `the TLS handshake and hello from ${opts.hostname}:${port} (got ${JSON.stringify(text)})`,
+    );
     return text;
   } finally {
     conn.close();
@@ -69,12 +77,7 @@ export async function tlsHello(
 export async function openssl(
   ...args: string[]
 ): Promise<{ code: number; out: string; err: string }> {
-  const r = await new Deno.Command("openssl", {
-    args,
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(30_000), // killed (and the test fails) if it never ends
-  }).output();
+  const r = await output("openssl", { args }); // past 30 s: killed, failing by name
   return {
     code: r.code,
     out: new TextDecoder().decode(r.stdout),
@@ -89,13 +92,11 @@ export const CLI = new URL("../../cli.ts", import.meta.url).pathname;
 export async function runCli(
   ...args: string[]
 ): Promise<{ code: number; out: string; err: string }> {
-  const r = await new Deno.Command(Deno.execPath(), {
+  const r = await output(Deno.execPath(), {
     args: ["run", "-A", CLI, ...args],
-    stdout: "piped",
-    stderr: "piped",
     env: { NO_COLOR: "1" },
-    signal: AbortSignal.timeout(60_000), // a hung run is killed; its code says so
-  }).output();
+    deadlineMs: 60_000, // a hung run is killed, failing by name
+  });
   return {
     code: r.code,
     out: new TextDecoder().decode(r.stdout),
