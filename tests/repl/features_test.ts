@@ -10,6 +10,7 @@ import { assert, assertEquals, assertMatch } from "@std/assert";
 import { tempDir } from "../helpers/mod.ts";
 import { needs } from "../helpers/peers.ts";
 import { startTerminal, type Terminal } from "./_tmux.ts";
+import { within } from "../helpers/process.ts";
 
 const tmux = needs("tmux");
 const REPL = "deno run -A --quiet cli.ts repl";
@@ -192,7 +193,7 @@ Deno.test({
     using peer = await accepted;
     await enter(term, 'send c "from the repl\\n"');
     const got = new Uint8Array(64);
-    const n = await peer.read(got);
+    const n = await within(peer.read(got), 10_000, "the line the REPL sent");
     assertEquals(new TextDecoder().decode(got.subarray(0, n ?? 0)), "from the repl\n");
     await enter(term, `:load ${bad}`);
     await term.waitFor(`${bad}:2:`);
@@ -262,7 +263,10 @@ Deno.test({
       await term.waitFor(`loud: client tcp://127.0.0.1:${local} connected`);
       // the quiet server did serve its client (an echo came back), and said nothing
       await quiet.write(new TextEncoder().encode("x"));
-      assertEquals(await quiet.read(new Uint8Array(1)), 1);
+      assertEquals(
+        await within(quiet.read(new Uint8Array(1)), 10_000, "the echo server's byte"),
+        1,
+      );
     }
     const screen = await term.waitFor(/loud: client tcp:\/\/127\.0\.0\.1:\d+ left/);
     assert(!screen.includes("hush: client"), screen);

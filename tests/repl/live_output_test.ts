@@ -6,6 +6,7 @@
 import { assertEquals } from "@std/assert";
 import { needs } from "../helpers/peers.ts";
 import { startTerminal, type Terminal } from "./_tmux.ts";
+import { within } from "../helpers/process.ts";
 
 const enc = new TextEncoder();
 
@@ -98,7 +99,7 @@ Deno.test({
       await term.type("END");
       await term.keys("Enter");
       const got = new Uint8Array(100);
-      const n = await peer.read(got);
+      const n = await within(peer.read(got), 10_000, "the body the REPL sent");
       assertEquals(
         new TextDecoder().decode(got.subarray(0, n ?? 0)),
         "first body line\nsecond, half typed\n",

@@ -7,13 +7,14 @@ import { assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
 import { freeTcpPort, runCli, startPeer, tempDir } from "../helpers/mod.ts";
 import { needs } from "../helpers/peers.ts";
 import { startTerminal } from "./_tmux.ts";
+import { within } from "../helpers/process.ts";
 
 async function redis(port: number, command: string): Promise<string> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   try {
     await conn.write(new TextEncoder().encode(command + "\r\n"));
     const buf = new Uint8Array(1024);
-    const n = await conn.read(buf);
+    const n = await within(conn.read(buf), 10_000, `redis-server's answer to ${command}`);
     return new TextDecoder().decode(buf.subarray(0, n ?? 0));
   } finally {
     conn.close();
