@@ -7,7 +7,17 @@
  * @module
  */
 
-/** A mistake in what the user typed: a flag, an address, a script. Exit code 2. */
+/**
+ * A mistake in what the user typed: a flag, an address, a script. Exit code 2.
+ *
+ * @example Where the mistake is comes first
+ * ```ts
+ * import { UsageError } from "@wireplay/wireplay";
+ * import { assertEquals } from "@std/assert";
+ * const e = new UsageError("expected a port", { where: "--ports" });
+ * assertEquals(e.toString(), "--ports: expected a port");
+ * ```
+ */
 export class UsageError extends Error {
   /** `"UsageError"`, or a subclass's name. */
   override name = "UsageError";

@@ -17,7 +17,16 @@ export type Address =
 
 const SCHEMES: readonly Scheme[] = ["tcp", "udp", "tls", "unix", "http", "https"];
 
-/** Thrown for an address that cannot be parsed; the message names the bad part. */
+/**
+ * Thrown for an address that cannot be parsed; the message names the bad part.
+ *
+ * @example A bad port
+ * ```ts
+ * import { AddressError, parseAddress } from "@wireplay/wireplay";
+ * import { assertThrows } from "@std/assert";
+ * assertThrows(() => parseAddress("tcp://127.0.0.1:70000"), AddressError, "out of range");
+ * ```
+ */
 export class AddressError extends UsageError {
   /** Always `"AddressError"`. */
   override name = "AddressError";

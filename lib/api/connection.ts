@@ -23,7 +23,21 @@ export interface ExpectOptions {
   signal?: AbortSignal;
 }
 
-/** A stream connection (TCP, TLS, Unix) with send and expect. */
+/**
+ * A stream connection (TCP, TLS, Unix) with send and expect.
+ *
+ * @example Send, then expect a line and a regex
+ * ```ts
+ * import { connect, serve } from "@wireplay/wireplay";
+ * import { assertEquals } from "@std/assert";
+ * await using echo = await serve("echo", "tcp://127.0.0.1:0");
+ * await using c = await connect(echo.address);
+ * await c.send("HELLO 42\r\n");
+ * const m = await c.expect(/HELLO (\d+)/, { timeoutMs: 2000 });
+ * assertEquals(new TextDecoder().decode(m.groups[0]), "42");
+ * assertEquals(await c.line(), "");
+ * ```
+ */
 export class Connection implements AsyncDisposable {
   /**
    * Wraps an open channel; {@linkcode connect} and `Listener.accept` make these.

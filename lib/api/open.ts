@@ -42,7 +42,20 @@ export async function connect(
   return new Connection(await connectStream(nextName("c"), parseAddress(address), options));
 }
 
-/** A listener whose accepted connections are {@linkcode Connection}s. */
+/**
+ * A listener whose accepted connections are {@linkcode Connection}s.
+ *
+ * @example Accept a client and answer it
+ * ```ts
+ * import { connect, listen } from "@wireplay/wireplay";
+ * import { assertEquals } from "@std/assert";
+ * await using l = await listen("tcp://127.0.0.1:0");
+ * await using client = await connect(l.address);
+ * await using server = await l.accept({ timeoutMs: 2000 });
+ * await server.send("220 ready\r\n");
+ * assertEquals(await client.line(), "220 ready");
+ * ```
+ */
 export class Listener implements AsyncDisposable {
   /**
    * Wraps a stream listener; {@linkcode listen} makes these.

@@ -22,9 +22,22 @@ import { parseScript } from "../script/parser.ts";
  * @throws {ScriptSyntaxError} when the script does not parse.
  *
  * @example Inside Deno.test
- * ```ts ignore
- * import { runWireFile } from "../../mod.ts";
- * Deno.test("redis answers PING", () => runWireFile("scripts/redis.wire", { vars: { redis: "tcp://127.0.0.1:6379" } }));
+ * ```ts
+ * import { runWireFile } from "@wireplay/wireplay";
+ * Deno.test("the echo script passes", async () => {
+ *   const path = await Deno.makeTempFile({ suffix: ".wire" });
+ *   await Deno.writeTextFile(path, [
+ *     "serve echo tcp://127.0.0.1:0 as s",
+ *     "connect ${s.address} as c",
+ *     'send c "PING\\r\\n"',
+ *     'expect c line "PING"',
+ *   ].join("\n"));
+ *   try {
+ *     await runWireFile(path, { timeoutMs: 2000 });
+ *   } finally {
+ *     await Deno.remove(path);
+ *   }
+ * });
  * ```
  */
 export async function runWireFile(path: string, options: RunOptions = {}): Promise<ScriptResult> {
@@ -38,7 +51,7 @@ export async function runWireFile(path: string, options: RunOptions = {}): Promi
  *
  * @example
  * ```ts
- * import { runWire } from "../../mod.ts";
+ * import { runWire } from "@wireplay/wireplay";
  * import { assertEquals } from "@std/assert";
  * const r = await runWire(`
  *   serve echo tcp://127.0.0.1:0 as s

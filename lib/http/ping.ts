@@ -169,7 +169,24 @@ export function stats(values: readonly number[]): PhaseStats {
   return { min: sorted[0]!, median: rank(0.5), p99: rank(0.99), max: sorted.at(-1)! };
 }
 
-/** One line per request: `seq=1 200 1.2KiB from 127.0.0.1: dns 0.1ms connect 0.2ms … total 3.4ms`. */
+/**
+ * One line per request: `seq=1 200 1.2KiB from 127.0.0.1: dns 0.1ms connect 0.2ms … total 3.4ms`.
+ *
+ * @example Print each request as it happens
+ * ```ts
+ * import { formatPingResult, formatPingSummary, pingHttp, startHttpServer } from "@wireplay/wireplay/http";
+ * import { assertStringIncludes } from "@std/assert";
+ * await using api = await startHttpServer("http://127.0.0.1:0");
+ * const lines: string[] = [];
+ * const { summary } = await pingHttp(`${api.url}/get`, {
+ *   count: 2,
+ *   intervalMs: 10,
+ *   onResult: (r) => lines.push(formatPingResult(r)),
+ * });
+ * assertStringIncludes(lines[0]!, "status=200");
+ * assertStringIncludes(formatPingSummary(summary), "2 requests, 2 answered");
+ * ```
+ */
 export function formatPingResult(r: HttpPingResult): string {
   if (!r.ok) return `seq=${r.seq} failed: ${r.error}`;
   const t = r.timings!;
@@ -181,7 +198,24 @@ export function formatPingResult(r: HttpPingResult): string {
   }`;
 }
 
-/** The summary lines, like ping's. */
+/**
+ * The summary lines, like ping's.
+ *
+ * @example Print the summary
+ * ```ts
+ * import { formatPingResult, formatPingSummary, pingHttp, startHttpServer } from "@wireplay/wireplay/http";
+ * import { assertStringIncludes } from "@std/assert";
+ * await using api = await startHttpServer("http://127.0.0.1:0");
+ * const lines: string[] = [];
+ * const { summary } = await pingHttp(`${api.url}/get`, {
+ *   count: 2,
+ *   intervalMs: 10,
+ *   onResult: (r) => lines.push(formatPingResult(r)),
+ * });
+ * assertStringIncludes(lines[0]!, "status=200");
+ * assertStringIncludes(formatPingSummary(summary), "2 requests, 2 answered");
+ * ```
+ */
 export function formatPingSummary(s: HttpPingSummary): string {
   const loss = s.sent ? Math.round((s.failed / s.sent) * 100) : 0;
   const lines = [

@@ -62,7 +62,16 @@ export interface Faults {
   outage?: boolean;
 }
 
-/** The names of the per-direction faults, as typed in the CLI and the REPL. */
+/**
+ * The names of the per-direction faults, as typed in the CLI and the REPL.
+ *
+ * @example Every per-direction fault
+ * ```ts
+ * import { FAULT_NAMES } from "@wireplay/wireplay/proxy";
+ * import { assert } from "@std/assert";
+ * assert(FAULT_NAMES.includes("reset-after"));
+ * ```
+ */
 export const FAULT_NAMES = [
   "latency",
   "jitter",
@@ -90,7 +99,16 @@ const FIELD: Record<FaultName, keyof DirectionFaults> = {
   "slow-close": "slowCloseMs",
 };
 
-/** No faults at all. */
+/**
+ * No faults at all.
+ *
+ * @example Start clean
+ * ```ts
+ * import { describeFaults, noFaults } from "@wireplay/wireplay/proxy";
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(describeFaults(noFaults()), "both: none");
+ * ```
+ */
 export function noFaults(): Faults {
   return { up: {}, down: {} };
 }
@@ -131,7 +149,17 @@ export function withFault(
   };
 }
 
-/** Describes the faults for people: `up: latency 100ms, slice 1; down: none; drop-connect 0.1`. */
+/**
+ * Describes the faults for people: `up: latency 100ms, slice 1; down: none; drop-connect 0.1`.
+ *
+ * @example Faults as the CLI would write them
+ * ```ts
+ * import { describeFaults, noFaults, withFault } from "@wireplay/wireplay/proxy";
+ * import { assertStringIncludes } from "@std/assert";
+ * const faults = withFault(noFaults(), "latency", 100, "down");
+ * assertStringIncludes(describeFaults(faults), "latency");
+ * ```
+ */
 export function describeFaults(faults: Faults): string {
   const one = (f: DirectionFaults): string => {
     const parts: string[] = [];

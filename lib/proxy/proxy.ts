@@ -59,7 +59,27 @@ export interface ProxyOptions {
   faultsFor?: (id: number) => () => Faults;
 }
 
-/** A running proxy. Close it with `await proxy.close()` or `await using`. */
+/**
+ * A running proxy. Close it with `await proxy.close()` or `await using`.
+ *
+ * @example Latency on what the client sends
+ * ```ts
+ * import { connect, parseAddress, serve } from "@wireplay/wireplay";
+ * import { startProxy } from "@wireplay/wireplay/proxy";
+ * import { assert, assertEquals } from "@std/assert";
+ * await using echo = await serve("echo", "tcp://127.0.0.1:0");
+ * await using proxy = await startProxy({
+ *   listen: { address: parseAddress("tcp://127.0.0.1:0") },
+ *   upstream: { address: parseAddress(echo.address) },
+ * });
+ * proxy.setFault("latency", 50, "up");
+ * await using c = await connect(proxy.address);
+ * const t0 = performance.now();
+ * await c.send("hi\n");
+ * assertEquals(await c.line({ timeoutMs: 2000 }), "hi");
+ * assert(performance.now() - t0 >= 45);
+ * ```
+ */
 export class Proxy implements AsyncDisposable {
   #bound: BoundListener;
   #options: ProxyOptions;
@@ -269,15 +289,20 @@ export class Proxy implements AsyncDisposable {
 /**
  * Starts a proxy from `options.listen` to `options.upstream`.
  *
- * @example Proxy to an echo server with 50ms latency up
- * ```ts ignore
- * import { startProxy } from "./proxy.ts";
- * import { parseAddress } from "../address/address.ts";
+ * @example Proxy to an echo server that resets after 4 bytes down
+ * ```ts
+ * import { connect, MatchError, parseAddress, serve } from "@wireplay/wireplay";
+ * import { startProxy } from "@wireplay/wireplay/proxy";
+ * import { assertRejects } from "@std/assert";
+ * await using echo = await serve("echo", "tcp://127.0.0.1:0");
  * await using p = await startProxy({
  *   listen: { address: parseAddress("tcp://127.0.0.1:0") },
- *   upstream: { address: parseAddress("tcp://127.0.0.1:7") },
+ *   upstream: { address: parseAddress(echo.address) },
  * });
- * p.setFault("latency", 50, "up");
+ * p.setFault("reset-after", 4, "down");
+ * await using c = await connect(p.address);
+ * await c.send("hello world\n");
+ * await assertRejects(() => c.line({ timeoutMs: 2000 }), MatchError);
  * ```
  */
 export async function startProxy(options: ProxyOptions): Promise<Proxy> {

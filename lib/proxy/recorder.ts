@@ -70,7 +70,31 @@ interface Pending {
   pauseMs: number;
 }
 
-/** A {@linkcode ProxyTap} writing `.wire` statements. */
+/**
+ * A {@linkcode ProxyTap} writing `.wire` statements.
+ *
+ * @example Record a conversation through a proxy
+ * ```ts
+ * import { connect, parseAddress, serve } from "@wireplay/wireplay";
+ * import { startProxy, WireRecorder } from "@wireplay/wireplay/proxy";
+ * import { assertStringIncludes } from "@std/assert";
+ * await using echo = await serve("echo", "tcp://127.0.0.1:0");
+ * let text = "";
+ * const recorder = new WireRecorder({ upstream: echo.address, write: (t) => (text += t) });
+ * {
+ *   await using proxy = await startProxy({
+ *     listen: { address: parseAddress("tcp://127.0.0.1:0") },
+ *     upstream: { address: parseAddress(echo.address) },
+ *     tap: recorder,
+ *   });
+ *   await using c = await connect(proxy.address);
+ *   await c.send("PING\r\n");
+ *   await c.line({ timeoutMs: 2000 });
+ * }
+ * recorder.finish();
+ * assertStringIncludes(text, 'send c1 "PING\\r\\n"');
+ * ```
+ */
 export class WireRecorder implements ProxyTap {
   #o: RecorderOptions;
   #conns = new Map<number, ConnState>();

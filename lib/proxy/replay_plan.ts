@@ -68,6 +68,35 @@ function fail(file: string, node: StatementBase, message: string): never {
  * @param vars `--var` values.
  * @throws {UsageError} (`file:line:col`) when it does not parse or holds a statement the
  *   server's side cannot play.
+ *
+ * @example Play a recording's server side
+ * ```ts
+ * import { connect } from "@wireplay/wireplay";
+ * import { parseAddress } from "@wireplay/wireplay";
+ * import { planReplay, startReplay } from "@wireplay/wireplay/proxy";
+ * import { assertEquals } from "@std/assert";
+ * const recording = [
+ *   'default target = "tcp://127.0.0.1:6379"',
+ *   "connect ${target} as c1",
+ *   'send c1 "PING\\r\\n"',
+ *   'expect c1 "+PONG\\r\\n"',
+ *   "close c1",
+ * ].join("\n");
+ * const connections = await planReplay(recording, "rec.wire");
+ * await using server = await startReplay({
+ *   listen: { address: parseAddress("tcp://127.0.0.1:0") },
+ *   connections,
+ *   file: "rec.wire",
+ *   timeoutMs: 2000,
+ * });
+ * {
+ *   await using c = await connect(server.address);
+ *   await c.send("PING\r\n");
+ *   assertEquals(await c.line({ timeoutMs: 2000 }), "+PONG");
+ * }
+ * await server.finished;
+ * assertEquals(server.ok, true);
+ * ```
  */
 export async function planReplay(
   text: string,

@@ -44,6 +44,12 @@ export const PLAIN_OUTPUT: ReplOutput = {
  * Runs the REPL until the user leaves or the input ends.
  *
  * @returns The exit code (always 0 interactively; see `runPiped` for piped input).
+ *
+ * @example A REPL for a command-line tool (it reads stdin, so this one is not run as a test)
+ * ```ts ignore
+ * import { runRepl } from "@wireplay/wireplay";
+ * Deno.exit(await runRepl({ vars: { redis: "tcp://127.0.0.1:6379" }, history: false }));
+ * ```
  */
 export async function runRepl(options: ReplOptions = {}): Promise<number> {
   const interactive = !options.piped && Deno.stdin.isTerminal() && Deno.stdout.isTerminal();

@@ -58,7 +58,21 @@ export const INTERACTIVE_WINDOW = 1024 * 1024;
 /** The largest file `:load` reads. */
 export const MAX_LOAD_BYTES = 16 * 1024 * 1024;
 
-/** A REPL session. */
+/**
+ * A REPL session.
+ *
+ * @example Feed lines as the REPL would
+ * ```ts
+ * import { ReplCore } from "@wireplay/wireplay";
+ * import { assertEquals } from "@std/assert";
+ * const out: string[] = [];
+ * await using repl = new ReplCore({ out: (t) => out.push(t), err: (t) => out.push(t) });
+ * assertEquals(await repl.feed("serve echo tcp://127.0.0.1:0 as s"), "ok");
+ * assertEquals(await repl.feed("connect tcp://127.0.0.1:${s.port} as c"), "ok");
+ * assertEquals(await repl.feed('send c "hi\\n"'), "ok");
+ * assertEquals(await repl.feed('expect c line "hi"'), "ok");
+ * ```
+ */
 export class ReplCore implements AsyncDisposable {
   /** The session statements run in (variables, open connections). */
   readonly session: Session;

@@ -10,12 +10,34 @@ import { junitReport } from "./junit.ts";
 import { prettyReport } from "./pretty.ts";
 import { tapReport } from "./tap.ts";
 
-/** Reporter names. */
+/**
+ * Reporter names.
+ *
+ * @example Every reporter name
+ * ```ts
+ * import { REPORTERS } from "@wireplay/wireplay";
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(REPORTERS.includes("junit"), true);
+ * ```
+ */
 export const REPORTERS = ["pretty", "tap", "junit", "json", "html"] as const;
 /** A reporter name. */
 export type ReporterName = typeof REPORTERS[number];
 
-/** Renders a suite result with the named reporter. */
+/**
+ * Renders a suite result with the named reporter.
+ *
+ * @example TAP output
+ * ```ts
+ * import { renderReport, runSuite } from "@wireplay/wireplay";
+ * import { assertStringIncludes } from "@std/assert";
+ * const path = await Deno.makeTempFile({ suffix: ".wire" });
+ * await Deno.writeTextFile(path, "assert 1 == 1\n");
+ * const tap = renderReport("tap", await runSuite([path]));
+ * await Deno.remove(path);
+ * assertStringIncludes(tap, "ok 1");
+ * ```
+ */
 export function renderReport(
   name: ReporterName,
   s: SuiteResult,

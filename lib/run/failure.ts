@@ -27,7 +27,26 @@ export interface FailureDetails {
   notes?: string[];
 }
 
-/** A statement that failed at run time. Exit code 1. */
+/**
+ * A statement that failed at run time. Exit code 1.
+ *
+ * @example A failed expect in a script
+ * ```ts
+ * import { ExpectationError, runWire } from "@wireplay/wireplay";
+ * import { assertEquals, assertRejects } from "@std/assert";
+ * const e = await assertRejects(
+ *   () =>
+ *     runWire(`
+ *       serve echo tcp://127.0.0.1:0 as s
+ *       connect \${s.address} as c
+ *       send c "PONG\\n"
+ *       expect c line "PING" within 2s
+ *     `),
+ *   ExpectationError,
+ * );
+ * assertEquals(e.reason, "line differs");
+ * ```
+ */
 export class ExpectationError extends Error {
   /** Always `"ExpectationError"`. */
   override name = "ExpectationError";

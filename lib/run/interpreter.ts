@@ -12,7 +12,20 @@ import { ExpectationError } from "./failure.ts";
 import { Session, type SessionOptions } from "./session.ts";
 import { MAX_SCRIPT_BYTES, readUserText } from "../fs/read_file.ts";
 
-/** Runs one statement in a session. */
+/**
+ * Runs one statement in a session.
+ *
+ * @example Run statements one at a time
+ * ```ts
+ * import { execute, parseStatement, Session } from "@wireplay/wireplay";
+ * import { assertEquals } from "@std/assert";
+ * await using session = new Session();
+ * for (const line of ['let greeting = "hi"', 'assert "${greeting}" == "hi"']) {
+ *   await execute(parseStatement(line)!, session);
+ * }
+ * assertEquals(session.vars.get("greeting"), "hi");
+ * ```
+ */
 export async function execute(node: StatementBase, session: Session): Promise<void> {
   const run = EXECUTORS[node.kind];
   if (!run) throw new Error(`no executor for statement kind "${node.kind}"`);
@@ -69,6 +82,17 @@ export interface RunOptions extends Omit<SessionOptions, "file"> {
  * opened whatever happens.
  *
  * @throws {UsageError} when the file cannot be read or does not parse (exit 2).
+ *
+ * @example Run a file and look at the result
+ * ```ts
+ * import { runScriptFile } from "@wireplay/wireplay";
+ * import { assert } from "@std/assert";
+ * const path = await Deno.makeTempFile({ suffix: ".wire" });
+ * await Deno.writeTextFile(path, 'serve echo tcp://127.0.0.1:0 as s\nprint "on ${s.port}"\n');
+ * const r = await runScriptFile(path);
+ * await Deno.remove(path);
+ * assert(r.ok && r.output[0]!.startsWith("on "));
+ * ```
  */
 export async function runScriptFile(path: string, options: RunOptions = {}): Promise<ScriptResult> {
   let text: string;
@@ -82,7 +106,18 @@ export async function runScriptFile(path: string, options: RunOptions = {}): Pro
   return await runScript(script, options);
 }
 
-/** Runs a parsed script in a fresh session. */
+/**
+ * Runs a parsed script in a fresh session.
+ *
+ * @example A failure is returned, not thrown
+ * ```ts
+ * import { parseScript, runScript } from "@wireplay/wireplay";
+ * import { assertEquals } from "@std/assert";
+ * const r = await runScript(parseScript('assert 1 == 2\n', "inline.wire"));
+ * assertEquals(r.ok, false);
+ * assertEquals(r.failure?.where, "inline.wire:1");
+ * ```
+ */
 export async function runScript(script: Script, options: RunOptions = {}): Promise<ScriptResult> {
   const output: string[] = [];
   const started = performance.now();

@@ -65,7 +65,18 @@ export interface SessionObserver {
   statementDone?(node: StatementBase, info: { received?: Uint8Array; vars?: Var }): void;
 }
 
-/** A running session. */
+/**
+ * A running session.
+ *
+ * @example Variables live in the session
+ * ```ts
+ * import { Session } from "@wireplay/wireplay";
+ * import { assertEquals } from "@std/assert";
+ * await using session = new Session({ vars: { host: "127.0.0.1" }, timeoutMs: 1000 });
+ * assertEquals(session.vars.get("host"), "127.0.0.1");
+ * assertEquals(session.timeoutMs, 1000);
+ * ```
+ */
 export class Session implements AsyncDisposable {
   /** The variables, `${name}` → value (resources' fields under their names). */
   readonly vars: Map<string, Var> = new Map<string, Var>();

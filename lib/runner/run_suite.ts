@@ -141,7 +141,21 @@ export async function runTestFile(file: string, options: SuiteOptions = {}): Pro
   }
 }
 
-/** Runs every file, `parallel` at a time, results in file order. */
+/**
+ * Runs every file, `parallel` at a time, results in file order.
+ *
+ * @example Run two scripts, one at a time
+ * ```ts
+ * import { runSuite } from "@wireplay/wireplay";
+ * import { assertEquals } from "@std/assert";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/pass.wire`, "assert 1 == 1\n");
+ * await Deno.writeTextFile(`${dir}/fail.wire`, "assert 1 == 2\n");
+ * const s = await runSuite([`${dir}/pass.wire`, `${dir}/fail.wire`]);
+ * await Deno.remove(dir, { recursive: true });
+ * assertEquals([s.passed, s.failed], [1, 1]);
+ * ```
+ */
 export async function runSuite(files: string[], options: SuiteOptions = {}): Promise<SuiteResult> {
   const started = performance.now();
   const results: TestResult[] = new Array(files.length);

@@ -196,6 +196,15 @@ function checkLength(line: string, lineNumber: number, file: string): void {
  * (the REPL collects its lines) comes as its physical lines joined by `\n`.
  *
  * @throws {ScriptSyntaxError}
+ *
+ * @example One line of the REPL
+ * ```ts
+ * import { parseStatement } from "@wireplay/wireplay";
+ * import { assertEquals } from "@std/assert";
+ * const node = parseStatement('send c "PING\\r\\n"');
+ * assertEquals(node?.kind, "send");
+ * assertEquals(parseStatement("# only a comment"), undefined);
+ * ```
  */
 export function parseStatement(
   line: string,

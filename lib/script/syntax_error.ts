@@ -6,7 +6,17 @@
 import { UsageError } from "../errors.ts";
 import type { Span } from "./ast.ts";
 
-/** A `.wire` syntax error: `file:line:col: message`, shown with the line and a caret. */
+/**
+ * A `.wire` syntax error: `file:line:col: message`, shown with the line and a caret.
+ *
+ * @example Where a script goes wrong
+ * ```ts
+ * import { parseScript, ScriptSyntaxError } from "@wireplay/wireplay";
+ * import { assertEquals, assertThrows } from "@std/assert";
+ * const e = assertThrows(() => parseScript("connect\n", "bad.wire"), ScriptSyntaxError);
+ * assertEquals(e.where?.startsWith("bad.wire:1:"), true);
+ * ```
+ */
 export class ScriptSyntaxError extends UsageError {
   /** Always `"ScriptSyntaxError"`. */
   override name = "ScriptSyntaxError";

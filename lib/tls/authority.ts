@@ -83,6 +83,16 @@ export async function createCertificateAuthority(
  * @param ca The CA's certificate and key, from {@linkcode createCertificateAuthority}.
  * @param opts Hosts and validity.
  * @returns The leaf certificate and its own PKCS#8 key as PEM.
+ *
+ * @example A leaf that a client can trust through the CA
+ * ```ts
+ * import { createCertificateAuthority, issueCertificate } from "@wireplay/wireplay";
+ * import { assertNotEquals, assertStringIncludes } from "@std/assert";
+ * const ca = await createCertificateAuthority({ name: "doc CA" });
+ * const leaf = await issueCertificate(ca, { hosts: ["127.0.0.1"], days: 1 });
+ * assertStringIncludes(leaf.certPem, "BEGIN CERTIFICATE");
+ * assertNotEquals(leaf.keyPem, ca.keyPem);
+ * ```
  */
 export async function issueCertificate(
   ca: CertificatePair,

@@ -17,7 +17,17 @@ export type TransferFailure =
   /** A local problem: the file could not be read or written. */
   | "local";
 
-/** A transfer that did not complete. */
+/**
+ * A transfer that did not complete.
+ *
+ * @example Telling failures apart
+ * ```ts
+ * import { TransferError } from "@wireplay/wireplay";
+ * import { assertEquals } from "@std/assert";
+ * const e = new TransferError("refused", "the file exists", { code: 409 });
+ * assertEquals([e.kind, e.code], ["refused", 409]);
+ * ```
+ */
 export class TransferError extends Error {
   /** Always `"TransferError"`. */
   override name = "TransferError";

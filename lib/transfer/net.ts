@@ -30,7 +30,33 @@ export interface ConnectTransferOptions {
   signal?: AbortSignal;
 }
 
-/** Connects to `address`; for TLS, completes the handshake (errors surface here). */
+/**
+ * Connects to `address`; for TLS, completes the handshake (errors surface here).
+ *
+ * @example Send a file over loopback
+ * ```ts
+ * import {
+ *   connectTransfer,
+ *   listenTransfer,
+ *   parseAddress,
+ *   receiveFile,
+ *   sendFile,
+ * } from "@wireplay/wireplay";
+ * import { assertEquals } from "@std/assert";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/in`);
+ * await Deno.writeTextFile(`${dir}/notes.txt`, "hello\n");
+ * using listener = await listenTransfer(parseAddress("tcp://127.0.0.1:0"));
+ * const receiving = listener.accept().then(({ conn }) => receiveFile(conn, { dir: `${dir}/in` }));
+ * const { conn } = await connectTransfer(parseAddress(listener.address), { timeoutMs: 2000 });
+ * const sent = await sendFile(conn, `${dir}/notes.txt`);
+ * conn.close();
+ * const got = await receiving;
+ * assertEquals(got.sha256, sent.sha256);
+ * assertEquals(await Deno.readTextFile(`${dir}/in/notes.txt`), "hello\n");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export async function connectTransfer(
   address: Address,
   opts: ConnectTransferOptions = {},
@@ -94,6 +120,30 @@ export interface ListenTransferOptions {
  * Listens on `address`; `tls://` without `cert`/`key` gets a fresh self-signed certificate.
  * Connections are taken by the shared accept loop (TLS handshakes run per connection,
  * with a deadline) and queue until {@linkcode TransferListener.accept}.
+ *
+ * @example Send a file over loopback
+ * ```ts
+ * import {
+ *   connectTransfer,
+ *   listenTransfer,
+ *   parseAddress,
+ *   receiveFile,
+ *   sendFile,
+ * } from "@wireplay/wireplay";
+ * import { assertEquals } from "@std/assert";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/in`);
+ * await Deno.writeTextFile(`${dir}/notes.txt`, "hello\n");
+ * using listener = await listenTransfer(parseAddress("tcp://127.0.0.1:0"));
+ * const receiving = listener.accept().then(({ conn }) => receiveFile(conn, { dir: `${dir}/in` }));
+ * const { conn } = await connectTransfer(parseAddress(listener.address), { timeoutMs: 2000 });
+ * const sent = await sendFile(conn, `${dir}/notes.txt`);
+ * conn.close();
+ * const got = await receiving;
+ * assertEquals(got.sha256, sent.sha256);
+ * assertEquals(await Deno.readTextFile(`${dir}/in/notes.txt`), "hello\n");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export async function listenTransfer(
   address: Address,

@@ -64,6 +64,30 @@ const VERDICT_GRACE_MS = 1000;
  *
  * @returns The summary once the receiver confirmed the file verified and in place.
  * @throws {TransferError} `refused`, `verify`, `interrupted`, `protocol` or `local`.
+ *
+ * @example Send a file over loopback
+ * ```ts
+ * import {
+ *   connectTransfer,
+ *   listenTransfer,
+ *   parseAddress,
+ *   receiveFile,
+ *   sendFile,
+ * } from "@wireplay/wireplay";
+ * import { assertEquals } from "@std/assert";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/in`);
+ * await Deno.writeTextFile(`${dir}/notes.txt`, "hello\n");
+ * using listener = await listenTransfer(parseAddress("tcp://127.0.0.1:0"));
+ * const receiving = listener.accept().then(({ conn }) => receiveFile(conn, { dir: `${dir}/in` }));
+ * const { conn } = await connectTransfer(parseAddress(listener.address), { timeoutMs: 2000 });
+ * const sent = await sendFile(conn, `${dir}/notes.txt`);
+ * conn.close();
+ * const got = await receiving;
+ * assertEquals(got.sha256, sent.sha256);
+ * assertEquals(await Deno.readTextFile(`${dir}/in/notes.txt`), "hello\n");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export async function sendFile(
   conn: TransferConn,

@@ -25,7 +25,20 @@ export interface Datagram {
 /** The most datagrams kept unread before the oldest are dropped. */
 export const DEFAULT_DATAGRAM_QUEUE = 4096;
 
-/** A bound UDP socket with an optional default peer (for `connect udp://…`). */
+/**
+ * A bound UDP socket with an optional default peer (for `connect udp://…`).
+ *
+ * @example A UDP round trip
+ * ```ts
+ * import { bind, serve } from "@wireplay/wireplay";
+ * import { assertEquals } from "@std/assert";
+ * await using echo = await serve("echo", "udp://127.0.0.1:0");
+ * await using u = bind(`udp://127.0.0.1:${echo.port}`, { connect: true });
+ * await u.send(new TextEncoder().encode("ping"));
+ * const d = await u.next({ timeoutMs: 2000 });
+ * assertEquals(new TextDecoder().decode(d.bytes), "ping");
+ * ```
+ */
 export class DatagramChannel implements AsyncDisposable {
   /** When the socket was opened, ms since the epoch. */
   readonly openedAt: number = Date.now();

@@ -40,7 +40,19 @@ export interface Matcher<T> {
   prepare?(): Promise<void>;
 }
 
-/** Why a wait ended without a match. */
+/**
+ * Why a wait ended without a match.
+ *
+ * @example A wait that times out
+ * ```ts
+ * import { connect, MatchError, serve } from "@wireplay/wireplay";
+ * import { assertEquals, assertRejects } from "@std/assert";
+ * await using sink = await serve("discard", "tcp://127.0.0.1:0");
+ * await using c = await connect(sink.address);
+ * const e = await assertRejects(() => c.line({ timeoutMs: 50 }), MatchError);
+ * assertEquals(e.reason, "timeout");
+ * ```
+ */
 export class MatchError extends Error {
   /** Always `"MatchError"`. */
   override name = "MatchError";

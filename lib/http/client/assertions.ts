@@ -12,7 +12,20 @@ import { describeMatcher, matchValue, stringify, type ValueMatcher } from "./mat
 import type { HttpResponse } from "./types.ts";
 import { formatDuration } from "../../bytes/units.ts";
 
-/** An HTTP assertion that did not hold. */
+/**
+ * An HTTP assertion that did not hold.
+ *
+ * @example What a failed assertion says
+ * ```ts
+ * import { expectStatus, HttpAssertionError, httpRequest, startHttpServer } from "@wireplay/wireplay/http";
+ * await using api = await startHttpServer("http://127.0.0.1:0");
+ * const res = await httpRequest({ method: "GET", url: `${api.url}/json` });
+ *
+ * import { assertEquals, assertThrows } from "@std/assert";
+ * const e = assertThrows(() => expectStatus(res, 404), HttpAssertionError);
+ * assertEquals([e.assertion, e.actual], ["status == 404", "200 OK"]);
+ * ```
+ */
 export class HttpAssertionError extends Error {
   /** Always `"HttpAssertionError"`. */
   override name = "HttpAssertionError";
@@ -54,6 +67,16 @@ export function formatAssertionFailure(
  * Requires the status code.
  *
  * @throws {HttpAssertionError}
+ *
+ * @example Throws unless the status matches
+ * ```ts
+ * import { expectStatus, httpRequest, startHttpServer } from "@wireplay/wireplay/http";
+ * await using api = await startHttpServer("http://127.0.0.1:0");
+ * const res = await httpRequest({ method: "GET", url: `${api.url}/json` });
+ *
+ * expectStatus(res, 200);
+ * expectStatus(res, { op: "<", value: 300 });
+ * ```
  */
 export function expectStatus(res: HttpResponse, expected: number | ValueMatcher): void {
   const m: ValueMatcher = typeof expected === "number" ? { op: "==", value: expected } : expected;
@@ -71,6 +94,15 @@ export function expectStatus(res: HttpResponse, expected: number | ValueMatcher)
  * A string matcher compares the whole value; use `~` for a search.
  *
  * @throws {HttpAssertionError}
+ *
+ * @example A header by regex
+ * ```ts
+ * import { expectHeader, httpRequest, startHttpServer } from "@wireplay/wireplay/http";
+ * await using api = await startHttpServer("http://127.0.0.1:0");
+ * const res = await httpRequest({ method: "GET", url: `${api.url}/json` });
+ *
+ * expectHeader(res, "content-type", { op: "~", re: /json/ });
+ * ```
  */
 export function expectHeader(res: HttpResponse, name: string, m: ValueMatcher): void {
   const actual = res.headers.get(name) ?? undefined;
@@ -87,6 +119,15 @@ export function expectHeader(res: HttpResponse, name: string, m: ValueMatcher): 
  * Requires the body (as UTF-8 text; a binary body is compared as latin-1).
  *
  * @throws {HttpAssertionError}
+ *
+ * @example The body contains a word
+ * ```ts
+ * import { expectBody, httpRequest, startHttpServer } from "@wireplay/wireplay/http";
+ * await using api = await startHttpServer("http://127.0.0.1:0");
+ * const res = await httpRequest({ method: "GET", url: `${api.url}/json` });
+ *
+ * expectBody(res, { op: "~", re: /slideshow/ });
+ * ```
  */
 export function expectBody(res: HttpResponse, m: ValueMatcher): void {
   const actual = bodyText(res);
@@ -103,6 +144,15 @@ export function expectBody(res: HttpResponse, m: ValueMatcher): void {
  * them; `exists` holds when it reaches any.
  *
  * @throws {HttpAssertionError} also when the body is not JSON.
+ *
+ * @example A JSONPath value
+ * ```ts
+ * import { expectJson, httpRequest, startHttpServer } from "@wireplay/wireplay/http";
+ * await using api = await startHttpServer("http://127.0.0.1:0");
+ * const res = await httpRequest({ method: "GET", url: `${api.url}/json` });
+ *
+ * expectJson(res, "$.slideshow.author", { op: "==", value: "Yours Truly" });
+ * ```
  */
 export function expectJson(res: HttpResponse, path: string, m: ValueMatcher): void {
   const what = `json ${path} ${describeMatcher(m)}`;
@@ -121,6 +171,15 @@ export function expectJson(res: HttpResponse, path: string, m: ValueMatcher): vo
  * Requires the total duration to be below `ms` (or another numeric comparison).
  *
  * @throws {HttpAssertionError}
+ *
+ * @example Answered quickly
+ * ```ts
+ * import { expectDuration, httpRequest, startHttpServer } from "@wireplay/wireplay/http";
+ * await using api = await startHttpServer("http://127.0.0.1:0");
+ * const res = await httpRequest({ method: "GET", url: `${api.url}/json` });
+ *
+ * expectDuration(res, "<", 5000);
+ * ```
  */
 export function expectDuration(res: HttpResponse, op: "<" | "<=" | ">" | ">=", ms: number): void {
   if (!matchValue(res.timings.totalMs, { op, value: ms })) {
@@ -132,14 +191,38 @@ export function expectDuration(res: HttpResponse, op: "<" | "<=" | ">" | ">=", m
   }
 }
 
-/** The value a JSONPath reaches: one value, the array of several, or undefined for none. */
+/**
+ * The value a JSONPath reaches: one value, the array of several, or undefined for none.
+ *
+ * @example Read a value by JSONPath
+ * ```ts
+ * import { httpRequest, jsonValue, startHttpServer } from "@wireplay/wireplay/http";
+ * await using api = await startHttpServer("http://127.0.0.1:0");
+ * const res = await httpRequest({ method: "GET", url: `${api.url}/json` });
+ *
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(jsonValue(res, "$.slideshow.title"), "Sample Slide Show");
+ * ```
+ */
 export function jsonValue(res: Pick<HttpResponse, "json" | "isJson">, path: string): unknown {
   if (!res.isJson) return undefined;
   const found = queryJsonPath(res.json, path);
   return found.length === 0 ? undefined : found.length === 1 ? found[0] : found;
 }
 
-/** The body as text: UTF-8 when valid, latin-1 otherwise. */
+/**
+ * The body as text: UTF-8 when valid, latin-1 otherwise.
+ *
+ * @example The body as text
+ * ```ts
+ * import { bodyText, httpRequest, startHttpServer } from "@wireplay/wireplay/http";
+ * await using api = await startHttpServer("http://127.0.0.1:0");
+ * const res = await httpRequest({ method: "GET", url: `${api.url}/json` });
+ *
+ * import { assertStringIncludes } from "@std/assert";
+ * assertStringIncludes(bodyText(res), "slideshow");
+ * ```
+ */
 export function bodyText(res: Pick<HttpResponse, "body" | "text">): string {
   if (res.text !== undefined) return res.text;
   let s = "";
@@ -150,6 +233,16 @@ export function bodyText(res: Pick<HttpResponse, "body" | "text">): string {
 /**
  * Captures from the body with a regex: the whole match and its groups (numbered and
  * named), or undefined when it does not match.
+ *
+ * @example Capture part of the body
+ * ```ts
+ * import { captureBody, httpRequest, startHttpServer } from "@wireplay/wireplay/http";
+ * await using api = await startHttpServer("http://127.0.0.1:0");
+ * const res = await httpRequest({ method: "GET", url: `${api.url}/json` });
+ *
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(captureBody(res, /"author": "(?<who>[^"]+)"/)?.groups.who, "Yours Truly");
+ * ```
  */
 export function captureBody(
   res: HttpResponse,

@@ -5,7 +5,16 @@
  * @module
  */
 
-/** A JSONPath that does not parse. */
+/**
+ * A JSONPath that does not parse.
+ *
+ * @example A path that does not parse
+ * ```ts
+ * import { JsonPathError, queryJsonPath } from "@wireplay/wireplay/http";
+ * import { assertThrows } from "@std/assert";
+ * assertThrows(() => queryJsonPath({}, "$.a["), JsonPathError);
+ * ```
+ */
 export class JsonPathError extends SyntaxError {
   /** Always `"JsonPathError"`. */
   override name = "JsonPathError";

@@ -23,7 +23,19 @@ export interface FormatResponseOptions {
   color?: boolean;
 }
 
-/** One line of timings: `12.3ms (dns 0.10ms, connect 0.32ms, tls 1.2ms, ttfb 9.8ms)`. */
+/**
+ * One line of timings: `12.3ms (dns 0.10ms, connect 0.32ms, tls 1.2ms, ttfb 9.8ms)`.
+ *
+ * @example One line of phase timings
+ * ```ts
+ * import { formatTimings, httpRequest, startHttpServer } from "@wireplay/wireplay/http";
+ * await using api = await startHttpServer("http://127.0.0.1:0");
+ * const res = await httpRequest({ method: "GET", url: `${api.url}/json` });
+ *
+ * import { assertStringIncludes } from "@std/assert";
+ * assertStringIncludes(formatTimings(res.timings), "connect");
+ * ```
+ */
 export function formatTimings(t: HttpTimings): string {
   const parts = [`dns ${formatDuration(t.dnsMs)}`, `connect ${formatDuration(t.connectMs)}`];
   if (t.tlsMs > 0) parts.push(`tls ${formatDuration(t.tlsMs)}`);

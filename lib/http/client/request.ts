@@ -17,7 +17,20 @@ import {
 } from "./http1.ts";
 import type { HttpRequestOptions, HttpResponse } from "./types.ts";
 
-/** The request could not complete: DNS, connect, TLS, timeout or a protocol error. */
+/**
+ * The request could not complete: DNS, connect, TLS, timeout or a protocol error.
+ *
+ * @example Nothing listens on the port
+ * ```ts
+ * import { HttpRequestError, httpRequest } from "@wireplay/wireplay/http";
+ * import { assertEquals, assertRejects } from "@std/assert";
+ * const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const url = `http://127.0.0.1:${l.addr.port}/`;
+ * l.close();
+ * const e = await assertRejects(() => httpRequest({ method: "GET", url }), HttpRequestError);
+ * assertEquals(e.phase, "connect");
+ * ```
+ */
 export class HttpRequestError extends Error {
   /** Always `"HttpRequestError"`. */
   override name = "HttpRequestError";

@@ -259,7 +259,7 @@ const ROUTES: Record<string, Route> = {
  * ```ts
  * import { HTTPBIN_ENDPOINTS } from "@wireplay/wireplay/http";
  * import { assert } from "@std/assert";
- * assert(HTTPBIN_ENDPOINTS.some((e) => e.startsWith("/get")));
+ * assert(HTTPBIN_ENDPOINTS.includes("get"));
  * ```
  */
 export const HTTPBIN_ENDPOINTS: readonly string[] = Object.keys(ROUTES).filter((k) => k !== "");

@@ -28,7 +28,16 @@ export interface HttpLimits {
   maxBufferedBytes: number;
 }
 
-/** The limits used when a caller sets none. */
+/**
+ * The limits used when a caller sets none.
+ *
+ * @example The default request limits
+ * ```ts
+ * import { DEFAULT_HTTP_LIMITS } from "@wireplay/wireplay/http";
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(DEFAULT_HTTP_LIMITS.maxHeaderBytes, 16 * 1024);
+ * ```
+ */
 export const DEFAULT_HTTP_LIMITS: Readonly<HttpLimits> = Object.freeze({
   maxHeaderBytes: 16 * 1024,
   maxBodyBytes: 10 * 1024 * 1024,

@@ -47,7 +47,19 @@ const NO_PARAMS: Record<string, string | undefined> = Object.freeze({}) as Recor
   string | undefined
 >;
 
-/** The scripted routes of one server. The first matching route answers. */
+/**
+ * The scripted routes of one server. The first matching route answers.
+ *
+ * @example Add a route to a running server
+ * ```ts
+ * import { httpRequest, startHttpServer } from "@wireplay/wireplay/http";
+ * import { assertEquals } from "@std/assert";
+ * await using api = await startHttpServer("http://127.0.0.1:0");
+ * api.routes.add("GET", "/users/:id", { status: 200, kind: "json", body: '{"id": "{{id}}"}' });
+ * const res = await httpRequest({ method: "GET", url: `${api.url}/users/7` });
+ * assertEquals(res.json, { id: "7" });
+ * ```
+ */
 export class MockRoutes {
   #routes: { route: MockRoute; pattern?: URLPattern }[] = [];
 

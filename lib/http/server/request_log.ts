@@ -31,7 +31,19 @@ export interface RecordedRequest {
   durationMs?: number;
 }
 
-/** A bounded, append-only log of received requests, with waiters for scripts. */
+/**
+ * A bounded, append-only log of received requests, with waiters for scripts.
+ *
+ * @example What a server received
+ * ```ts
+ * import { httpRequest, startHttpServer } from "@wireplay/wireplay/http";
+ * import { assertEquals } from "@std/assert";
+ * await using api = await startHttpServer("http://127.0.0.1:0");
+ * await httpRequest({ method: "POST", url: `${api.url}/post`, body: "x=1" });
+ * assertEquals(api.log.count, 1);
+ * assertEquals(api.log.last()?.method, "POST");
+ * ```
+ */
 export class RequestLog {
   #entries: RecordedRequest[] = [];
   #count = 0;

@@ -72,7 +72,21 @@ const TYPE_OVERRIDES: Record<string, string> = {
   ".wire": "text/plain; charset=UTF-8",
 };
 
-/** Serves the files under one root directory. */
+/**
+ * Serves the files under one root directory.
+ *
+ * @example Serve a file from a folder
+ * ```ts
+ * import { StaticFiles } from "@wireplay/wireplay/http";
+ * import { assertEquals } from "@std/assert";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/hello.txt`, "hi");
+ * const files = new StaticFiles(dir);
+ * const res = await files.serve(new Request("http://x/hello.txt"), "/hello.txt");
+ * assertEquals(await res?.text(), "hi");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export class StaticFiles {
   /** The served directory, as a real path (links resolved). */
   readonly root: string;

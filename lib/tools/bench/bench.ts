@@ -88,9 +88,20 @@ export function benchSpec(o: BenchOptions): BenchSpec {
  * Runs a benchmark.
  *
  * @example A short run against an echo server
- * ```ts ignore
- * const r = await runBench({ scheme: "tcp", host: "127.0.0.1", port: 7, durationMs: 1000 });
- * console.log(r.rps, r.latency.p99);
+ * ```ts
+ * import { runBench } from "@wireplay/wireplay/tools";
+ * import { serve } from "@wireplay/wireplay";
+ * import { assert } from "@std/assert";
+ * await using echo = await serve("echo", "tcp://127.0.0.1:0");
+ * const r = await runBench({
+ *   scheme: "tcp",
+ *   host: "127.0.0.1",
+ *   port: echo.port,
+ *   conns: 1,
+ *   durationMs: 200,
+ *   warmupMs: 0,
+ * });
+ * assert(r.requests > 0);
  * ```
  */
 export async function runBench(options: BenchOptions): Promise<BenchResult> {

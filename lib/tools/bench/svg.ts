@@ -9,7 +9,29 @@ import type { BenchResult } from "./bench.ts";
 
 const W = 720, H = 420, L = 70, R = 20, T = 50, B = 50;
 
-/** Renders `result.curve` as a standalone SVG document. */
+/**
+ * Renders `result.curve` as a standalone SVG document.
+ *
+ * @example Draw a short benchmark
+ * ```ts
+ * import { latencySvg, runBench, writeLatencySvg } from "@wireplay/wireplay/tools";
+ * import { serve } from "@wireplay/wireplay";
+ * import { assertStringIncludes } from "@std/assert";
+ * await using echo = await serve("echo", "tcp://127.0.0.1:0");
+ * const result = await runBench({
+ *   scheme: "tcp",
+ *   host: "127.0.0.1",
+ *   port: echo.port,
+ *   conns: 1,
+ *   durationMs: 200,
+ *   warmupMs: 0,
+ * });
+ * assertStringIncludes(latencySvg(result), "<svg");
+ * const path = await Deno.makeTempFile({ suffix: ".svg" });
+ * await writeLatencySvg(path, result);
+ * await Deno.remove(path);
+ * ```
+ */
 export function latencySvg(result: BenchResult): string {
   const pts = result.curve;
   const maxX = 5; // 99.999%
@@ -51,7 +73,29 @@ ${yTicks}${xTicks}
 `;
 }
 
-/** Writes the SVG to `path` through a temporary file and a rename. */
+/**
+ * Writes the SVG to `path` through a temporary file and a rename.
+ *
+ * @example Draw a short benchmark
+ * ```ts
+ * import { latencySvg, runBench, writeLatencySvg } from "@wireplay/wireplay/tools";
+ * import { serve } from "@wireplay/wireplay";
+ * import { assertStringIncludes } from "@std/assert";
+ * await using echo = await serve("echo", "tcp://127.0.0.1:0");
+ * const result = await runBench({
+ *   scheme: "tcp",
+ *   host: "127.0.0.1",
+ *   port: echo.port,
+ *   conns: 1,
+ *   durationMs: 200,
+ *   warmupMs: 0,
+ * });
+ * assertStringIncludes(latencySvg(result), "<svg");
+ * const path = await Deno.makeTempFile({ suffix: ".svg" });
+ * await writeLatencySvg(path, result);
+ * await Deno.remove(path);
+ * ```
+ */
 export function writeLatencySvg(path: string, result: BenchResult): Promise<void> {
   return atomicWrite(path, latencySvg(result));
 }

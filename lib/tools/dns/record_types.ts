@@ -5,7 +5,16 @@
  * @module
  */
 
-/** The record types `dns` asks for. */
+/**
+ * The record types `dns` asks for.
+ *
+ * @example The record types a lookup can ask for
+ * ```ts
+ * import { RECORD_TYPES } from "@wireplay/wireplay/tools";
+ * import { assert } from "@std/assert";
+ * assert(RECORD_TYPES.includes("MX"));
+ * ```
+ */
 export const RECORD_TYPES = [
   "A",
   "AAAA",

@@ -41,6 +41,14 @@ interface OwnAddress {
  *
  * @param routes A routing table to use instead of the kernel's (for tests).
  * @throws {Error} `No route to …` when no route matches.
+ *
+ * @example Loopback is reached from loopback
+ * ```ts
+ * import { sourceAddressFor } from "@wireplay/wireplay/tools";
+ * import { assertEquals } from "@std/assert";
+ * const s = await sourceAddressFor("127.0.0.1", []);
+ * assertEquals(s.address, "127.0.0.1");
+ * ```
  */
 export async function sourceAddressFor(host: string, routes?: Route[]): Promise<SourceAddress> {
   const address = await resolveHost(host);

@@ -48,6 +48,15 @@ export type ProbeTarget = Exclude<Address, { scheme: "unix" }>;
  * Probes `target` once.
  *
  * @returns `{ok: true, ms}` or `{ok: false, ms, error}`; never throws for a network failure.
+ *
+ * @example Is a port open
+ * ```ts
+ * import { probe } from "@wireplay/wireplay/tools";
+ * import { assertEquals } from "@std/assert";
+ * using l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const up = await probe({ scheme: "tcp", host: "127.0.0.1", port: l.addr.port }, { timeout: 2000 });
+ * assertEquals(up.ok, true);
+ * ```
  */
 export function probe(target: ProbeTarget, options: ProbeOptions = {}): Promise<ProbeOutcome> {
   const timeout = options.timeout ?? 2000;

@@ -32,6 +32,18 @@ export interface Banner {
  * probe and reads the reply.
  *
  * @returns The banner, or `undefined` when the service said nothing at all.
+ *
+ * @example Read what a server says first
+ * ```ts
+ * import { grabBanner } from "@wireplay/wireplay/tools";
+ * import { listen } from "@wireplay/wireplay";
+ * import { assertEquals } from "@std/assert";
+ * await using l = await listen("tcp://127.0.0.1:0");
+ * const banner = grabBanner("127.0.0.1", l.port, { wait: 2000 });
+ * await using peer = await l.accept({ timeoutMs: 2000 });
+ * await peer.send("SSH-2.0-doc\r\n");
+ * assertEquals(new TextDecoder().decode((await banner)?.bytes), "SSH-2.0-doc\r\n");
+ * ```
  */
 export async function grabBanner(
   address: string,

@@ -6,7 +6,16 @@
 import { UsageError } from "../../errors.ts";
 import { SERVICES } from "./services.ts";
 
-/** The ports scanned when none are given: 1-1024 and the well-known ports above it. */
+/**
+ * The ports scanned when none are given: 1-1024 and the well-known ports above it.
+ *
+ * @example The ports a scan tries by default
+ * ```ts
+ * import { DEFAULT_PORT_SPEC, parsePorts } from "@wireplay/wireplay/tools";
+ * import { assert } from "@std/assert";
+ * assert(parsePorts(DEFAULT_PORT_SPEC).includes(22));
+ * ```
+ */
 export const DEFAULT_PORT_SPEC: string = "1-1024," +
   [...SERVICES.keys()].filter((p) => p > 1024).join(",");
 

@@ -69,7 +69,16 @@ export const SERVICES: ReadonlyMap<number, string> = new Map([
   [27017, "mongodb"],
 ]);
 
-/** The service name we know for a TCP port, or `undefined`. */
+/**
+ * The service name we know for a TCP port, or `undefined`.
+ *
+ * @example The service usually on a port
+ * ```ts
+ * import { serviceName } from "@wireplay/wireplay/tools";
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(serviceName(22), "ssh");
+ * ```
+ */
 export function serviceName(port: number): string | undefined {
   return SERVICES.get(port);
 }

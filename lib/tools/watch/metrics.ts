@@ -91,7 +91,21 @@ function num(v: number): string {
   return Number.isFinite(v) ? String(Math.round(v * 1e9) / 1e9) : "NaN";
 }
 
-/** Serves `GET /metrics` from `states()` on `hostname:port` until `signal` aborts. */
+/**
+ * Serves `GET /metrics` from `states()` on `hostname:port` until `signal` aborts.
+ *
+ * @example Prometheus metrics of the watched targets
+ * ```ts
+ * import { serveMetrics } from "@wireplay/wireplay/tools";
+ * import { assertStringIncludes } from "@std/assert";
+ * const stop = new AbortController();
+ * const server = serveMetrics("127.0.0.1", 0, () => [{ target: "tcp://127.0.0.1:1", up: false, probes: 1, failures: 1, window: [] }], stop.signal);
+ * const res = await fetch(`http://127.0.0.1:${server.addr.port}/metrics`);
+ * assertStringIncludes(await res.text(), "tcp://127.0.0.1:1");
+ * stop.abort();
+ * await server.finished;
+ * ```
+ */
 export function serveMetrics(
   hostname: string,
   port: number,

@@ -33,6 +33,18 @@ export interface WatchOptions extends ProbeOptions {
  * Watches `targets` until `count`, `forMs` or `signal` ends it.
  *
  * @returns The final state of each target.
+ *
+ * @example Probe a port twice
+ * ```ts
+ * import { watchTargets } from "@wireplay/wireplay/tools";
+ * import { assertEquals } from "@std/assert";
+ * using l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const [state] = await watchTargets(
+ *   [{ scheme: "tcp", host: "127.0.0.1", port: l.addr.port }],
+ *   { count: 2, every: 10, timeout: 2000 },
+ * );
+ * assertEquals([state!.up, state!.probes], [true, 2]);
+ * ```
  */
 export async function watchTargets(
   targets: readonly ProbeTarget[],
