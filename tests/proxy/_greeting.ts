@@ -7,6 +7,7 @@
  * @module
  */
 import { serve, type TestServer, writeAll } from "./_helpers.ts";
+import { within } from "../helpers/process.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -16,8 +17,8 @@ export class Lines {
   #buf = "";
   #chunk = new Uint8Array(4096);
   constructor(readonly conn: Deno.Conn) {}
-  /** The next line without its `\r\n`, or undefined at EOF. */
-  async next(): Promise<string | undefined> {
+  /** The next line without its `\r\n`, or undefined at EOF; fails after `ms` (10 s). */
+  async next(ms = 10_000): Promise<string | undefined> {
     while (true) {
       const nl = this.#buf.indexOf("\n");
       if (nl >= 0) {
@@ -25,7 +26,11 @@ export class Lines {
         this.#buf = this.#buf.slice(nl + 1);
         return line;
       }
-      const n = await this.conn.read(this.#chunk);
+      const n = await within(
+        this.conn.read(this.#chunk),
+        ms,
+        () => `a line (got ${JSON.stringify(this.#buf)})`,
+      );
       if (n === null) return undefined;
       this.#buf += dec.decode(this.#chunk.subarray(0, n));
     }

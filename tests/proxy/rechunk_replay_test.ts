@@ -13,6 +13,7 @@ import { runScript } from "../../lib/run/interpreter.ts";
 import { parseScript } from "../../lib/script/parser.ts";
 import { startPeer } from "../helpers/peer.ts";
 import { needs } from "../helpers/peers.ts";
+import { within } from "../helpers/process.ts";
 import { greetingClient, greetingServer } from "./_greeting.ts";
 import { freePort, proxyTo, writeAll } from "./_helpers.ts";
 
@@ -87,11 +88,17 @@ Deno.test({
       const ask = async (req: string, want: string) => {
         await writeAll(c, enc.encode(req));
         let got = "";
-        while (got.length < want.length) {
-          const n = await c.read(buf);
-          if (n === null) break;
-          got += new TextDecoder().decode(buf.subarray(0, n));
-        }
+        await within(
+          (async () => {
+            while (got.length < want.length) {
+              const n = await c.read(buf);
+              if (n === null) break;
+              got += new TextDecoder().decode(buf.subarray(0, n));
+            }
+          })(),
+          10_000,
+          () => `redis-server's answer ${JSON.stringify(want)} (got ${JSON.stringify(got)})`,
+        );
         assertEquals(got, want);
       };
       await ask("*1\r\n$4\r\nPING\r\n", "+PONG\r\n");

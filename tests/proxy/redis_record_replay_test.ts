@@ -9,15 +9,11 @@ import { startPeer } from "../helpers/peer.ts";
 import { needs } from "../helpers/peers.ts";
 import { runCli } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/temp.ts";
+import { output, within } from "../helpers/process.ts";
 import { echoServer, freePort, readAll, startCli, writeAll } from "./_helpers.ts";
 
 async function redisCli(port: number, ...args: string[]): Promise<string> {
-  const out = await new Deno.Command("redis-cli", {
-    args: ["-h", "127.0.0.1", "-p", String(port), ...args],
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(30_000), // killed (and failing) if it never ends
-  }).output();
+  const out = await output("redis-cli", { args: ["-h", "127.0.0.1", "-p", String(port), ...args] });
   return new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
 }
 
@@ -32,11 +28,17 @@ async function pipeline(port: number): Promise<string> {
     await c.closeWrite();
     const chunks: Uint8Array[] = [];
     const buf = new Uint8Array(4096);
-    while (true) {
-      const n = await c.read(buf);
-      if (n === null) break;
-      chunks.push(buf.slice(0, n));
-    }
+    await within(
+      (async () => {
+        while (true) {
+          const n = await c.read(buf);
+          if (n === null) break;
+          chunks.push(buf.slice(0, n));
+        }
+      })(),
+      10_000,
+      `the answers to the pipeline on port ${port}, then the close`,
+    );
     return new TextDecoder().decode(new Uint8Array(chunks.flatMap((x) => [...x])));
   } finally {
     c.close();
