@@ -12,9 +12,13 @@ import { type HttpRequest, requestHeader } from "./http_message.ts";
 
 /** What two requests must share to match. */
 export interface HttpMatchRule {
+  /** Compare the method. */
   method: boolean;
+  /** Compare the path. */
   path: boolean;
+  /** Compare the query parameters. */
   query: boolean;
+  /** Compare the body. */
   body: boolean;
   /** Headers compared (lower case); `*` compares every recorded header. */
   headers: string[];

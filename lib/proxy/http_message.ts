@@ -8,6 +8,7 @@
 
 /** A parsed HTTP/1.x request. */
 export interface HttpRequest {
+  /** The method, e.g. `GET`. */
   method: string;
   /** The request target as sent, e.g. `/users?id=1`. */
   target: string;
@@ -15,6 +16,7 @@ export interface HttpRequest {
   path: string;
   /** Query parameters in the order sent (decoded). */
   query: [string, string][];
+  /** The HTTP version, e.g. `HTTP/1.1`. */
   version: string;
   /** Headers in the order sent; names in lower case. */
   headers: [string, string][];

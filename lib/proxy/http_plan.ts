@@ -20,6 +20,7 @@ export interface HttpExchange {
   conn: string;
   /** The `send` statement that starts the request. */
   node: StatementBase;
+  /** The recorded request, parsed. */
   request: HttpRequest;
   /** The response's bytes exactly as recorded. */
   response: Uint8Array;

@@ -39,4 +39,7 @@ export {
 } from "./faults.ts";
 export { type RecorderOptions, WireRecorder } from "./recorder.ts";
 export { planReplay, type ReplayConnection, type ReplayStep } from "./replay_plan.ts";
+export type { HttpExchange } from "./http_plan.ts";
+export type { HttpMatchRule } from "./http_match.ts";
+export type { HttpRequest } from "./http_message.ts";
 export { type ReplayOptions, type ReplayResult, ReplayServer, startReplay } from "./replayer.ts";
