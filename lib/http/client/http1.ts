@@ -79,26 +79,51 @@ export class ByteReader {
     }
   }
 
-  /** Reads exactly `n` bytes. */
+  /**
+   * Reads exactly `n` bytes. Each received byte is copied once, into the result: a large
+   * body costs linear time (the buffer is not grown and copied per read).
+   */
   async readExactly(n: number): Promise<Uint8Array> {
-    while (this.#buf.byteLength < n) {
-      if (!(await this.#fill())) {
-        throw new HttpProtocolError(
-          `connection closed after ${this.#buf.byteLength} of ${n} body bytes`,
-        );
+    if (this.#buf.byteLength >= n) return this.#take(n);
+    const out = new Uint8Array(n);
+    let have = this.#buf.byteLength;
+    out.set(this.#buf);
+    this.#buf = new Uint8Array(0);
+    while (have < n) {
+      const { done, value } = await this.#reader.read();
+      if (done) {
+        throw new HttpProtocolError(`connection closed after ${have} of ${n} body bytes`);
       }
+      this.firstByteAt ??= performance.now();
+      const used = Math.min(value.byteLength, n - have);
+      out.set(used === value.byteLength ? value : value.subarray(0, used), have);
+      have += used;
+      if (used < value.byteLength) this.#buf = value.subarray(used);
     }
-    return this.#take(n);
+    return out;
   }
 
-  /** Reads until the stream ends, at most `max` bytes. */
+  /** Reads until the stream ends, at most `max` bytes (chunks joined once, at the end). */
   async readToEnd(max: number): Promise<Uint8Array> {
-    while (await this.#fill()) {
-      if (this.#buf.byteLength > max) {
-        throw new HttpProtocolError(`response body over ${max} bytes`);
-      }
+    const chunks: Uint8Array[] = this.#buf.byteLength > 0 ? [this.#buf] : [];
+    let total = this.#buf.byteLength;
+    this.#buf = new Uint8Array(0);
+    while (true) {
+      if (total > max) throw new HttpProtocolError(`response body over ${max} bytes`);
+      const { done, value } = await this.#reader.read();
+      if (done) break;
+      this.firstByteAt ??= performance.now();
+      chunks.push(value);
+      total += value.byteLength;
     }
-    return this.#take(this.#buf.byteLength);
+    if (chunks.length === 1) return chunks[0]!;
+    const out = new Uint8Array(total);
+    let off = 0;
+    for (const c of chunks) {
+      out.set(c, off);
+      off += c.byteLength;
+    }
+    return out;
   }
 
   #take(n: number): Uint8Array {
