@@ -132,7 +132,7 @@ Deno.test("client vs our server: self-signed TLS trusted through certPem, JSON b
   assertEquals(posted.status, 200);
   const echo = posted.json as { json: unknown; headers: Record<string, string> };
   assertEquals(echo.json, { a: [1, 2] });
-  assertEquals(echo.headers["content-type"], "application/json");
+  assertEquals(echo.headers["Content-Type"], "application/json");
   assertEquals(posted.request.method, "POST");
   assertStringIncludes(new TextDecoder().decode(posted.request.body), '"a"');
 

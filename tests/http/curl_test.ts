@@ -24,8 +24,8 @@ Deno.test({
     const get = await curl(`${server.url}/get?x=1`, "-H", "X-Hello: there");
     const body = JSON.parse(get.out);
     assertEquals(body.args, { x: "1" });
-    assertEquals(body.headers["x-hello"], "there");
-    assertMatch(body.headers["user-agent"], /^curl\//);
+    assertEquals(body.headers["X-Hello"], "there");
+    assertMatch(body.headers["User-Agent"], /^curl\//);
     const post = await curl(
       "-X",
       "POST",

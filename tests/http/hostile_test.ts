@@ -221,7 +221,7 @@ Deno.test({
       args: ["-sS", "--max-time", "10", "--cacert", server.certPath!, `${server.url}/headers`],
     });
     assert(out.success, new TextDecoder().decode(out.stderr));
-    assertMatch(new TextDecoder().decode(out.stdout), /"user-agent": "curl\//);
+    assertMatch(new TextDecoder().decode(out.stdout), /"User-Agent": "curl\//);
   },
 });
 

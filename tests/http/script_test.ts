@@ -67,8 +67,8 @@ expect json $.json.n == 5
 expect json $.json.n > 4
 expect json $.args.a == "1"
 expect json $.args.b == "two words"
-expect json $.headers.x-trace == "abc"
-expect json $.headers.content-type == "application/json"
+expect json $.headers.X-Trace == "abc"
+expect json $.headers.Content-Type == "application/json"
 http PUT \${api.url}/put body "raw text"
 expect json $.data == "raw text"
 http GET \${api.url}/basic-auth/me/pw auth basic "me:pw"
@@ -77,17 +77,20 @@ http GET \${api.url}/bearer auth bearer "t0k"
 expect json $.token == "t0k"
 http GET \${api.url}/redirect/2
 expect status 302
-expect header location == "/redirect/1" as loc
+expect header location == "/relative-redirect/1" as loc
 http GET \${api.url}/redirect/2 follow
 expect status 200
 http GET \${api.url}/get
 expect body /"url": "(?<url>[^"]+)"/ as m
-expect json $.headers.host exists as host
+expect json $.headers.Host exists as host
 print "\${loc} \${m.url} \${host} \${p.json.json.s}"
 `,
   );
   assertEquals(out.length, 1);
-  assert(/^\/redirect\/1 http:\/\/127\.0\.0\.1:\d+\/get 127\.0\.0\.1:\d+ x$/.test(out[0]!), out[0]);
+  assert(
+    /^\/relative-redirect\/1 http:\/\/127\.0\.0\.1:\d+\/get 127\.0\.0\.1:\d+ x$/.test(out[0]!),
+    out[0],
+  );
 });
 
 Deno.test("script: expect request checks what the server received", async () => {
@@ -243,7 +246,7 @@ connect tcp://127.0.0.1:\${api.port} as c
 send c "GET /status/418 HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n"
 expect c line "HTTP/1.1 418 I'm a teapot"
 expect c /\\r\\n\\r\\n/
-expect c "I'm a teapot"
+expect c /I'm a teapot[^]*/
 expect c eof
 `,
   );

@@ -8,15 +8,15 @@
 import { empty, json, text } from "./httpbin_context.ts";
 
 const TEAPOT = `
-    -=[ teapot ]=-
+    -=[ I'm a teapot ]=-
 
-       _...._
-     .'  _ _ \`.
-    | ."\` ^ \`". _,
-    \\_;\`"---"\`|//
-      |       ;/
-      \\_     _/
-        \`"""\`
+        _...._
+      .'  _ _ \`.
+     | ."\` ^ \`". _,
+     \\_;\`"---"\`|//
+       |       ;/
+       \\_     _/
+         \`"""\`
 `;
 
 /** The media types `/image` serves, as its 406 answer lists them. */
