@@ -2,19 +2,7 @@
 // (as socat's UDP-RECVFROM fork children do) is still stopped, child and all, in seconds.
 import { assert, assertRejects } from "@std/assert";
 import { descendants, startPeer } from "../helpers/peer.ts";
-
-/** Settles with `p`, or throws naming `what` after `ms`. */
-async function deadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) =>
-    timer = setTimeout(() => reject(new Error(`${what}: not done within ${ms}ms`)), ms)
-  );
-  try {
-    return await Promise.race([p, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { within } from "../helpers/process.ts";
 
 const alive = (pid: number) => {
   try {
@@ -40,10 +28,10 @@ Deno.test("stop(): a peer whose child holds its pipes is stopped, child included
   );
   const kids = [sleeper];
   const t0 = performance.now();
-  await deadline(peer.stop(), 8000, "peer.stop() with a child holding the pipes");
+  await within(peer.stop(), 8000, "peer.stop() with a child holding the pipes");
   assert(performance.now() - t0 < 6000);
   for (const k of kids) {
-    await deadline(
+    await within(
       (async () => {
         while (alive(k)) await new Promise((r) => setTimeout(r, 20));
       })(),
