@@ -10,6 +10,8 @@ import type { StreamBuffer } from "../transport/stream_buffer.ts";
 import type { Session } from "./session.ts";
 
 const KEY = "wireplay.updater";
+/** What a rewritable literal looks like where it stands in the file. */
+const LITERAL_RE = /^(hex\s*)?("[^]*"|'[^]*')$/;
 
 /** One literal to rewrite. */
 export interface Replacement {
@@ -39,8 +41,13 @@ export class ExpectationUpdater {
       (node.type === "string" && node.parts.every((p) => "bytes" in p));
   }
 
-  /** Records that `node` should now read as `bytes`. */
+  /**
+   * Records that `node` should now read as `bytes`. A literal inside a loop is rewritten
+   * once, to what its first run received.
+   */
   replace(node: ValueNode, bytes: Uint8Array): void {
+    const { line, col } = node.span;
+    if (this.replacements.some((r) => r.line === line && r.col === col)) return;
     this.replacements.push({ ...node.span, text: formatPayload(bytes) });
   }
 
@@ -50,7 +57,8 @@ export class ExpectationUpdater {
     const byLine = [...this.replacements].sort((a, b) => b.line - a.line || b.col - a.col);
     for (const r of byLine) {
       const l = lines[r.line - 1];
-      if (l === undefined) continue;
+      // a literal made from several lines (a heredoc) has no place of its own in the file
+      if (l === undefined || !LITERAL_RE.test(l.slice(r.col - 1, r.endCol - 1))) continue;
       lines[r.line - 1] = l.slice(0, r.col - 1) + r.text + l.slice(r.endCol - 1);
     }
     return lines.join("\n");
