@@ -92,7 +92,7 @@ const ERRORS: [string, string | RegExp, string][] = [
   ],
   [
     "listen tcp://x:0 as l wat",
-    'unexpected "wat" (options: cert FILE, key FILE, require-client-cert ca FILE, buffer SIZE)',
+    'unexpected "wat" (options: cert FILE, key FILE, require-client-cert ca FILE, buffer SIZE, exec COMMAND)',
     "wat",
   ],
   ['expect c "x" wat', 'unexpected "wat" (options: as VAR, within D, settle D, now)', "wat"],

@@ -64,14 +64,16 @@ function kindCommand(name: string, kind: ServeKind) {
       `where to listen: ${kind.schemes.map((s) => `${s}://HOST:PORT`).join(", ")}`,
     )
     .option("--json", "print the bound address as JSON");
+  if (kind.argument) cmd.argument(`<${kind.argument.option}>`, kind.argument.what);
   for (const [option, how] of Object.entries(kind.options)) {
     const help = OPTION_HELP[option] ?? option;
     if (how === "flag") cmd.option(`--${option}`, help);
     else cmd.option(`--${option} <${FILE_OPTIONS.has(option) ? "file" : "value"}>`, help);
   }
   cmd.exitOverride();
-  cmd.action(async (address, rawOpts) => {
-    const opts = rawOpts as Record<string, string | boolean | undefined>;
+  cmd.action(async (address, ...rest: unknown[]) => {
+    // with an argument (serve exec ADDR "COMMAND") commander passes it before the options
+    const opts = rest[kind.argument ? 1 : 0] as Record<string, string | boolean | undefined>;
     const addr = addressArg(address, "address", kind.schemes[0] as Scheme);
     if (!kind.schemes.includes(addr.scheme)) {
       throw new UsageError(
@@ -89,6 +91,7 @@ function kindCommand(name: string, kind: ServeKind) {
         options[option] = await readFlagText(value, `--${option}`);
       } else options[option] = value;
     }
+    if (kind.argument) options[kind.argument.option] = rest[0] as string;
     options.record = "false"; // a request log (http) has no reader on the command line
     let handle: ServerHandle;
     try {

@@ -49,6 +49,8 @@ export interface ListenNode extends StatementBase {
   /** TLS: clients must present a certificate signed by this CA file (mutual TLS). */
   clientCa?: ValueNode;
   bufferLimit?: number;
+  /** `exec "COMMAND"`: the listener is an exec server (each client runs COMMAND). */
+  exec?: ValueNode;
 }
 /** `accept NAME as PEER [within D]` */
 export interface AcceptNode extends StatementBase {
@@ -187,6 +189,21 @@ function spanOf(v: ValueNode): Span {
   return v.span;
 }
 
+/** `listen ADDR as NAME exec "COMMAND"` is `serve exec ADDR "COMMAND" as NAME`. */
+function listenExec(r: LineReader, node: ListenNode, command: ValueNode): ServeNode {
+  if (node.clientCa || node.bufferLimit !== undefined) {
+    r.fail(
+      "exec takes no require-client-cert or buffer: each client talks to its own program",
+      command.span,
+    );
+  }
+  const options: Record<string, ValueNode | true> = { command };
+  if (node.cert) options.cert = node.cert;
+  if (node.key) options.key = node.key;
+  const { span, source, address, name } = node;
+  return { span, source, kind: "serve", server: "exec", address, name, options };
+}
+
 /** The core statements. */
 export const CORE_STATEMENTS: StatementSyntax[] = [
   {
@@ -266,14 +283,16 @@ export const CORE_STATEMENTS: StatementSyntax[] = [
   },
   {
     keyword: "listen",
-    usage: "listen ADDR as NAME [cert FILE key FILE] [require-client-cert ca FILE] [buffer SIZE]",
+    usage:
+      "listen ADDR as NAME [cert FILE key FILE] [require-client-cert ca FILE] [buffer SIZE] [exec COMMAND]",
     summary: "listens for TCP, TLS or Unix connections (port 0: any free port, see ${NAME.port})",
     example: "listen tcp://127.0.0.1:0 as srv",
-    completions: ["as", "cert", "key", "require-client-cert", "ca", "buffer"],
+    completions: ["as", "cert", "key", "require-client-cert", "ca", "buffer", "exec"],
     details: "tls:// without `cert FILE key FILE` makes a self-signed pair (${NAME.cert}). " +
       "`require-client-cert ca FILE` refuses every client that does not present a certificate " +
-      "signed by (or equal to) one in FILE (mutual TLS).",
-    parse(r, base): ListenNode {
+      "signed by (or equal to) one in FILE (mutual TLS). " +
+      '`exec "COMMAND"` (ncat -e) wires each client to a new run of COMMAND, as `serve exec`.',
+    parse(r, base): ListenNode | ServeNode {
       const address = r.value("an address");
       r.expectKeyword("as", "after the address");
       const name = r.name("listener name").text;
@@ -285,13 +304,15 @@ export const CORE_STATEMENTS: StatementSyntax[] = [
           r.expectKeyword("ca", "after require-client-cert");
           node.clientCa = r.value("a CA file");
         } else if (r.keyword("buffer")) node.bufferLimit = r.size().bytes;
+        else if (r.keyword("exec")) node.exec = r.value('the command to run per client: "cat"');
         else {r.fail(
-            `unexpected "${r.peekWord()}" (options: cert FILE, key FILE, require-client-cert ca FILE, buffer SIZE)`,
+            `unexpected "${r.peekWord()}" (options: cert FILE, key FILE, require-client-cert ca FILE, buffer SIZE, exec COMMAND)`,
           );}
       }
       if ((node.cert === undefined) !== (node.key === undefined)) {
         r.fail("cert and key go together");
       }
+      if (node.exec) return listenExec(r, node, node.exec);
       return node;
     },
   },
@@ -415,6 +436,7 @@ export const CORE_STATEMENTS: StatementSyntax[] = [
   {
     keyword: "serve",
     usage: "serve KIND ADDR as NAME [OPTION VALUE]…",
+    details: 'serve exec ADDR "COMMAND" as NAME runs COMMAND for each client (ncat -e).',
     summary: `starts a built-in server: ${Object.keys(SERVE_KINDS).join(", ")}`,
     example: "serve echo tcp://127.0.0.1:0 as echo",
     get completions() {
@@ -430,9 +452,10 @@ export const CORE_STATEMENTS: StatementSyntax[] = [
         );
       }
       const address = r.value("an address");
+      const options: Record<string, ValueNode | true> = {};
+      if (kind.argument) options[kind.argument.option] = r.value(kind.argument.what);
       r.expectKeyword("as", "after the address");
       const name = r.name("server name").text;
-      const options: Record<string, ValueNode | true> = {};
       while (!r.atEnd()) {
         const opt = r.word("an option");
         // every kind takes `quiet`: the REPL then does not log its connections

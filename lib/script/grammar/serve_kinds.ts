@@ -15,6 +15,8 @@ export interface ServeKind {
   /** Schemes it can listen on. */
   schemes: string[];
   options: Record<string, ServeOptionKind>;
+  /** A value written right after the address (`serve exec ADDR "COMMAND"`), kept as this option. */
+  argument?: { option: string; what: string };
 }
 
 /** Every server kind, by name. */
@@ -45,6 +47,11 @@ export const SERVE_KINDS: Record<string, ServeKind> = {
       "max-buffered": "value",
     },
   },
+  rules: {
+    summary: "a mock answering by rules: on NAME line|bytes MATCH reply …, connect, default",
+    schemes: ["tcp", "tls", "unix"],
+    options: { cert: "value", key: "value", "handshake-timeout": "value" },
+  },
   chat: {
     summary:
       "a line-based chat room (/nick, /join #room, /msg, /me, /who, /quit) for nc and the REPL",
@@ -61,6 +68,13 @@ export const SERVE_KINDS: Record<string, ServeKind> = {
       welcome: "value",
       log: "flag",
     },
+  },
+  exec: {
+    summary:
+      "runs COMMAND for each client, wired to its stdin and stdout (ncat -e); needs --allow-run",
+    schemes: ["tcp", "tls", "unix"],
+    options: { cert: "value", key: "value", "handshake-timeout": "value" },
+    argument: { option: "command", what: 'the command to run per client, in quotes: "cat"' },
   },
   files: {
     summary: "receives files sent with send-file (verified by SHA-256, resumable) into dir",
