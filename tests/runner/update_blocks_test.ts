@@ -11,7 +11,7 @@ connect tcp://127.0.0.1:\${s.port} as c
 repeat 2 {
   send c "hello\\n"
   if 1 == 1 {
-    expect c line "hullo"   # stale
+    expect c line "hullo there"   # stale
   }
 }
 `,
