@@ -7,12 +7,12 @@
  * @example A proxy that adds latency in front of an echo server
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { connect, serve } from "@wireplay/wireplay";
+ * import { connect, parseAddress, serve } from "@wireplay/wireplay";
  * import { startProxy } from "@wireplay/wireplay/proxy";
  * await using echo = await serve("echo", "tcp://127.0.0.1:0");
  * await using proxy = await startProxy({
- *   listen: { address: "tcp://127.0.0.1:0" },
- *   upstream: { address: echo.address },
+ *   listen: { address: parseAddress("tcp://127.0.0.1:0") },
+ *   upstream: { address: parseAddress(echo.address) },
  * });
  * proxy.setFault("latency", 20);
  * await using c = await connect(proxy.address);
