@@ -41,10 +41,13 @@ export const COMMANDS: CommandEntry[] = [
   { name: "proxy", load: async () => (await import("./commands/proxy.ts")).proxyCommand },
   { name: "record", load: async () => (await import("./commands/record.ts")).recordCommand },
   { name: "replay", load: async () => (await import("./commands/replay.ts")).replayCommand },
+  { name: "mock", load: async () => (await import("./commands/mock.ts")).mockCommand },
   {
     name: "toxiproxy",
     load: async () => (await import("./commands/toxiproxy.ts")).toxiproxyCommand,
   },
+  { name: "chaos", load: async () => (await import("./commands/chaos.ts")).chaosCommand },
+  { name: "fuzz", load: async () => (await import("./commands/fuzz.ts")).fuzzCommand },
   { name: "repl", load: async () => (await import("./commands/repl.ts")).replCommand },
 ];
 
