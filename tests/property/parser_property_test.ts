@@ -2,6 +2,7 @@ import { assert } from "@std/assert";
 import fc from "fast-check";
 import { parseScript } from "../../lib/script/parser.ts";
 import { ScriptSyntaxError } from "../../lib/script/parser.ts";
+import { LineJoiner } from "../../lib/script/line_joiner.ts";
 
 /** Valid scripts to mutate: every core statement and value form. */
 const SEEDS = [
@@ -123,5 +124,102 @@ Deno.test("property: mutated valid scripts throw nothing but ScriptSyntaxError",
       parsesOrSyntaxError(mutate(seed, edits));
     }),
     { numRuns: 5000 },
+  );
+});
+
+/** Valid scripts with blocks, heredocs and `expect … one of` (issue 11). */
+const BLOCK_SEEDS = [
+  'repeat 3 {\n  send c "x"\n  repeat until exists r.json.id max 5 {\n    break\n  }\n}',
+  'for x in a ${l} [1, 2] {\n  if "${x}" == "b" {\n    continue\n  } else if ${x} >= 2 {\n    fail "no ${x}"\n  } else {\n    print x\n  }\n}',
+  'retry 4 every 10ms backoff 2 {\n  include "other.wire"\n}',
+  'expect c one of within 1s {\n  "+OK" => {\n    print ok\n  }\n  /^-ERR (.*)/ as e => {\n  }\n  eof => {\n  }\n  timeout => {\n  }\n}',
+  'send c <<crlf END\nGET / HTTP/1.1\n\nEND\nsend c "a" \\\n  "b"',
+  'print "${env.HOME} ${env.X:-d}"',
+];
+
+const BLOCK_PARTS = [
+  "repeat 2 {",
+  "repeat until 1 == 1 max 2 {",
+  "for x in a b {",
+  "if 1 == 1 {",
+  "} else {",
+  "} else if exists x {",
+  "}",
+  "retry 2 every 1ms {",
+  "break",
+  "continue",
+  'fail "x"',
+  "expect c one of {",
+  '"a" => {',
+  "/b/ as v => {",
+  "timeout => {",
+  "send c <<EOF",
+  "EOF",
+  'print "a" \\',
+  "print ok",
+  "",
+  "# comment {",
+];
+
+/** Fails when a parse takes longer than `ms` (a hang would show up as a slow run). */
+function quickly(text: string, ms = 1000): void {
+  const started = performance.now();
+  parsesOrSyntaxError(text);
+  const took = performance.now() - started;
+  assert(took < ms, `parsing took ${took}ms: ${JSON.stringify(text)}`);
+}
+
+Deno.test("property: the block seeds parse", () => {
+  for (const s of BLOCK_SEEDS) assert(parsesOrSyntaxError(s), s);
+  assert(parsesOrSyntaxError(BLOCK_SEEDS.join("\n")));
+});
+
+Deno.test("property: random block structure throws nothing but ScriptSyntaxError, quickly", () => {
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...BLOCK_PARTS), { maxLength: 40 }), (lines) => {
+      quickly(lines.join("\n"));
+    }),
+    { numRuns: 4000 },
+  );
+  // deep nesting is linear, not a hang or a stack overflow
+  quickly("repeat 1 {\n".repeat(5000) + "}\n".repeat(5000));
+  quickly("if 1 == 1 {\n".repeat(5000));
+});
+
+Deno.test("property: mutated block scripts throw nothing but ScriptSyntaxError", () => {
+  const edit = fc.record({
+    op: fc.constantFrom("insert" as const, "delete" as const, "replace" as const),
+    at: fc.nat(),
+    text: fc.oneof(
+      fc.constantFrom(...ALPHABET, ...BLOCK_PARTS, "\n}", " {", "=>"),
+      fc.string({ maxLength: 3 }),
+    ),
+  });
+  fc.assert(
+    fc.property(fc.constantFrom(...BLOCK_SEEDS), fc.array(edit, { minLength: 1, maxLength: 6 }), (
+      seed,
+      edits,
+    ) => {
+      quickly(mutate(seed, edits));
+    }),
+    { numRuns: 4000 },
+  );
+});
+
+Deno.test("property: the REPL's joiner takes any lines; what it returns parses or is a ScriptSyntaxError", () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.oneof(fc.constantFrom(...BLOCK_PARTS), fc.string({ maxLength: 20 })), {
+        maxLength: 40,
+      }),
+      (lines) => {
+        const joiner = new LineJoiner();
+        for (const line of lines) {
+          const step = joiner.feed(line);
+          if ("line" in step) quickly(step.line);
+        }
+      },
+    ),
+    { numRuns: 3000 },
   );
 });
