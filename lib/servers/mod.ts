@@ -6,12 +6,14 @@
  * @module
  */
 import { SERVER_STARTERS } from "./server.ts";
+import { startRulesServer } from "./rules/server.ts";
 import { startSimpleServer } from "./simple.ts";
 import { startHttpServerKind } from "../http/server/starter.ts";
 import { startChatServerKind } from "./chat/starter.ts";
 import { startFilesServerKind } from "../transfer/starter.ts";
 import { startExecServer } from "./exec.ts";
 
+SERVER_STARTERS.set("rules", startRulesServer);
 SERVER_STARTERS.set("echo", (a, o) => startSimpleServer("echo", a, o));
 SERVER_STARTERS.set("discard", (a, o) => startSimpleServer("discard", a, o));
 SERVER_STARTERS.set("chargen", (a, o) => startSimpleServer("chargen", a, o));

@@ -12,6 +12,7 @@ import { HTTP_EXPECT_FORMS, HTTP_STATEMENTS } from "./http.ts";
 import { TOOLS_STATEMENTS } from "./tools.ts";
 import { TRANSFER_STATEMENTS } from "./transfer.ts";
 import { parseProcessExpect, PROCESS_EXPECT_WORDS, PROCESS_STATEMENTS } from "./process.ts";
+import { RULES_NAMED_EXPECT_FORMS, RULES_STATEMENTS } from "./rules.ts";
 import type { ExpectForm, StatementSyntax } from "./syntax.ts";
 
 /** Statement declarations, in help order. */
@@ -23,6 +24,7 @@ export const STATEMENTS: StatementSyntax[] = [
   ...TOOLS_STATEMENTS,
   ...TRANSFER_STATEMENTS,
   ...PROCESS_STATEMENTS,
+  ...RULES_STATEMENTS,
 ];
 
 /** `expect WORD …` forms that are not `expect CHANNEL …` (e.g. `expect status`). */
@@ -45,7 +47,9 @@ export const EXPECT_STATEMENT: StatementSyntax = {
   example: EXPECT_CHANNEL.example,
   get details() {
     return EXPECT_FORMS.length
-      ? "Other forms:\n" + EXPECT_FORMS.map((f) => `  ${f.usage} — ${f.summary}`).join("\n") +
+      ? "Other forms:\n" +
+        [...EXPECT_FORMS, ...RULES_NAMED_EXPECT_FORMS].map((f) => `  ${f.usage} — ${f.summary}`)
+          .join("\n") +
         "\n" + ONE_OF_HELP
       : ONE_OF_HELP;
   },
@@ -72,6 +76,9 @@ export const EXPECT_STATEMENT: StatementSyntax = {
     // `expect NAME exit …`, `expect NAME stderr …`: forms only a spawned process has
     const second = /^\s*\S+\s+(\S+)/.exec(r.text.slice(r.pos))?.[1];
     if (second && PROCESS_EXPECT_WORDS.includes(second)) return parseProcessExpect(r, base);
+    // `expect NAME received …`: forms of a server, selected by the word after its name
+    const named = RULES_NAMED_EXPECT_FORMS.find((f) => f.word === second);
+    if (named) return named.parse(r, base);
     if (isOneOf(r)) return parseExpectOneOf(r, base);
     return EXPECT_CHANNEL.parse(r, base);
   },

@@ -47,6 +47,11 @@ export const SERVE_KINDS: Record<string, ServeKind> = {
       "max-buffered": "value",
     },
   },
+  rules: {
+    summary: "a mock answering by rules: on NAME line|bytes MATCH reply …, connect, default",
+    schemes: ["tcp", "tls", "unix"],
+    options: { cert: "value", key: "value", "handshake-timeout": "value" },
+  },
   chat: {
     summary:
       "a line-based chat room (/nick, /join #room, /msg, /me, /who, /quit) for nc and the REPL",
