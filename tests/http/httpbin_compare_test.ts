@@ -217,7 +217,7 @@ function headerValue(name: string, h: Headers, norm: (s: string) => string): str
   if (name === "www-authenticate") {
     // nonce and opaque are random; the realm is our own (docs/HTTP.md)
     return v.replace(/(nonce|opaque)="([0-9a-f]*)"/g, (_, k, x) => `${k}=<${x.length} hex>`)
-      .replace(/realm="[^"]*"/, 'realm="…"').replace(/Basic realm="…"/, 'Basic realm="Fake Realm"');
+      .replace(/^Digest realm="[^"]*"/, 'Digest realm="…"');
   }
   if (name === "allow") return v.split(",").map((m) => m.trim()).sort().join(", ");
   return norm(v);
