@@ -458,3 +458,16 @@ Deno.test("CLI: run takes --vars-file, --var and WIREPLAY_VAR_ (precedence); a b
   assertEquals(b.code, 2);
   assertEquals(b.stderr.trim(), `wireplay: ${bad}:1: "no equals sign" is not NAME=VALUE`);
 });
+
+Deno.test("a busy loop is cancelled by the session's signal (Ctrl-C in the REPL)", async () => {
+  const errors: string[] = [];
+  await using core = new ReplCore({ out: () => {}, err: (t) => errors.push(t) });
+  const started = performance.now();
+  const lines = ["repeat 100000000 {", "  let x = 1", "}"];
+  for (const l of lines.slice(0, -1)) assertEquals(await core.feed(l), "more");
+  const running = core.feed(lines.at(-1)!);
+  setTimeout(() => core.cancel(), 100);
+  assertEquals(await running, "failed");
+  assert(performance.now() - started < 5000);
+  assertStringIncludes(errors.join("\n"), "cancelled");
+});

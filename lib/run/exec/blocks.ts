@@ -29,8 +29,21 @@ export class LoopJump {
   constructor(readonly kind: "break" | "continue") {}
 }
 
+/** When a loop last let timers and signals run (a loop of `let`s never waits on I/O). */
+let lastYield = 0;
+
+/** Between rounds: stops on Ctrl-C, and lets the event loop run every 20 ms or so. */
+async function checkpoint(session: Session): Promise<void> {
+  if (performance.now() - lastYield > 20) {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    lastYield = performance.now();
+  }
+  if (session.signal?.aborted) session.fail("cancelled");
+}
+
 /** Runs one round of a loop body; false when `break` ended the loop. */
 async function round(body: RepeatNode["body"], session: Session): Promise<boolean> {
+  await checkpoint(session);
   try {
     await runBody(body, session);
   } catch (e) {
