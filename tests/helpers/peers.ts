@@ -85,8 +85,10 @@ export function pythonWith(module: string, fresh = false): string | undefined {
   let found: string | undefined;
   for (const python of new Set(everyOnPath("python3").map((p) => realPath(p)))) {
     try {
-      const out = new Deno.Command(python, {
-        args: ["-c", `import ${module}`],
+      // bounded: coreutils `timeout` ends an interpreter that hangs on import (10 s)
+      const bounded = onPath("timeout");
+      const out = new Deno.Command(bounded ? "timeout" : python, {
+        args: [...(bounded ? ["10", python] : []), "-c", `import ${module}`],
         stdin: "null",
         stdout: "null",
         stderr: "null",
