@@ -18,6 +18,8 @@ export interface MockResponse {
   headers?: [string, string][];
   /** Wait this long before answering, ms. */
   delayMs?: number;
+  /** The server's scenario state after this response (`set state S`). */
+  setState?: string;
 }
 
 /** A route: a method (or `*`), a path pattern, and its responses in order. */
@@ -30,7 +32,12 @@ export interface MockRoute {
   responses: MockResponse[];
   /** How many requests this route answered. */
   calls: number;
+  /** Answers only while the server's scenario state is this (`when state S`). */
+  whenState?: string;
 }
+
+/** The scenario state every `serve http` server starts in. */
+export const START_STATE = "start";
 
 /** What a placeholder can read from the request. */
 export interface MockContext {
@@ -62,6 +69,9 @@ const NO_PARAMS: Record<string, string | undefined> = Object.freeze({}) as Recor
  */
 export class MockRoutes {
   #routes: { route: MockRoute; pattern?: URLPattern }[] = [];
+  /** The scenario state (WireMock scenarios): `when state` routes answer only in theirs. */
+  state = START_STATE;
+  #gated = 0;
 
   /**
    * Adds a response for METHOD PATH. Adding to an existing METHOD PATH appends to its
@@ -69,9 +79,11 @@ export class MockRoutes {
    *
    * @throws {TypeError} when `path` is not a valid path pattern.
    */
-  add(method: string, path: string, response: MockResponse): MockRoute {
+  add(method: string, path: string, response: MockResponse, whenState?: string): MockRoute {
     const m = method.toUpperCase();
-    const existing = this.#routes.find((r) => r.route.method === m && r.route.path === path);
+    const existing = this.#routes.find((r) =>
+      r.route.method === m && r.route.path === path && r.route.whenState === whenState
+    );
     if (existing) {
       existing.route.responses.push(response);
       return existing.route;
@@ -85,14 +97,22 @@ export class MockRoutes {
         throw new TypeError(`Route path "${path}" is not a valid pattern: ${(e as Error).message}`);
       }
     }
-    const route: MockRoute = { method: m, path, responses: [response], calls: 0 };
+    const route: MockRoute = {
+      method: m,
+      path,
+      responses: [response],
+      calls: 0,
+      ...(whenState !== undefined ? { whenState } : {}),
+    };
     this.#routes.push({ route, pattern });
+    if (whenState !== undefined) this.#gated++;
     return route;
   }
 
   /** Removes every route. */
   clear(): void {
     this.#routes = [];
+    this.#gated = 0;
   }
 
   /** The routes, in the order they were added. */
@@ -116,6 +136,20 @@ export class MockRoutes {
   ):
     | { route: MockRoute; response: MockResponse; params: Record<string, string | undefined> }
     | undefined {
+    // a route for the current scenario state wins over one without a state
+    if (this.#gated > 0) {
+      return this.#find(method, pathname, true) ?? this.#find(method, pathname, false);
+    }
+    return this.#find(method, pathname, false);
+  }
+
+  #find(
+    method: string,
+    pathname: string,
+    gated: boolean,
+  ):
+    | { route: MockRoute; response: MockResponse; params: Record<string, string | undefined> }
+    | undefined {
     for (const { route, pattern } of this.#routes) {
       if (
         route.method !== "*" && route.method !== method &&
@@ -123,6 +157,7 @@ export class MockRoutes {
       ) {
         continue;
       }
+      if (gated ? route.whenState !== this.state : route.whenState !== undefined) continue;
       let params: Record<string, string | undefined> = NO_PARAMS;
       if (pattern) {
         const m = pattern.exec({ pathname });
@@ -131,6 +166,7 @@ export class MockRoutes {
       } else if (pathname !== route.path) continue;
       const response = route.responses[Math.min(route.calls, route.responses.length - 1)]!;
       route.calls++;
+      if (response.setState !== undefined) this.state = response.setState;
       return { route, response, params };
     }
     return undefined;
@@ -139,7 +175,8 @@ export class MockRoutes {
 
 /**
  * Fills `{{name}}` placeholders: a path parameter by name, `{{query.k}}`, `{{header.k}}`,
- * `{{method}}`, `{{path}}`, `{{body}}`. Unknown names become `""`.
+ * `{{method}}`, `{{path}}`, `{{body}}`, `{{json.a.b}}` (a field of a JSON request body;
+ * objects as JSON). Unknown names become `""`.
  *
  * @example
  * ```ts
@@ -158,9 +195,28 @@ export function fillTemplate(text: string, ctx: MockContext): string {
     if (name === "body") return typeof ctx.bodyText === "string" ? ctx.bodyText : ctx.bodyText();
     if (name.startsWith("query.")) return url.searchParams.get(name.slice(6)) ?? "";
     if (name.startsWith("header.")) return ctx.request.headers.get(name.slice(7)) ?? "";
+    if (name.startsWith("json.")) {
+      return jsonField(typeof ctx.bodyText === "string" ? ctx.bodyText : ctx.bodyText(), name);
+    }
     const v = ctx.params[name];
     return v === undefined ? "" : decodeURIComponent(v);
   });
+}
+
+/** `json.a.0.b` of a JSON text: a string as is, anything else as JSON, `""` when absent. */
+function jsonField(text: string, name: string): string {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return "";
+  }
+  for (const key of name.split(".").slice(1)) {
+    if (v === null || typeof v !== "object") return "";
+    v = (v as Record<string, unknown>)[key];
+  }
+  if (v === undefined) return "";
+  return typeof v === "string" ? v : JSON.stringify(v);
 }
 
 /**

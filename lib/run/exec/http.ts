@@ -167,7 +167,8 @@ const route: Executor<RouteNode> = async (node, session) => {
       body,
       headers,
       delayMs: node.delayMs,
-    });
+      ...(node.setState !== undefined ? { setState: node.setState } : {}),
+    }, node.whenState);
   } catch (e) {
     return session.fail((e as Error).message);
   }

@@ -45,6 +45,10 @@ export interface RouteNode extends StatementBase {
   body?: ValueNode;
   headers: ValueNode[];
   delayMs?: number;
+  /** Answers only in this scenario state (`when state S`). */
+  whenState?: string;
+  /** The scenario state after it answered (`set state S`). */
+  setState?: string;
 }
 
 /** The `expect …` forms about an HTTP response. */
@@ -213,13 +217,15 @@ export const HTTP_STATEMENTS: StatementSyntax[] = [
   {
     keyword: "route",
     usage: "route SERVER METHOD PATH STATUS [json VALUE | text VALUE | body PAYLOAD] " +
-      '[header "K: V"]… [delay D]',
+      '[header "K: V"]… [delay D] [when state S] [set state S]',
     summary: "adds a scripted response to a serve http server (repeat it for a sequence)",
     example: 'route api GET /users/:id 200 json {"id": "{{id}}"}',
-    completions: ["json", "text", "body", "header", "delay"],
+    completions: ["json", "text", "body", "header", "delay", "when", "set"],
     details: "PATH may hold parameters (/users/:id) and wildcards (/files/*). In the body and " +
       "header values, {{id}} is a path parameter, {{query.k}}, {{header.k}}, {{method}}, " +
-      "{{path}} and {{body}} come from the request. Adding the same METHOD PATH again queues " +
+      "{{path}}, {{body}} and {{json.field.sub}} (the JSON request body) come from the request. " +
+      "`when state S` answers only in scenario state S (the server starts in `start`), " +
+      "`set state S` moves the server to S after answering. Adding the same METHOD PATH again queues " +
       "another response: call N gets response N, the last one repeats. METHOD * matches any.",
     parse(r, base): RouteNode {
       const server = r.name("server name").text;
@@ -252,8 +258,18 @@ export const HTTP_STATEMENTS: StatementSyntax[] = [
         else if (r.keyword("body")) setBody("bytes", r.value("the body"));
         else if (r.keyword("header")) node.headers.push(r.value('a header "Name: value"'));
         else if (r.keyword("delay")) node.delayMs = r.duration().ms;
-        else if (!node.body) setBody("text", r.value("the body"));
-        else r.fail(`unexpected "${r.peekWord()}" (options: json, text, body, header, delay)`);
+        else if (r.keyword("when")) {
+          r.expectKeyword("state", "after when");
+          node.whenState = r.name("state name").text;
+        } else if (r.keyword("set")) {
+          r.expectKeyword("state", "after set");
+          node.setState = r.name("state name").text;
+        } else if (!node.body) setBody("text", r.value("the body"));
+        else {
+          r.fail(
+            `unexpected "${r.peekWord()}" (options: json, text, body, header, delay, when state, set state)`,
+          );
+        }
       }
       return node;
     },
