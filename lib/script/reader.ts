@@ -263,6 +263,7 @@ export class LineReader {
       }
     }
     if (depth !== 0) this.fail("unterminated JSON value", this.spanFrom(start));
+    this.#separated(start, "JSON value");
     const text = this.text.slice(start, this.#pos);
     const probe = text.replace(/\$\{[^}]*\}/g, "0");
     try {
@@ -396,10 +397,17 @@ export class LineReader {
   }
 
   /** A quoted value must end where its closing quote is: `"abc"yped"` is a mistake. */
-  #separated(start: number): void {
+  #separated(start: number, what = "string"): void {
     const next = this.text[this.#pos];
     if (next === undefined || /\s/.test(next)) return;
     const m = /^\S*/.exec(this.text.slice(this.#pos))![0];
+    if (what !== "string") {
+      this.fail(
+        `unexpected "${m}" right after the ${what} that starts at column ${start + 1} ` +
+          `(separate values with a space)`,
+        this.spanFrom(this.#pos, this.#pos + m.length),
+      );
+    }
     this.fail(
       `unexpected "${m}" right after the closing quote of the string that starts at column ${
         start + 1
@@ -479,6 +487,7 @@ export class LineReader {
     while (j < this.text.length && /[a-z]/.test(this.text[j]!)) j++;
     const flags = this.text.slice(i + 1, j);
     this.#pos = j;
+    this.#separated(start, "regex");
     const span = this.spanFrom(start);
     if (source === "") this.fail("empty regex", span);
     if (/[^dgimsuvy]/.test(flags)) {

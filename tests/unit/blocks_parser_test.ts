@@ -219,6 +219,13 @@ const ERRORS: [string, string | RegExp, number, number][] = [
   ['send c "abc"yped"', /^unexpected "yped"" right after the closing quote/, 1, 13],
   ["send c 'abc'x", /^unexpected "x" right after the closing quote/, 1, 13],
   ['let a = "x""y"', /^unexpected ""y"" right after the closing quote/, 1, 12],
+  [
+    "expect c one of {\n  /x/=> {\n  }\n}",
+    'unexpected "=>" right after the regex that starts at column 3 (separate values with a space)',
+    2,
+    6,
+  ],
+  ['let j = {"a": 1}x', /^unexpected "x" right after the JSON value/, 1, 17],
   // heredocs and continuations in files
   ["send c <<EOF\nabc\n", "the heredoc EOF is not closed (no line holding only EOF)", 1, 1],
   ['print "a" \\', 'the last line ends in "\\" with no line after it', 1, 1],
