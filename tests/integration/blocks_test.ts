@@ -471,3 +471,53 @@ Deno.test("a busy loop is cancelled by the session's signal (Ctrl-C in the REPL)
   assert(performance.now() - started < 5000);
   assertStringIncludes(errors.join("\n"), "cancelled");
 });
+
+Deno.test("REPL: a block typed line by line runs when it closes, and :save writes it back as typed", async () => {
+  await using dir = await tempDir();
+  const out: string[] = [];
+  const errors: string[] = [];
+  await using core = new ReplCore({ out: (t) => out.push(t), err: (t) => errors.push(t) });
+  const lines = [
+    "serve echo tcp://127.0.0.1:0 as e",
+    "connect tcp://127.0.0.1:${e.port} as c",
+    "repeat 2 {",
+    '  send c "hi\\n"',
+    '  expect c line "hi"',
+    "}",
+    "if 1 == 2 {",
+    "  print no",
+    "} else {",
+    "  print yes",
+    "}",
+  ];
+  const outcomes = [];
+  for (const line of lines) outcomes.push(await core.feed(line));
+  assertEquals(outcomes, [
+    "ok",
+    "ok",
+    "more",
+    "more",
+    "more",
+    "ok",
+    "more",
+    "more",
+    "more",
+    "more",
+    "ok",
+  ]);
+  assertEquals(errors, []);
+  assert(out.includes("yes"));
+  const path = dir.join("saved.wire");
+  assert(await core.save(path));
+  const saved = await Deno.readTextFile(path);
+  assertStringIncludes(saved, 'repeat 2 {\n  send c "hi\\n"\n  expect c line "hi"\n}\n');
+  assertStringIncludes(saved, "if 1 == 2 {\n  print no\n} else {\n  print yes\n}\n");
+  const replay = await runScriptFile(path);
+  assert(replay.ok, replay.failure?.message);
+  assertEquals(replay.output, ["yes"]);
+
+  // a mistake inside a typed block is placed at its own line
+  for (const l of ["repeat 1 {", "  prnt x"]) await core.feed(l);
+  assertEquals(await core.feed("}"), "syntax");
+  assertStringIncludes(errors.join("\n"), `<repl>:${lines.length + 2}:3: unknown statement "prnt"`);
+});
