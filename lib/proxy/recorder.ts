@@ -11,6 +11,7 @@
 import { Buffer } from "node:buffer";
 import { isBinary } from "../bytes/text.ts";
 import { formatPayload, formatRegex } from "../script/format.ts";
+import { maskScript } from "../secrets/secrets.ts";
 import { generalise } from "../script/dynamic.ts";
 import { RECORDING_HEADER } from "../script/parser.ts";
 import type { Direction } from "./faults.ts";
@@ -293,7 +294,8 @@ export function openRecordingFile(
   const encoder = new TextEncoder();
   return {
     write(text: string) {
-      const bytes = encoder.encode(text);
+      // a secret the session knows is written as ${NAME}, never as its value
+      const bytes = encoder.encode(maskScript(text));
       let off = 0;
       while (off < bytes.byteLength) off += file.writeSync(bytes.subarray(off));
     },

@@ -9,6 +9,7 @@
  * @module
  */
 import { colorsWanted, type Palette, palette } from "./colors.ts";
+import { maskScript } from "../secrets/secrets.ts";
 import type { HistoryFile } from "./history.ts";
 import { decodeKeys } from "./keys.ts";
 import { LineEditor } from "./line_editor.ts";
@@ -185,7 +186,7 @@ export function runInteractive(
     while (queue.length && !finished) {
       const { line, echo } = queue.shift()!;
       if (echo) output.out((repl.joiner.pending ? CONTINUE_PROMPT : PROMPT) + line);
-      if (!repl.joiner.waitingFor?.startsWith("heredoc")) history.add(line);
+      if (!repl.joiner.waitingFor?.startsWith("heredoc")) history.add(maskScript(line));
       const outcome = await repl.feed(line);
       if (outcome === "quit") return finish();
     }

@@ -28,6 +28,7 @@ import { varsTable } from "./vars_table.ts";
 import { buildScript } from "./save_script.ts";
 import { Transcript } from "./transcript.ts";
 import { readUserText } from "../fs/read_file.ts";
+import { maskScript, maskSecrets } from "../secrets/secrets.ts";
 
 /** Where the REPL writes. */
 export interface ReplOutput {
@@ -122,13 +123,15 @@ export class ReplCore implements AsyncDisposable {
     readonly output: ReplOutput,
     options: { timeoutMs?: number; vars?: Record<string, string>; echo?: boolean } = {},
   ) {
+    // every line the REPL shows passes the secrets mask (the one edge for the display)
+    this.output = maskedOutput(output);
     this.#colors = output.colors ?? palette(false);
     this.echo = options.echo ?? false;
     this.session = new Session({
       file: undefined,
       vars: options.vars,
       timeoutMs: options.timeoutMs,
-      print: (t) => output.out(t),
+      print: (t) => this.output.out(t),
     });
     this.transcript = new Transcript(this.session);
     this.#unsubscribe = this.session.events.on((e) => this.#show(e));
@@ -306,7 +309,7 @@ export class ReplCore implements AsyncDisposable {
       ],
     });
     try {
-      await atomicWrite(path, text);
+      await atomicWrite(path, maskScript(text));
     } catch (e) {
       this.output.err(`:save: cannot write ${path}: ${(e as Error).message}`);
       return false;
@@ -548,4 +551,15 @@ export function describeError(e: unknown): string {
   if (e instanceof UsageError) return e.toString();
   if (e instanceof Error) return `error: ${e.message}`;
   return `error: ${String(e)}`;
+}
+
+/** `output` with every text passed through the secrets mask. */
+function maskedOutput(output: ReplOutput): ReplOutput {
+  return {
+    out: (t) => output.out(maskSecrets(t)),
+    err: (t) => output.err(maskSecrets(t)),
+    colors: output.colors,
+    clear: output.clear && (() => output.clear!()),
+    page: output.page && ((t) => output.page!(maskSecrets(t))),
+  };
 }

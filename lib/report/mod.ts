@@ -9,6 +9,7 @@ import { jsonReport } from "./json.ts";
 import { junitReport } from "./junit.ts";
 import { prettyReport } from "./pretty.ts";
 import { tapReport } from "./tap.ts";
+import { maskSecrets } from "../secrets/secrets.ts";
 
 /**
  * Reporter names.
@@ -43,6 +44,10 @@ export function renderReport(
   s: SuiteResult,
   options: { color?: boolean } = {},
 ): string {
+  return maskSecrets(renderUnmasked(name, s, options));
+}
+
+function renderUnmasked(name: ReporterName, s: SuiteResult, options: { color?: boolean }): string {
   switch (name) {
     case "pretty":
       return prettyReport(s, options);

@@ -6,6 +6,7 @@
  */
 import type { ChannelEvent } from "../transport/events.ts";
 import type { Session } from "./session.ts";
+import { maskSecretBytes } from "../secrets/secrets.ts";
 
 /** One exchange. */
 export interface TraceEntry {
@@ -39,7 +40,7 @@ export class TraceRecorder {
           t,
           channel: e.channel,
           kind: "sent",
-          bytes: e.bytes.slice(0, KEEP),
+          bytes: maskSecretBytes(e.bytes).slice(0, KEEP),
           note: size(e.bytes),
         });
         break;
@@ -48,7 +49,7 @@ export class TraceRecorder {
           t,
           channel: e.channel,
           kind: "received",
-          bytes: e.bytes.slice(0, KEEP),
+          bytes: maskSecretBytes(e.bytes).slice(0, KEEP),
           note: size(e.bytes) + (e.from ? ` from ${e.from}` : ""),
         });
         break;

@@ -6,6 +6,7 @@
  */
 import type { ValueNode } from "../script/ast.ts";
 import { formatPayload } from "../script/format.ts";
+import { maskScript } from "../secrets/secrets.ts";
 import type { StreamBuffer } from "../transport/stream_buffer.ts";
 import type { Session } from "./session.ts";
 
@@ -48,7 +49,8 @@ export class ExpectationUpdater {
   replace(node: ValueNode, bytes: Uint8Array): void {
     const { line, col } = node.span;
     if (this.replacements.some((r) => r.line === line && r.col === col)) return;
-    this.replacements.push({ ...node.span, text: formatPayload(bytes) });
+    // a secret that came back is written as ${NAME}, never as its value
+    this.replacements.push({ ...node.span, text: maskScript(formatPayload(bytes)) });
   }
 
   /** Applies the replacements to the script's source text. */

@@ -8,6 +8,7 @@
  * @module
  */
 import { scriptVars, VARS_FILE_HELP } from "../script_vars.ts";
+import { collectSecret, SECRET_HELP } from "../../secrets/cli.ts";
 import { Command } from "commander";
 import { ExitCode } from "../main.ts";
 import { collect, collectVar, durationOption } from "../options.ts";
@@ -38,6 +39,7 @@ export function replCommand() {
       {} as Record<string, string>,
     )
     .option("--vars-file <FILE>", VARS_FILE_HELP, collect, [] as string[])
+    .option("--secret <NAME=VALUE>", SECRET_HELP, collectSecret, {} as Record<string, string>)
     .action(async (file, opts) => {
       const { runRepl } = await import("../../repl/repl.ts");
       // commander gives false for --no-history, a string for --history FILE
@@ -47,7 +49,7 @@ export function replCommand() {
         history: history === false ? false : typeof history === "string" ? history : undefined,
         timeoutMs: opts.timeout,
         waitMs: opts.wait,
-        vars: await scriptVars(opts),
+        vars: { ...await scriptVars(opts), ...opts.secret },
         file,
       });
       if (code !== 0) throw new ExitCode(code);

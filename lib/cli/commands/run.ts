@@ -5,6 +5,8 @@
  * @module
  */
 import { scriptVars, VARS_FILE_HELP } from "../script_vars.ts";
+import { collectSecret, SECRET_HELP } from "../../secrets/cli.ts";
+import { maskSecrets } from "../../secrets/secrets.ts";
 import { Command } from "commander";
 import { atomicWrite } from "../../fs/atomic_write.ts";
 import { sequenceHtml } from "../../report/sequence.ts";
@@ -25,6 +27,7 @@ export function runCommand() {
       {} as Record<string, string>,
     )
     .option("--vars-file <FILE>", VARS_FILE_HELP, collect, [] as string[])
+    .option("--secret <NAME=VALUE>", SECRET_HELP, collectSecret, {} as Record<string, string>)
     .option("--timeout <D>", "default wait for expect/accept", durationOption("--timeout"))
     .option("--json", "print the result as JSON")
     .option("--trace <file.html>", "write a sequence diagram of every exchange (HTML + SVG)")
@@ -32,19 +35,19 @@ export function runCommand() {
       const traced: { recorder?: TraceRecorder } = {};
       const result = await runScriptFile(file, {
         setup: opts.trace ? (session) => (traced.recorder = new TraceRecorder(session)) : undefined,
-        vars: await scriptVars(opts),
+        vars: { ...await scriptVars(opts), ...opts.secret },
         timeoutMs: opts.timeout,
-        echo: opts.json ? undefined : (t) => console.log(t),
+        echo: opts.json ? undefined : (t) => console.log(maskSecrets(t)),
       });
       if (opts.trace && traced.recorder) {
         traced.recorder.stop();
-        await atomicWrite(opts.trace, sequenceHtml(file, traced.recorder.entries));
+        await atomicWrite(opts.trace, maskSecrets(sequenceHtml(file, traced.recorder.entries)));
         if (!opts.json) {
           console.error(`trace: ${opts.trace} (${traced.recorder.entries.length} events)`);
         }
       }
       if (opts.json) {
-        console.log(JSON.stringify(
+        console.log(maskSecrets(JSON.stringify(
           {
             file: result.file,
             ok: result.ok,
@@ -55,10 +58,10 @@ export function runCommand() {
           },
           null,
           2,
-        ));
+        )));
       }
       if (result.failure) {
-        if (!opts.json) console.error(result.failure.message);
+        if (!opts.json) console.error(maskSecrets(result.failure.message));
         throw new ExitCode(1);
       }
     });

@@ -4,6 +4,8 @@
  * @module
  */
 import { scriptVars, VARS_FILE_HELP } from "../script_vars.ts";
+import { collectSecret, SECRET_HELP } from "../../secrets/cli.ts";
+import { maskSecrets } from "../../secrets/secrets.ts";
 import { Command, Option } from "commander";
 import { UsageError } from "../../errors.ts";
 import { atomicWrite } from "../../fs/atomic_write.ts";
@@ -36,6 +38,7 @@ export function testCommand() {
       {} as Record<string, string>,
     )
     .option("--vars-file <FILE>", VARS_FILE_HELP, collect, [] as string[])
+    .option("--secret <NAME=VALUE>", SECRET_HELP, collectSecret, {} as Record<string, string>)
     .option("--timeout <D>", "default wait for expect/accept", durationOption("--timeout"))
     .option(
       "--update",
@@ -57,11 +60,11 @@ export function testCommand() {
       const live = reporter === "pretty" && !opts.out;
       const color = live && Deno.stdout.isTerminal();
       const suite = await runSuite(files, {
-        vars: await scriptVars(opts),
+        vars: { ...await scriptVars(opts), ...opts.secret },
         parallel: opts.parallel,
         timeoutMs: opts.timeout,
         update: opts.update,
-        onResult: live ? (r) => console.log(prettyResult(r, color)) : undefined,
+        onResult: live ? (r) => console.log(maskSecrets(prettyResult(r, color))) : undefined,
       });
       const report = renderReport(reporter, suite, { color });
       if (opts.out) {

@@ -12,6 +12,7 @@ import { HTTP_EXECUTORS } from "./http.ts";
 import { TOOLS_EXECUTORS } from "./tools.ts";
 import { TRANSFER_EXECUTORS } from "./transfer.ts";
 import { PROCESS_EXECUTORS } from "./process.ts";
+import { SECRET_EXECUTORS } from "./secrets.ts";
 import { RULES_EXECUTORS } from "./rules.ts";
 import type { Executor } from "./executor.ts";
 
@@ -25,6 +26,7 @@ export const EXECUTORS: Record<string, Executor> = {
   ...TOOLS_EXECUTORS,
   ...TRANSFER_EXECUTORS,
   ...PROCESS_EXECUTORS,
+  ...SECRET_EXECUTORS,
   ...RULES_EXECUTORS,
 };
 

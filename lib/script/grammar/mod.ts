@@ -11,6 +11,7 @@ import { PROXY_STATEMENTS } from "./proxy.ts";
 import { HTTP_EXPECT_FORMS, HTTP_STATEMENTS } from "./http.ts";
 import { TOOLS_STATEMENTS } from "./tools.ts";
 import { TRANSFER_STATEMENTS } from "./transfer.ts";
+import { SECRET_STATEMENTS } from "./secrets.ts";
 import { parseProcessExpect, PROCESS_EXPECT_WORDS, PROCESS_STATEMENTS } from "./process.ts";
 import { RULES_NAMED_EXPECT_FORMS, RULES_STATEMENTS } from "./rules.ts";
 import type { ExpectForm, StatementSyntax } from "./syntax.ts";
@@ -25,6 +26,7 @@ export const STATEMENTS: StatementSyntax[] = [
   ...TRANSFER_STATEMENTS,
   ...PROCESS_STATEMENTS,
   ...RULES_STATEMENTS,
+  ...SECRET_STATEMENTS,
 ];
 
 /** `expect WORD …` forms that are not `expect CHANNEL …` (e.g. `expect status`). */
