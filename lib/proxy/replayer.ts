@@ -162,6 +162,11 @@ export class ReplayServer implements AsyncDisposable {
     return this.#done.promise;
   }
 
+  /** Recorded connections and exchanges served so far, and how many there are to serve. */
+  get progress(): { served: number; total: number } {
+    return { served: this.#served, total: this.#total };
+  }
+
   /** True when every client so far followed the recording. */
   get ok(): boolean {
     return this.results.every((r) => r.ok);

@@ -14,6 +14,7 @@ import { TRANSFER_EXECUTORS } from "./transfer.ts";
 import { PROCESS_EXECUTORS } from "./process.ts";
 import { SECRET_EXECUTORS } from "./secrets.ts";
 import { RULES_EXECUTORS } from "./rules.ts";
+import { REPLAY_EXECUTORS } from "./replay.ts";
 import type { Executor } from "./executor.ts";
 
 /** Executors by statement kind. */
@@ -28,6 +29,7 @@ export const EXECUTORS: Record<string, Executor> = {
   ...PROCESS_EXECUTORS,
   ...SECRET_EXECUTORS,
   ...RULES_EXECUTORS,
+  ...REPLAY_EXECUTORS,
 };
 
 export type { Executor };

@@ -14,6 +14,7 @@ import { TRANSFER_STATEMENTS } from "./transfer.ts";
 import { SECRET_STATEMENTS } from "./secrets.ts";
 import { parseProcessExpect, PROCESS_EXPECT_WORDS, PROCESS_STATEMENTS } from "./process.ts";
 import { RULES_NAMED_EXPECT_FORMS, RULES_STATEMENTS } from "./rules.ts";
+import { REPLAY_NAMED_EXPECT_FORMS, REPLAY_STATEMENTS } from "./replay.ts";
 import type { ExpectForm, StatementSyntax } from "./syntax.ts";
 
 /** Statement declarations, in help order. */
@@ -26,6 +27,7 @@ export const STATEMENTS: StatementSyntax[] = [
   ...TRANSFER_STATEMENTS,
   ...PROCESS_STATEMENTS,
   ...RULES_STATEMENTS,
+  ...REPLAY_STATEMENTS,
   ...SECRET_STATEMENTS,
 ];
 
@@ -50,8 +52,8 @@ export const EXPECT_STATEMENT: StatementSyntax = {
   get details() {
     return EXPECT_FORMS.length
       ? "Other forms:\n" +
-        [...EXPECT_FORMS, ...RULES_NAMED_EXPECT_FORMS].map((f) => `  ${f.usage} — ${f.summary}`)
-          .join("\n") +
+        [...EXPECT_FORMS, ...RULES_NAMED_EXPECT_FORMS, ...REPLAY_NAMED_EXPECT_FORMS]
+          .map((f) => `  ${f.usage} — ${f.summary}`).join("\n") +
         "\n" + ONE_OF_HELP
       : ONE_OF_HELP;
   },
@@ -79,7 +81,9 @@ export const EXPECT_STATEMENT: StatementSyntax = {
     const second = /^\s*\S+\s+(\S+)/.exec(r.text.slice(r.pos))?.[1];
     if (second && PROCESS_EXPECT_WORDS.includes(second)) return parseProcessExpect(r, base);
     // `expect NAME received …`: forms of a server, selected by the word after its name
-    const named = RULES_NAMED_EXPECT_FORMS.find((f) => f.word === second);
+    const named = [...RULES_NAMED_EXPECT_FORMS, ...REPLAY_NAMED_EXPECT_FORMS].find((f) =>
+      f.word === second
+    );
     if (named) return named.parse(r, base);
     if (isOneOf(r)) return parseExpectOneOf(r, base);
     return EXPECT_CHANNEL.parse(r, base);
