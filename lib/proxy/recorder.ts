@@ -12,6 +12,7 @@ import { Buffer } from "node:buffer";
 import { isBinary } from "../bytes/text.ts";
 import { formatPayload, formatRegex } from "../script/format.ts";
 import { maskScript } from "../secrets/secrets.ts";
+import { redactedLiteral, redactHeader, type RedactRule } from "./redact.ts";
 import { generalise } from "../script/dynamic.ts";
 import { RECORDING_HEADER } from "../script/parser.ts";
 import type { Direction } from "./faults.ts";
@@ -53,6 +54,8 @@ export interface RecorderOptions {
    * connection names continue from `c${connections + 1}`.
    */
   append?: { connections: number };
+  /** Values written as `${VAR}` (`--redact-header`, `--redact`), listed in the header. */
+  redact?: RedactRule[];
 }
 
 interface ConnState {
@@ -122,6 +125,7 @@ export class WireRecorder implements ProxyTap {
       `${RECORDING_HEADER} at ${when} through ${options.upstream}\n` +
         `# replay as client: wireplay run FILE --var target=ADDR\n` +
         `# replay as server: wireplay replay FILE --listen ADDR\n` +
+        redactHeader(options.redact ?? []) +
         `default target = "${options.upstream.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"\n`,
     );
   }
@@ -221,12 +225,17 @@ export class WireRecorder implements ProxyTap {
     if (!p) return;
     this.#pending = undefined;
     const bytes = p.parts.length === 1 ? p.parts[0]! : concat(p.parts, p.size);
+    const redacted = redactedLiteral(bytes, this.#o.redact ?? []);
     if (p.direction === "up") {
-      this.#emit(`send ${p.conn.name} ${payloadLiteral(bytes)}\n`);
+      this.#emit(`send ${p.conn.name} ${redacted ?? payloadLiteral(bytes)}\n`);
       return;
     }
     if (p.pauseMs >= MIN_NOTED_PAUSE_MS) {
       this.#o.write(`${AFTER_NOTE}${Math.round(p.pauseMs)}ms\n`);
+    }
+    if (redacted) {
+      this.#emit(`expect ${p.conn.name} ${redacted}\n`);
+      return;
     }
     const g = this.#o.exact ? undefined : generalise(bytes);
     if (g && "regex" in g) {

@@ -25,6 +25,8 @@ import { openRecordingFile, WireRecorder } from "../../proxy/recorder.ts";
 import { untilSignal } from "../../proxy/until_signal.ts";
 import { planReplay } from "../../proxy/replay_plan.ts";
 import { lastConnectionNumber } from "../../proxy/episodes.ts";
+import { redactRules } from "../../proxy/redact.ts";
+import { collect } from "../options.ts";
 
 const MODES = ["all", "once", "new", "none"] as const;
 
@@ -74,14 +76,27 @@ export function recordCommand() {
         "all: record anew | once: only when --out does not exist | new: append new connections",
         "all",
       )
-      .option("--json", "print the listening address and the final counters as JSON lines"),
+      .option("--json", "print the listening address and the final counters as JSON lines")
+      .option(
+        "--redact-header <NAME...>",
+        "write this header's values as ${name} (a --var the replay needs)",
+      )
+      .option(
+        "--redact </regex/>",
+        "write what the regex (its first group) matches as ${redactedN} (repeatable)",
+        collect,
+        [] as string[],
+      ),
   ).action(async (raw) => {
     const opts = raw as unknown as ProxyFlagValues & {
       out: string;
       mode: string;
       exact?: boolean;
       json?: boolean;
+      redactHeader?: string[];
+      redact: string[];
     };
+    const redact = redactRules(opts.redactHeader ?? [], opts.redact);
     const faults = faultsFromFlags(opts);
     const { listen, upstream } = await sidesFromFlags(opts);
     const after = await appendAfter(opts.mode, opts.out);
@@ -98,6 +113,7 @@ export function recordCommand() {
         upstream: formatAddress(upstream.address),
         write: file.write,
         exact: opts.exact,
+        redact,
         append: after === undefined ? undefined : { connections: after },
         connectOptions: upstream.address.scheme !== "tls"
           ? undefined
