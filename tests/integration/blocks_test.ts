@@ -49,6 +49,13 @@ if \${r.status} == 200 {
   print "status \${r.status} after retries, \${env.${envName}} \${env.NOT_SET_${envName}:-fallback}"
 }
 print "attempt server \${attempt_server.port}"
+repeat 1 {
+  spawn "cat" as kitty
+  send kitty "meow\\n"
+  expect kitty line /^(meow)$/ as m
+  print "cat says \${m.1}"
+  close kitty
+}
 `,
     "lib/setup.wire": `
 include "common.wire"
@@ -76,16 +83,17 @@ const EXPECTED_OUTPUT = [
   "echoed alpha",
   "echoed gamma",
   "status 200 after retries, from the environment fallback",
+  "cat says meow",
 ];
 
-Deno.test("acceptance: include, repeat, for, if/else, retry (503, 503, 200) and env run green from a file", async () => {
+Deno.test("acceptance: include, repeat, for, if/else, retry (503, 503, 200), spawn cat and env run green from a file", async () => {
   await using dir = await tempDir();
   await writeAll(dir, acceptance(ENV_NAME));
   Deno.env.set(ENV_NAME, "from the environment");
   try {
     const r = await runScriptFile(dir.join("main.wire"), { vars: { dir: dir.path } });
     assert(r.ok, r.failure?.message);
-    assertEquals(r.output.slice(0, 3), EXPECTED_OUTPUT);
+    assertEquals(r.output.filter((l) => !l.startsWith("attempt server")), EXPECTED_OUTPUT);
     assertMatch(r.output[3]!, /^attempt server \d+$/);
   } finally {
     Deno.env.delete(ENV_NAME);
