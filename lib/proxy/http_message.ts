@@ -234,3 +234,33 @@ export function requestCloses(req: HttpRequest): boolean {
   const c = (requestHeader(req, "connection") ?? "").toLowerCase();
   return c.includes("close") || (req.version === "HTTP/1.0" && !c.includes("keep-alive"));
 }
+
+/**
+ * True when `bytes` hold a complete request head asking `Expect: 100-continue` whose body
+ * has not all arrived: the client waits for a `100 Continue` before sending it.
+ */
+export function awaitsContinue(bytes: Uint8Array): boolean {
+  let head: Head | undefined;
+  try {
+    head = parseHead(bytes);
+  } catch {
+    return false;
+  }
+  if (!head || !/100-continue/i.test(header(head.headers, "expect") ?? "")) return false;
+  try {
+    return readRequest(bytes) === undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** A response without the interim `1xx` responses (not 101) at its front. */
+export function withoutInterim(bytes: Uint8Array): Uint8Array {
+  let at = 0;
+  while (true) {
+    const head = parseHead(bytes.subarray(at));
+    const m = head && STATUS_LINE.exec(head.start);
+    if (!head || !m || m[2]![0] !== "1" || m[2] === "101") return bytes.subarray(at);
+    at += head.end;
+  }
+}

@@ -9,7 +9,13 @@
  */
 import type { StreamBuffer } from "../transport/stream_buffer.ts";
 import { type ByteDuplex, writeAll } from "../transport/duplex.ts";
-import { type HttpRequest, readRequest, requestCloses } from "./http_message.ts";
+import {
+  awaitsContinue,
+  type HttpRequest,
+  readRequest,
+  requestCloses,
+  withoutInterim,
+} from "./http_message.ts";
 import { closest, differences, type HttpMatchRule, requestLine } from "./http_match.ts";
 import type { HttpExchange } from "./http_plan.ts";
 
@@ -101,11 +107,19 @@ export function nearMissResponse(req: HttpRequest, closest: string, lines: strin
   return out;
 }
 
-/** Reads the next request; null at a clean end (closed or idle between requests). */
+const CONTINUE = encoder.encode("HTTP/1.1 100 Continue\r\n\r\n");
+
+/**
+ * Reads the next request; null at a clean end (closed or idle between requests). A
+ * client waiting for `100 Continue` gets it (`continued` calls back).
+ */
 function nextRequest(
+  conn: ByteDuplex,
   buffer: StreamBuffer,
   ctx: HttpServeContext,
+  continued: () => void,
 ): Promise<HttpRequest | null> {
+  let sent = false;
   return buffer.until<HttpRequest | null>({
     describe: () => "an HTTP request",
     check(b) {
@@ -119,6 +133,11 @@ function nextRequest(
       if (r) {
         b.discard(r.raw.byteLength);
         return { done: r };
+      }
+      if (!sent && awaitsContinue(b.unread)) {
+        sent = true;
+        continued();
+        writeAll(conn, CONTINUE).catch(() => {/* the read fails next */});
       }
       return undefined;
     },
@@ -136,8 +155,9 @@ export async function serveHttp(
 ): Promise<void> {
   while (!ctx.signal.aborted) {
     let req: HttpRequest | null;
+    let continued = false;
     try {
-      req = await nextRequest(buffer, ctx);
+      req = await nextRequest(conn, buffer, ctx, () => (continued = true));
     } catch (e) {
       ctx.onOutcome({
         kind: "malformed",
@@ -150,14 +170,15 @@ export async function serveHttp(
     const hit = ctx.pool.take(req);
     if (hit) {
       await ctx.pause?.(hit.delayMs);
-      await writeAll(conn, hit.response);
+      // the recorded 100 Continue was sent already
+      await writeAll(conn, continued ? withoutInterim(hit.response) : hit.response);
       ctx.onOutcome({ kind: "served", exchange: hit, request: req });
       if (hit.closeAfter || requestCloses(req)) return;
       continue;
     }
     if (ctx.forward) {
       const { response, close } = await ctx.forward(req);
-      await writeAll(conn, response);
+      await writeAll(conn, continued ? withoutInterim(response) : response);
       ctx.onOutcome({ kind: "forwarded", request: req });
       if (close || requestCloses(req)) return;
       continue;

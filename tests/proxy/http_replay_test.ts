@@ -5,7 +5,7 @@
  * on other connections: every body matches the recording. An unrecorded request gets a
  * 404 naming the closest recorded request and the difference, and exit code 1.
  */
-import { assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
 import { needs } from "../helpers/peers.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { freePort, startCli } from "./_helpers.ts";
@@ -35,6 +35,9 @@ function upstream(): Deno.HttpServer<Deno.NetAddr> & { count: () => number } {
     if (url.pathname === "/echo" && req.method === "POST") {
       const body = await req.json();
       return Response.json({ sum: body.a + body.b, at: n });
+    }
+    if (url.pathname === "/upload") {
+      return new Response(`got ${(await req.arrayBuffer()).byteLength} bytes`);
     }
     if (url.pathname === "/chunked") {
       return new Response(
@@ -152,5 +155,54 @@ Deno.test({
     assertStringIncludes(replay2.stderr(), "no recorded request matches");
     assertStringIncludes(replay2.stderr(), "expected: GET /users?id=1&lang=en");
     assertEquals(up.count(), upstreamCalls, "replay never talks to the upstream");
+  },
+});
+
+Deno.test({
+  name: "HTTP replay answers Expect: 100-continue at once (curl's large POST waits no second)",
+  ...needs("curl"),
+  async fn() {
+    await using dir = await tempDir();
+    const file = `${dir.path}/upload.wire`;
+    const body = `${dir.path}/body.bin`;
+    await Deno.writeTextFile(body, "x".repeat(4000));
+    // curl sends Expect: 100-continue itself only past 1 MiB; asked for, it waits up to 1 s
+    const expect = ["-H", "Expect: 100-continue"];
+    await using up = upstream();
+    const recordPort = freePort();
+    const recorder = startCli([
+      "record",
+      "--listen",
+      `tcp://127.0.0.1:${recordPort}`,
+      "--upstream",
+      `tcp://127.0.0.1:${up.addr.port}`,
+      "--out",
+      file,
+    ]);
+    await recorder.waitFor(/^recording /m);
+    const live = await curl(
+      ...expect,
+      "--data-binary",
+      `@${body}`,
+      `http://127.0.0.1:${recordPort}/upload`,
+    );
+    assertEquals(live.body, "got 4000 bytes");
+    assertEquals(await recorder.stop("SIGINT"), 0, recorder.stderr());
+    assertStringIncludes(await Deno.readTextFile(file), "Expect: 100-continue");
+
+    const replayPort = freePort();
+    const replay = startCli(["replay", file, "--listen", `tcp://127.0.0.1:${replayPort}`]);
+    await replay.waitFor(/^replaying /m);
+    const t0 = performance.now();
+    const served = await curl(
+      ...expect,
+      "--data-binary",
+      `@${body}`,
+      `http://127.0.0.1:${replayPort}/upload`,
+    );
+    const ms = performance.now() - t0;
+    assertEquals(served, live);
+    assert(ms < 900, `curl waited ${Math.round(ms)}ms: no 100 Continue came`);
+    assertEquals(await replay.status(), 0, replay.stderr());
   },
 });
