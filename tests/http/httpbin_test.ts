@@ -28,13 +28,35 @@ async function json(
   return { status: res.status, body: await res.json() };
 }
 
-Deno.test("/ is an HTML hello and /api/data the sample JSON", async () => {
+Deno.test("/ is an HTML hello; /api/data the seed's example; /api/items the sample JSON", async () => {
   const home = await ask("/");
   assertEquals(home.headers.get("content-type"), "text/html; charset=utf-8");
   assertStringIncludes(await home.text(), "<h1>Hello from wireplay</h1>");
-  const { body } = await json("/api/data");
+  const data = await ask("/api/data");
+  assertEquals(data.headers.get("content-type"), "application/json");
+  assertEquals(await data.json(), { message: "Hello from API", status: "success" });
+  const posted = await json("/api/data", { method: "POST", body: '{"a": [1, "x"], "b": null}' });
+  assertEquals(posted, {
+    status: 200,
+    body: { received: { a: [1, "x"], b: null }, status: "success" },
+  });
+  const scalar = await json("/api/data", { method: "POST", body: "42" });
+  assertEquals(scalar.body, { received: 42, status: "success" });
+  for (const bad of ["not json", "", '{"a":', "\xff"]) {
+    const res = await ask("/api/data", { method: "POST", body: bad });
+    assertEquals(res.status, 400, JSON.stringify(bad));
+    assertEquals((await res.json()).status, "error");
+  }
+  const { body } = await json("/api/items");
   assertEquals((body.items as { id: number }[])[0]!.id, 1);
   assertEquals(body.count, 3);
+  const refused = await ask("/api/items", { method: "POST", body: "{}" });
+  assertEquals(refused.status, 405);
+  await refused.body?.cancel();
+  const put = await ask("/api/data", { method: "PUT", body: "{}" });
+  assertEquals(put.status, 405);
+  assertEquals(put.headers.get("allow"), "GET, HEAD, OPTIONS, POST");
+  await put.body?.cancel();
 });
 
 Deno.test("/get echoes args, headers, origin and url; refuses POST", async () => {

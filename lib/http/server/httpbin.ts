@@ -1,7 +1,7 @@
 /**
  * The httpbin endpoints of the built-in HTTP server — every one of httpbin's list (`/get`,
  * `/status/{codes}`, `/digest-auth/…`, `/range/{n}`, `/image`…) answering as httpbin does,
- * plus wireplay's own (`/api/data`, `/bearer`…): the router, the methods each allows (405
+ * plus wireplay's own (`/api/data`, `/api/items`, `/bearer`…): the router, the methods each allows (405
  * otherwise, `OPTIONS` answered), httpbin's CORS headers, and the request-echo endpoints.
  * The endpoint table is in `docs/HTTP.md`.
  *
@@ -38,19 +38,9 @@ import { rangeEndpoint } from "./httpbin_range.ts";
 import { describe, type RequestKey } from "./httpbin_request.ts";
 import { statusEndpoint, statusResponse } from "./httpbin_status.ts";
 import { abortableSleep } from "./mock_routes.ts";
+import { apiEndpoint } from "./seed_api.ts";
 
 export type { EndpointContext } from "./httpbin_context.ts";
-
-/** The sample document of `/api/data`. */
-export const API_DATA = {
-  items: [
-    { id: 1, name: "alpha", tags: ["a", "first"] },
-    { id: 2, name: "beta", tags: ["b"] },
-    { id: 3, name: "gamma", tags: [] },
-  ],
-  count: 3,
-  ok: true,
-};
 
 /** The sample document of `/json` (the one httpbin serves). */
 export const SAMPLE_JSON = {
@@ -72,7 +62,7 @@ export const SAMPLE_JSON = {
 const HELLO_HTML = `<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>wireplay</title></head>
 <body><h1>Hello from wireplay</h1>
-<p>Try <a href="/get">/get</a>, <a href="/api/data">/api/data</a>, <a href="/headers">/headers</a>.</p>
+<p>Try <a href="/get">/get</a>, <a href="/api/data">/api/data</a>, <a href="/api/items">/api/items</a>, <a href="/headers">/headers</a>.</p>
 </body></html>
 `;
 
@@ -116,7 +106,7 @@ const get = (fn: Endpoint): Route => ({ methods: ["GET"], fn });
 
 const ROUTES: Record<string, Route> = {
   "": get(() => text(200, HELLO_HTML, HTML_TYPE)),
-  api: get((_req, _ctx, p) => p[0] === "data" && p.length === 1 ? json(API_DATA) : notFound()),
+  api: { methods: ["GET", "POST"], fn: apiEndpoint },
   get: get(async (req, ctx, p) => p.length ? notFound() : json(await describe(req, ctx, GET_KEYS))),
   post: bodyEcho("POST"),
   put: bodyEcho("PUT"),
