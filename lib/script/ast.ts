@@ -4,7 +4,17 @@
  * @module
  */
 
-/** A place in a script: 1-based line and columns (`endCol` exclusive). */
+/**
+ * A place in a script: 1-based line and columns (`endCol` exclusive).
+ *
+ * @example Where a statement is
+ * ```ts
+ * import { parseStatement, type Span } from "@wireplay/wireplay";
+ * import { assertEquals } from "@std/assert";
+ * const span: Span = parseStatement("  let a = 1", 3)!.span;
+ * assertEquals([span.line, span.col], [3, 3]);
+ * ```
+ */
 export interface Span {
   /** The line, from 1. */
   line: number;
@@ -40,7 +50,17 @@ export type ValueNode =
   /** A JSON literal (`{"a": 1}`), `${var}` allowed inside. */
   | { type: "json"; parts: StringPart[]; text: string; span: Span };
 
-/** What every statement node has. Each grammar module defines its own node types. */
+/**
+ * What every statement node has. Each grammar module defines its own node types.
+ *
+ * @example What every parsed statement has
+ * ```ts
+ * import { parseStatement, type StatementBase } from "@wireplay/wireplay";
+ * import { assertEquals } from "@std/assert";
+ * const node: StatementBase = parseStatement('send c "hi"')!;
+ * assertEquals([node.kind, node.source], ["send", 'send c "hi"']);
+ * ```
+ */
 export interface StatementBase {
   /** Which executor runs it, e.g. `"connect"`. */
   kind: string;
@@ -48,11 +68,21 @@ export interface StatementBase {
   span: Span;
   /** The statement's source text (one line, trimmed; a block's header line). */
   source: string;
-  /** A block statement's whole text, header to closing `}`, as written. */
+  /** A top-level block statement's whole text, header to closing `}`, as written. */
   text?: string;
 }
 
-/** A parsed script. */
+/**
+ * A parsed script.
+ *
+ * @example Count the statements of each kind
+ * ```ts
+ * import { parseScript, type Script } from "@wireplay/wireplay";
+ * import { assertEquals } from "@std/assert";
+ * const script: Script = parseScript('let a = 1\nprint "${a}"\n', "inline.wire");
+ * assertEquals(script.statements.map((s) => s.kind), ["let", "print"]);
+ * ```
+ */
 export interface Script {
   /** The file name shown in messages. */
   file: string;

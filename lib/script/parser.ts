@@ -116,6 +116,8 @@ class BlockBuilder {
       if (!top) return r.fail('"}" closes no block', r.spanFrom(start));
       this.#stack.pop();
       if (r.atEnd()) {
+        // a top-level block keeps its text (the REPL's :load saves it); nested ones need not
+        if (this.#stack.length) return;
         top.node.text = this.physical.slice(
           top.firstLine - this.firstLine,
           lineNo - this.firstLine + 1,
