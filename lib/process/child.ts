@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { UsageError } from "../errors.ts";
 import type { ByteDuplex } from "../transport/duplex.ts";
 
 /** How long a program has to end after SIGTERM before it gets SIGKILL. */
@@ -35,9 +36,18 @@ export interface ChildProcess {
 
 /** The one sentence a missing `--allow-run` earns. */
 export function runPermissionMessage(program: string): string {
-  return `starting "${program}" needs permission to run programs: start Deno with ` +
-    `--allow-run=${program} (or --allow-run), e.g. deno run --allow-run=${program} ` +
-    `--allow-net --allow-read --allow-write --allow-env --allow-sys cli.ts …`;
+  return `starting "${program}" needs permission to run programs, which the wireplay and ` +
+    `repl tasks do not grant: use deno task wireplay-spawn … (or repl-spawn), or add ` +
+    `--allow-run=${program} to deno run`;
+}
+
+/**
+ * Throws the one sentence unless Deno may run `program`. Never prompts: a permission
+ * prompt would fight the REPL's line editor for the terminal.
+ */
+export function requireRunPermission(program: string): void {
+  const state = Deno.permissions.querySync({ name: "run", command: program }).state;
+  if (state !== "granted") throw new UsageError(runPermissionMessage(program));
 }
 
 /**
@@ -46,6 +56,7 @@ export function runPermissionMessage(program: string): string {
  */
 export function startChild(argv: string[], options: ChildOptions = {}): ChildProcess {
   const program = argv[0]!;
+  requireRunPermission(program);
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command(program, {

@@ -7,8 +7,9 @@
  * @module
  */
 import type { Address } from "../address/address.ts";
+import { UsageError } from "../errors.ts";
 import { splitCommandLine } from "../process/argv.ts";
-import { runPermissionMessage, startChild } from "../process/child.ts";
+import { requireRunPermission, startChild } from "../process/child.ts";
 import { type ByteDuplex, writeAll } from "../transport/duplex.ts";
 import type { ServeOptions, ServerHandle } from "./server.ts";
 import { startStreamServer } from "./stream_server.ts";
@@ -21,8 +22,15 @@ export async function startExecServer(
   options: ServeOptions,
 ): Promise<ServerHandle> {
   const command = options.command;
-  if (!command) throw new Error('serve exec needs the command to run: serve exec ADDR "COMMAND"');
-  const argv = splitCommandLine(command);
+  if (!command) {
+    throw new UsageError('serve exec needs the command to run: serve exec ADDR "COMMAND"');
+  }
+  let argv: string[];
+  try {
+    argv = splitCommandLine(command);
+  } catch (e) {
+    throw new UsageError((e as Error).message, { where: "command" });
+  }
   requireRunPermission(argv[0]!);
   return await startStreamServer("exec", address, options, async (conn, signal) => {
     const child = startChild(argv);
@@ -45,14 +53,6 @@ export async function startExecServer(
       await Promise.allSettled([up, err]);
     }
   });
-}
-
-/** Fails at start, with one sentence, when Deno may not run `program`. */
-function requireRunPermission(program: string): void {
-  const desc = { name: "run", command: program } as const;
-  let state = Deno.permissions.querySync(desc).state;
-  if (state === "prompt") state = Deno.permissions.requestSync(desc).state;
-  if (state !== "granted") throw new Error(runPermissionMessage(program));
 }
 
 async function copy(

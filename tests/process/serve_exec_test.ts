@@ -1,5 +1,5 @@
-import { assertEquals, assertMatch, assertThrows } from "@std/assert";
-import { passes, startPeer } from "../helpers/mod.ts";
+import { assertEquals, assertMatch, assertStringIncludes, assertThrows } from "@std/assert";
+import { output, passes, runCli, startPeer } from "../helpers/mod.ts";
 import { CLI } from "../helpers/cli.ts";
 import type { ServeNode } from "../../lib/script/grammar/core.ts";
 import { parseScript, ScriptSyntaxError } from "../../lib/script/parser.ts";
@@ -88,4 +88,20 @@ Deno.test("serve exec on the command line: each client gets its own cat", async 
       clearTimeout(deadline);
     }
   }
+});
+
+Deno.test("serve exec on the command line: a bad command or no --allow-run is one line, exit 2", async () => {
+  const bad = await runCli(["serve", "exec", "tcp://127.0.0.1:0", "sh -c 'oops"]);
+  assertEquals(bad.code, 2, bad.stderr);
+  assertStringIncludes(bad.stderr, "unclosed ' at character 7 of the command");
+  assertEquals(bad.stderr.trim().split("\n").length, 1, bad.stderr);
+  const out = await output(Deno.execPath(), {
+    args: ["run", "--quiet", "--no-prompt", "--allow-net", "--allow-read", "--allow-env", CLI]
+      .concat(["serve", "exec", "tcp://127.0.0.1:0", "cat"]),
+    env: { NO_COLOR: "1" },
+  });
+  const stderr = new TextDecoder().decode(out.stderr);
+  assertEquals(out.code, 2, stderr);
+  assertStringIncludes(stderr, 'starting "cat" needs permission to run programs');
+  assertEquals(stderr.trim().split("\n").length, 1, stderr);
 });
