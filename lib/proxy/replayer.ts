@@ -20,7 +20,17 @@ import { looksLikeHttpRequest } from "./http_message.ts";
 import type { HttpExchange } from "./http_plan.ts";
 import { ExchangePool, type HttpOutcome, serveHttp } from "./http_replayer.ts";
 
-/** The outcome of one client connection. */
+/**
+ * The outcome of one client connection.
+ *
+ * @example Why a client deviated
+ * ```ts
+ * import type { ReplayResult } from "@wireplay/wireplay/proxy";
+ * function line(r: ReplayResult): string {
+ *   return r.ok ? `ok ${r.name}` : `${r.failure?.where}: expected ${r.failure?.expected}, got ${r.failure?.got}`;
+ * }
+ * ```
+ */
 export interface ReplayResult {
   /** The recorded connection it was matched to (`c1`), if any. */
   name?: string;
@@ -38,7 +48,17 @@ export interface ReplayResult {
   };
 }
 
-/** Options for {@linkcode startReplay}. */
+/**
+ * Options for {@linkcode startReplay}.
+ *
+ * @example Serve a recording three times
+ * ```ts
+ * import { parseAddress } from "@wireplay/wireplay";
+ * import type { ReplayOptions } from "@wireplay/wireplay/proxy";
+ * const options: ReplayOptions = { listen: { address: parseAddress("tcp://127.0.0.1:0") }, connections: [], file: "rec.wire", repeat: 3 };
+ * // await startReplay(options)
+ * ```
+ */
 export interface ReplayOptions {
   /** Where clients connect. */
   listen: ListenSide;
@@ -233,7 +253,17 @@ export class ReplayServer implements AsyncDisposable {
             });
             return;
           }
-          if (next === undefined) return; // idle or closed, and no byte-exact connection left
+          if (next === undefined) {
+            // nothing byte-exact left: a client that sent something else deviated
+            if (http === false) {
+              this.#httpOutcome({
+                kind: "malformed",
+                reason: "no recorded connection speaks this protocol",
+                got: buffer.unread.slice(),
+              }, client);
+            }
+            return; // idle or closed before sending anything: not a deviation
+          }
         }
       }
       chosen = await this.#choose(buffer, timeoutMs, signal);

@@ -10,6 +10,7 @@ import { differences, parseMatchChoice } from "../../lib/proxy/http_match.ts";
 import { splitHttp } from "../../lib/proxy/http_plan.ts";
 import { ExchangePool } from "../../lib/proxy/http_replayer.ts";
 import { planReplay } from "../../lib/proxy/replay_plan.ts";
+import { readAll, readExactly } from "./_helpers.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -121,4 +122,38 @@ Deno.test("http plan: a pipelined connection splits into exchanges; other protoc
   const reuse = new ExchangePool(split.exchanges, parseMatchChoice(undefined).http, 1, true);
   for (let i = 0; i < 5; i++) assertEquals(reuse.take(get)?.request.path, "/a");
   assertEquals(reuse.total, Infinity);
+});
+
+Deno.test("http replay: a client speaking another protocol is reported, others still served", async () => {
+  const { parseAddress } = await import("../../lib/address/address.ts");
+  const { startReplay } = await import("../../lib/proxy/replayer.ts");
+  const split = splitHttp(
+    await planReplay(RECORDING.split("connect ${target} as c2")[0]!, "r.wire"),
+  );
+  await using server = await startReplay({
+    listen: { address: parseAddress("tcp://127.0.0.1:0") },
+    connections: split.byteConnections,
+    exchanges: split.exchanges,
+    httpRule: parseMatchChoice(undefined).http,
+    file: "r.wire",
+    timeoutMs: 2000,
+  });
+  {
+    using stranger = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    await stranger.write(enc.encode("HELO x\r\n"));
+    const got = await readAll(stranger, 5000);
+    assertEquals([got.bytes, got.end], [0, "eof"]); // dropped without an answer
+  }
+  for (const path of ["/b", "/a"]) {
+    using c = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    await c.write(enc.encode(`GET ${path} HTTP/1.1\r\nHost: z\r\n\r\n`));
+    const answer = "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n" + path.slice(1).toUpperCase();
+    assertEquals(dec.decode(await readExactly(c, answer.length)), answer);
+  }
+  await server.finished;
+  assertEquals(server.results.map((r) => r.ok), [false, true, true]);
+  assertEquals(
+    server.results[0]!.failure?.reason,
+    "not an HTTP request: no recorded connection speaks this protocol",
+  );
 });

@@ -162,3 +162,27 @@ Deno.test("wireplay mock FILE --listen ADDR serves the rules until stopped", asy
   assertEquals(await bad.status(), 2);
   assertStringIncludes(bad.stderr(), `${file}:1:`);
 });
+
+Deno.test("rules mock: a client sending 1 MiB no rule takes is dropped; others are served", async () => {
+  await using session = new Session({ file: "test.wire" });
+  await run(
+    session,
+    "serve rules tcp://127.0.0.1:0 as m",
+    'on m bytes /PING\\r\\n/ reply "+PONG\\r\\n"',
+  );
+  const port = portOf(session, "m");
+  using hostile = await dial(port);
+  const junk = new Uint8Array(256 * 1024).fill(0x41);
+  const flood = (async () => {
+    try {
+      for (let i = 0; i < 8; i++) await writeAll(hostile, junk);
+    } catch { /* dropped mid-way */ }
+  })();
+  // closed by the server: an EOF, or a reset when junk was still unread on its side
+  const end = (await readAll(hostile, 5000)).end;
+  assert(end === "eof" || end === "reset", end);
+  await flood;
+  using good = await dial(port);
+  await writeAll(good, enc.encode("PING\r\n"));
+  assertEquals(await readUntil(good, "\r\n"), "+PONG\r\n");
+});
