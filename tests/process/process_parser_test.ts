@@ -62,7 +62,7 @@ Deno.test("process parser: expect NAME exit and expect NAME stderr", () => {
     "p.wire",
   );
   const [a, b, c, d] = s.statements as [ExpectExitNode, ExpectExitNode, ExpectNode, ExpectNode];
-  assertEquals([a.kind, a.name, a.code, a.withinMs], ["expect_exit", "p", undefined, undefined]);
+  assertEquals([a.kind, a.name, a.code, a.withinMs], ["expect-exit", "p", undefined, undefined]);
   assertEquals([b.code, b.withinMs], [3, 2000]);
   assertEquals([c.kind, c.channel, c.matcher.type, c.as, c.withinMs], [
     "expect",

@@ -167,5 +167,5 @@ function stderrNote(stderr: StreamChannel): string[] {
 /** Executors of the process statements, by kind. */
 export const PROCESS_EXECUTORS: Record<string, Executor> = {
   spawn,
-  expect_exit: expectExit,
+  "expect-exit": expectExit,
 };

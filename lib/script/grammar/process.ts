@@ -25,7 +25,7 @@ export interface SpawnNode extends StatementBase {
 
 /** `expect NAME exit [CODE] [within D]` */
 export interface ExpectExitNode extends StatementBase {
-  kind: "expect_exit";
+  kind: "expect-exit";
   name: string;
   code?: number;
   withinMs?: number;
@@ -58,7 +58,7 @@ export function parseProcessExpect(
     return { ...node, channel: stderrChannelName(name) };
   }
   r.word("exit");
-  const node: ExpectExitNode = { ...base, kind: "expect_exit", name };
+  const node: ExpectExitNode = { ...base, kind: "expect-exit", name };
   const next = r.peekWord();
   if (next !== undefined && /^-?\d+$/.test(next)) {
     node.code = r.integer("an exit code", 0, 255).value;
