@@ -22,12 +22,14 @@ Deno.test("record --redact-header Authorization --redact: values become the repl
     "Authorization",
     "--redact",
     "/session=(\\w+)/",
+    "--secret",
+    "host_name=x-host.example",
   ]);
   await using _ = recorder;
   const m = await recorder.waitFor(/^recording .*?127\.0\.0\.1:(\d+)/m);
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(m[1]) });
   const request =
-    `GET / HTTP/1.1\r\nHost: x\r\nauthorization:  ${TOKEN}\r\nCookie: session=abc123\r\n\r\n`;
+    `GET / HTTP/1.1\r\nHost: x-host.example\r\nauthorization:  ${TOKEN}\r\nCookie: session=abc123\r\n\r\n`;
   await conn.write(new TextEncoder().encode(request));
   const got = new Uint8Array(request.length);
   let n = 0;
@@ -37,20 +39,22 @@ Deno.test("record --redact-header Authorization --redact: values become the repl
   conn.close();
   assertEquals(await recorder.stop("SIGINT"), 0, recorder.stderr());
   const text = await Deno.readTextFile(file);
-  assert(!text.includes("s3cr3t") && !text.includes("abc123"), text);
+  assert(!text.includes("s3cr3t") && !text.includes("abc123") && !text.includes("x-host"), text);
   assertStringIncludes(text, "# @needs authorization redacted1\n");
   assertStringIncludes(
     text,
-    'send c1 "GET / HTTP/1.1\\r\\nHost: x\\r\\nauthorization:  ${authorization}\\r\\nCookie: session=${redacted1}\\r\\n\\r\\n"',
+    'send c1 "GET / HTTP/1.1\\r\\nHost: ${host_name}\\r\\nauthorization:  ${authorization}\\r\\nCookie: session=${redacted1}\\r\\n\\r\\n"',
   );
   // the echo's answer is redacted the same way
   assertStringIncludes(
     text,
-    'expect c1 "GET / HTTP/1.1\\r\\nHost: x\\r\\nauthorization:  ${authorization}',
+    'expect c1 "GET / HTTP/1.1\\r\\nHost: ${host_name}\\r\\nauthorization:  ${authorization}',
   );
   // the recording replays as the client once the variables are given…
   await using upAgain = echoServer();
   const vars = [
+    "--var",
+    "host_name=x-host.example",
     "--var",
     `target=tcp://127.0.0.1:${upAgain.port}`,
     "--var",

@@ -26,6 +26,7 @@ import { untilSignal } from "../../proxy/until_signal.ts";
 import { planReplay } from "../../proxy/replay_plan.ts";
 import { lastConnectionNumber } from "../../proxy/episodes.ts";
 import { redactRules } from "../../proxy/redact.ts";
+import { collectSecret } from "../../secrets/cli.ts";
 import { collect } from "../options.ts";
 
 const MODES = ["all", "once", "new", "none"] as const;
@@ -86,6 +87,12 @@ export function recordCommand() {
         "write what the regex (its first group) matches as ${redactedN} (repeatable)",
         collect,
         [] as string[],
+      )
+      .option(
+        "--secret <NAME=VALUE>",
+        "write VALUE as ${NAME} wherever it passes (repeatable)",
+        collectSecret,
+        {} as Record<string, string>,
       ),
   ).action(async (raw) => {
     const opts = raw as unknown as ProxyFlagValues & {
