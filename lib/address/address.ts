@@ -6,10 +6,31 @@
  */
 import { UsageError } from "../errors.ts";
 
-/** A transport scheme. */
+/**
+ * A transport scheme.
+ *
+ * @example The scheme for an address without one
+ * ```ts
+ * import { parseAddress, type Scheme } from "@wireplay/wireplay";
+ * import { assertEquals } from "@std/assert";
+ * const scheme: Scheme = "udp";
+ * assertEquals(parseAddress("127.0.0.1:53", scheme).scheme, "udp");
+ * ```
+ */
 export type Scheme = "tcp" | "udp" | "tls" | "unix" | "http" | "https";
 
-/** A parsed address. `host` is bare (no brackets) for IPv6. */
+/**
+ * A parsed address. `host` is bare (no brackets) for IPv6.
+ *
+ * @example Take an address apart
+ * ```ts
+ * import type { Address } from "@wireplay/wireplay";
+ * function describe(a: Address): string {
+ *   return a.scheme === "unix" ? `socket ${a.path}` : `${a.host} port ${a.port}`;
+ * }
+ * describe({ scheme: "tcp", host: "127.0.0.1", port: 6379 });
+ * ```
+ */
 export type Address =
   | { scheme: "tcp" | "udp" | "tls"; host: string; port: number }
   | { scheme: "unix"; path: string }

@@ -15,7 +15,17 @@ import {
 } from "../transport/matchers.ts";
 import type { StreamChannel } from "../transport/stream_channel.ts";
 
-/** Options for an expectation. */
+/**
+ * Options for an expectation.
+ *
+ * @example A deadline and a cancel button
+ * ```ts
+ * import type { ExpectOptions } from "@wireplay/wireplay";
+ * const stop = new AbortController();
+ * const options: ExpectOptions = { timeoutMs: 2000, signal: stop.signal };
+ * // await c.line(options)
+ * ```
+ */
 export interface ExpectOptions {
   /** How long to wait (default 5 s). */
   timeoutMs?: number;

@@ -9,7 +9,16 @@ import { formatDuration } from "../bytes/units.ts";
 import { httpRequest, HttpRequestError } from "./client/request.ts";
 import type { HttpTimings } from "./client/types.ts";
 
-/** Options of {@linkcode pingHttp}. */
+/**
+ * Options of {@linkcode pingHttp}.
+ *
+ * @example Ten HEAD requests
+ * ```ts
+ * import type { HttpPingOptions } from "@wireplay/wireplay/http";
+ * const options: HttpPingOptions = { count: 10, intervalMs: 200, method: "HEAD", timeoutMs: 2000 };
+ * // await pingHttp(url, options)
+ * ```
+ */
 export interface HttpPingOptions {
   /** How many requests (default 4). */
   count?: number;
@@ -35,7 +44,17 @@ export interface HttpPingOptions {
   onResult?: (result: HttpPingResult) => void;
 }
 
-/** One request's outcome. */
+/**
+ * One request's outcome.
+ *
+ * @example Failed requests
+ * ```ts
+ * import type { HttpPingResult } from "@wireplay/wireplay/http";
+ * function failures(results: HttpPingResult[]): string[] {
+ *   return results.filter((r) => !r.ok).map((r) => `#${r.seq}: ${r.error}`);
+ * }
+ * ```
+ */
 export interface HttpPingResult {
   /** 1, 2, … */
   seq: number;
@@ -53,7 +72,17 @@ export interface HttpPingResult {
   error?: string;
 }
 
-/** Statistics of one timing over the successful requests, ms. */
+/**
+ * Statistics of one timing over the successful requests, ms.
+ *
+ * @example Spread of one phase
+ * ```ts
+ * import type { PhaseStats } from "@wireplay/wireplay/http";
+ * function spread(s: PhaseStats): number {
+ *   return s.max - s.min;
+ * }
+ * ```
+ */
 export interface PhaseStats {
   /** The fastest. */
   min: number;
@@ -65,7 +94,17 @@ export interface PhaseStats {
   max: number;
 }
 
-/** The summary of a ping run. */
+/**
+ * The summary of a ping run.
+ *
+ * @example Loss in percent
+ * ```ts
+ * import type { HttpPingSummary } from "@wireplay/wireplay/http";
+ * function loss(s: HttpPingSummary): number {
+ *   return s.sent ? (s.failed / s.sent) * 100 : 0;
+ * }
+ * ```
+ */
 export interface HttpPingSummary {
   /** The URL pinged. */
   url: string;

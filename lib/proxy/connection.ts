@@ -12,7 +12,17 @@ import { resetConn } from "./reset.ts";
 import type { ShapedBudget } from "./shaper.ts";
 import type { ProxyTap, TapConnection, TapEnd } from "./tap.ts";
 
-/** Counters a proxy keeps over all its connections. */
+/**
+ * Counters a proxy keeps over all its connections.
+ *
+ * @example Bytes through the proxy
+ * ```ts
+ * import type { ProxyStats } from "@wireplay/wireplay/proxy";
+ * function line(s: ProxyStats): string {
+ *   return `${s.accepted} connections, ${s.bytesUp} B up, ${s.bytesDown} B down`;
+ * }
+ * ```
+ */
 export interface ProxyStats {
   /** Client connections accepted. */
   accepted: number;

@@ -10,7 +10,16 @@ import type { ByteDuplex } from "../transport/duplex.ts";
 import { openDuplex } from "../transport/connect.ts";
 import { tlsMaterial } from "../transport/stream_listener.ts";
 
-/** How the proxy listens. */
+/**
+ * How the proxy listens.
+ *
+ * @example Terminate TLS with a given certificate
+ * ```ts
+ * import { parseAddress } from "@wireplay/wireplay";
+ * import type { ListenSide } from "@wireplay/wireplay/proxy";
+ * const side: ListenSide = { address: parseAddress("tls://127.0.0.1:0"), cert: "-----BEGIN CERTIFICATE-----\n…", key: "-----BEGIN PRIVATE KEY-----\n…" };
+ * ```
+ */
 export interface ListenSide {
   /** Where clients connect: `tcp://`, `tls://` or `unix://` (see `parseAddress`). */
   address: Address;
@@ -20,7 +29,16 @@ export interface ListenSide {
   key?: string;
 }
 
-/** How the proxy reaches its upstream. */
+/**
+ * How the proxy reaches its upstream.
+ *
+ * @example A TLS upstream with a test CA
+ * ```ts
+ * import { parseAddress } from "@wireplay/wireplay";
+ * import type { UpstreamSide } from "@wireplay/wireplay/proxy";
+ * const side: UpstreamSide = { address: parseAddress("tls://127.0.0.1:8443"), caCerts: ["-----BEGIN CERTIFICATE-----\n…"], servername: "localhost" };
+ * ```
+ */
 export interface UpstreamSide {
   /** What the proxy dials for each client: `tcp://`, `tls://` or `unix://`. */
   address: Address;

@@ -14,13 +14,40 @@ import {
 } from "../bytes/units.ts";
 import { UsageError } from "../errors.ts";
 
-/** A direction of a proxied connection: `up` client → upstream, `down` upstream → client. */
+/**
+ * A direction of a proxied connection: `up` client → upstream, `down` upstream → client.
+ *
+ * @example The other direction
+ * ```ts
+ * import type { Direction } from "@wireplay/wireplay/proxy";
+ * const other = (d: Direction): Direction => (d === "up" ? "down" : "up");
+ * ```
+ */
 export type Direction = "up" | "down";
 
-/** Which directions a fault applies to. */
+/**
+ * Which directions a fault applies to.
+ *
+ * @example Latency both ways
+ * ```ts
+ * import { type DirectionChoice, noFaults, withFault } from "@wireplay/wireplay/proxy";
+ * import { assertEquals } from "@std/assert";
+ * const both: DirectionChoice = "both";
+ * const f = withFault(noFaults(), "latency", 100, both);
+ * assertEquals([f.up.latencyMs, f.down.latencyMs], [100, 100]);
+ * ```
+ */
 export type DirectionChoice = Direction | "both";
 
-/** The faults of one direction; an absent field is no fault. */
+/**
+ * The faults of one direction; an absent field is no fault.
+ *
+ * @example A slow, choppy link
+ * ```ts
+ * import type { DirectionFaults } from "@wireplay/wireplay/proxy";
+ * const slow: DirectionFaults = { latencyMs: 80, jitterMs: 20, bandwidth: 64 * 1024, slice: 512 };
+ * ```
+ */
 export interface DirectionFaults {
   /** Delay every chunk by this many milliseconds (pipelined: throughput is kept). */
   latencyMs?: number;
@@ -48,7 +75,15 @@ export interface DirectionFaults {
   resetAfterMs?: number;
 }
 
-/** Every fault of a proxy: per direction, and what happens to new connections. */
+/**
+ * Every fault of a proxy: per direction, and what happens to new connections.
+ *
+ * @example Drop one connection in ten
+ * ```ts
+ * import { type Faults, noFaults } from "@wireplay/wireplay/proxy";
+ * const faults: Faults = { ...noFaults(), dropConnect: 0.1 };
+ * ```
+ */
 export interface Faults {
   /** Faults on what the client sends (client → upstream). */
   up: DirectionFaults;
@@ -84,7 +119,17 @@ export const FAULT_NAMES = [
   "slow-close",
 ] as const;
 
-/** A per-direction fault name. */
+/**
+ * A per-direction fault name.
+ *
+ * @example Set a fault named on the command line
+ * ```ts
+ * import { FAULT_NAMES, type FaultName } from "@wireplay/wireplay/proxy";
+ * function faultName(flag: string): FaultName | undefined {
+ *   return FAULT_NAMES.find((n) => n === flag);
+ * }
+ * ```
+ */
 export type FaultName = typeof FAULT_NAMES[number];
 
 const FIELD: Record<FaultName, keyof DirectionFaults> = {

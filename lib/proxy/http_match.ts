@@ -10,7 +10,15 @@ import { escapeForDisplay } from "../bytes/escape.ts";
 import { UsageError } from "../errors.ts";
 import { type HttpRequest, requestHeader } from "./http_message.ts";
 
-/** What two requests must share to match. */
+/**
+ * What two requests must share to match.
+ *
+ * @example Match on method and path only
+ * ```ts
+ * import type { HttpMatchRule } from "@wireplay/wireplay/proxy";
+ * const rule: HttpMatchRule = { method: true, path: true, query: false, body: false, headers: [], ignoreHeaders: [], ignoreQuery: [] };
+ * ```
+ */
 export interface HttpMatchRule {
   /** Compare the method. */
   method: boolean;

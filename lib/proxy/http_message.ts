@@ -6,7 +6,17 @@
  * @module
  */
 
-/** A parsed HTTP/1.x request. */
+/**
+ * A parsed HTTP/1.x request.
+ *
+ * @example A request line
+ * ```ts
+ * import type { HttpRequest } from "@wireplay/wireplay/proxy";
+ * function requestLine(r: HttpRequest): string {
+ *   return `${r.method} ${r.target} ${r.version}`;
+ * }
+ * ```
+ */
 export interface HttpRequest {
   /** The method, e.g. `GET`. */
   method: string;

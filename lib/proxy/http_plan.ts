@@ -14,7 +14,17 @@ import {
 } from "./http_message.ts";
 import type { ReplayConnection } from "./replay_plan.ts";
 
-/** One recorded request and the response the server gave. */
+/**
+ * One recorded request and the response the server gave.
+ *
+ * @example A recorded request and its answer
+ * ```ts
+ * import type { HttpExchange } from "@wireplay/wireplay/proxy";
+ * function line(x: HttpExchange): string {
+ *   return `${x.conn}: ${x.request.method} ${x.request.target} -> ${x.response.byteLength} bytes`;
+ * }
+ * ```
+ */
 export interface HttpExchange {
   /** The recorded connection (`c1`). */
   conn: string;

@@ -31,7 +31,21 @@ import {
 import { DEFAULT_MAX_SHAPED_BYTES, ShapedBudget } from "./shaper.ts";
 import type { ProxyTap } from "./tap.ts";
 
-/** Options for {@linkcode startProxy}. */
+/**
+ * Options for {@linkcode startProxy}.
+ *
+ * @example A proxy that starts with a fault
+ * ```ts
+ * import { parseAddress } from "@wireplay/wireplay";
+ * import { noFaults, type ProxyOptions, withFault } from "@wireplay/wireplay/proxy";
+ * const options: ProxyOptions = {
+ *   listen: { address: parseAddress("tcp://127.0.0.1:0") },
+ *   upstream: { address: parseAddress("tcp://127.0.0.1:6379") },
+ *   faults: withFault(noFaults(), "latency", 100, "both"),
+ * };
+ * // await startProxy(options)
+ * ```
+ */
 export interface ProxyOptions {
   /** Where clients connect. */
   listen: ListenSide;

@@ -33,7 +33,17 @@ export const MIN_NOTED_PAUSE_MS = 10;
 /** The comment prefix that keeps the exact bytes behind a generalised `expect`. */
 export const AS_RECORDED = "# as recorded: ";
 
-/** Options for {@linkcode WireRecorder}. */
+/**
+ * Options for {@linkcode WireRecorder}.
+ *
+ * @example Record into a string
+ * ```ts
+ * import type { RecorderOptions } from "@wireplay/wireplay/proxy";
+ * let recording = "";
+ * const options: RecorderOptions = { upstream: "tcp://127.0.0.1:6379", write: (text) => (recording += text) };
+ * // new WireRecorder(options)
+ * ```
+ */
 export interface RecorderOptions {
   /** The upstream recorded, the default of `${target}`. */
   upstream: string;

@@ -16,7 +16,17 @@ import { parseScript, parseStatement } from "../script/parser.ts";
 import { parseDuration } from "../bytes/units.ts";
 import { AFTER_NOTE, AS_RECORDED } from "./recorder.ts";
 
-/** One step of the server's side. */
+/**
+ * One step of the server's side.
+ *
+ * @example Describe a step
+ * ```ts
+ * import type { ReplayStep } from "@wireplay/wireplay/proxy";
+ * function describe(s: ReplayStep): string {
+ *   return "bytes" in s ? `${s.kind} ${s.bytes.byteLength} bytes` : s.kind;
+ * }
+ * ```
+ */
 export type ReplayStep =
   /** The client must send exactly these bytes next (however chunked). */
   | { kind: "receive"; bytes: Uint8Array; node: StatementBase }
@@ -27,7 +37,17 @@ export type ReplayStep =
   /** The client must close its sending side now. */
   | { kind: "receive-eof"; node: StatementBase };
 
-/** The server's side of one recorded connection. */
+/**
+ * The server's side of one recorded connection.
+ *
+ * @example What a recorded client does
+ * ```ts
+ * import { planReplay, type ReplayConnection } from "@wireplay/wireplay/proxy";
+ * import { assertEquals } from "@std/assert";
+ * const [c1]: ReplayConnection[] = await planReplay('connect tcp://127.0.0.1:1 as c1\nsend c1 "hi"\n', "rec.wire");
+ * assertEquals(c1!.steps.map((s) => s.kind), ["receive"]);
+ * ```
+ */
 export interface ReplayConnection {
   /** The connection's name in the recording (`c1`). */
   name: string;

@@ -6,7 +6,16 @@
  * @module
  */
 
-/** A colour scheme: each function wraps text (identity when colours are off). */
+/**
+ * A colour scheme: each function wraps text (identity when colours are off).
+ *
+ * @example No colours
+ * ```ts
+ * import type { Palette } from "@wireplay/wireplay";
+ * const same = (s: string) => s;
+ * const plain: Palette = { enabled: false, prompt: same, error: same, ok: same, dim: same, tag: (_n, s) => s };
+ * ```
+ */
 export interface Palette {
   /** Whether the functions add colour at all. */
   enabled: boolean;

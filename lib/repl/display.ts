@@ -10,7 +10,15 @@ import { hexdump } from "../bytes/hexdump.ts";
 import { formatBytes } from "../bytes/units.ts";
 import type { ChannelEvent } from "../transport/events.ts";
 
-/** `:hex` modes: always a dump, never, or for binary data only. */
+/**
+ * `:hex` modes: always a dump, never, or for binary data only.
+ *
+ * @example Hex dumps only for binary data
+ * ```ts
+ * import type { HexMode } from "@wireplay/wireplay";
+ * const mode: HexMode = "auto";
+ * ```
+ */
 export type HexMode = "on" | "off" | "auto";
 
 /**

@@ -9,7 +9,16 @@ import { defaultHistoryPath, HistoryFile } from "./history.ts";
 import { LiveOutput, runInteractive } from "./interactive.ts";
 import type { ReplCore, ReplOutput } from "./repl_core.ts";
 
-/** Options for {@linkcode runRepl}. */
+/**
+ * Options for {@linkcode runRepl}.
+ *
+ * @example A REPL without history
+ * ```ts
+ * import type { ReplOptions } from "@wireplay/wireplay";
+ * const options: ReplOptions = { history: false, vars: { host: "127.0.0.1" }, timeoutMs: 2000 };
+ * // await runRepl(options)
+ * ```
+ */
 export interface ReplOptions {
   /** Save the session here on exit (like `:save FILE`). */
   record?: string;

@@ -30,7 +30,17 @@ import { Transcript } from "./transcript.ts";
 import { readUserText } from "../fs/read_file.ts";
 import { maskScript, maskSecrets } from "../secrets/secrets.ts";
 
-/** Where the REPL writes. */
+/**
+ * Where the REPL writes.
+ *
+ * @example Collect what the REPL writes
+ * ```ts
+ * import type { ReplOutput } from "@wireplay/wireplay";
+ * const lines: string[] = [];
+ * const output: ReplOutput = { out: (t) => lines.push(t), err: (t) => lines.push(`error: ${t}`) };
+ * // new ReplCore(output)
+ * ```
+ */
 export interface ReplOutput {
   /** Normal output: results, arriving data, announcements. */
   out(text: string): void;
@@ -47,6 +57,14 @@ export interface ReplOutput {
 /**
  * What feeding a line led to: `more` (an unfinished multi-line entry), `ok`, `failed`
  * (a statement or meta command failed), `syntax` (the line did not parse), `quit`.
+ *
+ * @example Stop at the first failure
+ * ```ts
+ * import type { LineOutcome } from "@wireplay/wireplay";
+ * function failed(o: LineOutcome): boolean {
+ *   return o === "failed" || o === "syntax";
+ * }
+ * ```
  */
 export type LineOutcome = "ok" | "more" | "failed" | "syntax" | "quit";
 

@@ -22,7 +22,20 @@ import { maskSecrets } from "../secrets/secrets.ts";
  * ```
  */
 export const REPORTERS = ["pretty", "tap", "junit", "json", "html"] as const;
-/** A reporter name. */
+/**
+ * A reporter name.
+ *
+ * @example Pick a reporter from a flag
+ * ```ts
+ * import { type ReporterName, REPORTERS } from "@wireplay/wireplay";
+ * function reporter(flag: string): ReporterName {
+ *   const name = REPORTERS.find((r) => r === flag);
+ *   if (!name) throw new Error(`--reporter: one of ${REPORTERS.join(", ")}`);
+ *   return name;
+ * }
+ * reporter("junit");
+ * ```
+ */
 export type ReporterName = typeof REPORTERS[number];
 
 /**

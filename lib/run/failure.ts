@@ -11,7 +11,18 @@ import { isBinary } from "../bytes/text.ts";
 import { formatDuration } from "../bytes/units.ts";
 import type { Span } from "../script/ast.ts";
 
-/** Details of a failure, for reports. */
+/**
+ * Details of a failure, for reports.
+ *
+ * @example Read what arrived instead
+ * ```ts
+ * import type { FailureDetails } from "@wireplay/wireplay";
+ * function received(d: FailureDetails): string {
+ *   return d.received ? new TextDecoder().decode(d.received) : d.actual ?? "";
+ * }
+ * received({ expected: 'line "+PONG"', actual: "+PANG" });
+ * ```
+ */
 export interface FailureDetails {
   /** What the statement waited for, e.g. `line "+PONG"`. */
   expected?: string;

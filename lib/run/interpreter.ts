@@ -53,7 +53,17 @@ export async function runStatements(script: Script, session: Session): Promise<n
   return count;
 }
 
-/** The outcome of running one script. */
+/**
+ * The outcome of running one script.
+ *
+ * @example Summarise a run
+ * ```ts
+ * import type { ScriptResult } from "@wireplay/wireplay";
+ * function summary(r: ScriptResult): string {
+ *   return r.ok ? `${r.file}: ${r.statements} statements` : r.failure!.message;
+ * }
+ * ```
+ */
 export interface ScriptResult {
   /** The script's path. */
   file: string;
@@ -69,7 +79,16 @@ export interface ScriptResult {
   output: string[];
 }
 
-/** Options for {@linkcode runScriptFile}. */
+/**
+ * Options for {@linkcode runScriptFile}.
+ *
+ * @example Variables, a timeout and live output
+ * ```ts
+ * import type { RunOptions } from "@wireplay/wireplay";
+ * const options: RunOptions = { vars: { redis: "tcp://127.0.0.1:6379" }, timeoutMs: 2000, echo: (t) => console.log(t) };
+ * // await runWireFile("scripts/redis.wire", options)
+ * ```
+ */
 export interface RunOptions extends Omit<SessionOptions, "file"> {
   /** Also echo `print` output here as it happens. */
   echo?: (text: string) => void;

@@ -45,7 +45,16 @@ export function expandHome(p: string): string {
   return home ? home + p.slice(1) : p;
 }
 
-/** Options for a {@linkcode Session}. */
+/**
+ * Options for a {@linkcode Session}.
+ *
+ * @example A session for a script file
+ * ```ts
+ * import type { SessionOptions } from "@wireplay/wireplay";
+ * const options: SessionOptions = { file: "checks/login.wire", vars: { user: "ada" }, timeoutMs: 2000 };
+ * // new Session(options)
+ * ```
+ */
 export interface SessionOptions {
   /** The script's path as shown in messages; relative `file "…"` paths resolve from its folder. */
   file?: string;
@@ -59,7 +68,27 @@ export interface SessionOptions {
   signal?: AbortSignal;
 }
 
-/** Observes statements as they complete (the REPL's `:save`, the recorder). */
+/**
+ * Observes statements as they complete (the REPL's `:save`, the recorder).
+ *
+ * @example See what each expect consumed
+ * ```ts
+ * import { parseScript, runScript, type SessionObserver } from "@wireplay/wireplay";
+ * import { assertEquals } from "@std/assert";
+ * const seen: string[] = [];
+ * const observer: SessionObserver = {
+ *   statementDone: (node, info) => {
+ *     if (info.received) seen.push(`${node.kind}: ${new TextDecoder().decode(info.received)}`);
+ *   },
+ * };
+ * const script = parseScript(
+ *   'serve echo tcp://127.0.0.1:0 as s\nconnect ${s.address} as c\nsend c "hi\\n"\nexpect c line "hi"\n',
+ *   "inline.wire",
+ * );
+ * await runScript(script, { timeoutMs: 2000, setup: (session) => session.observers.push(observer) });
+ * assertEquals(seen, ["expect: hi"]);
+ * ```
+ */
 export interface SessionObserver {
   /** A statement completed: the bytes it consumed, the variables it set. */
   statementDone?(node: StatementBase, info: { received?: Uint8Array; vars?: Var }): void;

@@ -6,9 +6,25 @@
  */
 import { fromUtf8, utf8 } from "../bytes/text.ts";
 
-/** A variable's value. */
+/**
+ * A variable's value.
+ *
+ * @example Values a variable can hold
+ * ```ts
+ * import type { Var } from "@wireplay/wireplay";
+ * const values: Var[] = ["text", 42, true, new Uint8Array([1]), null, { port: 8080 }, [1, 2]];
+ * ```
+ */
 export type Var = string | number | boolean | Uint8Array | null | undefined | VarObject | Var[];
-/** A structured value (captures, resources, HTTP responses). */
+/**
+ * A structured value (captures, resources, HTTP responses).
+ *
+ * @example A structured value read as ${{c.port}}
+ * ```ts
+ * import type { VarObject } from "@wireplay/wireplay";
+ * const c: VarObject = { local: "tcp://127.0.0.1:50123", port: 50123 };
+ * ```
+ */
 export interface VarObject {
   /** A field, read as `${name.field}`. */
   [key: string]: Var;

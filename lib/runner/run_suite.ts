@@ -11,7 +11,17 @@ import { ScriptSyntaxError } from "../script/syntax_error.ts";
 import { readDirectives } from "./directives.ts";
 import { MAX_SCRIPT_BYTES, readUserText } from "../fs/read_file.ts";
 
-/** One test's outcome. */
+/**
+ * One test's outcome.
+ *
+ * @example One line per test
+ * ```ts
+ * import type { TestResult } from "@wireplay/wireplay";
+ * function line(r: TestResult): string {
+ *   return `${r.status === "passed" ? "ok  " : r.status} ${r.file} (${r.durationMs}ms)`;
+ * }
+ * ```
+ */
 export interface TestResult {
   /** The script's path. */
   file: string;
@@ -33,7 +43,17 @@ export interface TestResult {
   output: string[];
 }
 
-/** A whole run. */
+/**
+ * A whole run.
+ *
+ * @example An exit code for a run
+ * ```ts
+ * import type { SuiteResult } from "@wireplay/wireplay";
+ * function exitCode(s: SuiteResult): number {
+ *   return s.results.some((r) => r.syntaxError) ? 2 : s.failed > 0 ? 1 : 0;
+ * }
+ * ```
+ */
 export interface SuiteResult {
   /** One result per file, in the order the files were given. */
   results: TestResult[];
@@ -47,7 +67,16 @@ export interface SuiteResult {
   skipped: number;
 }
 
-/** Options for {@linkcode runSuite}. */
+/**
+ * Options for {@linkcode runSuite}.
+ *
+ * @example Four at a time, told as each ends
+ * ```ts
+ * import type { SuiteOptions } from "@wireplay/wireplay";
+ * const options: SuiteOptions = { parallel: 4, timeoutMs: 2000, onResult: (r) => console.log(r.status, r.file) };
+ * // await runSuite(files, options)
+ * ```
+ */
 export interface SuiteOptions {
   /** Variables for every script (`--var`). */
   vars?: Record<string, string>;

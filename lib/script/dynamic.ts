@@ -50,7 +50,17 @@ const RULES: DynamicRule[] = [
   },
 ];
 
-/** What {@linkcode generalise} decided for some bytes. */
+/**
+ * What {@linkcode generalise} decided for some bytes.
+ *
+ * @example A timestamp becomes a pattern
+ * ```ts
+ * import { generalise, type Generalised } from "@wireplay/wireplay";
+ * import { assert } from "@std/assert";
+ * const g: Generalised = generalise(new TextEncoder().encode("at 2026-11-24T06:47:41Z\r\n"));
+ * assert("regex" in g);
+ * ```
+ */
 export type Generalised =
   /** Nothing dynamic: match the bytes exactly. */
   | { literal: Uint8Array }

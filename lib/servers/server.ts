@@ -6,7 +6,17 @@
  */
 import type { Address } from "../address/address.ts";
 
-/** A running server. */
+/**
+ * A running server.
+ *
+ * @example Any built-in server
+ * ```ts
+ * import { serve, type ServerHandle } from "@wireplay/wireplay";
+ * import { assertEquals } from "@std/assert";
+ * await using s: ServerHandle = await serve("chargen", "tcp://127.0.0.1:0");
+ * assertEquals(s.kind, "chargen");
+ * ```
+ */
 export interface ServerHandle extends AsyncDisposable {
   /** The kind, e.g. `echo`. */
   readonly kind: string;

@@ -10,7 +10,16 @@ import type { CertificatePair } from "./self_signed.ts";
 // _x509.ts (@peculiar/x509 and the reflect-metadata polyfill it needs) is imported on first
 // use, as in self_signed.ts: importing this module must not load it or modify globals.
 
-/** Options for {@linkcode createCertificateAuthority}. */
+/**
+ * Options for {@linkcode createCertificateAuthority}.
+ *
+ * @example A CA for a week
+ * ```ts
+ * import type { AuthorityOptions } from "@wireplay/wireplay";
+ * const options: AuthorityOptions = { name: "staging CA", days: 7 };
+ * // await createCertificateAuthority(options)
+ * ```
+ */
 export interface AuthorityOptions {
   /** The CA's common name; default `wireplay test CA`. */
   name?: string;
@@ -18,7 +27,16 @@ export interface AuthorityOptions {
   days?: number;
 }
 
-/** Options for {@linkcode issueCertificate}. */
+/**
+ * Options for {@linkcode issueCertificate}.
+ *
+ * @example A client certificate for mutual TLS
+ * ```ts
+ * import type { IssueOptions } from "@wireplay/wireplay";
+ * const options: IssueOptions = { hosts: ["client.test"], days: 1, clientAuth: true };
+ * // await issueCertificate(ca, options)
+ * ```
+ */
 export interface IssueOptions {
   /** Names and IP addresses; default `localhost`, `127.0.0.1`, `::1`. */
   hosts?: string[];

@@ -7,7 +7,16 @@
 // _x509.ts (and @peculiar/x509 behind it) is imported on first use: it costs hundreds of
 // milliseconds, and every module that can listen on tls:// reaches this file (REPL startup).
 
-/** Options for {@linkcode selfSignedCertificate}. */
+/**
+ * Options for {@linkcode selfSignedCertificate}.
+ *
+ * @example A certificate for one IP address
+ * ```ts
+ * import type { SelfSignedOptions } from "@wireplay/wireplay";
+ * const options: SelfSignedOptions = { hosts: ["127.0.0.1"], days: 1 };
+ * // await selfSignedCertificate(options)
+ * ```
+ */
 export interface SelfSignedOptions {
   /** Names and IP addresses the certificate is valid for; default `localhost`, `127.0.0.1`, `::1`. */
   hosts?: string[];
@@ -15,7 +24,17 @@ export interface SelfSignedOptions {
   days?: number;
 }
 
-/** A certificate and its private key, both PEM. */
+/**
+ * A certificate and its private key, both PEM.
+ *
+ * @example Serve TLS with a pair
+ * ```ts
+ * import type { CertificatePair } from "@wireplay/wireplay";
+ * function listenTls(pair: CertificatePair): Deno.TlsListener {
+ *   return Deno.listenTls({ hostname: "127.0.0.1", port: 0, cert: pair.certPem, key: pair.keyPem });
+ * }
+ * ```
+ */
 export interface CertificatePair {
   /** The certificate, `-----BEGIN CERTIFICATE-----`. */
   certPem: string;

@@ -8,7 +8,17 @@ import { EndOfStreamError } from "./conn_reader.ts";
 import { TransferError } from "./errors.ts";
 import { ProtocolError } from "./protocol.ts";
 
-/** A connection a transfer runs over (a `Deno.Conn`, `Deno.TlsConn` or an adapter). */
+/**
+ * A connection a transfer runs over (a `Deno.Conn`, `Deno.TlsConn` or an adapter).
+ *
+ * @example A Deno connection is one
+ * ```ts
+ * import type { TransferConn } from "@wireplay/wireplay";
+ * function asTransferConn(conn: Deno.Conn): TransferConn {
+ *   return conn;
+ * }
+ * ```
+ */
 export interface TransferConn {
   /** Reads into `into`; the count read, or `null` at the end of the stream. */
   read(into: Uint8Array): Promise<number | null>;

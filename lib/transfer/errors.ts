@@ -4,7 +4,17 @@
  * @module
  */
 
-/** What kind of failure: the CLI and tests tell them apart by `kind`. */
+/**
+ * What kind of failure: the CLI and tests tell them apart by `kind`.
+ *
+ * @example Worth retrying?
+ * ```ts
+ * import type { TransferFailure } from "@wireplay/wireplay";
+ * function retry(kind: TransferFailure): boolean {
+ *   return kind === "interrupted";
+ * }
+ * ```
+ */
 export type TransferFailure =
   /** The receiver refused the offer (exists, bad name, too large, busy). */
   | "refused"

@@ -10,7 +10,18 @@ import { connectTls } from "../transport/node_tls_duplex.ts";
 import { AcceptLoop } from "../transport/accept_loop.ts";
 import type { TransferConn } from "./conn_io.ts";
 
-/** A connection plus a label for its peer. */
+/**
+ * A connection plus a label for its peer.
+ *
+ * @example Who is on the other end
+ * ```ts
+ * import type { OpenedConn } from "@wireplay/wireplay";
+ * function close(opened: OpenedConn): string {
+ *   opened.conn.close();
+ *   return `closed ${opened.peer}`;
+ * }
+ * ```
+ */
 export interface OpenedConn {
   /** The connection. */
   conn: TransferConn;
@@ -18,7 +29,15 @@ export interface OpenedConn {
   peer: string;
 }
 
-/** Options for {@linkcode connectTransfer}. */
+/**
+ * Options for {@linkcode connectTransfer}.
+ *
+ * @example Trust a test CA
+ * ```ts
+ * import type { ConnectTransferOptions } from "@wireplay/wireplay";
+ * const options: ConnectTransferOptions = { caCerts: ["-----BEGIN CERTIFICATE-----\n…"], timeoutMs: 5000 };
+ * ```
+ */
 export interface ConnectTransferOptions {
   /** The CA certificates (PEM) to trust for `tls://` instead of the built-in roots. */
   caCerts?: string[];
@@ -90,7 +109,17 @@ export async function connectTransfer(
   }
 }
 
-/** A listening socket for transfers. */
+/**
+ * A listening socket for transfers.
+ *
+ * @example Accept one sender
+ * ```ts
+ * import { listenTransfer, parseAddress, type TransferListener } from "@wireplay/wireplay";
+ * import { assert } from "@std/assert";
+ * using listener: TransferListener = await listenTransfer(parseAddress("tcp://127.0.0.1:0"));
+ * assert(listener.address.startsWith("tcp://127.0.0.1:"));
+ * ```
+ */
 export interface TransferListener extends Disposable {
   /** The bound address as text (port 0 resolved). */
   readonly address: string;
@@ -104,7 +133,15 @@ export interface TransferListener extends Disposable {
   close(): void;
 }
 
-/** Options for {@linkcode listenTransfer}. */
+/**
+ * Options for {@linkcode listenTransfer}.
+ *
+ * @example Log dropped peers
+ * ```ts
+ * import type { ListenTransferOptions } from "@wireplay/wireplay";
+ * const options: ListenTransferOptions = { handshakeTimeoutMs: 2000, log: (line) => console.error(line) };
+ * ```
+ */
 export interface ListenTransferOptions {
   /** PEM certificate for `tls://` (a fresh self-signed pair when absent). */
   cert?: string;

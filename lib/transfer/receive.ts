@@ -33,7 +33,15 @@ import { BufferPool, HashPipeline } from "./hash_pipeline.ts";
 import { hex, sameDigest } from "./sha256.ts";
 import type { ProgressCallback, TransferSummary } from "./summary.ts";
 
-/** Options for {@linkcode receiveFile}. */
+/**
+ * Options for {@linkcode receiveFile}.
+ *
+ * @example Replace existing files, up to 1 GiB
+ * ```ts
+ * import type { ReceiveOptions } from "@wireplay/wireplay";
+ * const options: ReceiveOptions = { dir: "inbox", force: true, maxSize: 1024 ** 3 };
+ * ```
+ */
 export interface ReceiveOptions {
   /** The folder the file is written into. */
   dir: string;

@@ -25,7 +25,15 @@ import { BufferPool, HashPipeline } from "./hash_pipeline.ts";
 import { hex, sameDigest } from "./sha256.ts";
 import type { ProgressCallback, TransferSummary } from "./summary.ts";
 
-/** Options for {@linkcode sendFile}. */
+/**
+ * Options for {@linkcode sendFile}.
+ *
+ * @example Send under another name
+ * ```ts
+ * import type { SendOptions } from "@wireplay/wireplay";
+ * const options: SendOptions = { name: "report.pdf", onProgress: (done, total) => console.log(done, total) };
+ * ```
+ */
 export interface SendOptions {
   /** The name to offer; default the file's base name. */
   name?: string;

@@ -10,7 +10,16 @@ import { listenTransfer, withIdleTimeout } from "./net.ts";
 import { receiveFile } from "./receive.ts";
 import type { TransferSummary } from "./summary.ts";
 
-/** Options for {@linkcode serveFiles}. */
+/**
+ * Options for {@linkcode serveFiles}.
+ *
+ * @example Receive files into a folder
+ * ```ts
+ * import type { ServeFilesOptions } from "@wireplay/wireplay";
+ * const options: ServeFilesOptions = { address: "tcp://127.0.0.1:0", dir: "inbox", maxConcurrent: 4 };
+ * // await using server = await serveFiles(options)
+ * ```
+ */
 export interface ServeFilesOptions {
   /** Where to listen (`tcp://127.0.0.1:0`, `tls://…`, `unix://…`). */
   address: string | Address;
@@ -40,7 +49,18 @@ export interface ServeFilesOptions {
   onError?: (error: TransferError | Error, peer: string) => void;
 }
 
-/** A running file receiving server. */
+/**
+ * A running file receiving server.
+ *
+ * @example Wait until a receiving server stops
+ * ```ts
+ * import type { FileServer } from "@wireplay/wireplay";
+ * async function stop(server: FileServer): Promise<void> {
+ *   await server.close();
+ *   await server.finished;
+ * }
+ * ```
+ */
 export interface FileServer extends AsyncDisposable {
   /** The bound address as text (port 0 resolved). */
   readonly address: string;

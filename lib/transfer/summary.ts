@@ -4,7 +4,17 @@
  * @module
  */
 
-/** What a finished transfer reports, on either side. */
+/**
+ * What a finished transfer reports, on either side.
+ *
+ * @example One line per transfer
+ * ```ts
+ * import type { TransferSummary } from "@wireplay/wireplay";
+ * function line(s: TransferSummary): string {
+ *   return `${s.direction} ${s.name} (${s.size} bytes, sha256 ${s.sha256.slice(0, 12)}…)`;
+ * }
+ * ```
+ */
 export interface TransferSummary {
   /** `sent` or `received`. */
   direction: "sent" | "received";
@@ -28,5 +38,13 @@ export interface TransferSummary {
   peer: string;
 }
 
-/** Progress callback: data bytes of the file now present, of `total`. */
+/**
+ * Progress callback: data bytes of the file now present, of `total`.
+ *
+ * @example A percentage
+ * ```ts
+ * import type { ProgressCallback } from "@wireplay/wireplay";
+ * const progress: ProgressCallback = (done, total) => console.log(`${Math.round((done / total) * 100)}%`);
+ * ```
+ */
 export type ProgressCallback = (done: number, total: number) => void;

@@ -9,7 +9,16 @@ import type { EventHub } from "./events.ts";
 import { connectTls } from "./node_tls_duplex.ts";
 import { StreamChannel, type StreamChannel as Channel } from "./stream_channel.ts";
 
-/** Options for {@linkcode connectStream}. */
+/**
+ * Options for {@linkcode connectStream}.
+ *
+ * @example Trust one CA and name the server
+ * ```ts
+ * import type { ConnectOptions } from "@wireplay/wireplay";
+ * const options: ConnectOptions = { caCerts: ["-----BEGIN CERTIFICATE-----\n…"], servername: "localhost", timeoutMs: 2000 };
+ * // await connect("tls://127.0.0.1:8443", options)
+ * ```
+ */
 export interface ConnectOptions {
   /** PEM text of the CA certificates to trust instead of the built-in roots (TLS). */
   caCerts?: string[];

@@ -12,7 +12,17 @@ import {
 } from "../address/address.ts";
 import type { EventHub } from "./events.ts";
 
-/** One received datagram. */
+/**
+ * One received datagram.
+ *
+ * @example Who sent a datagram
+ * ```ts
+ * import type { Datagram } from "@wireplay/wireplay";
+ * function describe(d: Datagram): string {
+ *   return `${d.bytes.byteLength} bytes from ${d.from}`;
+ * }
+ * ```
+ */
 export interface Datagram {
   /** The datagram's payload, whole. */
   bytes: Uint8Array;

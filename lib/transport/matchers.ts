@@ -47,7 +47,18 @@ export function exactMatcher(expected: Uint8Array): Matcher<Uint8Array> {
   };
 }
 
-/** The result of a regex match: the whole match and its groups, as bytes. */
+/**
+ * The result of a regex match: the whole match and its groups, as bytes.
+ *
+ * @example Named groups as text
+ * ```ts
+ * import type { RegexMatch } from "@wireplay/wireplay";
+ * function group(m: RegexMatch, name: string): string | undefined {
+ *   const g = m.named[name];
+ *   return g && new TextDecoder().decode(g);
+ * }
+ * ```
+ */
 export interface RegexMatch {
   /** The whole match. */
   whole: Uint8Array;

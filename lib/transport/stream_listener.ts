@@ -13,7 +13,16 @@ import { type ConnSource, listenMutualTls } from "./mtls_listener.ts";
 import { StreamChannel } from "./stream_channel.ts";
 import { AcceptLoop, acceptSource } from "./accept_loop.ts";
 
-/** Options for {@linkcode listenStream}. */
+/**
+ * Options for {@linkcode listenStream}.
+ *
+ * @example TLS with a certificate of your own
+ * ```ts
+ * import type { ListenOptions } from "@wireplay/wireplay";
+ * const options: ListenOptions = { cert: "-----BEGIN CERTIFICATE-----\n…", key: "-----BEGIN PRIVATE KEY-----\n…", backlog: 16 };
+ * // await listen("tls://127.0.0.1:0", options)
+ * ```
+ */
 export interface ListenOptions {
   /** PEM certificate chain for `tls://`; a self-signed pair when absent. */
   cert?: string;

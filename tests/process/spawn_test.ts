@@ -130,3 +130,18 @@ async function alive(pid: number): Promise<boolean> {
   const out = await output("sh", { args: ["-c", `kill -0 ${pid} 2>/dev/null`] });
   return out.code === 0;
 }
+
+Deno.test("spawn in retry: a failed attempt's process (and its stderr) is closed before the next", async () => {
+  const f = await fails(`retry 2 {\n  spawn "sh -c 'exit 1'" as p\n  expect p exit 0\n}\n`);
+  assertMatch(f.reason, /^exit status differs \(attempt 2 of 2; every attempt failed\)/);
+  // attempt 1 exits 1; attempt 2 reuses the name p, free again
+  await passes(`
+let n = 1
+retry 3 {
+  spawn "sh -c 'exit \${n}'" as p
+  let n = 0
+  expect p exit 0
+}
+close p
+`);
+});

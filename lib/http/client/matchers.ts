@@ -5,7 +5,18 @@
  * @module
  */
 
-/** How an actual value is compared with an expected one. */
+/**
+ * How an actual value is compared with an expected one.
+ *
+ * @example Matchers as scripts write them
+ * ```ts
+ * import { matchValue, type ValueMatcher } from "@wireplay/wireplay/http";
+ * import { assert } from "@std/assert";
+ * const fast: ValueMatcher = { op: "<", value: 500 };
+ * const json: ValueMatcher = { op: "~", re: /json/ };
+ * assert(matchValue(120, fast) && matchValue("application/json", json));
+ * ```
+ */
 export type ValueMatcher =
   | { op: "==" | "!="; value: unknown }
   | { op: "~"; re: RegExp }

@@ -9,7 +9,16 @@ import { hexdump } from "../../bytes/hexdump.ts";
 import { formatBytes, formatDuration } from "../../bytes/units.ts";
 import type { HttpResponse, HttpTimings, SentRequest } from "./types.ts";
 
-/** Options of {@linkcode formatResponse}. */
+/**
+ * Options of {@linkcode formatResponse}.
+ *
+ * @example Headers only
+ * ```ts
+ * import type { FormatResponseOptions } from "@wireplay/wireplay/http";
+ * const options: FormatResponseOptions = { body: false, color: false };
+ * // formatResponse(res, options)
+ * ```
+ */
 export interface FormatResponseOptions {
   /** Show at most this many body bytes (default 4096). */
   maxBodyBytes?: number;

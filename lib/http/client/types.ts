@@ -4,7 +4,22 @@
  * @module
  */
 
-/** One HTTP request, as the `http` statement and the API describe it. */
+/**
+ * One HTTP request, as the `http` statement and the API describe it.
+ *
+ * @example POST JSON with a bearer token
+ * ```ts
+ * import type { HttpRequestOptions } from "@wireplay/wireplay/http";
+ * const request: HttpRequestOptions = {
+ *   method: "POST",
+ *   url: "http://127.0.0.1:8080/users",
+ *   json: { name: "Ada" },
+ *   bearer: "token",
+ *   timeoutMs: 2000,
+ * };
+ * // await httpRequest(request)
+ * ```
+ */
 export interface HttpRequestOptions {
   /** `GET`, `POST`, … (any token). */
   method: string;
@@ -44,7 +59,17 @@ export interface HttpRequestOptions {
   signal?: AbortSignal;
 }
 
-/** How long each phase of a request took, ms. */
+/**
+ * How long each phase of a request took, ms.
+ *
+ * @example Time spent before the first byte
+ * ```ts
+ * import type { HttpTimings } from "@wireplay/wireplay/http";
+ * function waiting(t: HttpTimings): number {
+ *   return t.ttfbMs - t.connectMs - t.tlsMs;
+ * }
+ * ```
+ */
 export interface HttpTimings {
   /** Name resolution. */
   dnsMs: number;
@@ -58,7 +83,17 @@ export interface HttpTimings {
   totalMs: number;
 }
 
-/** What was sent, for failure messages and the REPL. */
+/**
+ * What was sent, for failure messages and the REPL.
+ *
+ * @example What went on the wire
+ * ```ts
+ * import type { SentRequest } from "@wireplay/wireplay/http";
+ * function head(r: SentRequest): string {
+ *   return [`${r.method} ${r.url}`, ...r.headers.map(([k, v]) => `${k}: ${v}`)].join("\n");
+ * }
+ * ```
+ */
 export interface SentRequest {
   /** The method. */
   method: string;
@@ -70,7 +105,17 @@ export interface SentRequest {
   body: Uint8Array;
 }
 
-/** A response, with everything a script asserts on. */
+/**
+ * A response, with everything a script asserts on.
+ *
+ * @example Status and time
+ * ```ts
+ * import type { HttpResponse } from "@wireplay/wireplay/http";
+ * function line(res: HttpResponse): string {
+ *   return `${res.status} ${res.statusText} in ${res.timings.totalMs} ms from ${res.remoteIp}`;
+ * }
+ * ```
+ */
 export interface HttpResponse {
   /** The status code. */
   status: number;

@@ -12,7 +12,16 @@ import { mockResponse, MockRoutes } from "./mock_routes.ts";
 import { RequestLog } from "./request_log.ts";
 import { StaticFiles } from "./static_files.ts";
 
-/** Options of {@linkcode createHttpHandler}. */
+/**
+ * Options of {@linkcode createHttpHandler}.
+ *
+ * @example Static files and a small body limit
+ * ```ts
+ * import type { HttpHandlerOptions } from "@wireplay/wireplay/http";
+ * const options: HttpHandlerOptions = { root: "public", limits: { maxBodyBytes: 1024 } };
+ * // createHttpHandler(options)
+ * ```
+ */
 export interface HttpHandlerOptions {
   /** Serve the files under this directory (before the httpbin endpoints). */
   root?: string;
@@ -37,13 +46,32 @@ export interface HttpHandlerOptions {
   clientOf?: (peer: Deno.NetAddr) => Deno.NetAddr | undefined;
 }
 
-/** Connection details a handler may receive (what `Deno.serve` passes). */
+/**
+ * Connection details a handler may receive (what `Deno.serve` passes).
+ *
+ * @example Pass the peer's address
+ * ```ts
+ * import type { HandlerInfo } from "@wireplay/wireplay/http";
+ * const info: HandlerInfo = { remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 50000 } };
+ * ```
+ */
 export interface HandlerInfo {
   /** The peer's address. */
   remoteAddr?: Deno.Addr;
 }
 
-/** The handler, with the state a script inspects. */
+/**
+ * The handler, with the state a script inspects.
+ *
+ * @example Call the handler without a socket
+ * ```ts
+ * import { createHttpHandler, type HttpHandler } from "@wireplay/wireplay/http";
+ * import { assertEquals } from "@std/assert";
+ * const handler: HttpHandler = createHttpHandler();
+ * const res = await handler(new Request("http://localhost/status/418"));
+ * assertEquals(res.status, 418);
+ * ```
+ */
 export interface HttpHandler {
   (req: Request, info?: HandlerInfo): Response | Promise<Response>;
   /** The scripted routes. */

@@ -5,7 +5,15 @@
  * @module
  */
 
-/** Caps applied to every request the built-in HTTP server handles. */
+/**
+ * Caps applied to every request the built-in HTTP server handles.
+ *
+ * @example Stricter than the defaults
+ * ```ts
+ * import { DEFAULT_HTTP_LIMITS, type HttpLimits } from "@wireplay/wireplay/http";
+ * const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, maxBodyBytes: 64 * 1024 };
+ * ```
+ */
 export interface HttpLimits {
   /** Largest request line (and, behind the guard, first request head), bytes; 431 beyond. */
   maxHeaderBytes: number;

@@ -6,7 +6,16 @@
  * @module
  */
 
-/** One scripted response. */
+/**
+ * One scripted response.
+ *
+ * @example A JSON answer after 20 ms
+ * ```ts
+ * import type { MockResponse } from "@wireplay/wireplay/http";
+ * const answer: MockResponse = { status: 201, kind: "json", body: '{"id": "{{id}}"}', delayMs: 20 };
+ * // server.routes.add("POST", "/users/:id", answer)
+ * ```
+ */
 export interface MockResponse {
   /** The status code. */
   status: number;
@@ -22,7 +31,17 @@ export interface MockResponse {
   setState?: string;
 }
 
-/** A route: a method (or `*`), a path pattern, and its responses in order. */
+/**
+ * A route: a method (or `*`), a path pattern, and its responses in order.
+ *
+ * @example How often a route was called
+ * ```ts
+ * import type { MockRoute } from "@wireplay/wireplay/http";
+ * function calls(route: MockRoute): string {
+ *   return `${route.method} ${route.path}: ${route.calls} calls`;
+ * }
+ * ```
+ */
 export interface MockRoute {
   /** Upper-case method, or `*` for any. */
   method: string;
@@ -39,7 +58,17 @@ export interface MockRoute {
 /** The scenario state every `serve http` server starts in. */
 export const START_STATE = "start";
 
-/** What a placeholder can read from the request. */
+/**
+ * What a placeholder can read from the request.
+ *
+ * @example Fill a template from the path
+ * ```ts
+ * import type { MockContext } from "@wireplay/wireplay/http";
+ * function greet(ctx: MockContext): string {
+ *   return `hello ${ctx.params.name ?? "stranger"}`;
+ * }
+ * ```
+ */
 export interface MockContext {
   /** Path parameters by name. */
   params: Record<string, string | undefined>;

@@ -5,7 +5,17 @@
  * @module
  */
 
-/** One request as the server saw it. */
+/**
+ * One request as the server saw it.
+ *
+ * @example One access-log line
+ * ```ts
+ * import type { RecordedRequest } from "@wireplay/wireplay/http";
+ * function accessLine(r: RecordedRequest): string {
+ *   return `${r.method} ${r.path}${r.query} ${r.status ?? "-"}`;
+ * }
+ * ```
+ */
 export interface RecordedRequest {
   /** Position in the log, from 1. */
   seq: number;

@@ -14,7 +14,16 @@ import type { RequestLog } from "./request_log.ts";
 import { type Guard, startGuard } from "./guard.ts";
 import { type ResilientServer, serveResilient } from "./resilient_serve.ts";
 
-/** Options of {@linkcode startHttpServer}. */
+/**
+ * Options of {@linkcode startHttpServer}.
+ *
+ * @example Log each request
+ * ```ts
+ * import type { HttpServeOptions } from "@wireplay/wireplay/http";
+ * const options: HttpServeOptions = { onLog: (line) => console.log(line), headerTimeoutMs: 5000 };
+ * // await startHttpServer("http://127.0.0.1:0", options)
+ * ```
+ */
 export interface HttpServeOptions extends HttpHandlerOptions {
   /** Certificate chain, PEM text (TLS). */
   cert?: string;
@@ -36,7 +45,17 @@ export interface HttpServeOptions extends HttpHandlerOptions {
   onError?: (error: unknown) => void;
 }
 
-/** A running built-in HTTP server. */
+/**
+ * A running built-in HTTP server.
+ *
+ * @example A server and its URL
+ * ```ts
+ * import { type RunningHttpServer, startHttpServer } from "@wireplay/wireplay/http";
+ * import { assert } from "@std/assert";
+ * await using api: RunningHttpServer = await startHttpServer("http://127.0.0.1:0");
+ * assert(api.url.startsWith("http://127.0.0.1:"));
+ * ```
+ */
 export interface RunningHttpServer extends AsyncDisposable {
   /** The base URL, e.g. `http://127.0.0.1:40123`. */
   readonly url: string;

@@ -16,7 +16,16 @@ import { joinUnderRoot, realPathUnderRoot, UnsafePathError } from "./safe_path.t
 import { directoryListing } from "./directory_listing.ts";
 import { parseRange } from "./range.ts";
 
-/** Options of {@linkcode StaticFiles}. */
+/**
+ * Options of {@linkcode StaticFiles}.
+ *
+ * @example Look at files again every second
+ * ```ts
+ * import type { StaticFilesOptions } from "@wireplay/wireplay/http";
+ * const options: StaticFilesOptions = { revalidateMs: 1000, maxListingEntries: 500 };
+ * // new StaticFiles("public", options)
+ * ```
+ */
 export interface StaticFilesOptions {
   /** Files up to this size are kept in memory (with their compressed forms). */
   maxCachedFileBytes?: number;

@@ -4,7 +4,16 @@
  * @module
  */
 
-/** Tunable limits; every one has a default in {@linkcode DEFAULT_CHAT_LIMITS}. */
+/**
+ * Tunable limits; every one has a default in {@linkcode DEFAULT_CHAT_LIMITS}.
+ *
+ * @example Stricter limits
+ * ```ts
+ * import type { ChatLimits } from "@wireplay/wireplay";
+ * const limits: Partial<ChatLimits> = { maxClients: 10, ratePerSecond: 2, burst: 5 };
+ * // await startChatServer({ address: "tcp://127.0.0.1:0", ...limits })
+ * ```
+ */
 export interface ChatLimits {
   /** Longest accepted line in bytes, without the line ending (default 2048). */
   maxLineBytes: number;

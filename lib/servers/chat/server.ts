@@ -16,7 +16,16 @@ import { ChatHub } from "./hub.ts";
 import { type ChatLimits, DEFAULT_CHAT_LIMITS } from "./limits.ts";
 import { runChatSession } from "./session.ts";
 
-/** Options for {@linkcode startChatServer}. */
+/**
+ * Options for {@linkcode startChatServer}.
+ *
+ * @example A room with a welcome line
+ * ```ts
+ * import type { ChatServerOptions } from "@wireplay/wireplay";
+ * const options: ChatServerOptions = { address: "tcp://127.0.0.1:0", welcome: "be nice", maxClients: 50 };
+ * // await startChatServer(options)
+ * ```
+ */
 export interface ChatServerOptions extends Partial<ChatLimits> {
   /** Where to listen: `tcp://127.0.0.1:0`, `tls://…`, `unix:///path`, or an {@linkcode Address}. */
   address: string | Address;
@@ -34,7 +43,19 @@ export interface ChatServerOptions extends Partial<ChatLimits> {
   handshakeTimeoutMs?: number;
 }
 
-/** A running chat server. */
+/**
+ * A running chat server.
+ *
+ * @example Join a room with a client
+ * ```ts
+ * import { connect, type ChatServer, startChatServer } from "@wireplay/wireplay";
+ * import { assertEquals } from "@std/assert";
+ * await using chat: ChatServer = await startChatServer({ address: "tcp://127.0.0.1:0" });
+ * await using c = await connect(chat.address);
+ * await c.expect(/nick/i, { timeoutMs: 2000 });
+ * assertEquals(chat.clients, 1);
+ * ```
+ */
 export interface ChatServer extends AsyncDisposable {
   /** The bound socket address (port 0 resolved). */
   readonly addr: Deno.Addr;

@@ -15,7 +15,16 @@ import {
   percentileCurve,
 } from "./histogram.ts";
 
-/** Options of {@linkcode runBench}: the spec with defaults, and workers. */
+/**
+ * Options of {@linkcode runBench}: the spec with defaults, and workers.
+ *
+ * @example An HTTP benchmark at a fixed rate
+ * ```ts
+ * import type { BenchOptions } from "@wireplay/wireplay/tools";
+ * const options: BenchOptions = { scheme: "http", host: "127.0.0.1", port: 8080, url: "http://127.0.0.1:8080/", conns: 8, rate: 1000, durationMs: 5000 };
+ * // await runBench(options)
+ * ```
+ */
 export type BenchOptions = Partial<BenchSpec> & Pick<BenchSpec, "scheme" | "host" | "port"> & {
   /** Worker isolates to spread the connections over; 0 or 1 = run here (default). */
   workers?: number;
@@ -24,7 +33,17 @@ export type BenchOptions = Partial<BenchSpec> & Pick<BenchSpec, "scheme" | "host
   signal?: AbortSignal;
 };
 
-/** The result of a benchmark. */
+/**
+ * The result of a benchmark.
+ *
+ * @example Requests per second and p99
+ * ```ts
+ * import type { BenchResult } from "@wireplay/wireplay/tools";
+ * function line(r: BenchResult): string {
+ *   return `${r.target}: ${Math.round(r.rps)} req/s, p99 ${r.latency.p99} ms`;
+ * }
+ * ```
+ */
 export interface BenchResult {
   /** The target, as a URL or scheme://host:port. */
   target: string;

@@ -29,7 +29,17 @@ export function addEncoded(into: Histogram, encoded: string): void {
   h.destroy();
 }
 
-/** Latency figures in milliseconds. */
+/**
+ * Latency figures in milliseconds.
+ *
+ * @example The tail
+ * ```ts
+ * import type { LatencyFigures } from "@wireplay/wireplay/tools";
+ * function tail(l: LatencyFigures): string {
+ *   return `p99 ${l.p99} ms, p99.9 ${l.p999} ms, max ${l.max} ms`;
+ * }
+ * ```
+ */
 export interface LatencyFigures {
   /** Fastest. */
   min: number;

@@ -4,7 +4,17 @@
  * @module
  */
 
-/** The benchmark's target and load (every field of {@linkcode BenchOptions}). */
+/**
+ * The benchmark's target and load (every field of {@linkcode BenchOptions}).
+ *
+ * @example Which fields a run was given
+ * ```ts
+ * import type { BenchSpec } from "@wireplay/wireplay/tools";
+ * function describe(s: Pick<BenchSpec, "conns" | "durationMs" | "mode">): string {
+ *   return `${s.conns} connections, ${s.durationMs} ms, ${s.mode}`;
+ * }
+ * ```
+ */
 export interface BenchSpec {
   /** `tcp`, `tls`, `udp`, `http`, `https`. */
   scheme: "tcp" | "tls" | "udp" | "http" | "https";

@@ -4,7 +4,17 @@
  * @module
  */
 
-/** Summary of latency samples in milliseconds (all `undefined`-free: 0 when empty). */
+/**
+ * Summary of latency samples in milliseconds (all `undefined`-free: 0 when empty).
+ *
+ * @example min/median/p99/max
+ * ```ts
+ * import type { LatencySummary } from "@wireplay/wireplay/tools";
+ * function line(s: LatencySummary): string {
+ *   return [s.min, s.median, s.p99, s.max].join("/") + " ms";
+ * }
+ * ```
+ */
 export interface LatencySummary {
   /** Fastest. */
   min: number;

@@ -14,7 +14,17 @@ import { RECORD_TYPES, type RecordType } from "./record_types.ts";
 
 export { RECORD_TYPES, type RecordType };
 
-/** One answer record: its type, a display value, TTL when known, and the raw data. */
+/**
+ * One answer record: its type, a display value, TTL when known, and the raw data.
+ *
+ * @example With its time to live
+ * ```ts
+ * import type { DnsRecord } from "@wireplay/wireplay/tools";
+ * function line(r: DnsRecord): string {
+ *   return `${r.type} ${r.value}${r.ttl === undefined ? "" : ` ttl ${r.ttl}`}`;
+ * }
+ * ```
+ */
 export interface DnsRecord {
   /** The record type. */
   type: RecordType;
@@ -26,7 +36,15 @@ export interface DnsRecord {
   data: unknown;
 }
 
-/** A DNS server: `{ipAddr, port}`. */
+/**
+ * A DNS server: `{ipAddr, port}`.
+ *
+ * @example A local resolver
+ * ```ts
+ * import type { NameServer } from "@wireplay/wireplay/tools";
+ * const server: NameServer = { ipAddr: "127.0.0.1", port: 53 };
+ * ```
+ */
 export interface NameServer {
   /** The server's IP address. */
   ipAddr: string;
@@ -34,7 +52,16 @@ export interface NameServer {
   port: number;
 }
 
-/** Options of {@linkcode lookupDns}. */
+/**
+ * Options of {@linkcode lookupDns}.
+ *
+ * @example Ask a given server for MX records
+ * ```ts
+ * import type { DnsOptions } from "@wireplay/wireplay/tools";
+ * const options: DnsOptions = { types: ["MX"], server: { ipAddr: "127.0.0.1", port: 5353 }, timeout: 1000 };
+ * // await lookupDns("example.test", options)
+ * ```
+ */
 export interface DnsOptions {
   /** Types to ask for (default: PTR for an IP address, else A and AAAA). */
   /** Types to ask for (default: PTR for an IP address, else A and AAAA). */
@@ -45,7 +72,17 @@ export interface DnsOptions {
   timeout?: number;
 }
 
-/** The answers for one type, or why there are none. */
+/**
+ * The answers for one type, or why there are none.
+ *
+ * @example Records or the error
+ * ```ts
+ * import type { DnsAnswer } from "@wireplay/wireplay/tools";
+ * function line(a: DnsAnswer): string {
+ *   return a.error ? `${a.type}: ${a.error}` : `${a.type}: ${a.records.map((r) => r.value).join(", ")}`;
+ * }
+ * ```
+ */
 export interface DnsAnswer {
   /** The record type asked. */
   type: RecordType;
@@ -57,7 +94,17 @@ export interface DnsAnswer {
   ms: number;
 }
 
-/** The result of {@linkcode lookupDns}. */
+/**
+ * The result of {@linkcode lookupDns}.
+ *
+ * @example Every record of a lookup
+ * ```ts
+ * import type { DnsResult } from "@wireplay/wireplay/tools";
+ * function values(r: DnsResult): string[] {
+ *   return r.answers.flatMap((a) => a.records.map((rec) => rec.value));
+ * }
+ * ```
+ */
 export interface DnsResult {
   /** The name asked (the PTR name for a reverse lookup). */
   name: string;
@@ -73,6 +120,31 @@ export interface DnsResult {
  * Looks up `name` (or the PTR of an IP address).
  *
  * @returns Answers per type; failures are in `error`, never thrown.
+ *
+ * @example Ask a tiny DNS server on loopback
+ * ```ts
+ * import { lookupDns } from "@wireplay/wireplay/tools";
+ * import { assertEquals } from "@std/assert";
+ * // A one-answer DNS server on loopback: every A question gets 127.0.0.1.
+ * const udp = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+ * const answering = (async () => {
+ *   const [q, peer] = await udp.receive();
+ *   let end = 12;
+ *   while (q[end]) end += q[end]! + 1; // the question's name: length-prefixed labels
+ *   end += 5; // the name's last 0, type, class
+ *   const header = [q[0]!, q[1]!, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0];
+ *   const answer = [0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 127, 0, 0, 1];
+ *   await udp.send(new Uint8Array([...header, ...q.subarray(12, end), ...answer]), peer);
+ * })();
+ * const r = await lookupDns("wireplay.test", {
+ *   types: ["A"],
+ *   server: { ipAddr: "127.0.0.1", port: (udp.addr as Deno.NetAddr).port },
+ *   timeout: 2000,
+ * });
+ * await answering;
+ * udp.close();
+ * assertEquals(r.answers[0]!.records.map((rec) => rec.value), ["127.0.0.1"]);
+ * ```
  */
 export async function lookupDns(name: string, options: DnsOptions = {}): Promise<DnsResult> {
   const ptr = reverseName(name);

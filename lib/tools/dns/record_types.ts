@@ -28,5 +28,15 @@ export const RECORD_TYPES = [
   "CAA",
   "NAPTR",
 ] as const;
-/** One of {@linkcode RECORD_TYPES}. */
+/**
+ * One of {@linkcode RECORD_TYPES}.
+ *
+ * @example Only the types Deno resolves
+ * ```ts
+ * import { RECORD_TYPES, type RecordType } from "@wireplay/wireplay/tools";
+ * function recordType(flag: string): RecordType | undefined {
+ *   return RECORD_TYPES.find((t) => t === flag.toUpperCase());
+ * }
+ * ```
+ */
 export type RecordType = typeof RECORD_TYPES[number];

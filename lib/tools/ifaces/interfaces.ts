@@ -4,7 +4,17 @@
  * @module
  */
 
-/** One address of an interface. */
+/**
+ * One address of an interface.
+ *
+ * @example CIDR notation
+ * ```ts
+ * import type { InterfaceAddress } from "@wireplay/wireplay/tools";
+ * function cidr(a: InterfaceAddress): string {
+ *   return `${a.address}/${a.prefix}`;
+ * }
+ * ```
+ */
 export interface InterfaceAddress {
   /** Address family. */
   family: "IPv4" | "IPv6";
@@ -18,7 +28,17 @@ export interface InterfaceAddress {
   scopeid?: number | null;
 }
 
-/** One interface: name, MAC, addresses. */
+/**
+ * One interface: name, MAC, addresses.
+ *
+ * @example The loopback interface
+ * ```ts
+ * import { listInterfaces, type NetworkInterface } from "@wireplay/wireplay/tools";
+ * const loopback: NetworkInterface | undefined = listInterfaces().find((i) =>
+ *   i.addresses.some((a) => a.address === "127.0.0.1")
+ * );
+ * ```
+ */
 export interface NetworkInterface {
   /** The interface name, e.g. `eth0`. */
   name: string;

@@ -6,7 +6,17 @@
  */
 import { expandIpv6 } from "../dns/reverse.ts";
 
-/** One route: destination prefix as a bigint, its length, gateway, interface, metric. */
+/**
+ * One route: destination prefix as a bigint, its length, gateway, interface, metric.
+ *
+ * @example The default route
+ * ```ts
+ * import type { Route } from "@wireplay/wireplay/tools";
+ * function isDefault(r: Route): boolean {
+ *   return r.prefix === 0;
+ * }
+ * ```
+ */
 export interface Route {
   /** Address family. */
   family: 4 | 6;

@@ -8,7 +8,17 @@ import { listInterfaces } from "./interfaces.ts";
 import { ipToBig, matchRoute, parseRouteV4, parseRouteV6, type Route } from "./routes.ts";
 import { resolveHost } from "../common/resolve.ts";
 
-/** The answer of {@linkcode sourceAddressFor}. */
+/**
+ * The answer of {@linkcode sourceAddressFor}.
+ *
+ * @example How a host is reached
+ * ```ts
+ * import type { SourceAddress } from "@wireplay/wireplay/tools";
+ * function line(s: SourceAddress): string {
+ *   return `${s.host} via ${s.gateway ?? "direct"} on ${s.iface} from ${s.address}`;
+ * }
+ * ```
+ */
 export interface SourceAddress {
   /** The host asked about. */
   host: string;

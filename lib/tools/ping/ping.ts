@@ -8,7 +8,16 @@ import { formatHostPort } from "../../address/address.ts";
 import { probe, type ProbeOptions, type ProbeOutcome, type ProbeTarget } from "../probe/probe.ts";
 import { type LatencySummary, summarize } from "../common/stats.ts";
 
-/** Options of {@linkcode ping}. */
+/**
+ * Options of {@linkcode ping}.
+ *
+ * @example Five probes, 100 ms apart
+ * ```ts
+ * import type { PingOptions } from "@wireplay/wireplay/tools";
+ * const options: PingOptions = { count: 5, interval: 100, timeout: 1000 };
+ * // await ping(target, options)
+ * ```
+ */
 export interface PingOptions extends ProbeOptions {
   /** Probes to send (default 4). */
   count?: number;
@@ -20,7 +29,17 @@ export interface PingOptions extends ProbeOptions {
   signal?: AbortSignal;
 }
 
-/** The summary of a ping run. */
+/**
+ * The summary of a ping run.
+ *
+ * @example The ping summary line
+ * ```ts
+ * import type { PingSummary } from "@wireplay/wireplay/tools";
+ * function line(s: PingSummary): string {
+ *   return `${s.sent} sent, ${s.received} received, ${s.loss}% loss, median ${s.median} ms`;
+ * }
+ * ```
+ */
 export interface PingSummary extends LatencySummary {
   /** The target, as an address or URL. */
   target: string;

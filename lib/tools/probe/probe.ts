@@ -10,12 +10,31 @@ import { probeTls } from "./tls.ts";
 import { probeUdp } from "./udp.ts";
 import { probeHttp } from "./http.ts";
 
-/** What one probe found: up with a latency, or down with the reason. */
+/**
+ * What one probe found: up with a latency, or down with the reason.
+ *
+ * @example As one word
+ * ```ts
+ * import type { ProbeOutcome } from "@wireplay/wireplay/tools";
+ * function word(o: ProbeOutcome): string {
+ *   return o.ok ? `up (${o.ms} ms)` : `down: ${o.error}`;
+ * }
+ * ```
+ */
 export type ProbeOutcome =
   | { ok: true; ms: number; detail?: string }
   | { ok: false; ms: number; error: string };
 
-/** Options of {@linkcode probe}. */
+/**
+ * Options of {@linkcode probe}.
+ *
+ * @example A TLS handshake too
+ * ```ts
+ * import type { ProbeOptions } from "@wireplay/wireplay/tools";
+ * const options: ProbeOptions = { tls: true, insecure: true, timeout: 1000 };
+ * // await probe(target, options)
+ * ```
+ */
 export interface ProbeOptions {
   /** Milliseconds before the probe counts as failed (default 2000). */
   timeout?: number;
@@ -41,7 +60,15 @@ export interface ProbeOptions {
   okStatus?: (status: number) => boolean;
 }
 
-/** The target kinds a probe understands. */
+/**
+ * The target kinds a probe understands.
+ *
+ * @example Any address but a Unix socket
+ * ```ts
+ * import type { ProbeTarget } from "@wireplay/wireplay/tools";
+ * const target: ProbeTarget = { scheme: "udp", host: "127.0.0.1", port: 53 };
+ * ```
+ */
 export type ProbeTarget = Exclude<Address, { scheme: "unix" }>;
 
 /**

@@ -9,7 +9,16 @@ import { utf8 } from "../../bytes/text.ts";
 /** The probe sent when a service says nothing first. */
 export const DEFAULT_PROBE = "HEAD / HTTP/1.0\r\n\r\n";
 
-/** Options of {@linkcode grabBanner}. */
+/**
+ * Options of {@linkcode grabBanner}.
+ *
+ * @example Ask an HTTP server
+ * ```ts
+ * import type { BannerOptions } from "@wireplay/wireplay/tools";
+ * const options: BannerOptions = { wait: 500, probe: "HEAD / HTTP/1.0\r\n\r\n", limit: 256 };
+ * // await grabBanner("127.0.0.1", 8080, options)
+ * ```
+ */
 export interface BannerOptions {
   /** How long to wait for the service to speak first, and for a reply to the probe (ms). */
   wait?: number;
@@ -19,7 +28,17 @@ export interface BannerOptions {
   limit?: number;
 }
 
-/** A banner: the bytes and whether they came unprompted or answered the probe. */
+/**
+ * A banner: the bytes and whether they came unprompted or answered the probe.
+ *
+ * @example The banner as text
+ * ```ts
+ * import type { Banner } from "@wireplay/wireplay/tools";
+ * function text(b: Banner): string {
+ *   return new TextDecoder().decode(b.bytes).trim();
+ * }
+ * ```
+ */
 export interface Banner {
   /** What the service sent. */
   bytes: Uint8Array;

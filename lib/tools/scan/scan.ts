@@ -14,7 +14,16 @@ import { resolveHost } from "../common/resolve.ts";
 import { toLatin1 } from "../../bytes/text.ts";
 import { roundMs } from "../common/stats.ts";
 
-/** Options of {@linkcode scanPorts}. */
+/**
+ * Options of {@linkcode scanPorts}.
+ *
+ * @example A few ports, quickly
+ * ```ts
+ * import type { ScanOptions } from "@wireplay/wireplay/tools";
+ * const options: ScanOptions = { host: "127.0.0.1", ports: [22, 80, 443], timeout: 500, concurrency: 64 };
+ * // await scanPorts(options)
+ * ```
+ */
 export interface ScanOptions {
   /** Host name or IP address. */
   host: string;
@@ -42,7 +51,17 @@ export interface ScanOptions {
   signal?: AbortSignal;
 }
 
-/** One open port. */
+/**
+ * One open port.
+ *
+ * @example As nmap prints it
+ * ```ts
+ * import type { OpenPort } from "@wireplay/wireplay/tools";
+ * function line(p: OpenPort): string {
+ *   return `${p.port}/tcp open ${p.service ?? ""}`.trim();
+ * }
+ * ```
+ */
 export interface OpenPort {
   /** The port number. */
   port: number;
@@ -56,7 +75,17 @@ export interface OpenPort {
   probed?: boolean;
 }
 
-/** The result of a scan. */
+/**
+ * The result of a scan.
+ *
+ * @example Open ports as a list
+ * ```ts
+ * import type { ScanResult } from "@wireplay/wireplay/tools";
+ * function openPorts(r: ScanResult): number[] {
+ *   return r.open.map((p) => p.port);
+ * }
+ * ```
+ */
 export interface ScanResult {
   /** The host as given. */
   host: string;

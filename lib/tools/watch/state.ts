@@ -7,7 +7,17 @@
 import { quantile } from "../common/stats.ts";
 import type { ProbeOutcome } from "../probe/probe.ts";
 
-/** A target's state after some probes. */
+/**
+ * A target's state after some probes.
+ *
+ * @example Up, down or not known yet
+ * ```ts
+ * import type { TargetState } from "@wireplay/wireplay/tools";
+ * function word(s: TargetState): string {
+ *   return s.up === undefined ? "unknown" : s.up ? "up" : `down (${s.lastError})`;
+ * }
+ * ```
+ */
 export interface TargetState {
   /** The target, as an address or URL. */
   target: string;
@@ -27,7 +37,17 @@ export interface TargetState {
   window: number[];
 }
 
-/** A change from up to down or back, with its time. */
+/**
+ * A change from up to down or back, with its time.
+ *
+ * @example A log line for a change
+ * ```ts
+ * import type { Transition } from "@wireplay/wireplay/tools";
+ * function line(t: Transition): string {
+ *   return `${new Date(t.at).toISOString()} ${t.target} is ${t.to}`;
+ * }
+ * ```
+ */
 export interface Transition {
   /** The target. */
   target: string;

@@ -9,7 +9,16 @@ import { initialState, recordProbe, type TargetState, type Transition } from "./
 import { sleep } from "../ping/ping.ts";
 import { formatAddress } from "../../address/address.ts";
 
-/** Options of {@linkcode watchTargets}. */
+/**
+ * Options of {@linkcode watchTargets}.
+ *
+ * @example Every 5 seconds for a minute
+ * ```ts
+ * import type { WatchOptions } from "@wireplay/wireplay/tools";
+ * const options: WatchOptions = { every: 5000, forMs: 60_000, onTransition: (t) => console.log(t.target, t.to) };
+ * // await watchTargets(targets, options)
+ * ```
+ */
 export interface WatchOptions extends ProbeOptions {
   /** Milliseconds between the starts of a target's probes (default 1000). */
   every?: number;
