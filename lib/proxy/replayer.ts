@@ -30,14 +30,6 @@ import { ExchangePool, type HttpOutcome, serveHttp } from "./http_replayer.ts";
  *   return r.ok ? `ok ${r.name}` : `${r.failure?.where}: expected ${r.failure?.expected}, got ${r.failure?.got}`;
  * }
  * ```
- *
- * @example Why a client deviated
- * ```ts
- * import type { ReplayResult } from "@wireplay/wireplay/proxy";
- * function line(r: ReplayResult): string {
- *   return r.ok ? `ok ${r.name}` : `${r.failure?.where}: expected ${r.failure?.expected}, got ${r.failure?.got}`;
- * }
- * ```
  */
 export interface ReplayResult {
   /** The recorded connection it was matched to (`c1`), if any. */
@@ -58,14 +50,6 @@ export interface ReplayResult {
 
 /**
  * Options for {@linkcode startReplay}.
- *
- * @example Serve a recording three times
- * ```ts
- * import { parseAddress } from "@wireplay/wireplay";
- * import type { ReplayOptions } from "@wireplay/wireplay/proxy";
- * const options: ReplayOptions = { listen: { address: parseAddress("tcp://127.0.0.1:0") }, connections: [], file: "rec.wire", repeat: 3 };
- * // await startReplay(options)
- * ```
  *
  * @example Serve a recording three times
  * ```ts

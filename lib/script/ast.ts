@@ -14,14 +14,6 @@
  * const span: Span = parseStatement("  let a = 1", 3)!.span;
  * assertEquals([span.line, span.col], [3, 3]);
  * ```
- *
- * @example Where a statement is
- * ```ts
- * import { parseStatement, type Span } from "@wireplay/wireplay";
- * import { assertEquals } from "@std/assert";
- * const span: Span = parseStatement("  let a = 1", 3)!.span;
- * assertEquals([span.line, span.col], [3, 3]);
- * ```
  */
 export interface Span {
   /** The line, from 1. */
@@ -68,14 +60,6 @@ export type ValueNode =
  * const node: StatementBase = parseStatement('send c "hi"')!;
  * assertEquals([node.kind, node.source], ["send", 'send c "hi"']);
  * ```
- *
- * @example What every parsed statement has
- * ```ts
- * import { parseStatement, type StatementBase } from "@wireplay/wireplay";
- * import { assertEquals } from "@std/assert";
- * const node: StatementBase = parseStatement('send c "hi"')!;
- * assertEquals([node.kind, node.source], ["send", 'send c "hi"']);
- * ```
  */
 export interface StatementBase {
   /** Which executor runs it, e.g. `"connect"`. */
@@ -90,14 +74,6 @@ export interface StatementBase {
 
 /**
  * A parsed script.
- *
- * @example Count the statements of each kind
- * ```ts
- * import { parseScript, type Script } from "@wireplay/wireplay";
- * import { assertEquals } from "@std/assert";
- * const script: Script = parseScript('let a = 1\nprint "${a}"\n', "inline.wire");
- * assertEquals(script.statements.map((s) => s.kind), ["let", "print"]);
- * ```
  *
  * @example Count the statements of each kind
  * ```ts
