@@ -31,6 +31,8 @@ export interface TlsClientOptions {
   socket?: net.Socket;
   /** Aborting destroys the socket, whatever phase it is in. */
   signal?: AbortSignal;
+  /** ALPN protocols offered, in preference order (`["h2", "http/1.1"]`). */
+  alpn?: string[];
 }
 
 /** A TLS connection that failed: the message is one plain sentence with a hint. */
@@ -60,6 +62,7 @@ export function openTlsSocket(options: TlsClientOptions): Promise<tls.TLSSocket>
       ...(options.caCerts?.length ? { ca: options.caCerts } : {}),
       ...(options.cert ? { cert: options.cert } : {}),
       ...(options.key ? { key: options.key } : {}),
+      ...(options.alpn?.length ? { ALPNProtocols: options.alpn } : {}),
     });
     socket.setNoDelay?.(true);
     const fail = (e: Error) => {

@@ -1,8 +1,11 @@
 /**
  * Opens one client connection for an HTTP request, timing each phase: DNS lookup
- * (getaddrinfo, so `/etc/hosts` counts), TCP connect, TLS handshake. TLS goes through the
- * transport's one client path (`openTlsSocket`): verified against the built-in roots, or
- * only `caCerts`, unless `insecure`; a client certificate when `cert`/`key` are given.
+ * (getaddrinfo, so `/etc/hosts` counts; `resolve` entries first, like curl's
+ * `--resolve`), TCP connect (through an HTTP CONNECT or SOCKS5 tunnel when a proxy is
+ * given), TLS handshake. TLS goes through the transport's one client path
+ * (`openTlsSocket`): verified against the built-in roots, or only `caCerts`, unless
+ * `insecure`; a client certificate when `cert`/`key` are given; ALPN offers `alpn`, and a
+ * server that picks `h2` leaves the socket to the HTTP/2 path.
  *
  * @module
  */
@@ -11,6 +14,7 @@ import { lookup } from "node:dns/promises";
 import net from "node:net";
 import type tls from "node:tls";
 import { openTlsSocket } from "../../transport/tls_client.ts";
+import { httpConnect, type ProxySpec, socks5Connect } from "./tunnel.ts";
 
 /** Where to connect and how. */
 export interface ConnectTarget {
@@ -29,6 +33,12 @@ export interface ConnectTarget {
   key?: string;
   /** The TLS server name (SNI and verification); default `host`. */
   servername?: string;
+  /** Go through this proxy. */
+  proxy?: ProxySpec;
+  /** Addresses to use instead of DNS, by `host:port` (lower case), as curl's `--resolve`. */
+  resolve?: Map<string, string>;
+  /** ALPN protocols to offer over TLS (`["h2", "http/1.1"]`). */
+  alpn?: string[];
 }
 
 /** Phase durations of opening a connection, ms. */
@@ -53,6 +63,10 @@ export interface ClientConnection {
   readonly remoteIp: string;
   /** The phase timings. */
   readonly timings: ConnectTimings;
+  /** The protocol the server chose by ALPN (`h2`, `http/1.1`), when it chose one. */
+  readonly alpn?: string;
+  /** The TLS socket, untouched, when the server chose `h2` (`readable` is then unused). */
+  readonly h2Socket?: tls.TLSSocket;
 }
 
 /** A failure while connecting, with the phase it happened in. */
@@ -78,33 +92,125 @@ export async function openConnection(
   signal?: AbortSignal,
 ): Promise<ClientConnection> {
   const t0 = performance.now();
-  let ip = target.host;
-  if (!isIp(ip)) {
-    try {
-      ip = (await lookup(target.host)).address;
-    } catch (e) {
-      throw new ConnectError("dns", `Cannot resolve "${target.host}": ${(e as Error).message}`, {
-        cause: e,
-      });
-    }
-  }
+  const proxy = target.proxy;
+  const hop = proxy ? { host: proxy.host, port: proxy.port } : target;
+  const ip = await resolveHost(hop.host, hop.port, target.resolve);
   signal?.throwIfAborted();
   const t1 = performance.now();
   const servername = target.servername ?? target.host;
-  if (target.tls) return await openTls(target, ip, servername, t0, t1, signal);
-  let conn: Deno.TcpConn;
+  if (!proxy && !target.tls) {
+    let conn: Deno.TcpConn;
+    try {
+      conn = await Deno.connect({ hostname: ip, port: target.port });
+    } catch (e) {
+      throw new ConnectError(
+        "connect",
+        `Cannot connect to ${fmt(ip, target.port)}: ${(e as Error).message}`,
+        { cause: e },
+      );
+    }
+    const t2 = performance.now();
+    conn.setNoDelay(true); // the head and body go out at once
+    return denoConnection(conn, ip, { dnsMs: t1 - t0, connectMs: t2 - t1, tlsMs: 0 });
+  }
+  const socket = await tcpSocket(ip, hop.port, proxy ? "proxy " : "", signal);
   try {
-    conn = await Deno.connect({ hostname: ip, port: target.port });
+    if (proxy?.kind === "socks5h") {
+      await socks5Connect(socket, proxy, target.host, target.port);
+    } else if (proxy?.kind === "socks5") {
+      const to = await resolveHost(target.host, target.port, target.resolve);
+      await socks5Connect(socket, proxy, to, target.port);
+    } else if (proxy && target.tls) {
+      await httpConnect(socket, proxy, target.host, target.port);
+    }
   } catch (e) {
+    socket.destroy();
+    if (e instanceof ConnectError) throw e;
+    const via = `${proxy!.kind} proxy ${fmt(ip, hop.port)}`;
+    throw new ConnectError("connect", `${via}: ${(e as Error).message}`, { cause: e });
+  }
+  const t2 = performance.now();
+  if (!target.tls) {
+    return nodeConnection(socket, ip, { dnsMs: t1 - t0, connectMs: t2 - t1, tlsMs: 0 });
+  }
+  let secure: tls.TLSSocket;
+  try {
+    secure = await openTlsSocket({
+      host: target.host,
+      port: target.port,
+      socket,
+      servername,
+      caCerts: target.caCerts,
+      insecure: target.insecure,
+      cert: target.cert,
+      key: target.key,
+      signal,
+      alpn: target.alpn,
+    });
+  } catch (e) {
+    socket.destroy();
+    const where = proxy ? formatHostPort(target.host, target.port) : fmt(ip, target.port);
+    throw new ConnectError("tls", `TLS handshake with ${where} failed: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+  const timings = { dnsMs: t1 - t0, connectMs: t2 - t1, tlsMs: performance.now() - t2 };
+  const alpn = typeof secure.alpnProtocol === "string" ? secure.alpnProtocol : undefined;
+  if (alpn === "h2") {
+    return {
+      readable: new ReadableStream({ start: (c) => c.close() }),
+      write: () => Promise.reject(new Error("an h2 connection is written by the HTTP/2 path")),
+      close: () => secure.destroy(),
+      remoteIp: ip,
+      timings,
+      alpn,
+      h2Socket: secure,
+    };
+  }
+  return { ...nodeConnection(secure, ip, timings), ...(alpn ? { alpn } : {}) };
+}
+
+/** The address for `host:port`: a `resolve` entry, the literal itself, or a DNS lookup. */
+async function resolveHost(
+  host: string,
+  port: number,
+  resolve?: Map<string, string>,
+): Promise<string> {
+  const pinned = resolve?.get(`${host.toLowerCase()}:${port}`);
+  if (pinned !== undefined) return pinned;
+  if (isIp(host)) return host;
+  try {
+    return (await lookup(host)).address;
+  } catch (e) {
+    throw new ConnectError("dns", `Cannot resolve "${host}": ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+}
+
+/** A connected `node:net` socket (for TLS or a tunnel on top). */
+async function tcpSocket(
+  ip: string,
+  port: number,
+  what: string,
+  signal?: AbortSignal,
+): Promise<net.Socket> {
+  const socket = net.connect({ host: ip, port, noDelay: true });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once("connect", () => resolve());
+      socket.once("error", reject);
+      signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
+    });
+  } catch (e) {
+    socket.destroy();
     throw new ConnectError(
       "connect",
-      `Cannot connect to ${fmt(ip, target.port)}: ${(e as Error).message}`,
+      `Cannot connect to ${what}${fmt(ip, port)}: ${(e as Error).message}`,
       { cause: e },
     );
   }
-  const t2 = performance.now();
-  conn.setNoDelay(true); // the head and body go out at once
-  return denoConnection(conn, ip, { dnsMs: t1 - t0, connectMs: t2 - t1, tlsMs: 0 });
+  return socket;
 }
 
 function fmt(ip: string, port: number): string {
@@ -131,90 +237,50 @@ function denoConnection(conn: Deno.Conn, ip: string, timings: ConnectTimings): C
   };
 }
 
-/** TCP, then TLS over it through the transport's one client path, timing each phase. */
-async function openTls(
-  target: ConnectTarget,
+/** A `node:net` or `node:tls` socket as a client connection. */
+function nodeConnection(
+  socket: net.Socket,
   ip: string,
-  servername: string,
-  t0: number,
-  t1: number,
-  signal?: AbortSignal,
-): Promise<ClientConnection> {
-  const socket = net.connect({ host: ip, port: target.port, noDelay: true });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      socket.once("connect", () => resolve());
-      socket.once("error", reject);
-      signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
-    });
-  } catch (e) {
-    socket.destroy();
-    throw new ConnectError(
-      "connect",
-      `Cannot connect to ${fmt(ip, target.port)}: ${(e as Error).message}`,
-      { cause: e },
-    );
-  }
-  const t2 = performance.now();
-  let secure: tls.TLSSocket;
-  try {
-    secure = await openTlsSocket({
-      host: ip,
-      port: target.port,
-      socket,
-      servername,
-      caCerts: target.caCerts,
-      insecure: target.insecure,
-      cert: target.cert,
-      key: target.key,
-      signal,
-    });
-  } catch (e) {
-    socket.destroy();
-    throw new ConnectError(
-      "tls",
-      `TLS handshake with ${fmt(ip, target.port)} failed: ${(e as Error).message}`,
-      { cause: e },
-    );
-  }
-  const t3 = performance.now();
+  timings: ConnectTimings,
+): ClientConnection {
   let closed = false;
   const readable = new ReadableStream<Uint8Array>({
     start(controller) {
-      secure.on("data", (chunk: Uint8Array) => {
+      socket.on("data", (chunk: Uint8Array) => {
         controller.enqueue(new Uint8Array(chunk));
-        if ((controller.desiredSize ?? 1) <= 0) secure.pause();
+        if ((controller.desiredSize ?? 1) <= 0) socket.pause();
       });
-      secure.on("end", () => {
+      socket.on("end", () => {
         if (!closed) controller.close();
         closed = true;
       });
-      secure.on("error", (e: Error) => {
+      socket.on("error", (e: Error) => {
         if (!closed) controller.error(e);
         closed = true;
       });
-      secure.on("close", () => {
+      socket.on("close", () => {
         if (!closed) controller.close();
         closed = true;
       });
+      socket.resume();
     },
     pull() {
-      secure.resume();
+      socket.resume();
     },
     cancel() {
-      secure.destroy();
+      socket.destroy();
     },
   }, { highWaterMark: 16 });
   return {
     readable,
     write: (bytes) =>
       new Promise<void>((resolve, reject) =>
-        secure.write(bytes, (e?: Error | null) => e ? reject(e) : resolve())
+        socket.write(bytes, (e?: Error | null) => e ? reject(e) : resolve())
       ),
     close() {
-      secure.destroy();
+      socket.destroy();
     },
     remoteIp: ip,
-    timings: { dnsMs: t1 - t0, connectMs: t2 - t1, tlsMs: t3 - t2 },
+    timings,
   };
 }

@@ -1,20 +1,26 @@
 /**
- * Performs one HTTP/1.1 request with precise timings (DNS, connect, TLS, first byte,
- * total): query, headers, body or JSON, basic or bearer auth, a timeout, optional
- * redirect following, TLS verified against system roots plus given CAs, or `insecure`.
+ * Performs one HTTP request with precise timings (DNS, connect, TLS, first byte, total):
+ * query, headers, a body, JSON, a form or multipart, basic or bearer auth, a timeout,
+ * optional redirect following, a cookie jar, a proxy (HTTP or SOCKS5), pinned addresses
+ * (`resolve`), TLS verified against system roots plus given CAs, or `insecure`. HTTP/1.1
+ * on our own reader; HTTP/2 when the server picks it by ALPN.
  *
  * @module
  */
 import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
 import { tryUtf8, utf8 } from "../../bytes/text.ts";
-import { ConnectError, openConnection } from "./connection.ts";
+import { type ClientConnection, ConnectError, isIp, openConnection } from "./connection.ts";
+import { multipartBody, urlencodedBody } from "./form_body.ts";
 import {
   ByteReader,
   HttpProtocolError,
   parseResponseHead,
   readBody,
+  type ResponseHead,
   serializeRequestHead,
 } from "./http1.ts";
+import { h2Exchange } from "./http2.ts";
+import { parseProxy, proxyAuthorization, type ProxySpec, TunnelError } from "./tunnel.ts";
 import type { HttpRequestOptions, HttpResponse } from "./types.ts";
 
 /**
@@ -84,12 +90,14 @@ export async function httpRequest(opts: HttpRequestOptions): Promise<HttpRespons
   try {
     let url = buildUrl(opts);
     let method = opts.method.toUpperCase();
-    let body = requestBody(opts);
-    let headers = requestHeaders(opts, body);
+    const route = routeOf(opts);
+    const encoded = await requestBody(opts);
+    let body = encoded.body;
+    let headers = requestHeaders(opts, encoded.contentType);
     const redirects: string[] = [];
     const max = opts.maxRedirects ?? 10;
     while (true) {
-      const res = await once(method, url, headers, body, opts, abort.signal, start);
+      const res = await once(method, url, headers, body, opts, route, abort.signal, start);
       const location = res.headers.get("location");
       if (!opts.follow || !location || ![301, 302, 303, 307, 308].includes(res.status)) {
         res.redirects = redirects;
@@ -117,6 +125,7 @@ export async function httpRequest(opts: HttpRequestOptions): Promise<HttpRespons
       throw abort.signal.reason;
     }
     if (e instanceof HttpRequestError) throw e;
+    if (e instanceof TunnelError) throw new HttpRequestError("url", e.message, { cause: e });
     if (e instanceof ConnectError) throw new HttpRequestError(e.phase, e.message, { cause: e });
     if (e instanceof HttpProtocolError) {
       throw new HttpRequestError("protocol", e.message, { cause: e });
@@ -146,13 +155,46 @@ export function buildUrl(opts: Pick<HttpRequestOptions, "url" | "query">): URL {
   return url;
 }
 
-function requestBody(opts: HttpRequestOptions): Uint8Array {
-  if (opts.json !== undefined) return utf8(JSON.stringify(opts.json));
-  if (opts.body === undefined) return new Uint8Array(0);
-  return typeof opts.body === "string" ? utf8(opts.body) : opts.body;
+/** Where requests go besides the URL: a proxy and pinned addresses. */
+interface Route {
+  proxy?: ProxySpec;
+  resolve?: Map<string, string>;
 }
 
-function requestHeaders(opts: HttpRequestOptions, body: Uint8Array): [string, string][] {
+function routeOf(opts: HttpRequestOptions): Route {
+  const route: Route = {};
+  if (opts.proxy !== undefined) route.proxy = parseProxy(opts.proxy);
+  if (opts.resolve?.length) {
+    route.resolve = new Map();
+    for (const entry of opts.resolve) {
+      const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5}):(.+)$/.exec(entry);
+      const addr = m?.[3]?.replace(/^\[|\]$/g, "");
+      if (!m || !addr || !isIp(addr) || Number(m[2]) > 65535) {
+        throw new HttpRequestError("url", `resolve "${entry}" is not HOST:PORT:ADDR (ADDR an IP)`);
+      }
+      route.resolve.set(`${m[1]!.replace(/^\[|\]$/g, "").toLowerCase()}:${Number(m[2])}`, addr);
+    }
+  }
+  return route;
+}
+
+async function requestBody(
+  opts: HttpRequestOptions,
+): Promise<{ body: Uint8Array; contentType?: string }> {
+  const kinds = [opts.json !== undefined, opts.body !== undefined, !!opts.form, !!opts.multipart];
+  if (kinds.filter(Boolean).length > 1) {
+    throw new HttpRequestError("url", "one body per request (body, json, form or multipart)");
+  }
+  if (opts.json !== undefined) {
+    return { body: utf8(JSON.stringify(opts.json)), contentType: "application/json" };
+  }
+  if (opts.form) return urlencodedBody(opts.form);
+  if (opts.multipart) return await multipartBody(opts.multipart);
+  if (opts.body === undefined) return { body: new Uint8Array(0) };
+  return { body: typeof opts.body === "string" ? utf8(opts.body) : opts.body };
+}
+
+function requestHeaders(opts: HttpRequestOptions, contentType?: string): [string, string][] {
   const given = opts.headers ?? [];
   const has = (name: string) => given.some(([k]) => k.toLowerCase() === name);
   const out: [string, string][] = [];
@@ -164,11 +206,8 @@ function requestHeaders(opts: HttpRequestOptions, body: Uint8Array): [string, st
   if (opts.bearer !== undefined && !has("authorization")) {
     out.push(["Authorization", `Bearer ${opts.bearer}`]);
   }
-  if (opts.json !== undefined && !has("content-type")) {
-    out.push(["Content-Type", "application/json"]);
-  }
+  if (contentType !== undefined && !has("content-type")) out.push(["Content-Type", contentType]);
   out.push(...given);
-  void body;
   return out;
 }
 
@@ -178,6 +217,7 @@ async function once(
   headers: [string, string][],
   body: Uint8Array,
   opts: HttpRequestOptions,
+  route: Route,
   signal: AbortSignal,
   start: number,
 ): Promise<HttpResponse> {
@@ -192,6 +232,9 @@ async function once(
     insecure: opts.insecure,
     cert: opts.cert,
     key: opts.key,
+    proxy: route.proxy,
+    resolve: route.resolve,
+    alpn: opts.http2 === false ? undefined : ["h2", "http/1.1"],
   }, signal);
   const onAbort = () => conn.close();
   signal.addEventListener("abort", onAbort, { once: true });
@@ -199,28 +242,29 @@ async function once(
     const sent: [string, string][] = [];
     if (!headers.some(([k]) => k.toLowerCase() === "host")) sent.push(["Host", url.host]);
     sent.push(...headers.filter(([k]) => !/^(connection|content-length)$/i.test(k)));
+    const jarCookies = opts.cookieJar?.header(url);
+    if (jarCookies !== undefined) sent.push(["Cookie", jarCookies]);
+    const absoluteForm = route.proxy?.kind === "http" && !tls;
+    const proxyAuth = absoluteForm ? proxyAuthorization(route.proxy!) : undefined;
+    if (proxyAuth) sent.push(["Proxy-Authorization", proxyAuth]);
     const userConnection = headers.find(([k]) => k.toLowerCase() === "connection");
     sent.push(["Connection", userConnection?.[1] ?? "close"]);
     if (body.byteLength > 0 || ["POST", "PUT", "PATCH"].includes(method)) {
       sent.push(["Content-Length", String(body.byteLength)]);
     }
-    const target = url.pathname + url.search;
-    const head = serializeRequestHead(method, target, sent);
     const sentAt = performance.now();
-    const reader = new ByteReader(conn.readable);
-    const writing = (async () => {
-      await conn.write(head);
-      if (body.byteLength) await conn.write(body);
-    })();
-    writing.catch(() => {}); // a server may answer and close before reading the body
-    let respHead;
-    do {
-      const bytes = await reader.readHead(MAX_HEAD_BYTES);
-      if (!bytes) throw new HttpProtocolError("connection closed before any response");
-      respHead = parseResponseHead(bytes);
-    } while (respHead.status >= 100 && respHead.status < 200 && respHead.status !== 101);
     const maxBody = opts.maxBodyBytes ?? 64 * 1024 * 1024;
-    let bytes = await readBody(reader, respHead, method, maxBody);
+    const { head: respHead, body: raw, firstByteAt } = conn.h2Socket
+      ? await h2Exchange(conn.h2Socket, method, url, sent, body, maxBody, signal)
+      : await http1Exchange(
+        conn,
+        method,
+        absoluteForm ? url.href : url.pathname + url.search,
+        sent,
+        body,
+        maxBody,
+      );
+    let bytes = raw;
     const end = performance.now();
     const responseHeaders = new Headers();
     for (const [k, v] of respHead.rawHeaders) {
@@ -228,6 +272,10 @@ async function once(
         responseHeaders.append(k, v);
       } catch { /* a header name Headers refuses; kept in rawHeaders */ }
     }
+    opts.cookieJar?.store(
+      url,
+      respHead.rawHeaders.filter(([k]) => k.toLowerCase() === "set-cookie").map(([, v]) => v),
+    );
     const encoding = responseHeaders.get("content-encoding")?.trim().toLowerCase();
     if ((opts.decode ?? true) && encoding && bytes.byteLength > 0) {
       bytes = decodeBody(bytes, encoding, maxBody);
@@ -255,7 +303,7 @@ async function once(
       remoteIp: conn.remoteIp,
       timings: {
         ...conn.timings,
-        ttfbMs: (reader.firstByteAt ?? end) - sentAt,
+        ttfbMs: (firstByteAt ?? end) - sentAt,
         totalMs: end - start,
       },
       request: { method, url: url.href, headers: sent, body },
@@ -265,6 +313,32 @@ async function once(
     signal.removeEventListener("abort", onAbort);
     conn.close();
   }
+}
+
+/** One HTTP/1.1 exchange on `conn`: the head and body out, the final response in. */
+async function http1Exchange(
+  conn: ClientConnection,
+  method: string,
+  target: string,
+  sent: [string, string][],
+  body: Uint8Array,
+  maxBody: number,
+): Promise<{ head: ResponseHead; body: Uint8Array; firstByteAt?: number }> {
+  const head = serializeRequestHead(method, target, sent);
+  const reader = new ByteReader(conn.readable);
+  const writing = (async () => {
+    await conn.write(head);
+    if (body.byteLength) await conn.write(body);
+  })();
+  writing.catch(() => {}); // a server may answer and close before reading the body
+  let respHead;
+  do {
+    const bytes = await reader.readHead(MAX_HEAD_BYTES);
+    if (!bytes) throw new HttpProtocolError("connection closed before any response");
+    respHead = parseResponseHead(bytes);
+  } while (respHead.status >= 100 && respHead.status < 200 && respHead.status !== 101);
+  const bytes = await readBody(reader, respHead, method, maxBody);
+  return { head: respHead, body: bytes, firstByteAt: reader.firstByteAt };
 }
 
 /** Decodes a `content-encoding` (gzip, x-gzip, deflate, br), capped at `max` bytes. */

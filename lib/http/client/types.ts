@@ -4,6 +4,9 @@
  * @module
  */
 
+import type { CookieJar } from "./cookies.ts";
+import type { MultipartPart } from "./form_body.ts";
+
 /**
  * One HTTP request, as the `http` statement and the API describe it.
  *
@@ -57,6 +60,18 @@ export interface HttpRequestOptions {
   decode?: boolean;
   /** Aborts the request. */
   signal?: AbortSignal;
+  /** A form body, `application/x-www-form-urlencoded` (instead of `body`/`json`). */
+  form?: [string, string][];
+  /** A `multipart/form-data` body of fields and files (instead of `body`/`json`). */
+  multipart?: MultipartPart[];
+  /** Sends its cookies and stores the responses' `Set-Cookie`, redirects included. */
+  cookieJar?: CookieJar;
+  /** A proxy URL: `http://[user:pass@]host:port` (CONNECT for https), `socks5://…`, `socks5h://…`. */
+  proxy?: string;
+  /** `HOST:PORT:ADDR` entries: connect to ADDR for HOST:PORT, as curl's `--resolve`. */
+  resolve?: string[];
+  /** Offer HTTP/2 by ALPN over TLS (default true); HTTP/1.1 when the server does not pick it. */
+  http2?: boolean;
 }
 
 /**
@@ -121,7 +136,7 @@ export interface HttpResponse {
   status: number;
   /** The reason phrase. */
   statusText: string;
-  /** `HTTP/1.1`. */
+  /** `HTTP/1.1`, `HTTP/1.0` or `HTTP/2`. */
   httpVersion: string;
   /** The header fields (case-insensitive lookup). */
   headers: Headers;

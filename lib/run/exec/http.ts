@@ -4,7 +4,12 @@
  *
  * @module
  */
-import { MAX_PEM_BYTES, readUserText } from "../../fs/read_file.ts";
+import {
+  MAX_DATA_FILE_BYTES,
+  MAX_PEM_BYTES,
+  readUserFile,
+  readUserText,
+} from "../../fs/read_file.ts";
 import { fromUtf8 } from "../../bytes/text.ts";
 import { formatDuration } from "../../bytes/units.ts";
 import {
@@ -21,6 +26,9 @@ import {
   type ValueMatcher,
 } from "../../http/client/matchers.ts";
 import { formatResponse } from "../../http/client/pretty.ts";
+import { CookieJar } from "../../http/client/cookies.ts";
+import { type MultipartPart, splitPair } from "../../http/client/form_body.ts";
+import { typeByExtension } from "../../std/http.ts";
 import { httpRequest, HttpRequestError } from "../../http/client/request.ts";
 import type { HttpRequestOptions, HttpResponse } from "../../http/client/types.ts";
 import { isHttpServerHandle } from "../../http/server/starter.ts";
@@ -42,6 +50,15 @@ import type { Executor } from "./executor.ts";
 export const LAST_RESPONSE = "http.last";
 /** Responses kept by name (`as NAME`), in `session.state`. */
 const NAMED = "http.named";
+/** The session's cookie jar, in `session.state`. */
+const COOKIES = "http.cookies";
+
+/** The session's cookie jar (made on first use; `run --cookie-jar` puts a loaded one here). */
+export function sessionCookieJar(session: Pick<Session, "state">): CookieJar {
+  let jar = session.state.get(COOKIES) as CookieJar | undefined;
+  if (!jar) session.state.set(COOKIES, jar = new CookieJar());
+  return jar;
+}
 
 function named(session: Session): Map<string, HttpResponse> {
   let m = session.state.get(NAMED) as Map<string, HttpResponse> | undefined;
@@ -64,6 +81,7 @@ export function responseVar(res: HttpResponse): VarObject {
     $: res.text ?? res.body,
     status: res.status,
     statusText: res.statusText,
+    version: res.httpVersion,
     headers,
     body: res.text ?? res.body,
     json: res.isJson ? toVar(res.json) : null,
@@ -91,11 +109,7 @@ const http: Executor<HttpNode> = async (node, session) => {
   const headers: [string, string][] = [];
   for (const h of node.headers) headers.push(splitHeader(session, await evalText(session, h)));
   const query: [string, string][] = [];
-  for (const q of node.query) {
-    const text = await evalText(session, q);
-    const eq = text.indexOf("=");
-    query.push(eq < 0 ? [text, ""] : [text.slice(0, eq), text.slice(eq + 1)]);
-  }
+  for (const q of node.query) query.push(splitPair(await evalText(session, q)));
   const opts: HttpRequestOptions = {
     method: node.method,
     url,
@@ -105,7 +119,18 @@ const http: Executor<HttpNode> = async (node, session) => {
     follow: node.follow,
     insecure: node.insecure,
     signal: session.signal,
+    cookieJar: sessionCookieJar(session),
+    ...(node.http1 ? { http2: false } : {}),
   };
+  if (node.via) opts.proxy = await evalText(session, node.via);
+  if (node.resolve.length) {
+    opts.resolve = await Promise.all(node.resolve.map((v) => evalText(session, v)));
+  }
+  if (node.form) {
+    opts.form = [];
+    for (const f of node.form) opts.form.push(splitPair(await evalText(session, f)));
+  }
+  if (node.multipart) opts.multipart = await multipartParts(session, node);
   if (node.body) opts.body = await evalBytes(session, node.body);
   if (node.json) opts.json = await evalVar(session, node.json);
   if (node.auth?.type === "basic") opts.basicAuth = await evalText(session, node.auth.value);
@@ -141,6 +166,36 @@ const http: Executor<HttpNode> = async (node, session) => {
   }
   session.done(node, { vars: node.as ? session.vars.get(node.as) : undefined });
 };
+
+/** The `multipart` parts, files read relative to the script. */
+async function multipartParts(session: Session, node: HttpNode): Promise<MultipartPart[]> {
+  const parts: MultipartPart[] = [];
+  for (const p of node.multipart!) {
+    if (p.kind === "field") {
+      const [name, value] = splitPair(await evalText(session, p.value));
+      parts.push({ kind: "field", name, value });
+      continue;
+    }
+    const path = session.path(await evalText(session, p.path));
+    let bytes: Uint8Array;
+    try {
+      bytes = await readUserFile(path, MAX_DATA_FILE_BYTES);
+    } catch (e) {
+      return session.fail(`cannot read multipart file "${path}": ${(e as Error).message}`);
+    }
+    const filename = path.split(/[\\/]/).pop()!;
+    const ext = filename.includes(".") ? filename.split(".").pop()! : "";
+    const type = p.type ? await evalText(session, p.type) : typeByExtension(ext);
+    parts.push({
+      kind: "file",
+      name: await evalText(session, p.name),
+      filename,
+      bytes,
+      ...(type ? { type } : {}),
+    });
+  }
+  return parts;
+}
 
 const route: Executor<RouteNode> = async (node, session) => {
   const resource = session.get(node.server);
@@ -281,6 +336,11 @@ const expectHttp: Executor<HttpExpectNode> = async (node, session) => {
       }
       shown = actual === undefined ? `nothing at ${node.key}` : stringify(actual);
       what = `json ${node.key}`;
+      break;
+    case "version":
+      actual = res.httpVersion;
+      shown = JSON.stringify(res.httpVersion);
+      what = "version";
       break;
     case "duration":
       actual = res.timings.totalMs;

@@ -14,7 +14,12 @@ export type HttpMatcherNode =
   | { op: "~" | "!~"; value: ValueNode }
   | { op: "exists" | "absent" };
 
-/** `http METHOD URL [header "K: V"]… [body PAYLOAD | json VALUE] [query "k=v"]… [auth …] [timeout D] [follow] [insecure | ca FILE] [as NAME]` */
+/** One part of a `multipart` body: `field "a=b"` or `file "name" "path" [type "mime"]`. */
+export type MultipartPartNode =
+  | { kind: "field"; value: ValueNode }
+  | { kind: "file"; name: ValueNode; path: ValueNode; type?: ValueNode };
+
+/** `http METHOD URL [header "K: V"]… [body PAYLOAD | json VALUE | form "a=b"… | multipart …] [query "k=v"]… [auth …] [timeout D] [follow] [insecure | ca FILE] [via PROXY] [resolve "H:P:A"]… [http1.1] [as NAME]` */
 export interface HttpNode extends StatementBase {
   kind: "http";
   method: string;
@@ -22,6 +27,16 @@ export interface HttpNode extends StatementBase {
   headers: ValueNode[];
   body?: ValueNode;
   json?: ValueNode;
+  /** `form "a=b" "c=d"`: an urlencoded body. */
+  form?: ValueNode[];
+  /** `multipart field "a=b" file "f" "path"`: a multipart/form-data body. */
+  multipart?: MultipartPartNode[];
+  /** `via http://HOST:PORT` or `via socks5://HOST:PORT`. */
+  via?: ValueNode;
+  /** `resolve "HOST:PORT:ADDR"`, as curl's `--resolve`. */
+  resolve: ValueNode[];
+  /** `http1.1`: do not offer HTTP/2. */
+  http1: boolean;
   query: ValueNode[];
   auth?: { type: "basic" | "bearer"; value: ValueNode };
   timeoutMs?: number;
@@ -54,7 +69,7 @@ export interface RouteNode extends StatementBase {
 /** The `expect …` forms about an HTTP response. */
 export interface HttpExpectNode extends StatementBase {
   kind: "expect-http";
-  what: "status" | "header" | "body" | "json" | "duration";
+  what: "status" | "header" | "body" | "json" | "duration" | "version";
   /** The header name or JSONPath. */
   key?: string;
   matcher: HttpMatcherNode;
@@ -138,9 +153,11 @@ function spanOf(v: ValueNode): Span {
 export const HTTP_STATEMENTS: StatementSyntax[] = [
   {
     keyword: "http",
-    usage: 'http METHOD URL [header "K: V"]… [body PAYLOAD | json VALUE] [query "k=v"]… ' +
+    usage: 'http METHOD URL [header "K: V"]… [body PAYLOAD | json VALUE | form "a=b"… | ' +
+      'multipart (field "a=b" | file "NAME" "PATH" [type "MIME"])…] [query "k=v"]… ' +
       '[auth basic "u:p" | auth bearer "TOKEN"] [timeout D] [follow] [insecure | ca FILE] ' +
-      "[cert FILE key FILE] [as NAME]",
+      '[cert FILE key FILE] [via http://…|socks5://…] [resolve "HOST:PORT:ADDR"]… [http1.1] ' +
+      "[as NAME]",
     summary: "sends an HTTP request; the response is checked with expect status|header|body|json",
     example: "http GET http://127.0.0.1:8080/get as r",
     completions: [
@@ -155,11 +172,23 @@ export const HTTP_STATEMENTS: StatementSyntax[] = [
       "ca",
       "cert",
       "key",
+      "form",
+      "multipart",
+      "via",
+      "resolve",
+      "http1.1",
       "as",
     ],
-    details: "Redirects are not followed unless `follow`. HTTPS verifies the server against the " +
+    details: "Redirects are not followed unless `follow`. Cookies are kept per session: " +
+      "Set-Cookie is honoured across requests and redirects (`run --cookie-jar FILE` keeps " +
+      "them in curl's cookie file format). `form` sends an urlencoded body, `multipart` " +
+      "fields and files. HTTPS verifies the server against the " +
       "built-in roots, or only `ca FILE`; `insecure` skips that; `cert FILE key FILE` sends a " +
-      "client certificate. The response is ${NAME.status}, " +
+      "client certificate; HTTP/2 is used when the server offers it (`http1.1` never). " +
+      "`via http://HOST:PORT` goes through an HTTP proxy (CONNECT for https), " +
+      "`via socks5://HOST:PORT` (socks5h: the proxy resolves) through SOCKS5; " +
+      "`resolve HOST:PORT:ADDR` connects to ADDR for HOST:PORT, like curl's --resolve. " +
+      "The response is ${NAME.status}, ${NAME.version}, " +
       "${NAME.headers.content-type}, ${NAME.body}, ${NAME.json.a.b}, ${NAME.duration} (ms).",
     parse(r, base): HttpNode {
       const m = method(r, "an HTTP method");
@@ -173,16 +202,49 @@ export const HTTP_STATEMENTS: StatementSyntax[] = [
         query: [],
         follow: false,
         insecure: false,
+        resolve: [],
+        http1: false,
       };
+      const oneBody = (kind: "body" | "json" | "form" | "multipart") => {
+        const had = (["body", "json", "form", "multipart"] as const).find((k) => node[k]);
+        if (had && (had !== kind || kind === "body" || kind === "json")) {
+          r.fail(`one body per request (this one already has ${had})`);
+        }
+      };
+      const quotedNext = () => /^["']/.test(r.peekWord() ?? "");
       while (!r.atEnd()) {
         if (r.keyword("header")) node.headers.push(r.value('a header "Name: value"'));
         else if (r.keyword("body")) {
-          if (node.body || node.json) r.fail("one body per request");
+          oneBody("body");
           node.body = r.value("a payload");
         } else if (r.keyword("json")) {
-          if (node.body || node.json) r.fail("one body per request");
+          oneBody("json");
           node.json = r.json();
-        } else if (r.keyword("query")) node.query.push(r.value('a query parameter "k=v"'));
+        } else if (r.keyword("form")) {
+          oneBody("form");
+          node.form ??= [];
+          do node.form.push(r.value('a form field "name=value"')); while (quotedNext());
+        } else if (r.keyword("multipart")) {
+          oneBody("multipart");
+          node.multipart ??= [];
+          const parts = node.multipart;
+          const before = parts.length;
+          while (true) {
+            if (r.keyword("field")) parts.push({ kind: "field", value: r.value('"name=value"') });
+            else if (r.keyword("file")) {
+              const name = r.value("the field name");
+              const path = r.value("the file's path");
+              const type = r.keyword("type") ? r.value('a media type "text/plain"') : undefined;
+              parts.push({ kind: "file", name, path, ...(type ? { type } : {}) });
+            } else break;
+          }
+          if (parts.length === before) {
+            r.fail('multipart takes parts: field "name=value" or file "name" "path"');
+          }
+        } else if (r.keyword("via")) node.via = r.value("a proxy URL (http://… or socks5://…)");
+        else if (r.keyword("resolve")) node.resolve.push(r.value('"HOST:PORT:ADDR"'));
+        else if (r.keyword("http1.1")) node.http1 = true;
+        else if (r.keyword("query")) node.query.push(r.value('a query parameter "k=v"'));
         else if (r.keyword("auth")) {
           const t = r.word("basic or bearer");
           if (t.text !== "basic" && t.text !== "bearer") {
@@ -201,7 +263,7 @@ export const HTTP_STATEMENTS: StatementSyntax[] = [
         else if (r.keyword("as")) node.as = r.name("response name").text;
         else {
           r.fail(
-            `unexpected "${r.peekWord()}" (options: header, body, json, query, auth, timeout, follow, insecure, ca, cert, key, as)`,
+            `unexpected "${r.peekWord()}" (options: header, body, json, form, multipart, query, auth, timeout, follow, insecure, ca, cert, key, via, resolve, http1.1, as)`,
           );
         }
       }
@@ -330,6 +392,16 @@ export const HTTP_EXPECT_FORMS: ExpectForm[] = [
         key: path.text,
         matcher,
       }, true);
+    },
+  },
+  {
+    word: "version",
+    usage: "expect version MATCHER [from RESPONSE]",
+    summary: 'checks the HTTP version of the last response: "HTTP/2", "HTTP/1.1"',
+    example: 'expect version "HTTP/2"',
+    parse(r, base): HttpExpectNode {
+      const matcher = parseHttpMatcher(r, 'a version like "HTTP/2"');
+      return captureAndFrom(r, { ...base, kind: "expect-http", what: "version", matcher }, false);
     },
   },
   {
