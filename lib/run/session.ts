@@ -12,6 +12,7 @@ import { EventHub } from "../transport/events.ts";
 import { DEFAULT_SETTLE_MS } from "../transport/matchers.ts";
 import type { StreamChannel } from "../transport/stream_channel.ts";
 import type { StreamListener } from "../transport/stream_listener.ts";
+import type { WsChannel } from "../transport/ws_channel.ts";
 import { ExpectationError, type FailureDetails } from "./failure.ts";
 import type { Var, VarObject } from "./vars.ts";
 
@@ -31,6 +32,8 @@ export interface Resource {
   stream?: StreamChannel;
   datagram?: DatagramChannel;
   listener?: StreamListener;
+  /** A WebSocket: message-based, see `lib/run/exec/websocket.ts`. */
+  messages?: WsChannel;
   /** Anything else a plugin keeps (an HTTP server, a proxy). */
   handle?: unknown;
 }

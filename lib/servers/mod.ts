@@ -12,9 +12,17 @@ import { startHttpServerKind } from "../http/server/starter.ts";
 import { startChatServerKind } from "./chat/starter.ts";
 import { startFilesServerKind } from "../transfer/starter.ts";
 import { startExecServer } from "./exec.ts";
+import { startWsEchoServer } from "./ws_echo.ts";
 
 SERVER_STARTERS.set("rules", startRulesServer);
-SERVER_STARTERS.set("echo", (a, o) => startSimpleServer("echo", a, o));
+// an echo on http(s):// (what serve turns ws:// and wss:// into) is a WebSocket echo
+SERVER_STARTERS.set(
+  "echo",
+  (a, o) =>
+    a.scheme === "http" || a.scheme === "https"
+      ? startWsEchoServer(a, o)
+      : startSimpleServer("echo", a, o),
+);
 SERVER_STARTERS.set("discard", (a, o) => startSimpleServer("discard", a, o));
 SERVER_STARTERS.set("chargen", (a, o) => startSimpleServer("chargen", a, o));
 SERVER_STARTERS.set("http", startHttpServerKind);

@@ -39,6 +39,7 @@ export const PEERS: readonly PeerSpec[] = [
   { command: "script", pkg: "bsdutils" },
   { command: "tmux", pkg: "tmux" },
   { command: "httpbin", pkg: "python3-httpbin", pythonModule: "httpbin" },
+  { command: "websockets", pkg: "python3-websockets", pythonModule: "websockets" },
 ];
 
 const present = new Map<string, boolean>();

@@ -11,6 +11,8 @@ import { Command } from "commander";
 import { atomicWrite } from "../../fs/atomic_write.ts";
 import { sequenceHtml } from "../../report/sequence.ts";
 import { runScriptFile } from "../../run/interpreter.ts";
+import { loadCookieFile, saveCookieFile } from "../../http/client/cookie_file.ts";
+import { SESSION_COOKIES } from "../../run/exec/http.ts";
 import { TraceRecorder } from "../../run/trace.ts";
 import { ExitCode } from "../main.ts";
 import { collect, collectVar, durationOption } from "../options.ts";
@@ -31,14 +33,23 @@ export function runCommand() {
     .option("--timeout <D>", "default wait for expect/accept", durationOption("--timeout"))
     .option("--json", "print the result as JSON")
     .option("--trace <file.html>", "write a sequence diagram of every exchange (HTML + SVG)")
+    .option(
+      "--cookie-jar <FILE>",
+      "load the HTTP cookies from FILE (curl's format) and save them back after the run",
+    )
     .action(async (file, opts) => {
       const traced: { recorder?: TraceRecorder } = {};
+      const jar = opts.cookieJar ? await loadCookieFile(opts.cookieJar, "--cookie-jar") : undefined;
       const result = await runScriptFile(file, {
-        setup: opts.trace ? (session) => (traced.recorder = new TraceRecorder(session)) : undefined,
+        setup: (session) => {
+          if (jar) session.state.set(SESSION_COOKIES, jar);
+          if (opts.trace) traced.recorder = new TraceRecorder(session);
+        },
         vars: { ...await scriptVars(opts), ...opts.secret },
         timeoutMs: opts.timeout,
         echo: opts.json ? undefined : (t) => console.log(maskSecrets(t)),
       });
+      if (jar) await saveCookieFile(opts.cookieJar!, jar);
       if (opts.trace && traced.recorder) {
         traced.recorder.stop();
         await atomicWrite(opts.trace, maskSecrets(sequenceHtml(file, traced.recorder.entries)));

@@ -9,6 +9,7 @@ import { httpbin } from "./httpbin.ts";
 import { type HttpLimits, resolveLimits } from "./limits.ts";
 import { MemoryBudget } from "./memory_budget.ts";
 import { mockResponse, MockRoutes } from "./mock_routes.ts";
+import { answerWebSocket } from "./ws_routes.ts";
 import { RequestLog } from "./request_log.ts";
 import { StaticFiles } from "./static_files.ts";
 
@@ -167,6 +168,8 @@ export function createHttpHandler(opts: HttpHandlerOptions = {}): HttpHandler {
     body: Uint8Array,
   ): Response | Promise<Response> => {
     try {
+      const upgraded = answerWebSocket(req, routes, pathname, signal);
+      if (upgraded) return upgraded;
       if (routes.size > 0) {
         const hit = routes.match(method, pathname);
         if (hit) {

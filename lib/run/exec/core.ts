@@ -56,6 +56,12 @@ import type { Var, VarObject } from "../vars.ts";
 import { ExpectationUpdater, takeWhenQuiet } from "../updater.ts";
 import type { Executor } from "./executor.ts";
 import { compare } from "../condition.ts";
+import { connectWs, expectWsCore, isWsUrl, sendWs } from "./websocket.ts";
+
+/** `ws://…` → `http://…` (`wss` → `https`): where a WebSocket server listens. */
+function wsToHttp(text: string): string {
+  return text.replace(/^ws/i, "http");
+}
 
 /** A statement's address; a plain `HOST:PORT` means `tcp://HOST:PORT` (`udp://` for bind). */
 async function address(
@@ -138,6 +144,8 @@ export function streamOf(session: Session, name: string): StreamChannel {
 
 const connect: Executor<ConnectNode> = async (node, session) => {
   session.claim(node.name);
+  const text = await evalText(session, node.address);
+  if (isWsUrl(text)) return await connectWs(node, session, text);
   const addr = await address(session, node);
   if (addr.scheme === "udp") {
     session.add(datagramResource(connectDatagram(node.name, addr, { events: session.events })));
@@ -231,7 +239,28 @@ const send: Executor<SendNode> = async (node, session) => {
   const parts = [];
   for (const p of node.payload) parts.push(await evalBytes(session, p));
   const bytes = parts.length === 1 ? parts[0]! : concatBytes(parts);
-  try {
+  if (r.messages) {
+    await sendWs(node, session, r.messages, bytes);
+  } else if (node.ws) {
+    return session.fail(`send ${node.channel} ${node.ws.frame} is for WebSockets (ws://)`);
+  } else {
+    try {
+      await sendBytes(node, session, r, bytes);
+    } catch (e) {
+      if (e instanceof Error && e.name === "ExpectationError") throw e;
+      return session.fail(`send failed: ${(e as Error).message}`);
+    }
+  }
+  session.events.emit({ type: "sent", channel: node.channel, bytes });
+};
+
+async function sendBytes(
+  node: SendNode,
+  session: Session,
+  r: Resource,
+  bytes: Uint8Array,
+): Promise<void> {
+  {
     if (r.datagram) {
       await r.datagram.send(bytes, node.to ? await evalText(session, node.to) : undefined);
     } else if (r.stream) {
@@ -240,12 +269,8 @@ const send: Executor<SendNode> = async (node, session) => {
       }
       await r.stream.send(bytes);
     } else return session.fail(`cannot send to "${node.channel}", a ${r.kind}`);
-  } catch (e) {
-    if (e instanceof Error && e.name === "ExpectationError") throw e;
-    return session.fail(`send failed: ${(e as Error).message}`);
   }
-  session.events.emit({ type: "sent", channel: node.channel, bytes });
-};
+}
 
 function describeMatch(m: MatchValue): string {
   return "regex" in m
@@ -274,6 +299,7 @@ export function textOrBytes(b: Uint8Array): Var {
 const expect: Executor<ExpectNode> = async (node, session) => {
   const r = session.get(node.channel);
   if (r.datagram) return await expectDatagram(node, session, r.datagram);
+  if (r.messages) return await expectWsCore(node, session, r.messages);
   if (!r.stream) return session.fail(`cannot expect on "${node.channel}", a ${r.kind}`);
   const channel = r.stream;
   const m = node.matcher;
@@ -565,7 +591,16 @@ const assertStatement: Executor<AssertNode> = async (node, session) => {
 
 const serve: Executor<ServeNode> = async (node, session) => {
   session.claim(node.name);
-  const addr = await address(session, node);
+  // ws:// and wss:// serve on HTTP (the upgrade); the starter sees http:// and https://
+  const addr = /^wss?:\/\//i.test(await evalText(session, node.address))
+    ? await address(session, {
+      address: {
+        type: "raw",
+        text: wsToHttp(await evalText(session, node.address)),
+        span: node.address.span,
+      },
+    })
+    : await address(session, node);
   const starter = SERVER_STARTERS.get(node.server);
   if (!starter) return session.fail(`no server of kind "${node.server}"`);
   const options: Record<string, string> = {};

@@ -50,13 +50,13 @@ import type { Executor } from "./executor.ts";
 export const LAST_RESPONSE = "http.last";
 /** Responses kept by name (`as NAME`), in `session.state`. */
 const NAMED = "http.named";
-/** The session's cookie jar, in `session.state`. */
-const COOKIES = "http.cookies";
+/** Where the session's cookie jar is kept in `session.state`. */
+export const SESSION_COOKIES = "http.cookies";
 
 /** The session's cookie jar (made on first use; `run --cookie-jar` puts a loaded one here). */
 export function sessionCookieJar(session: Pick<Session, "state">): CookieJar {
-  let jar = session.state.get(COOKIES) as CookieJar | undefined;
-  if (!jar) session.state.set(COOKIES, jar = new CookieJar());
+  let jar = session.state.get(SESSION_COOKIES) as CookieJar | undefined;
+  if (!jar) session.state.set(SESSION_COOKIES, jar = new CookieJar());
   return jar;
 }
 
@@ -231,7 +231,7 @@ const route: Executor<RouteNode> = async (node, session) => {
 };
 
 /** Evaluates a matcher node to a value matcher. */
-async function evalMatcher(
+export async function evalMatcher(
   session: Session,
   m: HttpMatcherNode,
   json: boolean,

@@ -15,6 +15,7 @@ import { PROCESS_EXECUTORS } from "./process.ts";
 import { SECRET_EXECUTORS } from "./secrets.ts";
 import { RULES_EXECUTORS } from "./rules.ts";
 import { REPLAY_EXECUTORS } from "./replay.ts";
+import { WS_EXECUTORS } from "./websocket.ts";
 import type { Executor } from "./executor.ts";
 
 /** Executors by statement kind. */
@@ -30,6 +31,7 @@ export const EXECUTORS: Record<string, Executor> = {
   ...SECRET_EXECUTORS,
   ...RULES_EXECUTORS,
   ...REPLAY_EXECUTORS,
+  ...WS_EXECUTORS,
 };
 
 export type { Executor };

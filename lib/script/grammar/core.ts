@@ -7,6 +7,7 @@
 import type { Span, StatementBase, ValueNode } from "../ast.ts";
 import type { LineReader } from "../reader.ts";
 import { SERVE_KINDS } from "./serve_kinds.ts";
+import { parseWsSend, type WsSendOptions } from "./websocket.ts";
 import type { StatementSyntax } from "./syntax.ts";
 
 /** `let NAME = VALUE` */
@@ -71,6 +72,8 @@ export interface SendNode extends StatementBase {
   channel: string;
   payload: ValueNode[];
   to?: ValueNode;
+  /** A WebSocket frame other than a text message (`binary`, `ping`, `pong`, `close`). */
+  ws?: WsSendOptions;
 }
 
 /** What an `expect NAME …` waits for. */
@@ -254,7 +257,8 @@ export const CORE_STATEMENTS: StatementSyntax[] = [
       "(PEM, as curl --cacert: the server's own certificate or its CA); `insecure` skips " +
       "verification. `servername` sets SNI and the name verified. `cert FILE key FILE` sends a " +
       "client certificate (mutual TLS). `timeout D` bounds connecting and the handshake. " +
-      "A udp:// address makes the peer the default destination of `send`.",
+      "A udp:// address makes the peer the default destination of `send`. A ws:// or wss:// " +
+      "URL opens a WebSocket: expect then works on whole messages (expect NAME message …).",
     parse(r, base): ConnectNode {
       const address = r.value("an address (tcp://HOST:PORT, tls://…, unix:///path, udp://…)");
       r.expectKeyword("as", "after the address");
@@ -347,12 +351,14 @@ export const CORE_STATEMENTS: StatementSyntax[] = [
   },
   {
     keyword: "send",
-    usage: "send NAME PAYLOAD… [to HOST:PORT]",
-    summary: "sends bytes (several payloads are joined); UDP: one datagram",
+    usage: "send NAME PAYLOAD… [to HOST:PORT] | send NAME binary|ping|pong|close [CODE] PAYLOAD…",
+    summary: "sends bytes (several payloads are joined); UDP: one datagram; WebSocket: one message",
     example: 'send redis "PING\\r\\n"',
     completions: ["to"],
     parse(r, base): SendNode {
       const channel = r.name("connection name").text;
+      const ws = parseWsSend(r, base, channel);
+      if (ws) return ws;
       const payload: ValueNode[] = [
         payloadValue(r, 'a payload ("text", \'raw\', hex "…", file "…")'),
       ];

@@ -16,6 +16,7 @@ import { parseProcessExpect, PROCESS_EXPECT_WORDS, PROCESS_STATEMENTS } from "./
 import { RULES_NAMED_EXPECT_FORMS, RULES_STATEMENTS } from "./rules.ts";
 import { REPLAY_NAMED_EXPECT_FORMS, REPLAY_STATEMENTS } from "./replay.ts";
 import type { ExpectForm, StatementSyntax } from "./syntax.ts";
+import { WS_NAMED_EXPECT_FORMS, WS_STATEMENTS } from "./websocket.ts";
 
 /** Statement declarations, in help order. */
 export const STATEMENTS: StatementSyntax[] = [
@@ -29,6 +30,7 @@ export const STATEMENTS: StatementSyntax[] = [
   ...RULES_STATEMENTS,
   ...REPLAY_STATEMENTS,
   ...SECRET_STATEMENTS,
+  ...WS_STATEMENTS,
 ];
 
 /** `expect WORD …` forms that are not `expect CHANNEL …` (e.g. `expect status`). */
@@ -52,7 +54,12 @@ export const EXPECT_STATEMENT: StatementSyntax = {
   get details() {
     return EXPECT_FORMS.length
       ? "Other forms:\n" +
-        [...EXPECT_FORMS, ...RULES_NAMED_EXPECT_FORMS, ...REPLAY_NAMED_EXPECT_FORMS]
+        [
+          ...EXPECT_FORMS,
+          ...RULES_NAMED_EXPECT_FORMS,
+          ...REPLAY_NAMED_EXPECT_FORMS,
+          ...WS_NAMED_EXPECT_FORMS,
+        ]
           .map((f) => `  ${f.usage} — ${f.summary}`).join("\n") +
         "\n" + ONE_OF_HELP
       : ONE_OF_HELP;
@@ -81,9 +88,11 @@ export const EXPECT_STATEMENT: StatementSyntax = {
     const second = /^\s*\S+\s+(\S+)/.exec(r.text.slice(r.pos))?.[1];
     if (second && PROCESS_EXPECT_WORDS.includes(second)) return parseProcessExpect(r, base);
     // `expect NAME received …`: forms of a server, selected by the word after its name
-    const named = [...RULES_NAMED_EXPECT_FORMS, ...REPLAY_NAMED_EXPECT_FORMS].find((f) =>
-      f.word === second
-    );
+    const named = [
+      ...RULES_NAMED_EXPECT_FORMS,
+      ...REPLAY_NAMED_EXPECT_FORMS,
+      ...WS_NAMED_EXPECT_FORMS,
+    ].find((f) => f.word === second);
     if (named) return named.parse(r, base);
     if (isOneOf(r)) return parseExpectOneOf(r, base);
     return EXPECT_CHANNEL.parse(r, base);

@@ -22,8 +22,8 @@ export interface ServeKind {
 /** Every server kind, by name. */
 export const SERVE_KINDS: Record<string, ServeKind> = {
   echo: {
-    summary: "sends back every byte (or datagram) it receives",
-    schemes: ["tcp", "tls", "unix", "udp"],
+    summary: "sends back every byte (or datagram, or WebSocket message on ws://) it receives",
+    schemes: ["tcp", "tls", "unix", "udp", "ws", "wss"],
     options: { cert: "value", key: "value", "handshake-timeout": "value" },
   },
   discard: {
