@@ -38,6 +38,8 @@ export const PEERS: readonly PeerSpec[] = [
   { command: "unshare", pkg: "util-linux" },
   { command: "script", pkg: "bsdutils" },
   { command: "tmux", pkg: "tmux" },
+  { command: "tinyproxy", pkg: "tinyproxy-bin" },
+  { command: "danted", pkg: "dante-server" },
   { command: "httpbin", pkg: "python3-httpbin", pythonModule: "httpbin" },
   { command: "websockets", pkg: "python3-websockets", pythonModule: "websockets" },
 ];

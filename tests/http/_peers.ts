@@ -97,6 +97,8 @@ export async function startNginx(
   prefix: string,
   opts: {
     tls?: { certPath: string; keyPath: string };
+    /** Offer HTTP/2 on the TLS port (ALPN h2). */
+    http2?: boolean;
     workers?: boolean;
     extraLocations?: string;
   } = {},
@@ -129,7 +131,9 @@ http {
     listen 127.0.0.1:${port};
     ${
     opts.tls
-      ? `listen 127.0.0.1:${tlsPort} ssl;\n    ssl_certificate ${opts.tls.certPath};\n    ssl_certificate_key ${opts.tls.keyPath};`
+      ? `listen 127.0.0.1:${tlsPort} ssl${
+        opts.http2 ? " http2" : ""
+      };\n    ssl_certificate ${opts.tls.certPath};\n    ssl_certificate_key ${opts.tls.keyPath};`
       : ""
   }
     root ${prefix}/www;
