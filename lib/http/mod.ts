@@ -23,6 +23,8 @@ export { HTTPBIN_ENDPOINTS } from "./server/httpbin.ts";
 export { StaticFiles, type StaticFilesOptions } from "./server/static_files.ts";
 export { httpRequest, HttpRequestError } from "./client/request.ts";
 export type { HttpRequestOptions, HttpResponse, HttpTimings, SentRequest } from "./client/types.ts";
+export { type Cookie, CookieJar } from "./client/cookies.ts";
+export type { MultipartPart } from "./client/form_body.ts";
 export {
   bodyText,
   captureBody,

@@ -11,8 +11,17 @@
 import { escapeBytes } from "../bytes/escape.ts";
 import { UsageError } from "../errors.ts";
 
-/** One redaction rule and the variable its values become. */
+/**
+ * One redaction rule and the variable its values become.
+ *
+ * @example Hide a token
+ * ```ts
+ * import type { RedactRule } from "@wireplay/wireplay/proxy";
+ * const rule: RedactRule = { variable: "redacted1", regex: /Bearer [\w.-]+/gd, described: "/Bearer [\\w.-]+/" };
+ * ```
+ */
 export interface RedactRule {
+  /** The variable written in place of each match: `authorization` for that header, `redacted1`… for regexes. */
   variable: string;
   /** Searched (global) on the payload's latin1 text. */
   regex: RegExp;

@@ -9,22 +9,51 @@
  */
 import { isIp } from "./connection.ts";
 
-/** One stored cookie. */
+/**
+ * One stored cookie.
+ *
+ * @example The cookies a jar keeps
+ * ```ts
+ * import { type Cookie, CookieJar } from "@wireplay/wireplay/http";
+ * import { assertEquals } from "@std/assert";
+ * const jar = new CookieJar();
+ * jar.store(new URL("http://127.0.0.1/login"), ["sid=abc; Path=/"]);
+ * const [sid]: readonly Cookie[] = jar.cookies;
+ * assertEquals([sid?.name, sid?.value, sid?.hostOnly], ["sid", "abc", true]);
+ * ```
+ */
 export interface Cookie {
+  /** The cookie's name. */
   name: string;
+  /** Its value, as sent. */
   value: string;
   /** The domain, lower case, without a leading dot. */
   domain: string;
   /** Sent only to `domain` itself (no `Domain` attribute was given). */
   hostOnly: boolean;
+  /** Sent for this path and the paths under it. */
   path: string;
+  /** Sent only over HTTPS. */
   secure: boolean;
+  /** Marked `HttpOnly` (kept and sent like any other here). */
   httpOnly: boolean;
   /** Expiry, ms since the epoch; undefined for a session cookie. */
   expires?: number;
 }
 
-/** Cookies kept across requests (one per script session). */
+/**
+ * Cookies kept across requests (one per script session).
+ *
+ * @example A login cookie sent back on the next request
+ * ```ts
+ * import { CookieJar, httpRequest, startHttpServer } from "@wireplay/wireplay/http";
+ * import { assertEquals } from "@std/assert";
+ * await using api = await startHttpServer("http://127.0.0.1:0");
+ * const cookieJar = new CookieJar();
+ * await httpRequest({ method: "GET", url: `${api.url}/cookies/set?sid=abc`, cookieJar });
+ * assertEquals(cookieJar.header(new URL(api.url)), "sid=abc");
+ * ```
+ */
 export class CookieJar {
   #cookies: Cookie[] = [];
 

@@ -6,7 +6,19 @@
  * @module
  */
 
-/** One part of a multipart body: a field, or a file with its name and bytes. */
+/**
+ * One part of a multipart body: a field, or a file with its name and bytes.
+ *
+ * @example Upload a file with a field
+ * ```ts
+ * import type { MultipartPart } from "@wireplay/wireplay/http";
+ * const parts: MultipartPart[] = [
+ *   { kind: "field", name: "title", value: "notes" },
+ *   { kind: "file", name: "upload", filename: "notes.txt", bytes: new TextEncoder().encode("hi"), type: "text/plain" },
+ * ];
+ * // await httpRequest({ method: "POST", url, multipart: parts })
+ * ```
+ */
 export type MultipartPart =
   | { kind: "field"; name: string; value: string }
   | { kind: "file"; name: string; filename: string; bytes: Uint8Array; type?: string };

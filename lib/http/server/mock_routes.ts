@@ -99,7 +99,7 @@ const NO_PARAMS: Record<string, string | undefined> = Object.freeze({}) as Recor
 export class MockRoutes {
   #routes: { route: MockRoute; pattern?: URLPattern }[] = [];
   /** The scenario state (WireMock scenarios): `when state` routes answer only in theirs. */
-  state = START_STATE;
+  state: string = START_STATE;
   #gated = 0;
 
   /**
