@@ -47,7 +47,17 @@ function htmlEscape(s: string): string {
     .replaceAll('"', "&quot;").replaceAll("'", "&#39;");
 }
 
-/** Registers (or replaces) a secret. An empty value hides nothing and is not registered. */
+/**
+ * Registers (or replaces) a secret. An empty value hides nothing and is not registered.
+ *
+ * @example Keep a password out of reports
+ * ```ts
+ * import { addSecret, maskSecrets } from "@wireplay/wireplay";
+ * import { assertEquals } from "@std/assert";
+ * addSecret("db_password", "hunter2");
+ * assertEquals(maskSecrets("login with hunter2"), "login with ***");
+ * ```
+ */
 export function addSecret(name: string, value: string): void {
   if (value === "") return;
   byName.set(name, { name, value, forms: formsOf(value) });
@@ -79,6 +89,14 @@ export function clearSecrets(): void {
 /**
  * The one masking function: every form of every secret's value in `text` replaced by
  * `replacement(name)` (default `***`).
+ *
+ * @example Name the secret instead of stars
+ * ```ts
+ * import { addSecret, maskSecrets } from "@wireplay/wireplay";
+ * import { assertEquals } from "@std/assert";
+ * addSecret("api_token", "s3cr3t-token");
+ * assertEquals(maskSecrets("Bearer s3cr3t-token", (name) => `<${name}>`), "Bearer <api_token>");
+ * ```
  */
 export function maskSecrets(
   text: string,
@@ -116,6 +134,14 @@ const SECRET_DEFINITION = /^(\s*secret\s+)([A-Za-z_][A-Za-z0-9_-]*)\s*=.*$/gm;
  * For text that becomes a `.wire` script (`:save`, recordings, `--update`): each value
  * becomes `${NAME}`, and a `secret NAME = VALUE` line becomes `secret NAME`, which the
  * replay satisfies with `--secret NAME=VALUE`.
+ *
+ * @example A saved script asks for the secret instead of holding it
+ * ```ts
+ * import { addSecret, maskScript } from "@wireplay/wireplay";
+ * import { assertEquals } from "@std/assert";
+ * addSecret("pin", "4711");
+ * assertEquals(maskScript('send c "PIN 4711\\r\\n"'), 'send c "PIN ${pin}\\r\\n"');
+ * ```
  */
 export function maskScript(text: string): string {
   return maskSecrets(text, (name) => "${" + name + "}").replace(SECRET_DEFINITION, "$1$2");
