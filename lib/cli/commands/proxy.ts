@@ -14,6 +14,9 @@ import {
 } from "../../proxy/cli_flags.ts";
 import { describeFaults } from "../../proxy/faults.ts";
 import { startProxy } from "../../proxy/proxy.ts";
+import { startUdpProxy } from "../../proxy/udp_proxy.ts";
+import { addUdpFlags, isUdpListen, udpFaultsFromFlags, udpSides } from "../../proxy/udp_flags.ts";
+import { durationOption } from "../options.ts";
 import { httpBindArg } from "../../proxy/admin_flags.ts";
 import { serveMetrics } from "../../proxy/metrics.ts";
 import {
@@ -25,7 +28,7 @@ import { untilSignal } from "../../proxy/until_signal.ts";
 
 /** The `proxy` command. */
 export function proxyCommand() {
-  return addProxyFlags(
+  const cmd = addProxyFlags(
     new Command("proxy")
       .description(
         "Forward connections to an upstream, injecting latency, throttling, re-chunking, resets…",
@@ -42,7 +45,14 @@ export function proxyCommand() {
         "bytes the delayed/throttled directions of all connections hold together; " +
           "a full one stops reading (default 64MiB)",
       ),
-  ).action(async (raw) => {
+  );
+  addUdpFlags(cmd).option(
+    "--idle-timeout <D>",
+    "udp: forget a client after this long without a datagram",
+    durationOption("--idle-timeout"),
+    60_000,
+  );
+  return cmd.action(async (raw) => {
     const opts = raw as unknown as ProxyFlagValues & {
       json?: boolean;
       maxBuffered?: string;
@@ -50,6 +60,9 @@ export function proxyCommand() {
       metrics?: string;
       name: string;
     };
+    if (isUdpListen(opts)) {
+      return await runUdp(opts, (raw as unknown as { idleTimeout: number }).idleTimeout);
+    }
     const faults = faultsFromFlags(opts);
     const { listen, upstream } = await sidesFromFlags(opts);
     const adminAt = opts.admin !== undefined ? httpBindArg(opts.admin, "--admin") : undefined;
@@ -108,4 +121,31 @@ export function proxyCommand() {
       );
     }
   });
+}
+
+/** `proxy --listen udp://…`: the UDP proxy until Ctrl-C or SIGTERM. */
+async function runUdp(opts: ProxyFlagValues & { json?: boolean }, idleTimeoutMs: number) {
+  const faults = udpFaultsFromFlags(opts);
+  const { listen, upstream } = udpSides(opts);
+  await using proxy = startUdpProxy({
+    listen,
+    upstream,
+    faults,
+    idleTimeoutMs,
+    onError: (m) => console.error(`wireplay: proxy: ${m}`),
+  });
+  if (opts.json) {
+    console.log(JSON.stringify({
+      event: "listening",
+      address: proxy.address,
+      upstream: proxy.upstream,
+      faults,
+    }));
+  } else {console.log(
+      `proxy ${proxy.address} → ${proxy.upstream} (faults: ${JSON.stringify(faults)})`,
+    );}
+  await untilSignal();
+  await proxy.close();
+  if (opts.json) console.log(JSON.stringify({ event: "stopped", ...proxy.stats }));
+  else console.error(JSON.stringify(proxy.stats));
 }
