@@ -252,7 +252,7 @@ export class UdpProxy implements AsyncDisposable {
 
   #client(addr: Deno.NetAddr): UdpClient {
     const key = `udp://${formatHostPort(addr.hostname, addr.port)}`;
-    let c = this.#clients.get(key);
+    const c = this.#clients.get(key);
     if (c) return c;
     const up = this.#o.upstream;
     const socket = Deno.listenDatagram({
