@@ -199,7 +199,7 @@ Deno.test("CLI: bad input is one line and exit 2", async () => {
     ],
     [
       ["proxy", "--listen", "udp://127.0.0.1:0", "--upstream", "tcp://127.0.0.1:1"],
-      /^wireplay: --listen: only tcp/,
+      /^wireplay: --upstream: a udp:\/\/ listener forwards to a udp:\/\/ upstream only/,
     ],
     [["record", ...up], /required option '--out <file>'/],
     [
