@@ -12,13 +12,25 @@
  * @module
  */
 import { escapeBytes } from "../bytes/escape.ts";
+import { concatBytes } from "../bytes/text.ts";
+import { UsageError } from "../errors.ts";
 
 /** What a secret is shown as. */
 export const MASK = "***";
 
+const MASK_BYTES = new TextEncoder().encode(MASK);
+
+/**
+ * The shortest secret, in bytes: a shorter one would mask every occurrence of those
+ * characters in every output, so it is refused.
+ */
+export const MIN_SECRET_BYTES = 4;
+
 interface Secret {
   name: string;
   value: string;
+  /** The value's UTF-8 bytes (what travels on the wire). */
+  bytes: Uint8Array;
   /** The value as each output writes it, longest first. */
   forms: string[];
 }
@@ -50,6 +62,9 @@ function htmlEscape(s: string): string {
 /**
  * Registers (or replaces) a secret. An empty value hides nothing and is not registered.
  *
+ * @param where Where the value was given (`file.wire:3:8`, `--secret`), for the error.
+ * @throws {UsageError} when the value is shorter than {@linkcode MIN_SECRET_BYTES}.
+ *
  * @example Keep a password out of reports
  * ```ts
  * import { addSecret, maskSecrets } from "@wireplay/wireplay";
@@ -58,11 +73,20 @@ function htmlEscape(s: string): string {
  * assertEquals(maskSecrets("login with hunter2"), "login with ***");
  * ```
  */
-export function addSecret(name: string, value: string): void {
+export function addSecret(name: string, value: string, where?: string): void {
   if (value === "") return;
-  byName.set(name, { name, value, forms: formsOf(value) });
+  const bytes = new TextEncoder().encode(value);
+  if (bytes.byteLength < MIN_SECRET_BYTES) {
+    // the message never repeats the value
+    throw new UsageError(
+      `secret "${name}" is ${bytes.byteLength} byte${bytes.byteLength === 1 ? "" : "s"} long: ` +
+        `a secret needs at least ${MIN_SECRET_BYTES} (a shorter one would mask those characters everywhere)`,
+      { where },
+    );
+  }
+  byName.set(name, { name, value, bytes, forms: formsOf(value) });
   // longest values first, so a secret containing another is masked whole
-  ordered = [...byName.values()].sort((a, b) => b.value.length - a.value.length);
+  ordered = [...byName.values()].sort((a, b) => b.bytes.byteLength - a.bytes.byteLength);
 }
 
 /** True when some secret is registered (edges can skip the work otherwise). */
@@ -112,20 +136,89 @@ export function maskSecrets(
   return out;
 }
 
-/** {@linkcode maskSecrets} on bytes (UTF-8 text; other bytes pass through unchanged). */
+/**
+ * {@linkcode maskSecrets} on bytes: every secret's raw bytes replaced by `***`, whatever
+ * surrounds them (binary data too), before the bytes are escaped or hex-dumped.
+ */
 export function maskSecretBytes(bytes: Uint8Array): Uint8Array {
-  if (ordered.length === 0) return bytes;
-  const text = new TextDecoder().decode(bytes);
-  if (!ordered.some((s) => text.includes(s.value))) return bytes;
-  // decode/encode per latin1 so that non-UTF-8 bytes survive
-  let latin = "";
-  for (const b of bytes) latin += String.fromCharCode(b);
+  let out = bytes;
   for (const s of ordered) {
-    let raw = "";
-    for (const b of new TextEncoder().encode(s.value)) raw += String.fromCharCode(b);
-    latin = latin.split(raw).join(MASK);
+    let at = indexOfBytes(out, s.bytes, 0);
+    if (at === -1) continue;
+    const parts: Uint8Array[] = [];
+    let from = 0;
+    while (at !== -1) {
+      parts.push(out.subarray(from, at), MASK_BYTES);
+      from = at + s.bytes.byteLength;
+      at = indexOfBytes(out, s.bytes, from);
+    }
+    parts.push(out.subarray(from));
+    out = concatBytes(parts);
   }
-  return Uint8Array.from(latin, (c) => c.charCodeAt(0));
+  return out;
+}
+
+/**
+ * Masks a stream that arrives in chunks, so that a secret cut anywhere between two
+ * chunks is still masked whole: {@linkcode push} returns what can be shown now and holds
+ * back (at most the longest secret's length − 1) trailing bytes while they are the start
+ * of some secret; the next push, or {@linkcode flush} (quiet connection, end), releases
+ * them. Without secrets, bytes pass through at once.
+ */
+export class SecretStreamMask {
+  #held: Uint8Array = new Uint8Array(0);
+
+  /** The masked bytes that can be shown now. */
+  push(bytes: Uint8Array): Uint8Array {
+    if (ordered.length === 0 && this.#held.byteLength === 0) return bytes;
+    const joined = this.#held.byteLength ? concatBytes([this.#held, bytes]) : bytes;
+    const masked = maskSecretBytes(joined);
+    const keep = secretPrefixAtEnd(masked);
+    this.#held = masked.slice(masked.byteLength - keep);
+    return masked.subarray(0, masked.byteLength - keep);
+  }
+
+  /** True while bytes are held back. */
+  get holding(): boolean {
+    return this.#held.byteLength > 0;
+  }
+
+  /** The bytes held back (already masked), which are then forgotten. */
+  flush(): Uint8Array {
+    const held = this.#held;
+    this.#held = new Uint8Array(0);
+    return held;
+  }
+}
+
+/** The length of the longest end of `bytes` that is a proper start of some secret. */
+function secretPrefixAtEnd(bytes: Uint8Array): number {
+  let longest = 0;
+  for (const s of ordered) longest = Math.max(longest, s.bytes.byteLength - 1);
+  for (let k = Math.min(longest, bytes.byteLength); k > 0; k--) {
+    const start = bytes.byteLength - k;
+    for (const s of ordered) {
+      if (s.bytes.byteLength <= k) continue;
+      let i = 0;
+      while (i < k && bytes[start + i] === s.bytes[i]) i++;
+      if (i === k) return k;
+    }
+  }
+  return 0;
+}
+
+function indexOfBytes(hay: Uint8Array, needle: Uint8Array, from: number): number {
+  const last = hay.byteLength - needle.byteLength;
+  for (
+    let i = hay.indexOf(needle[0]!, from);
+    i !== -1 && i <= last;
+    i = hay.indexOf(needle[0]!, i + 1)
+  ) {
+    let j = 1;
+    while (j < needle.byteLength && hay[i + j] === needle[j]) j++;
+    if (j === needle.byteLength) return i;
+  }
+  return -1;
 }
 
 const SECRET_DEFINITION = /^(\s*secret\s+)([A-Za-z_][A-Za-z0-9_-]*)\s*=.*$/gm;
