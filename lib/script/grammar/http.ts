@@ -179,17 +179,24 @@ export const HTTP_STATEMENTS: StatementSyntax[] = [
       "http1.1",
       "as",
     ],
-    details: "Redirects are not followed unless `follow`. Cookies are kept per session: " +
-      "Set-Cookie is honoured across requests and redirects (`run --cookie-jar FILE` keeps " +
-      "them in curl's cookie file format). `form` sends an urlencoded body, `multipart` " +
-      "fields and files. HTTPS verifies the server against the " +
-      "built-in roots, or only `ca FILE`; `insecure` skips that; `cert FILE key FILE` sends a " +
-      "client certificate; HTTP/2 is used when the server offers it (`http1.1` never). " +
-      "`via http://HOST:PORT` goes through an HTTP proxy (CONNECT for https), " +
-      "`via socks5://HOST:PORT` (socks5h: the proxy resolves) through SOCKS5; " +
-      "`resolve HOST:PORT:ADDR` connects to ADDR for HOST:PORT, like curl's --resolve. " +
-      "The response is ${NAME.status}, ${NAME.version}, " +
-      "${NAME.headers.content-type}, ${NAME.body}, ${NAME.json.a.b}, ${NAME.duration} (ms).",
+    details: [
+      "Redirects are not followed unless `follow`. Cookies are kept per session: Set-Cookie is " +
+      "honoured across requests and redirects (`run --cookie-jar FILE` keeps them, in curl's " +
+      "cookie file format). HTTPS verifies the server against the built-in roots, or only " +
+      "`ca FILE`; `insecure` skips that; `cert FILE key FILE` sends a client certificate. " +
+      "HTTP/2 is used when the server offers it by ALPN (`http1.1`: never). The response is " +
+      "${NAME.status}, ${NAME.version}, ${NAME.headers.content-type}, ${NAME.body}, " +
+      "${NAME.json.a.b}, ${NAME.duration} (ms).",
+      "",
+      "Examples:",
+      "  http GET ${api.url}/cookies/set?sid=1 follow      # the cookie goes along from now on",
+      '  http POST ${api.url}/post form "user=ada" "lang=en"',
+      '  http POST ${api.url}/post multipart field "title=report" file "upload" "notes.txt"',
+      '  http GET https://localhost:8443/ ca "ca.pem"  then  expect version "HTTP/2"',
+      "  http GET https://example.com/ via http://127.0.0.1:3128     # CONNECT for https",
+      "  http GET http://example.com/ via socks5://127.0.0.1:1080    # socks5h: the proxy resolves",
+      '  http GET http://api.test:8080/ resolve "api.test:8080:127.0.0.1"   # like curl --resolve',
+    ].join("\n"),
     parse(r, base): HttpNode {
       const m = method(r, "an HTTP method");
       const url = r.value("a URL");
