@@ -105,7 +105,10 @@ export function announce(
     case "closed":
       switch (event.reason) {
         case "eof":
-          return `${event.channel}: peer closed the connection`;
+          // a WebSocket's close frame: its code and reason
+          return `${event.channel}: peer closed the connection${
+            event.message ? ` (${event.message})` : ""
+          }`;
         case "reset":
           return `${event.channel}: connection reset by peer`;
         case "error": {

@@ -386,7 +386,8 @@ export class ReplCore implements AsyncDisposable {
   waitQuiet(quietMs: number): Promise<void> {
     const open = () =>
       [...this.session.resources.values()].some((r) =>
-        (r.stream && !r.stream.buffer.ended && !r.stream.closed) || r.datagram
+        (r.stream && !r.stream.buffer.ended && !r.stream.closed) || r.datagram ||
+        (r.messages && !r.messages.ended)
       );
     if (quietMs <= 0 || !open()) return Promise.resolve();
     return new Promise((resolve) => {
