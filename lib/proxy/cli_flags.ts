@@ -31,6 +31,7 @@ const HELP: Record<FaultName, string> = {
   "close-after": "forward SIZE bytes, then close the connection",
   "timeout-after": "after D, stop forwarding but keep the connection open",
   "slow-close": "when a side closes, pass the close on D later",
+  "stall-after": "forward SIZE bytes, then stop forwarding but keep the connection open",
 };
 
 const ARG: Record<FaultName, string> = {
@@ -43,6 +44,7 @@ const ARG: Record<FaultName, string> = {
   "close-after": "SIZE",
   "timeout-after": "D",
   "slow-close": "D",
+  "stall-after": "SIZE",
 };
 
 /** Adds `--listen`, `--upstream`, TLS and fault flags to a command. */

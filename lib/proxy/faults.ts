@@ -65,6 +65,8 @@ export interface DirectionFaults {
   closeAfter?: number;
   /** After this many milliseconds from the connection's start, stop forwarding, keep it open. */
   timeoutAfterMs?: number;
+  /** Forward this many bytes, then stop forwarding and keep the connection open. */
+  stallAfter?: number;
   /** Vary each slice by up to ± this many bytes (Toxiproxy's slicer `size_variation`). */
   sliceVariation?: number;
   /** When the source ends, wait this many milliseconds before passing the end on. */
@@ -117,6 +119,7 @@ export const FAULT_NAMES = [
   "close-after",
   "timeout-after",
   "slow-close",
+  "stall-after",
 ] as const;
 
 /**
@@ -142,6 +145,7 @@ const FIELD: Record<FaultName, keyof DirectionFaults> = {
   "close-after": "closeAfter",
   "timeout-after": "timeoutAfterMs",
   "slow-close": "slowCloseMs",
+  "stall-after": "stallAfter",
 };
 
 /**
@@ -254,6 +258,7 @@ export function parseFaultValue(name: FaultName, text: string, where: string): n
     }
     case "reset-after":
     case "close-after":
+    case "stall-after":
       return parseSize(text, where);
     default:
       return parseDuration(text, where);

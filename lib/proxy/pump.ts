@@ -72,6 +72,8 @@ export async function pump(o: PumpOptions): Promise<PumpEnd> {
   let writer: ShapedWriter | undefined;
   let admitted = 0;
   let stalled = false;
+  /** stall-after reached: read and drop until the source ends. */
+  let stalledForGood = false;
   const stopped = (): PumpEnd | undefined => (o.signal.aborted ? { kind: "stopped" } : undefined);
   while (true) {
     let n: number | null;
@@ -86,7 +88,7 @@ export async function pump(o: PumpOptions): Promise<PumpEnd> {
       return { kind: "stopped" };
     }
     if (n === null) {
-      if (stalled) {
+      if (stalled || stalledForGood) {
         await settle().catch(() => {});
         return { kind: "stalled" };
       }
@@ -102,6 +104,7 @@ export async function pump(o: PumpOptions): Promise<PumpEnd> {
       o.onEof?.();
       return { kind: "eof" };
     }
+    if (stalledForGood) continue;
     let chunk = buf.subarray(0, n);
     const f = o.faults();
     // stalled (timeout-after): read and drop, keep the connection, until the fault is removed
@@ -136,10 +139,13 @@ export async function pump(o: PumpOptions): Promise<PumpEnd> {
       return stopped() ?? { kind: "reset", error };
     }
     let after: After | undefined;
-    const budget = minDefined(f.resetAfter, f.closeAfter);
+    let stallNow = false;
+    const budget = minDefined(minDefined(f.resetAfter, f.closeAfter), f.stallAfter);
     if (budget !== undefined && admitted + n >= budget) {
       chunk = chunk.subarray(0, Math.max(0, budget - admitted));
-      after = f.resetAfter === budget ? "reset" : "close";
+      if (f.resetAfter === budget) after = "reset";
+      else if (f.closeAfter === budget) after = "close";
+      else stallNow = true;
     }
     admitted += chunk.byteLength;
     writer ??= new ShapedWriter(o.dst, o.faults, o.signal, o.shapedBudget);
@@ -150,6 +156,10 @@ export async function pump(o: PumpOptions): Promise<PumpEnd> {
       if (after) {
         await writer.drain();
         return { kind: "fault", action: after };
+      }
+      if (stallNow) {
+        await writer.drain();
+        stalledForGood = true;
       }
     } catch (error) {
       return stopped() ?? { kind: "reset", error };

@@ -64,3 +64,12 @@ Deno.test("proxy slow-close: the end is passed on D later", async () => {
   assertEquals([r.bytes, r.end], [1, "eof"]);
   assertGreaterOrEqual(performance.now() - t0, 280);
 });
+
+Deno.test("proxy stall-after: SIZE bytes go through, then nothing, the connection stays open", async () => {
+  await using echo = echoServer();
+  await using proxy = await proxyTo(echo.address, withFault(noFaults(), "stall-after", 3, "down"));
+  const c = await dial(proxy.port);
+  await writeAll(c, enc.encode("hello"));
+  const r = await readAll(c, 400); // closes c when the time is up
+  assertEquals([r.bytes, r.end], [3, "timeout"]);
+});
