@@ -41,7 +41,11 @@ export { parseScript, parseStatement } from "./lib/script/parser.ts";
 export type { Script, Span, StatementBase } from "./lib/script/ast.ts";
 export { ScriptSyntaxError } from "./lib/script/syntax_error.ts";
 export type { ServerHandle } from "./lib/servers/server.ts";
-export type { Datagram, DatagramChannel } from "./lib/transport/datagram_channel.ts";
+export type {
+  Datagram,
+  DatagramChannel,
+  DatagramSocketOptions,
+} from "./lib/transport/datagram_channel.ts";
 export { MatchError } from "./lib/transport/stream_buffer.ts";
 export type { RegexMatch } from "./lib/transport/matchers.ts";
 export {

@@ -11,6 +11,7 @@ import {
   parseAddress,
 } from "../address/address.ts";
 import type { EventHub } from "./events.ts";
+import { findSocketFd, setSockopt, SOCKOPT } from "./sockopt.ts";
 
 /**
  * One received datagram.
@@ -30,6 +31,26 @@ export interface Datagram {
   from: string;
   /** The sender as Deno gives it. */
   fromAddr: Deno.NetAddr;
+}
+
+/**
+ * Socket options of a UDP socket (`bind … broadcast join GROUP ttl N loopback on|off`).
+ *
+ * @example A socket that may broadcast
+ * ```ts
+ * import type { DatagramSocketOptions } from "@wireplay/wireplay";
+ * const options: DatagramSocketOptions = { broadcast: true, ttl: 4 };
+ * ```
+ */
+export interface DatagramSocketOptions {
+  /** Allow sending to a broadcast address (as SO_BROADCAST). Off by default. */
+  broadcast?: boolean;
+  /** Multicast sent here also reaches members on this host (IP_MULTICAST_LOOP). On by default. */
+  loopback?: boolean;
+  /** Several sockets may bind the port (SO_REUSEADDR and SO_REUSEPORT, as Deno sets both). */
+  reuseaddr?: boolean;
+  /** The multicast TTL (hop limit) of datagrams sent to a group. */
+  ttl?: number;
 }
 
 /** The most datagrams kept unread before the oldest are dropped. */
@@ -59,6 +80,8 @@ export class DatagramChannel implements AsyncDisposable {
   /** Datagrams dropped because the unread queue was full. */
   dropped = 0;
   #conn: Deno.DatagramConn;
+  #memberships = new Map<string, Deno.MulticastV4Membership | Deno.MulticastV6Membership>();
+  #socket: DatagramSocketOptions;
   #queue: Datagram[] = [];
   #wake = new Set<() => void>();
   #closed = false;
@@ -80,9 +103,14 @@ export class DatagramChannel implements AsyncDisposable {
      *
      * @internal
      */
-    readonly options: { events?: EventHub; queueLimit?: number } = {},
+    readonly options: {
+      events?: EventHub;
+      queueLimit?: number;
+      socket?: DatagramSocketOptions;
+    } = {},
   ) {
     this.#conn = conn;
+    this.#socket = { broadcast: false, loopback: true, reuseaddr: false, ...options.socket };
     this.#loop = this.#receive();
   }
 
@@ -111,6 +139,69 @@ export class DatagramChannel implements AsyncDisposable {
     return this.#queue.length;
   }
 
+  /** The socket's options as set, and the groups joined (`${NAME.options}`). */
+  get socketOptions(): {
+    broadcast: boolean;
+    loopback: boolean;
+    reuseaddr: boolean;
+    ttl?: number;
+    groups: string[];
+  } {
+    const { broadcast = false, loopback = true, reuseaddr = false, ttl } = this.#socket;
+    return {
+      broadcast,
+      loopback,
+      reuseaddr,
+      ...(ttl === undefined ? {} : { ttl }),
+      groups: [...this.#memberships.keys()],
+    };
+  }
+
+  /**
+   * Joins a multicast group: IPv4 on the interface with address `iface` (default: the
+   * one the routing table picks), IPv6 on the interface of that name or index.
+   */
+  async join(group: string, iface?: string): Promise<void> {
+    const g = group.replace(/^\[|\]$/g, "");
+    if (this.#memberships.has(g)) throw new Error(`"${this.name}" has already joined ${g}`);
+    const v6 = g.includes(":");
+    if (!isMulticast(g)) throw new Error(`${g} is not a multicast group address`);
+    const m = v6
+      ? await this.#conn.joinMulticastV6(g, interfaceIndex(iface))
+      : await this.#conn.joinMulticastV4(g, iface ?? "0.0.0.0");
+    this.#memberships.set(g, m);
+    await m.setLoopback(this.#socket.loopback ?? true);
+    if (this.#socket.ttl !== undefined) await this.setTtl(this.#socket.ttl);
+  }
+
+  /**
+   * Sets the multicast TTL (IPv6: hop limit) of what this socket sends: through an IPv4
+   * membership when it has one (Deno's only handle on it), else `setsockopt` through FFI.
+   *
+   * @throws {Error} when neither is possible (no group joined, no `--allow-ffi`).
+   */
+  async setTtl(ttl: number): Promise<void> {
+    if (!Number.isInteger(ttl) || ttl < 0 || ttl > 255) {
+      throw new Error(`ttl must be 0 to 255, not ${ttl}`);
+    }
+    this.#socket.ttl = ttl;
+    const v4 = [...this.#memberships.values()].find((m) => "setTTL" in m);
+    if (v4 && "setTTL" in v4) return await v4.setTTL(ttl);
+    const addr = this.#conn.addr as Deno.NetAddr;
+    const v6 = addr.hostname.includes(":");
+    const fd = findSocketFd("udp", addr, undefined, "ttl on a socket that joined no group");
+    setSockopt(fd, v6 ? SOCKOPT.IPV6_MULTICAST_HOPS : SOCKOPT.IP_MULTICAST_TTL, ttl, "ttl");
+  }
+
+  /** Leaves a group joined with {@linkcode DatagramChannel.join}. */
+  async leave(group: string): Promise<void> {
+    const g = group.replace(/^\[|\]$/g, "");
+    const m = this.#memberships.get(g);
+    if (!m) throw new Error(`"${this.name}" has not joined ${g}`);
+    this.#memberships.delete(g);
+    await m.leave();
+  }
+
   /** Sends one datagram to `to` (`HOST:PORT`), or to the default peer. */
   async send(bytes: Uint8Array, to?: string): Promise<void> {
     let target = this.peer;
@@ -121,6 +212,11 @@ export class DatagramChannel implements AsyncDisposable {
     }
     if (!target) {
       throw new Error(`"${this.name}" has no default peer: use send ${this.name} … to HOST:PORT`);
+    }
+    if (!this.#socket.broadcast && isBroadcast(target.hostname)) {
+      throw new Error(
+        `${target.hostname} is a broadcast address: bind the socket with "broadcast" to send to it`,
+      );
     }
     await this.#conn.send(bytes, target);
     this.bytesOut += bytes.byteLength;
@@ -212,6 +308,57 @@ export class DatagramChannel implements AsyncDisposable {
   }
 }
 
+/** True for an IPv4 class D (224.0.0.0/4) or IPv6 `ff00::/8` address. */
+export function isMulticast(ip: string): boolean {
+  if (ip.includes(":")) return /^ff/i.test(ip);
+  const first = Number(ip.split(".")[0]);
+  return first >= 224 && first <= 239;
+}
+
+/**
+ * True for 255.255.255.255 and the broadcast address of a local IPv4 network (as the
+ * kernel would refuse without SO_BROADCAST: Deno sets it on every UDP socket, so wireplay
+ * checks here instead). Without `--allow-sys` only 255.255.255.255 is known.
+ */
+export function isBroadcast(ip: string): boolean {
+  if (ip === "255.255.255.255") return true;
+  if (!/^\d+\.\d+\.\d+\.\d+$/.test(ip)) return false;
+  let nets: Deno.NetworkInterfaceInfo[];
+  try {
+    nets = Deno.networkInterfaces();
+  } catch {
+    return false;
+  }
+  const n = ipv4Number(ip);
+  return nets.some((i) => {
+    if (i.family !== "IPv4" || i.netmask === "255.255.255.255") return false;
+    const mask = ipv4Number(i.netmask);
+    return ((ipv4Number(i.address) & mask) | ~mask) >>> 0 === n;
+  });
+}
+
+function ipv4Number(ip: string): number {
+  return ip.split(".").reduce((n, o) => (n << 8) + Number(o), 0) >>> 0;
+}
+
+/**
+ * An IPv6 interface by name (`eth0`; Linux, from `/proc/net/if_inet6`, which follows the
+ * network namespace) or index; 0 (the kernel's choice) when not given.
+ */
+function interfaceIndex(iface: string | undefined): number {
+  if (iface === undefined || iface === "") return 0;
+  if (/^\d+$/.test(iface)) return Number(iface);
+  let table = "";
+  try {
+    table = Deno.readTextFileSync("/proc/net/if_inet6");
+  } catch { /* not Linux, or no permission */ }
+  for (const line of table.split("\n")) {
+    const cols = line.trim().split(/\s+/);
+    if (cols[5] === iface) return parseInt(cols[1]!, 16);
+  }
+  throw new Error(`no IPv6 interface "${iface}" (give its name or index)`);
+}
+
 function hostPort(a: Deno.NetAddr): string {
   return formatHostPort(a.hostname, a.port);
 }
@@ -222,7 +369,7 @@ function hostPort(a: Deno.NetAddr): string {
 export function bindDatagram(
   name: string,
   address: Address,
-  options: { events?: EventHub; peer?: Deno.NetAddr } = {},
+  options: { events?: EventHub; peer?: Deno.NetAddr; socket?: DatagramSocketOptions } = {},
 ): DatagramChannel {
   if (address.scheme !== "udp") {
     throw new Error(`Cannot bind ${formatAddress(address)}: not a udp:// address`);
@@ -231,6 +378,8 @@ export function bindDatagram(
     transport: "udp",
     hostname: address.host,
     port: address.port,
+    reuseAddress: options.socket?.reuseaddr ?? false,
+    loopback: options.socket?.loopback ?? true,
   });
   return new DatagramChannel(name, conn, options.peer, options);
 }
@@ -256,6 +405,7 @@ export function connectDatagram(
     transport: "udp",
     hostname: loopback ?? (v6 ? "::" : "0.0.0.0"),
     port: 0,
+    loopback: true,
   });
   return new DatagramChannel(
     name,

@@ -80,19 +80,30 @@ const ERRORS: [string, string | RegExp, string][] = [
   ["connect tcp://x:1 as c buffer lots", '"lots" is not a size (like 512, 64KiB, 10MB)', "lots"],
   // trailing junk and unknown options
   ["let x = 1 junk", 'unexpected "junk"', "junk"],
-  ["bind udp://x:0 as u extra", 'unexpected "extra"', "extra"],
+  [
+    "bind udp://x:0 as u extra",
+    'unexpected "extra" (options: broadcast, join GROUP [iface ADDR], ttl N, loopback on|off, reuseaddr, reuseport)',
+    "extra",
+  ],
+  ["bind udp://x:0 as u loopback maybe", 'loopback takes on or off, not "maybe"', "maybe"],
+  ["bind udp://x:0 as u ttl 300", '"300" is not a TTL (a whole number from 0 to 255)', "300"],
+  [
+    "connect tcp://x:1 as c keepalive soon",
+    '"soon" is not a duration (like 250ms, 2s, 1m)',
+    "soon",
+  ],
   ["close a b", 'unexpected "b"', "b"],
   ["sleep 1s 2s", 'unexpected "2s"', "2s"],
   ["timeout 1s x", 'unexpected "x"', "x"],
   ["accept l as p now", 'unexpected "now"', "now"],
   [
     "connect tcp://x:1 as c wat",
-    'unexpected "wat" (options: ca FILE, insecure, servername HOST, cert FILE, key FILE, timeout D, buffer SIZE)',
+    'unexpected "wat" (options: ca FILE, insecure, servername HOST, cert FILE, key FILE, timeout D, buffer SIZE, nodelay [on|off], keepalive D|on|off, bind-source ADDR[:PORT], ttl N, sndbuf SIZE, rcvbuf SIZE)',
     "wat",
   ],
   [
     "listen tcp://x:0 as l wat",
-    'unexpected "wat" (options: cert FILE, key FILE, require-client-cert ca FILE, buffer SIZE, exec COMMAND)',
+    'unexpected "wat" (options: cert FILE, key FILE, require-client-cert ca FILE, buffer SIZE, exec COMMAND, reuseaddr, reuseport, v6only)',
     "wat",
   ],
   ['expect c "x" wat', 'unexpected "wat" (options: as VAR, within D, settle D, now)', "wat"],
@@ -162,7 +173,7 @@ Deno.test("parser: the rendered error shows the line and a caret under the span"
   assertEquals(
     e.render(),
     [
-      's.wire:3:24: unexpected "bogus" (options: ca FILE, insecure, servername HOST, cert FILE, key FILE, timeout D, buffer SIZE)',
+      's.wire:3:24: unexpected "bogus" (options: ca FILE, insecure, servername HOST, cert FILE, key FILE, timeout D, buffer SIZE, nodelay [on|off], keepalive D|on|off, bind-source ADDR[:PORT], ttl N, sndbuf SIZE, rcvbuf SIZE)',
       "  |",
       "3 | connect tcp://x:1 as c bogus",
       "  |                        ^^^^^",

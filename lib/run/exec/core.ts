@@ -55,6 +55,7 @@ import {
 import type { Var, VarObject } from "../vars.ts";
 import { ExpectationUpdater, takeWhenQuiet } from "../updater.ts";
 import type { Executor } from "./executor.ts";
+import { applyBindOptions, datagramOptions } from "./sockets.ts";
 import { compare } from "../condition.ts";
 import { connectWs, expectWsCore, isWsUrl, sendWs } from "./websocket.ts";
 
@@ -111,6 +112,7 @@ function datagramResource(channel: DatagramChannel, kind = "udp"): Resource {
       ...channelVars(channel.local, channel.remote),
       host: channel.host,
       port: channel.port,
+      options: channel.socketOptions,
     }),
     close: () => channel.close(),
     datagram: channel,
@@ -225,7 +227,17 @@ const bind: Executor<BindNode> = async (node, session) => {
     return session.fail(`bind takes a udp:// address; use listen for ${addr.scheme}`);
   }
   try {
-    session.add(datagramResource(bindDatagram(node.name, addr, { events: session.events })));
+    const channel = bindDatagram(node.name, addr, {
+      events: session.events,
+      socket: datagramOptions(node.socket),
+    });
+    try {
+      await applyBindOptions(session, channel, node.socket);
+    } catch (e) {
+      await channel.close();
+      throw e;
+    }
+    session.add(datagramResource(channel));
   } catch (e) {
     if (e instanceof Error && e.name === "ExpectationError") throw e;
     return session.fail(

@@ -13,6 +13,7 @@ import { TOOLS_EXECUTORS } from "./tools.ts";
 import { TRANSFER_EXECUTORS } from "./transfer.ts";
 import { PROCESS_EXECUTORS } from "./process.ts";
 import { SECRET_EXECUTORS } from "./secrets.ts";
+import { SOCKET_EXECUTORS } from "./sockets.ts";
 import { RULES_EXECUTORS } from "./rules.ts";
 import { REPLAY_EXECUTORS } from "./replay.ts";
 import { WS_EXECUTORS } from "./websocket.ts";
@@ -29,6 +30,7 @@ export const EXECUTORS: Record<string, Executor> = {
   ...TRANSFER_EXECUTORS,
   ...PROCESS_EXECUTORS,
   ...SECRET_EXECUTORS,
+  ...SOCKET_EXECUTORS,
   ...RULES_EXECUTORS,
   ...REPLAY_EXECUTORS,
   ...WS_EXECUTORS,

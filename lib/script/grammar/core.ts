@@ -9,6 +9,12 @@ import type { LineReader } from "../reader.ts";
 import { SERVE_KINDS } from "./serve_kinds.ts";
 import { parseWsSend, type WsSendOptions } from "./websocket.ts";
 import type { StatementSyntax } from "./syntax.ts";
+import {
+  parseSocketOption,
+  socketOptionList,
+  type SocketOptionsNode,
+  socketOptionWords,
+} from "./socket_options.ts";
 
 /** `let NAME = VALUE` */
 export interface LetNode extends StatementBase {
@@ -39,6 +45,8 @@ export interface ConnectNode extends StatementBase {
   key?: ValueNode;
   timeoutMs?: number;
   bufferLimit?: number;
+  /** `nodelay`, `keepalive`, `bind-source`, `ttl`, `sndbuf`, `rcvbuf`. */
+  socket?: SocketOptionsNode;
 }
 /** `listen ADDR as NAME [cert FILE key FILE] [require-client-cert ca FILE]` */
 export interface ListenNode extends StatementBase {
@@ -52,6 +60,8 @@ export interface ListenNode extends StatementBase {
   bufferLimit?: number;
   /** `exec "COMMAND"`: the listener is an exec server (each client runs COMMAND). */
   exec?: ValueNode;
+  /** `reuseaddr`, `reuseport`, `v6only`. */
+  socket?: SocketOptionsNode;
 }
 /** `accept NAME as PEER [within D]` */
 export interface AcceptNode extends StatementBase {
@@ -60,11 +70,12 @@ export interface AcceptNode extends StatementBase {
   name: string;
   withinMs?: number;
 }
-/** `bind udp://HOST:PORT as NAME` */
+/** `bind udp://HOST:PORT as NAME [broadcast] [join GROUP [iface ADDR]]… [ttl N] [loopback on|off]` */
 export interface BindNode extends StatementBase {
   kind: "bind";
   address: ValueNode;
   name: string;
+  socket?: SocketOptionsNode;
 }
 /** `send NAME PAYLOAD… [to HOST:PORT]` */
 export interface SendNode extends StatementBase {
@@ -248,15 +259,29 @@ export const CORE_STATEMENTS: StatementSyntax[] = [
   {
     keyword: "connect",
     usage:
-      "connect ADDR as NAME [ca FILE | insecure] [servername HOST] [cert FILE key FILE] [timeout D] [buffer SIZE]",
+      "connect ADDR as NAME [ca FILE | insecure] [servername HOST] [cert FILE key FILE] [timeout D] [buffer SIZE] [nodelay on|off] [keepalive D|on|off] [bind-source ADDR[:PORT]] [ttl N] [sndbuf SIZE] [rcvbuf SIZE]",
     summary: "opens a TCP, TLS, Unix or UDP connection",
     example: "connect tcp://127.0.0.1:6379 as redis",
-    completions: ["as", "ca", "insecure", "servername", "cert", "key", "timeout", "buffer"],
+    completions: [
+      "as",
+      "ca",
+      "insecure",
+      "servername",
+      "cert",
+      "key",
+      "timeout",
+      "buffer",
+      ...socketOptionWords("connect"),
+    ],
     details:
       "TLS verifies the server's certificate against the built-in roots, or only `ca FILE` " +
       "(PEM, as curl --cacert: the server's own certificate or its CA); `insecure` skips " +
       "verification. `servername` sets SNI and the name verified. `cert FILE key FILE` sends a " +
       "client certificate (mutual TLS). `timeout D` bounds connecting and the handshake. " +
+      "Socket options (TCP): `nodelay off` (on by default), `keepalive 30s|on|off`, " +
+      "`bind-source ADDR[:PORT]` (as nc -s/-p), `ttl N`, `sndbuf SIZE`, `rcvbuf SIZE` (ttl, " +
+      "buffer sizes and a keepalive time need --allow-ffi); read back as " +
+      "${NAME.options.nodelay} and shown in :conns. " +
       "A udp:// address makes the peer the default destination of `send`. A ws:// or wss:// " +
       "URL opens a WebSocket: expect then works on whole messages (expect NAME message …).",
     parse(r, base): ConnectNode {
@@ -272,8 +297,11 @@ export const CORE_STATEMENTS: StatementSyntax[] = [
         else if (r.keyword("key")) node.key = r.value("a client key file");
         else if (r.keyword("timeout")) node.timeoutMs = r.duration().ms;
         else if (r.keyword("buffer")) node.bufferLimit = r.size().bytes;
+        else if (parseSocketOption(r, "connect", node.socket ??= {})) continue;
         else {r.fail(
-            `unexpected "${r.peekWord()}" (options: ca FILE, insecure, servername HOST, cert FILE, key FILE, timeout D, buffer SIZE)`,
+            `unexpected "${r.peekWord()}" (options: ca FILE, insecure, servername HOST, cert FILE, key FILE, timeout D, buffer SIZE, ${
+              socketOptionList("connect")
+            })`,
           );}
       }
       if (node.insecure && node.ca) {
@@ -282,20 +310,32 @@ export const CORE_STATEMENTS: StatementSyntax[] = [
       if ((node.cert === undefined) !== (node.key === undefined)) {
         r.fail("cert and key go together");
       }
+      if (node.socket && Object.keys(node.socket).length === 0) delete node.socket;
       return node;
     },
   },
   {
     keyword: "listen",
     usage:
-      "listen ADDR as NAME [cert FILE key FILE] [require-client-cert ca FILE] [buffer SIZE] [exec COMMAND]",
+      "listen ADDR as NAME [cert FILE key FILE] [require-client-cert ca FILE] [buffer SIZE] [exec COMMAND] [reuseaddr] [reuseport] [v6only]",
     summary: "listens for TCP, TLS or Unix connections (port 0: any free port, see ${NAME.port})",
     example: "listen tcp://127.0.0.1:0 as srv",
-    completions: ["as", "cert", "key", "require-client-cert", "ca", "buffer", "exec"],
+    completions: [
+      "as",
+      "cert",
+      "key",
+      "require-client-cert",
+      "ca",
+      "buffer",
+      "exec",
+      ...socketOptionWords("listen"),
+    ],
     details: "tls:// without `cert FILE key FILE` makes a self-signed pair (${NAME.cert}). " +
       "`require-client-cert ca FILE` refuses every client that does not present a certificate " +
       "signed by (or equal to) one in FILE (mutual TLS). " +
-      '`exec "COMMAND"` (ncat -e) wires each client to a new run of COMMAND, as `serve exec`.',
+      '`exec "COMMAND"` (ncat -e) wires each client to a new run of COMMAND, as `serve exec`. ' +
+      "`reuseport` lets several listeners (other processes too) share the port; `v6only` keeps " +
+      "a [::] listener from taking IPv4 clients; `reuseaddr` is always on (Deno sets it).",
     parse(r, base): ListenNode | ServeNode {
       const address = r.value("an address");
       r.expectKeyword("as", "after the address");
@@ -309,13 +349,17 @@ export const CORE_STATEMENTS: StatementSyntax[] = [
           node.clientCa = r.value("a CA file");
         } else if (r.keyword("buffer")) node.bufferLimit = r.size().bytes;
         else if (r.keyword("exec")) node.exec = r.value('the command to run per client: "cat"');
+        else if (parseSocketOption(r, "listen", node.socket ??= {})) continue;
         else {r.fail(
-            `unexpected "${r.peekWord()}" (options: cert FILE, key FILE, require-client-cert ca FILE, buffer SIZE, exec COMMAND)`,
+            `unexpected "${r.peekWord()}" (options: cert FILE, key FILE, require-client-cert ca FILE, buffer SIZE, exec COMMAND, ${
+              socketOptionList("listen")
+            })`,
           );}
       }
       if ((node.cert === undefined) !== (node.key === undefined)) {
         r.fail("cert and key go together");
       }
+      if (node.socket && Object.keys(node.socket).length === 0) delete node.socket;
       if (node.exec) return listenExec(r, node, node.exec);
       return node;
     },
@@ -337,16 +381,33 @@ export const CORE_STATEMENTS: StatementSyntax[] = [
   },
   {
     keyword: "bind",
-    usage: "bind udp://HOST:PORT as NAME",
-    summary: "opens a UDP socket (port 0: any free port)",
-    example: "bind udp://127.0.0.1:0 as u",
-    completions: ["as"],
+    usage:
+      "bind udp://HOST:PORT as NAME [broadcast] [join GROUP [iface ADDR]]… [ttl N] [loopback on|off] [reuseaddr|reuseport]",
+    summary: "opens a UDP socket (port 0: any free port); broadcast and multicast",
+    example: "bind udp://0.0.0.0:0 as u",
+    completions: ["as", ...socketOptionWords("bind"), "iface"],
+    details: "`broadcast` allows `send u … to 10.0.0.255:PORT` (a broadcast address); " +
+      "`join 239.1.2.3 [iface 10.0.0.1]` joins a multicast group (IPv6: `join ff02::1234 iface " +
+      "eth0`; `join`/`leave` statements later); `ttl N` is the multicast TTL; `loopback off` " +
+      "keeps this host's members from hearing what this socket sends; `reuseaddr` (or " +
+      "`reuseport`) lets several sockets share the port. ${NAME.options.groups} lists groups.",
     parse(r, base): BindNode {
       const address = r.value("a udp:// address");
       r.expectKeyword("as", "after the address");
       const name = r.name("socket name").text;
-      r.end();
-      return { ...base, kind: "bind", address, name };
+      const socket: SocketOptionsNode = {};
+      while (!r.atEnd()) {
+        if (!parseSocketOption(r, "bind", socket)) {
+          r.fail(`unexpected "${r.peekWord()}" (options: ${socketOptionList("bind")})`);
+        }
+      }
+      return {
+        ...base,
+        kind: "bind",
+        address,
+        name,
+        ...(Object.keys(socket).length ? { socket } : {}),
+      };
     },
   },
   {

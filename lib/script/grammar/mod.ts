@@ -12,6 +12,7 @@ import { HTTP_EXPECT_FORMS, HTTP_STATEMENTS } from "./http.ts";
 import { TOOLS_STATEMENTS } from "./tools.ts";
 import { TRANSFER_STATEMENTS } from "./transfer.ts";
 import { SECRET_STATEMENTS } from "./secrets.ts";
+import { MULTICAST_STATEMENTS } from "./socket_options.ts";
 import { parseProcessExpect, PROCESS_EXPECT_WORDS, PROCESS_STATEMENTS } from "./process.ts";
 import { RULES_NAMED_EXPECT_FORMS, RULES_STATEMENTS } from "./rules.ts";
 import { REPLAY_NAMED_EXPECT_FORMS, REPLAY_STATEMENTS } from "./replay.ts";
@@ -30,6 +31,7 @@ export const STATEMENTS: StatementSyntax[] = [
   ...RULES_STATEMENTS,
   ...REPLAY_STATEMENTS,
   ...SECRET_STATEMENTS,
+  ...MULTICAST_STATEMENTS,
   ...WS_STATEMENTS,
 ];
 
