@@ -14,11 +14,11 @@ export interface RunningProxy extends AsyncDisposable {
 /**
  * tinyproxy on 127.0.0.1; `Via` headers on (so a server sees it was proxied), `Connect`
  * log level (each request and CONNECT is logged). `connectPorts` limits CONNECT (none:
- * any port).
+ * any port); `basicAuth` makes it ask for `Proxy-Authorization`.
  */
 export async function startTinyproxy(
   dir: string,
-  opts: { connectPorts?: number[] } = {},
+  opts: { connectPorts?: number[]; basicAuth?: { user: string; password: string } } = {},
 ): Promise<RunningProxy> {
   const port = freePort();
   const conf = `${dir}/tinyproxy.conf`;
@@ -33,6 +33,7 @@ export async function startTinyproxy(
       "MaxClients 20",
       `PidFile "${dir}/tinyproxy.pid"`,
       ...(opts.connectPorts ?? []).map((p) => `ConnectPort ${p}`),
+      ...(opts.basicAuth ? [`BasicAuth ${opts.basicAuth.user} ${opts.basicAuth.password}`] : []),
     ].join("\n") + "\n",
   );
   const peer = await startPeer({ cmd: "tinyproxy", args: ["-d", "-c", conf], waitTcp: { port } });

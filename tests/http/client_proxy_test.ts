@@ -1,7 +1,7 @@
 // The HTTP client through real proxies: tinyproxy for `via http://…` (absolute-form for
 // http, CONNECT for https) and dante for `via socks5://…`/`socks5h://…`; the proxies'
 // own logs and the Via header they add prove the request went through them.
-import { assert, assertMatch, assertStringIncludes } from "@std/assert";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
 import { runScript } from "../../lib/run/interpreter.ts";
 import { parseScript } from "../../lib/script/parser.ts";
 import { httpRequest, HttpRequestError } from "../../lib/http/client/request.ts";
@@ -59,6 +59,46 @@ Deno.test({
       .then(() => undefined, (e) => e);
     assert(e instanceof HttpRequestError, String(e));
     assertMatch(e.message, /proxy refused CONNECT 127\.0\.0\.1:\d+: HTTP\/1\.[01] 403/);
+  },
+});
+
+Deno.test({
+  name: "via http://user:password@: Proxy-Authorization on absolute-form and on CONNECT",
+  ...needs("tinyproxy"),
+  async fn() {
+    await using dir = await tempDir();
+    await using proxy = await startTinyproxy(dir.path, {
+      basicAuth: { user: "ada", password: "s3cret" },
+    });
+    await using api = await startHttpServer("http://127.0.0.1:0");
+    await using tls = await startHttpServer("https://127.0.0.1:0");
+    const withAuth = proxy.url.replace("http://", "http://ada:s3cret@");
+    const plain = await httpRequest({ method: "GET", url: `${api.url}/get`, proxy: withAuth });
+    assertEquals(plain.status, 200);
+    assertEquals(plain.json && (plain.json as { headers: object }).headers, {
+      Accept: "*/*",
+      Connection: "close",
+      Host: new URL(api.url).host,
+      "User-Agent": "wireplay/0.1",
+    }); // the proxy took Proxy-Authorization for itself
+    const secure = await httpRequest({
+      method: "GET",
+      url: `${tls.url}/get`,
+      insecure: true,
+      proxy: withAuth,
+    });
+    assertEquals(secure.status, 200);
+    const refused = await httpRequest({ method: "GET", url: `${api.url}/get`, proxy: proxy.url });
+    assertEquals(refused.status, 407);
+    const e = await httpRequest({
+      method: "GET",
+      url: `${tls.url}/`,
+      insecure: true,
+      proxy: proxy.url,
+    })
+      .then(() => undefined, (e) => e);
+    assert(e instanceof HttpRequestError);
+    assertMatch(e.message, /proxy refused CONNECT 127\.0\.0\.1:\d+: HTTP\/1\.[01] 407/);
   },
 });
 
