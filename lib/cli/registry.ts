@@ -34,6 +34,7 @@ export const COMMANDS: CommandEntry[] = [
   },
   { name: "scan", load: async () => (await import("./commands/scan.ts")).scanCommand },
   { name: "ping", load: async () => (await import("./commands/ping.ts")).pingCommand },
+  { name: "udp", load: async () => (await import("./commands/udp.ts")).udpCommand },
   { name: "dns", load: async () => (await import("./commands/dns.ts")).dnsCommand },
   { name: "ifaces", load: async () => (await import("./commands/ifaces.ts")).ifacesCommand },
   { name: "watch", load: async () => (await import("./commands/watch.ts")).watchCommand },

@@ -139,3 +139,38 @@ print "groups=\${v.options.groups}"
     assertEquals(stdout.split("--- member\n")[1]!.trim().split("\n"), ["ready", "six ttl=2"]);
   },
 });
+
+Deno.test({
+  name: "wireplay udp listen --join / udp send --ttl --broadcast, in a namespace",
+  ...namespace("sysctl"),
+  fn: async () => {
+    await using dir = await tempDir();
+    const cli = `timeout -k 5 40 "${Deno.execPath()}" run -A --quiet "${CLI}"`;
+    const out = await inNamespace([
+      `cd "${dir.path}"`,
+      VETH_LAN,
+      `${cli} udp listen 0.0.0.0:45002 --join 239.1.2.4 --count 2 --timeout 10s > got.txt 2> listen.err &`,
+      "give_up=$(( $(date +%s) + 10 ))",
+      "until grep -q listening listen.err; do",
+      '  if [ "$(date +%s)" -ge "$give_up" ]; then cat listen.err >&2; exit 3; fi',
+      "  sleep 0.02",
+      "done",
+      `${cli} udp send 10.9.0.255:45002 refused; echo "no-broadcast rc=$?"`,
+      `${cli} udp send 239.1.2.4:45002 'to the group' --ttl 2 || exit 4`,
+      `${cli} udp send 10.9.0.255:45002 everyone --broadcast || exit 5`,
+      "wait $! || exit 6",
+      "cat got.txt",
+    ].join("\n"));
+    if (out.code === 77) return;
+    const stdout = new TextDecoder().decode(out.stdout);
+    const stderr = new TextDecoder().decode(out.stderr);
+    assertEquals(out.code, 0, stdout + stderr);
+    assertStringIncludes(stdout, "no-broadcast rc=2");
+    assertStringIncludes(stderr, "10.9.0.255 is a broadcast address");
+    const lines = stdout.trim().split("\n").slice(1);
+    assertEquals(lines.map((l) => l.replace(/^10\.9\.0\.1:\d+ {2}/, "")), [
+      "to the group",
+      "everyone",
+    ]);
+  },
+});
