@@ -1,7 +1,7 @@
 // `form` and `multipart` bodies: parsed by our `serve http` /post, by the real httpbin
 // (Flask/werkzeug's parser) and by nginx-independent checks of the bytes on the wire;
 // a script that mixes bodies is a syntax error.
-import { assert, assertEquals, assertMatch, assertThrows } from "@std/assert";
+import { assert, assertEquals, assertMatch, assertStringIncludes, assertThrows } from "@std/assert";
 import { runScript } from "../../lib/run/interpreter.ts";
 import { parseScript } from "../../lib/script/parser.ts";
 import { multipartBody, urlencodedBody } from "../../lib/http/client/form_body.ts";
@@ -57,9 +57,10 @@ Deno.test("multipart bytes: a binary file goes out byte for byte with its type",
   ]);
   const boundary = /boundary=(.+)$/.exec(contentType)![1]!;
   const text = new TextDecoder("latin1").decode(body);
-  assertMatch(
+  assertStringIncludes(
     text,
-    /Content-Disposition: form-data; name="f"; filename="x\.bin"\r\nContent-Type: image\/png\r\n\r\n\x00\r\n\xff\r\n/,
+    'Content-Disposition: form-data; name="f"; filename="x.bin"\r\nContent-Type: image/png\r\n\r\n' +
+      "\x00\r\n\xff\r\n",
   );
   assert(/--(\S+)--(\r\n)?$/.exec(text)?.[1] === boundary, "ends with the closing delimiter");
   // the platform's parser reads back what was written
