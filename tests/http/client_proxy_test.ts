@@ -1,7 +1,7 @@
 // The HTTP client through real proxies: tinyproxy for `via http://…` (absolute-form for
 // http, CONNECT for https) and dante for `via socks5://…`/`socks5h://…`; the proxies'
 // own logs and the Via header they add prove the request went through them.
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
+import { assert, assertEquals, assertMatch, assertStringIncludes, assertThrows } from "@std/assert";
 import { runScript } from "../../lib/run/interpreter.ts";
 import { parseScript } from "../../lib/script/parser.ts";
 import { httpRequest, HttpRequestError } from "../../lib/http/client/request.ts";
@@ -152,4 +152,21 @@ Deno.test({
     assert(e2 instanceof HttpRequestError);
     assertMatch(e2.message, /Cannot connect to proxy 127\.0\.0\.1:\d+/);
   },
+});
+
+Deno.test("via and resolve: a literal that is not a proxy URL or HOST:PORT:ADDR is a syntax error", () => {
+  assertThrows(
+    () => parseScript("http GET http://x/ via ftp://a:1", "t.wire"),
+    Error,
+    "is not a proxy URL",
+  );
+  assertThrows(
+    () => parseScript('http GET http://x/ resolve "x:80"', "t.wire"),
+    Error,
+    "is not HOST:PORT:ADDR",
+  );
+  parseScript(
+    'http GET http://x/ via ${p} resolve "${h}:80:127.0.0.1" resolve "[::1]:1:::1"',
+    "t.wire",
+  );
 });

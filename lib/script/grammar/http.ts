@@ -149,6 +149,17 @@ function spanOf(v: ValueNode): Span {
   return v.span;
 }
 
+/** The text of a value with no `${…}` in it, or undefined (known only when it runs). */
+function literalText(v: ValueNode): string | undefined {
+  if (v.type !== "string" && v.type !== "word") return undefined;
+  let text = "";
+  for (const p of v.parts) {
+    if ("ref" in p) return undefined;
+    text += new TextDecoder().decode(p.bytes);
+  }
+  return text;
+}
+
 /** The `http` and `route` statements. */
 export const HTTP_STATEMENTS: StatementSyntax[] = [
   {
@@ -248,9 +259,23 @@ export const HTTP_STATEMENTS: StatementSyntax[] = [
           if (parts.length === before) {
             r.fail('multipart takes parts: field "name=value" or file "name" "path"');
           }
-        } else if (r.keyword("via")) node.via = r.value("a proxy URL (http://… or socks5://…)");
-        else if (r.keyword("resolve")) node.resolve.push(r.value('"HOST:PORT:ADDR"'));
-        else if (r.keyword("http1.1")) node.http1 = true;
+        } else if (r.keyword("via")) {
+          node.via = r.value("a proxy URL (http://… or socks5://…)");
+          const text = literalText(node.via);
+          if (text !== undefined && !/^(http|socks5h?):\/\/[^/]+\/?$/.test(text)) {
+            r.fail(
+              `"${text}" is not a proxy URL (http://HOST:PORT or socks5://HOST:PORT)`,
+              node.via.span,
+            );
+          }
+        } else if (r.keyword("resolve")) {
+          const entry = r.value('"HOST:PORT:ADDR"');
+          const text = literalText(entry);
+          if (text !== undefined && !/^(\[[^\]]+\]|[^:]+):\d{1,5}:\S+$/.test(text)) {
+            r.fail(`"${text}" is not HOST:PORT:ADDR (like curl's --resolve)`, entry.span);
+          }
+          node.resolve.push(entry);
+        } else if (r.keyword("http1.1")) node.http1 = true;
         else if (r.keyword("query")) node.query.push(r.value('a query parameter "k=v"'));
         else if (r.keyword("auth")) {
           const t = r.word("basic or bearer");
