@@ -110,7 +110,7 @@ export function splitHttp(connections: ReplayConnection[]): SplitPlan {
   const plan: SplitPlan = { exchanges: [], byteConnections: [], warnings: [] };
   for (const c of connections) {
     const first = c.steps[0];
-    if (first?.kind !== "receive" || !looksLikeHttpRequest(first.bytes)) {
+    if (first?.kind !== "receive" || c.websocket || !looksLikeHttpRequest(first.bytes)) {
       plan.byteConnections.push(c);
       continue;
     }

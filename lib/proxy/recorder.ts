@@ -225,6 +225,18 @@ export class WireRecorder implements ProxyTap {
     this.#emit(`${note}close ${state.name}\n`);
   }
 
+  /**
+   * Writes one statement about a connection (`line` gets its name, e.g. `c1`) after what
+   * is pending: for taps that understand a protocol (WebSocket messages, `ws_record.ts`).
+   */
+  statement(conn: TapConnection, line: (name: string) => string): void {
+    const state = this.#conns.get(conn.id);
+    if (!state || this.#finished) return;
+    this.flush();
+    this.#lastAt = this.#clock();
+    this.#emit(`${line(state.name)}\n`);
+  }
+
   /** Writes the merged statement waiting for more bytes, if any. */
   flush(): void {
     if (this.#timer !== undefined) {

@@ -15,6 +15,8 @@ import type { ConnectNode, ExpectNode, SendNode } from "../script/grammar/core.t
 import { parseScript, parseStatement } from "../script/parser.ts";
 import { parseDuration } from "../bytes/units.ts";
 import { AFTER_NOTE, AS_RECORDED } from "./recorder.ts";
+import type { Matcher } from "../transport/stream_buffer.ts";
+import { planWebSocket } from "./ws_replay.ts";
 
 /**
  * One step of the server's side.
@@ -28,14 +30,34 @@ import { AFTER_NOTE, AS_RECORDED } from "./recorder.ts";
  * ```
  */
 export type ReplayStep =
-  /** The client must send exactly these bytes next (however chunked). */
-  | { kind: "receive"; bytes: Uint8Array; node: StatementBase }
-  /** Send these bytes to the client (after `delayMs` when timing is replayed). */
-  | { kind: "reply"; bytes: Uint8Array; node: StatementBase; delayMs?: number }
+  /**
+   * The client must send exactly these bytes next (however chunked); with `matcher`,
+   * what it matches instead (a WebSocket frame: `ws_replay.ts`), `bytes` then describing it.
+   */
+  | {
+    kind: "receive";
+    bytes: Uint8Array;
+    node: StatementBase;
+    matcher?: (ctx: ReplayContext) => Matcher<unknown>;
+  }
+  /**
+   * Send these bytes to the client (after `delayMs` when timing is replayed); with
+   * `bytesFor`, the bytes it makes from what the connection received (a WebSocket accept).
+   */
+  | {
+    kind: "reply";
+    bytes: Uint8Array;
+    node: StatementBase;
+    delayMs?: number;
+    bytesFor?: (ctx: ReplayContext) => Promise<Uint8Array>;
+  }
   /** Close our sending side (the server closed or half-closed). */
   | { kind: "reply-eof"; node: StatementBase }
   /** The client must close its sending side now. */
   | { kind: "receive-eof"; node: StatementBase };
+
+/** What the steps of one played connection share (a WebSocket key). */
+export type ReplayContext = Record<string, unknown>;
 
 /**
  * The server's side of one recorded connection.
@@ -55,6 +77,8 @@ export interface ReplayConnection {
   line: number;
   /** What the server's side does, in order. */
   steps: ReplayStep[];
+  /** It turned into a WebSocket (`websocket cN`): played byte-exact with frames, never as HTTP. */
+  websocket?: true;
 }
 
 /**
@@ -161,7 +185,9 @@ export async function planReplay(
     const ms = noteAbove(lines, node.span.line);
     return ms === undefined ? {} : { delayMs: ms };
   };
+  const ws = { byName, bytesOf, fail: (node: StatementBase, m: string) => fail(file, node, m) };
   for (const node of script.statements) {
+    if (await planWebSocket(node, ws)) continue;
     switch (node.kind) {
       case "let":
       case "default": {

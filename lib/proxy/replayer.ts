@@ -402,18 +402,22 @@ export class ReplayServer implements AsyncDisposable {
     timeoutMs: number,
     signal: AbortSignal,
   ): Promise<ReplayResult["failure"]> {
+    const ctx = {}; // what one step leaves for a later one (a WebSocket key)
     for (const step of steps) {
       try {
         switch (step.kind) {
           case "receive":
-            await buffer.until(exactMatcher(step.bytes), { timeoutMs, signal });
+            await buffer.until(step.matcher?.(ctx) ?? exactMatcher(step.bytes), {
+              timeoutMs,
+              signal,
+            });
             break;
           case "receive-eof":
             await buffer.until(eofMatcher(), { timeoutMs, signal });
             break;
           case "reply":
             await this.#pause(step.delayMs, signal);
-            await writeAll(conn, step.bytes);
+            await writeAll(conn, step.bytesFor ? await step.bytesFor(ctx) : step.bytes);
             break;
           case "reply-eof":
             await conn.closeWrite();

@@ -22,6 +22,7 @@ import {
 } from "../../proxy/cli_flags.ts";
 import { startProxy } from "../../proxy/proxy.ts";
 import { openRecordingFile, WireRecorder } from "../../proxy/recorder.ts";
+import { WsRecordTap } from "../../proxy/ws_record.ts";
 import { untilSignal } from "../../proxy/until_signal.ts";
 import { planReplay } from "../../proxy/replay_plan.ts";
 import { lastConnectionNumber } from "../../proxy/episodes.ts";
@@ -134,7 +135,7 @@ export function recordCommand() {
         listen,
         upstream,
         faults,
-        tap: recorder,
+        tap: new WsRecordTap(recorder),
         onError: (m) => console.error(`wireplay: record: ${m}`),
       });
       try {

@@ -7,6 +7,7 @@ import { formatAddress, parseAddress } from "../../address/address.ts";
 import { noFaults, withFault } from "../../proxy/faults.ts";
 import { type Proxy, startProxy } from "../../proxy/proxy.ts";
 import { openRecordingFile, WireRecorder } from "../../proxy/recorder.ts";
+import { WsRecordTap } from "../../proxy/ws_record.ts";
 import type {
   DefaultNode,
   FaultNode,
@@ -67,7 +68,7 @@ const proxyStatement: Executor<ProxyNode> = async (node, session) => {
       listen: { address: listen },
       upstream: { address: upstream, caCerts, insecure: node.insecure },
       faults,
-      tap: recorder,
+      tap: recorder && new WsRecordTap(recorder),
       onError: (m) => session.print(`proxy ${node.name}: ${m}`),
     });
   } catch (e) {

@@ -12,9 +12,9 @@ import { describeMatcher, matchValue } from "../../http/client/matchers.ts";
 import { isHttpServerHandle } from "../../http/server/starter.ts";
 import { wsRoutesOf } from "../../http/server/ws_routes.ts";
 import type { ConnectNode, ExpectNode, SendNode } from "../../script/grammar/core.ts";
-import type { WsExpectNode, WsRouteNode } from "../../script/grammar/websocket.ts";
+import type { WebsocketNode, WsExpectNode, WsRouteNode } from "../../script/grammar/websocket.ts";
 import { execOnBytes, regexPrepare } from "../../transport/matchers.ts";
-import { connectWebSocket, type WsChannel, type WsMessage } from "../../transport/ws_channel.ts";
+import { connectWebSocket, WsChannel, type WsMessage } from "../../transport/ws_channel.ts";
 import type { Resource, Session } from "../session.ts";
 import { evalBytes, evalMatch, evalPemFile as pem, evalText, type MatchValue } from "../values.ts";
 import type { VarObject } from "../vars.ts";
@@ -302,8 +302,20 @@ const wsRoute: Executor<WsRouteNode> = async (node, session) => {
   session.done(node);
 };
 
+/** `websocket NAME`: the stream connection `NAME` (upgraded by hand) becomes a WebSocket. */
+const websocket: Executor<WebsocketNode> = (node, session) => {
+  const r = session.get(node.name);
+  if (!r.stream) return session.fail(`"${node.name}" is a ${r.kind}, not a stream connection`);
+  const url = r.stream.remote.replace(/^tcp:/, "ws:").replace(/^tls:/, "wss:") + "/";
+  session.resources.delete(node.name);
+  session.add(wsResource(new WsChannel(node.name, url, r.stream, { events: session.events })));
+  session.done(node);
+  return Promise.resolve();
+};
+
 /** Executors of the WebSocket forms, by kind. */
 export const WS_EXECUTORS: Record<string, Executor> = {
+  websocket,
   "expect-ws": expectWs,
   "ws-route": wsRoute,
 };

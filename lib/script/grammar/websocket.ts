@@ -168,8 +168,28 @@ function tail(r: LineReader, node: WsExpectNode): WsExpectNode {
   return node;
 }
 
-/** The `ws-route` statement. */
+/** `websocket NAME`: a stream connection whose upgrade was sent as HTTP speaks WebSocket now. */
+export interface WebsocketNode extends StatementBase {
+  kind: "websocket";
+  name: string;
+}
+
+/** The `websocket` and `ws-route` statements. */
 export const WS_STATEMENTS: StatementSyntax[] = [
+  {
+    keyword: "websocket",
+    usage: "websocket NAME",
+    summary: "switches a connection that sent its WebSocket upgrade as HTTP to messages",
+    example: "websocket c1",
+    details: "What `record` writes for a WebSocket: the upgrade as send/expect of HTTP, then " +
+      "`websocket cN`, then messages (send cN …, expect cN message …). After it the " +
+      "connection is a WebSocket client, as if opened with connect ws://.",
+    parse(r, base): WebsocketNode {
+      const name = r.name("connection name").text;
+      r.end();
+      return { ...base, kind: "websocket", name };
+    },
+  },
   {
     keyword: "ws-route",
     usage: "ws-route SERVER PATH [send PAYLOAD]… [echo | reply PAYLOAD] [close CODE]",
