@@ -46,7 +46,13 @@ export type {
   DatagramChannel,
   DatagramSocketOptions,
 } from "./lib/transport/datagram_channel.ts";
-export { MatchError } from "./lib/transport/stream_buffer.ts";
+export {
+  type Look,
+  type Matcher,
+  MatchError,
+  type MatchStep,
+  StreamBuffer,
+} from "./lib/transport/stream_buffer.ts";
 export type { RegexMatch } from "./lib/transport/matchers.ts";
 export {
   runSuite,

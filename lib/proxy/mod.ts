@@ -39,7 +39,12 @@ export {
 } from "./faults.ts";
 export { type RecorderOptions, WireRecorder } from "./recorder.ts";
 export type { RedactRule } from "./redact.ts";
-export { planReplay, type ReplayConnection, type ReplayStep } from "./replay_plan.ts";
+export {
+  planReplay,
+  type ReplayConnection,
+  type ReplayContext,
+  type ReplayStep,
+} from "./replay_plan.ts";
 export type { HttpExchange } from "./http_plan.ts";
 export type { HttpMatchRule } from "./http_match.ts";
 export type { HttpRequest } from "./http_message.ts";

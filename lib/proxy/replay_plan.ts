@@ -56,7 +56,16 @@ export type ReplayStep =
   /** The client must close its sending side now. */
   | { kind: "receive-eof"; node: StatementBase };
 
-/** What the steps of one played connection share (a WebSocket key). */
+/**
+ * What the steps of one played connection share (a WebSocket key).
+ *
+ * @example Shared by the steps of one connection
+ * ```ts
+ * import type { ReplayContext } from "@wireplay/wireplay/proxy";
+ * const ctx: ReplayContext = {};
+ * ctx.wsKey = "dGhlIHNhbXBsZSBub25jZQ==";
+ * ```
+ */
 export type ReplayContext = Record<string, unknown>;
 
 /**

@@ -10,7 +10,31 @@ import { toLatin1 } from "../bytes/text.ts";
 /** Default receive limit: 256 MiB of unread data. */
 export const DEFAULT_BUFFER_LIMIT = 256 * 1024 * 1024;
 
-/** What a matcher says after looking at the buffer. */
+/**
+ * What a matcher says after looking at the buffer.
+ *
+ * @example A matcher for length-prefixed frames
+ * ```ts
+ * import { type Look, type Matcher, type MatchStep, StreamBuffer } from "@wireplay/wireplay";
+ * import { assertEquals } from "@std/assert";
+ * // Waits for a 2-byte big-endian length and that many bytes; consumes the frame.
+ * const frame: Matcher<Uint8Array> = {
+ *   describe: () => "a length-prefixed frame",
+ *   check(buffer: StreamBuffer, look: Look): MatchStep<Uint8Array> {
+ *     const b = buffer.unread;
+ *     if (b.length >= 2 && b.length >= 2 + ((b[0]! << 8) | b[1]!)) {
+ *       return { done: buffer.consume(2 + ((b[0]! << 8) | b[1]!)).subarray(2) };
+ *     }
+ *     return look === "end" ? { fail: "the stream ended inside a frame" } : undefined;
+ *   },
+ * };
+ * const buffer = new StreamBuffer();
+ * const got = buffer.until(frame, { timeoutMs: 1000 });
+ * buffer.push(new Uint8Array([0, 3, 104]));
+ * buffer.push(new Uint8Array([105, 33]));
+ * assertEquals(new TextDecoder().decode(await got), "hi!");
+ * ```
+ */
 export type MatchStep<T> =
   | { done: T }
   | { fail: string }
@@ -22,10 +46,56 @@ export type MatchStep<T> =
  * because no bytes came for the time it asked (`quiet`), the peer closed (`end`), or the
  * statement's deadline came (`deadline`). On anything but `data` a matcher must decide
  * on what it has if it can.
+ *
+ * @example A matcher for length-prefixed frames
+ * ```ts
+ * import { type Look, type Matcher, type MatchStep, StreamBuffer } from "@wireplay/wireplay";
+ * import { assertEquals } from "@std/assert";
+ * // Waits for a 2-byte big-endian length and that many bytes; consumes the frame.
+ * const frame: Matcher<Uint8Array> = {
+ *   describe: () => "a length-prefixed frame",
+ *   check(buffer: StreamBuffer, look: Look): MatchStep<Uint8Array> {
+ *     const b = buffer.unread;
+ *     if (b.length >= 2 && b.length >= 2 + ((b[0]! << 8) | b[1]!)) {
+ *       return { done: buffer.consume(2 + ((b[0]! << 8) | b[1]!)).subarray(2) };
+ *     }
+ *     return look === "end" ? { fail: "the stream ended inside a frame" } : undefined;
+ *   },
+ * };
+ * const buffer = new StreamBuffer();
+ * const got = buffer.until(frame, { timeoutMs: 1000 });
+ * buffer.push(new Uint8Array([0, 3, 104]));
+ * buffer.push(new Uint8Array([105, 33]));
+ * assertEquals(new TextDecoder().decode(await got), "hi!");
+ * ```
  */
 export type Look = "data" | "quiet" | "end" | "deadline";
 
-/** A matcher: looks at the unread bytes, says done (and consumes), fail, or wait. */
+/**
+ * A matcher: looks at the unread bytes, says done (and consumes), fail, or wait.
+ *
+ * @example A matcher for length-prefixed frames
+ * ```ts
+ * import { type Look, type Matcher, type MatchStep, StreamBuffer } from "@wireplay/wireplay";
+ * import { assertEquals } from "@std/assert";
+ * // Waits for a 2-byte big-endian length and that many bytes; consumes the frame.
+ * const frame: Matcher<Uint8Array> = {
+ *   describe: () => "a length-prefixed frame",
+ *   check(buffer: StreamBuffer, look: Look): MatchStep<Uint8Array> {
+ *     const b = buffer.unread;
+ *     if (b.length >= 2 && b.length >= 2 + ((b[0]! << 8) | b[1]!)) {
+ *       return { done: buffer.consume(2 + ((b[0]! << 8) | b[1]!)).subarray(2) };
+ *     }
+ *     return look === "end" ? { fail: "the stream ended inside a frame" } : undefined;
+ *   },
+ * };
+ * const buffer = new StreamBuffer();
+ * const got = buffer.until(frame, { timeoutMs: 1000 });
+ * buffer.push(new Uint8Array([0, 3, 104]));
+ * buffer.push(new Uint8Array([105, 33]));
+ * assertEquals(new TextDecoder().decode(await got), "hi!");
+ * ```
+ */
 export interface Matcher<T> {
   /** How the expectation reads in a report, e.g. `line "+PONG"`. */
   describe(): string;
@@ -79,6 +149,17 @@ export class BufferOverflowError extends Error {
  * A growable byte queue with a limit. Bytes are appended by the channel's read loop and
  * consumed from the front by matchers; a latin1 view of the unread bytes is kept
  * incrementally for binary-safe regex matching.
+ *
+ * @example Bytes arrive in pieces; a line is taken whole
+ * ```ts
+ * import { StreamBuffer } from "@wireplay/wireplay";
+ * import { assertEquals } from "@std/assert";
+ * const buffer = new StreamBuffer();
+ * buffer.push(new TextEncoder().encode("PO"));
+ * buffer.push(new TextEncoder().encode("NG\r\nrest"));
+ * assertEquals(buffer.length, 10);
+ * assertEquals(new TextDecoder().decode(buffer.consume(6)), "PONG\r\n");
+ * ```
  */
 export class StreamBuffer {
   #data = new Uint8Array(4096);
@@ -93,7 +174,11 @@ export class StreamBuffer {
   /** Bytes ever appended. */
   received = 0;
 
-  constructor(readonly limit: number = DEFAULT_BUFFER_LIMIT) {}
+  /** An empty buffer holding at most `limit` unread bytes. */
+  constructor(
+    /** The most unread bytes held; more is an overflow error for every waiter. */
+    readonly limit: number = DEFAULT_BUFFER_LIMIT,
+  ) {}
 
   /** The number of unread bytes. */
   get length(): number {

@@ -64,7 +64,7 @@ export class CookieJar {
   }
 
   /** Stores the `Set-Cookie` values a response to `url` carried. */
-  store(url: URL, setCookies: string[], now = Date.now()): void {
+  store(url: URL, setCookies: string[], now: number = Date.now()): void {
     for (const line of setCookies) {
       const c = parseSetCookie(line, url, now);
       if (!c) continue;
@@ -76,7 +76,7 @@ export class CookieJar {
   }
 
   /** The `Cookie` header value for a request to `url`, or undefined when none applies. */
-  header(url: URL, now = Date.now()): string | undefined {
+  header(url: URL, now: number = Date.now()): string | undefined {
     this.#expire(now);
     const host = hostOf(url);
     const fits = this.#cookies.filter((c) =>
