@@ -161,6 +161,17 @@ export class WsRecordTap implements ProxyTap {
       if (rest.byteLength) this.#inner.data(conn, direction, rest);
       return;
     }
+    const extension = /^sec-websocket-extensions:[ \t]*([^\r\n;,]+)/im.exec(text)?.[1];
+    if (extension) {
+      // compressed frames (permessage-deflate) are not decoded: recorded as bytes
+      st.phase = "bytes";
+      this.#inner.statement(
+        conn,
+        (name) => `# ${name}: the WebSocket extension ${extension} was agreed; bytes follow`,
+      );
+      if (rest.byteLength) this.#inner.data(conn, direction, rest);
+      return;
+    }
     st.phase = "ws";
     this.#inner.statement(conn, (name) => `websocket ${name}`);
     if (rest.byteLength) this.#frames(conn, st, direction, rest);

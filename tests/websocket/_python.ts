@@ -51,13 +51,15 @@ export async function pythonWsClient(
   url: string,
   send: string[],
   expect: number,
+  options: { deflate?: boolean } = {},
 ): Promise<string[]> {
   const python = pythonWith("websockets")!;
   const script = `
 import asyncio, sys, websockets
 async def main():
-    async with websockets.connect(sys.argv[1], open_timeout=5, close_timeout=5) as ws:
-        for m in sys.argv[3:]:
+    # no permessage-deflate: compressed sessions are recorded as bytes, not messages
+    async with websockets.connect(sys.argv[1], open_timeout=5, close_timeout=5, compression=None if sys.argv[3] == "plain" else "deflate") as ws:
+        for m in sys.argv[4:]:
             await ws.send(m)
         for _ in range(int(sys.argv[2])):
             try:
@@ -71,7 +73,7 @@ async def main():
 asyncio.run(main())
 `;
   const out = await output(python, {
-    args: ["-c", script, url, String(expect), ...send],
+    args: ["-c", script, url, String(expect), options.deflate ? "deflate" : "plain", ...send],
     deadlineMs: 20_000,
   });
   const text = (b: Uint8Array) => new TextDecoder().decode(b);

@@ -74,10 +74,16 @@ function kindCommand(name: string, kind: ServeKind) {
   cmd.action(async (address, ...rest: unknown[]) => {
     // with an argument (serve exec ADDR "COMMAND") commander passes it before the options
     const opts = rest[kind.argument ? 1 : 0] as Record<string, string | boolean | undefined>;
-    const addr = addressArg(address, "address", kind.schemes[0] as Scheme);
-    if (!kind.schemes.includes(addr.scheme)) {
+    // ws:// and wss:// listen as http:// and https:// (the upgrade is HTTP)
+    const ws = /^(wss?):\/\//i.exec(address)?.[1]?.toLowerCase();
+    const addr = addressArg(
+      ws ? address.replace(/^ws/i, "http") : address,
+      "address",
+      kind.schemes[0] as Scheme,
+    );
+    if (!kind.schemes.includes(ws ?? addr.scheme)) {
       throw new UsageError(
-        `serve ${name} listens on ${kind.schemes.join(", ")}, not ${addr.scheme}`,
+        `serve ${name} listens on ${kind.schemes.join(", ")}, not ${ws ?? addr.scheme}`,
         { where: "address" },
       );
     }
