@@ -243,3 +243,44 @@ Deno.test({
     assertStringIncludes(fuzz.stdout, "60 case(s), 0 finding(s)");
   },
 });
+
+Deno.test({
+  name:
+    "chaos --client: redis-cli against the replayed server gives up on resets, hangs on a stall",
+  ...needs("redis-cli"),
+  async fn() {
+    await using dir = await tempDir();
+    const rec = `${dir.path}/ping.wire`;
+    await Deno.writeTextFile(
+      rec,
+      [
+        `default target = "tcp://127.0.0.1:1"`,
+        "connect ${target} as c1",
+        'send c1 "*1\\r\\n\\$4\\r\\nPING\\r\\n"',
+        'expect c1 "+PONG\\r\\n"',
+        "close c1",
+        "",
+      ].join("\n"),
+    );
+    const run = await runCli([
+      "chaos",
+      rec,
+      "--client",
+      "redis-cli -h {host} -p {port} PING",
+      "--case-timeout",
+      "1500ms",
+      "--spike",
+      "200ms",
+      "--reporter",
+      "tap",
+    ], { deadlineMs: 120_000 });
+    assertEquals(run.code, 1, run.stderr + run.stdout);
+    assertMatch(run.stdout, /^1\.\.8$/m);
+    assertMatch(run.stdout, /^ok \d+ - c1: server resets before reply 1\/1$/m);
+    assertMatch(run.stdout, /^ok \d+ - c1: server closes half-way through reply 1\/1$/m);
+    assertMatch(run.stdout, /^not ok \d+ - c1: server stalls before reply 1\/1$/m);
+    assertMatch(run.stdout, /^ok \d+ - c1: 1-byte answers$/m);
+    assertMatch(run.stdout, /^ok \d+ - c1: answers 200ms late$/m);
+    assertStringIncludes(run.stdout, "the client hung: still running after 1500ms");
+  },
+});

@@ -8,6 +8,7 @@ import { Command, Option } from "commander";
 import { formatDuration } from "../../bytes/units.ts";
 import { BaselineError, chaosBound, chaosCases, runChaos } from "../../chaos/chaos.ts";
 import { CHAOS_FAULTS, type ChaosFault } from "../../chaos/conversation.ts";
+import { clientCases, runClientChaos } from "../../chaos/client_chaos.ts";
 import { Target } from "../../chaos/target.ts";
 import { UsageError } from "../../errors.ts";
 import { type ReporterName, REPORTERS } from "../../report/mod.ts";
@@ -34,7 +35,18 @@ export function chaosCommand() {
       "Replay a recording against a server once per message boundary × fault; report per case",
     )
     .argument("<file>", "a .wire recording made by `record`")
-    .requiredOption("--target <addr>", "the server under test: tcp://HOST:PORT or unix://PATH")
+    .option("--target <addr>", "the server under test: tcp://HOST:PORT or unix://PATH")
+    .option(
+      "--client <command>",
+      "test a client instead: run COMMAND ({target}, {host}, {port} filled in) per case " +
+        "against the replayed server",
+    )
+    .option(
+      "--case-timeout <D>",
+      "--client: a client still running after D hangs",
+      durationOption("--case-timeout"),
+      10_000,
+    )
     .option("--faults <list>", `which faults (${CHAOS_FAULTS.join(",")})`, faultsArg)
     .option("--max-cases <n>", "run at most N cases", intOption("--max-cases", 1, 100_000), 200)
     .option("--timeout <D>", "wait for each answer", durationOption("--timeout"), 2000)
@@ -53,8 +65,34 @@ export function chaosCommand() {
       string
     >)
     .action(async (file, opts) => {
+      if ((opts.target === undefined) === (opts.client === undefined)) {
+        throw new UsageError("give either --target ADDR (a server) or --client COMMAND", {
+          where: opts.target ? "--client" : "--target",
+        });
+      }
       const connections = await readRecording(file, opts.var);
-      await using target = new Target(targetArg(opts.target), opts.restart);
+      if (opts.client !== undefined) {
+        const cases = clientCases(connections, opts.spike, opts.faults).slice(0, opts.maxCases);
+        console.error(
+          `wireplay chaos: ${cases.length} client case(s), at most ${
+            formatDuration(cases.length * (opts.caseTimeout + 1000))
+          }`,
+        );
+        const suite = await runClientChaos({
+          connections,
+          file,
+          command: opts.client,
+          caseTimeoutMs: opts.caseTimeout,
+          replyTimeoutMs: opts.timeout,
+          spikeMs: opts.spike,
+          faults: opts.faults,
+          maxCases: opts.maxCases,
+        });
+        await emitReport(opts.reporter as ReporterName, suite, opts.out);
+        if (suite.failed) throw new ExitCode(1);
+        return;
+      }
+      await using target = new Target(targetArg(opts.target!), opts.restart);
       const limits = { replyTimeoutMs: opts.timeout, stallMs: opts.stall, spikeMs: opts.spike };
       const { cases, total } = chaosCases(connections, opts.faults, opts.maxCases);
       console.error(
