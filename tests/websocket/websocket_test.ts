@@ -170,3 +170,17 @@ send c ping "x"
 `);
   assertStringIncludes(f.message, "is for WebSockets");
 });
+
+Deno.test("websocket: the README's and :help's examples run as written", async () => {
+  const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
+  const at = readme.indexOf("WebSocket: `connect ws://");
+  const block = /```\n([\s\S]*?)```/.exec(readme.slice(at))![1]!;
+  await passes(block);
+  const { helpText } = await import("../../lib/repl/help.ts");
+  const help = helpText("websocket").split("\n");
+  const from = help.findIndex((l) => l.startsWith("WebSockets:")) + 1;
+  const to = help.findIndex((l, i) => i >= from && !l.startsWith("  "));
+  const example = help.slice(from, to).map((l) => l.trim());
+  assertEquals(example[0], "serve echo ws://127.0.0.1:0 as e");
+  await passes(example.join("\n"));
+});

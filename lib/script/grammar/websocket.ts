@@ -181,9 +181,18 @@ export const WS_STATEMENTS: StatementSyntax[] = [
     usage: "websocket NAME",
     summary: "switches a connection that sent its WebSocket upgrade as HTTP to messages",
     example: "websocket c1",
-    details: "What `record` writes for a WebSocket: the upgrade as send/expect of HTTP, then " +
-      "`websocket cN`, then messages (send cN …, expect cN message …). After it the " +
-      "connection is a WebSocket client, as if opened with connect ws://.",
+    details: [
+      "WebSockets: connect ws://… or wss://… opens one; expect then takes whole messages:",
+      "  serve echo ws://127.0.0.1:0 as e",
+      "  connect ${e.url}/chat as w",
+      '  send w "hi"                     # text; send w binary hex "01 02"; send w ping "p"',
+      '  expect w message "hi"           # or /re/, json $.a == 1, binary hex "01 02"',
+      '  send w close 1000 "bye"',
+      "  expect w close 1000             # and expect w pong after a ping",
+      'serve http takes WebSocket routes: ws-route api /chat send "welcome" echo.',
+      "`websocket NAME` itself is what record writes: the upgrade as HTTP (send/expect),",
+      "then `websocket cN`, then one statement per message; replay plays it back.",
+    ].join("\n"),
     parse(r, base): WebsocketNode {
       const name = r.name("connection name").text;
       r.end();
