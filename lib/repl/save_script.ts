@@ -208,13 +208,26 @@ const PATH_ARG = /(\b(?:file|ca|cert|key|record|root)\s+)(?:"((?:[^"\\$]|\\.)*)"
  * ```
  */
 export function rebasePaths(line: string, from: string, to: string): string {
-  return line.replace(PATH_ARG, (all, keyword: string, quoted?: string, bare?: string) => {
+  const rebase = (all: string, keyword: string, quoted?: string, bare?: string) => {
     const p = quoted ?? bare ?? "";
     if (!p || isAbsolute(p) || p.startsWith("~")) return all;
     const moved = relative(to, resolve(from, p)) || ".";
     return quoted !== undefined ? `${keyword}"${moved}"` : `${keyword}${moved}`;
-  });
+  };
+  if (!/\bmultipart\b/.test(line)) return line.replace(PATH_ARG, rebase);
+  // `multipart … file "NAME" "PATH"`: the path is the second string, not the field name
+  return line.replace(
+    MULTIPART_OR_PATH_ARG,
+    (all, partKeyword?: string, partPath?: string, keyword?: string, q?: string, b?: string) =>
+      partKeyword !== undefined ? rebase(all, partKeyword, partPath) : rebase(all, keyword!, q, b),
+  );
 }
+
+/** A multipart file part (`file "NAME" "PATH"`), tried before the other path arguments. */
+const MULTIPART_OR_PATH_ARG = new RegExp(
+  `(\\bfile\\s+"(?:[^"\\\\]|\\\\.)*"\\s+)"((?:[^"\\\\$]|\\\\.)*)"|${PATH_ARG.source}`,
+  "g",
+);
 
 /**
  * Writes ports that were asked for as 0, and the local ports of connections, symbolically
