@@ -11,7 +11,7 @@
 import { Buffer } from "node:buffer";
 import { isBinary } from "../bytes/text.ts";
 import { formatPayload, formatRegex } from "../script/format.ts";
-import { maskScript } from "../secrets/secrets.ts";
+import { containsSecret, maskScript, secretSafeEnd } from "../secrets/secrets.ts";
 import { redactedLiteral, redactHeader, type RedactRule } from "./redact.ts";
 import { generalise } from "../script/dynamic.ts";
 import { RECORDING_HEADER } from "../script/parser.ts";
@@ -186,16 +186,45 @@ export class WireRecorder implements ProxyTap {
       p.size += take;
       offset += take;
       if (p.size >= MAX_STATEMENT_BYTES) {
-        this.flush();
-        p = undefined;
+        p = this.#cut();
+        // (a secret longer than a statement cannot be held back)
+        if (p && p.size >= MAX_STATEMENT_BYTES) p = void this.flush();
       }
     }
     if (this.#pending && this.#timer === undefined) {
       this.#timer = setTimeout(() => {
         this.#timer = undefined;
-        this.flush();
+        this.#cut();
       }, this.#o.idleFlushMs ?? 100);
     }
+  }
+
+  /**
+   * Writes the pending statement, except trailing bytes that are the start of a secret:
+   * they stay pending, so that a secret arriving in pieces is written whole (as
+   * `${NAME}`). The next bytes in that direction, or any other event, write them.
+   */
+  #cut(): Pending | undefined {
+    const p = this.#pending;
+    if (!p) return undefined;
+    const bytes = p.parts.length === 1 ? p.parts[0]! : concat(p.parts, p.size);
+    const end = secretSafeEnd(bytes);
+    if (end === bytes.byteLength) {
+      this.flush();
+      return undefined;
+    }
+    if (end === 0) return p;
+    p.parts = [bytes.subarray(0, end)];
+    p.size = end;
+    this.flush();
+    const rest = bytes.slice(end);
+    return this.#pending = {
+      conn: p.conn,
+      direction: p.direction,
+      parts: [rest],
+      size: rest.byteLength,
+      pauseMs: 0,
+    };
   }
 
   eof(conn: TapConnection, direction: Direction): void {
@@ -259,7 +288,8 @@ export class WireRecorder implements ProxyTap {
       this.#emit(`expect ${p.conn.name} ${redacted}\n`);
       return;
     }
-    const g = this.#o.exact ? undefined : generalise(bytes);
+    // a secret inside is written as its literal (then ${NAME}), never inside a regex
+    const g = this.#o.exact || containsSecret(bytes) ? undefined : generalise(bytes);
     if (g && "regex" in g) {
       this.#emit(
         `${AS_RECORDED}expect ${p.conn.name} ${payloadLiteral(bytes)}\n` +
@@ -300,7 +330,7 @@ function hexLiteral(bytes: Uint8Array): string {
 
 /** A payload literal: like `formatPayload`, with a fast path for large binary chunks. */
 export function payloadLiteral(bytes: Uint8Array): string {
-  if (bytes.byteLength >= 1024 && isBinary(bytes)) {
+  if (bytes.byteLength >= 1024 && isBinary(bytes) && !containsSecret(bytes)) {
     // sample: printable text in at least 90% of 4096 spread bytes keeps a string literal
     let printable = 0;
     const step = Math.max(1, Math.floor(bytes.byteLength / 4096));

@@ -185,7 +185,8 @@ export function runInteractive(
     const repl = core ?? await ready();
     while (queue.length && !finished) {
       const { line, echo } = queue.shift()!;
-      if (echo) output.out((repl.joiner.pending ? CONTINUE_PROMPT : PROMPT) + line);
+      // a line typed ahead is shown now, as history keeps it (no secret's value)
+      if (echo) output.out((repl.joiner.pending ? CONTINUE_PROMPT : PROMPT) + maskScript(line));
       if (!repl.joiner.waitingFor?.startsWith("heredoc")) history.add(maskScript(line));
       const outcome = await repl.feed(line);
       if (outcome === "quit") return finish();

@@ -28,7 +28,7 @@ import { varsTable } from "./vars_table.ts";
 import { buildScript } from "./save_script.ts";
 import { Transcript } from "./transcript.ts";
 import { readUserText } from "../fs/read_file.ts";
-import { maskScript, maskSecrets } from "../secrets/secrets.ts";
+import { maskScript, maskSecrets, SecretStreamMask } from "../secrets/secrets.ts";
 
 /**
  * Where the REPL writes.
@@ -128,6 +128,9 @@ export class ReplCore implements AsyncDisposable {
   #openBefore: Set<string> | undefined;
   #closed = false;
   #windowed = new WeakSet<StreamChannel>();
+  /** Live data's secrets masks, per channel and direction, and the timer releasing them. */
+  #liveMasks = new Map<string, LiveMask>();
+  #releaseTimer: ReturnType<typeof setTimeout> | undefined;
   #unwatch: (() => void)[] = [];
 
   /**
@@ -417,6 +420,8 @@ export class ReplCore implements AsyncDisposable {
     this.#closed = true;
     this.cancel();
     this.#unsubscribe();
+    clearTimeout(this.#releaseTimer);
+    this.#release();
     for (const stop of this.#unwatch) stop();
     this.transcript[Symbol.dispose]();
     await this.session.close();
@@ -506,45 +511,84 @@ export class ReplCore implements AsyncDisposable {
   }
 
   #show(e: ChannelEvent): void {
-    const name = e.type === "accepted" ? e.listener : e.channel;
-    const hold = (text: string) => {
-      if (this.timestamps) {
-        const stamp = new Date().toISOString().slice(11, 23);
-        text = text.split("\n").map((l) => `${stamp} ${l}`).join("\n");
-      }
-      // a channel the running statement is still opening: say so after "NAME: connected"
-      if (this.#openBefore && !this.#openBefore.has(name)) (this.#held ??= []).push(text);
-      else this.output.out(text);
-    };
     if (e.type === "data" || (e.type === "sent" && this.echo)) {
       const incoming = e.type === "data";
       if (incoming) {
         const stream = this.session.resources.get(e.channel)?.stream;
         if (stream && !this.#windowed.has(stream)) this.#applyWindows();
       }
-      const counts = incoming ? this.#shownIn : this.#shownOut;
-      const offset = counts.get(e.channel) ?? 0;
-      counts.set(e.channel, offset + e.bytes.byteLength);
-      const arrow = incoming ? "<" : ">";
-      const peer = incoming ? e.from : e.to;
-      const text = formatIncoming(e.channel, e.bytes, this.hexMode, peer, { arrow, offset });
-      const tag = `${e.channel} ${arrow}`;
-      hold(
-        text.split("\n").map((l) =>
-          l.startsWith(tag) ? this.#colors.tag(e.channel, tag) + l.slice(tag.length) : l
-        ).join("\n"),
-      );
+      const live = this.#liveMask(e.channel, incoming);
+      live.peer = incoming ? e.from : e.to;
+      this.#showBytes(e.channel, incoming, live.mask.push(e.bytes), live.peer);
+      if (live.mask.holding) this.#armRelease();
       return;
     }
+    const name = e.type === "accepted" ? e.listener : e.channel;
     const text = announce(e, (name) => {
       const r = this.session.resources.get(name);
       return r && { kind: r.kind, bytesIn: r.bytesIn?.() };
     });
     if (e.type === "closed") {
+      this.#release(e.channel);
       this.#shownIn.delete(e.channel);
       this.#shownOut.delete(e.channel);
     }
-    if (text) hold(e.type === "closed" && e.reason !== "eof" ? this.#colors.error(text) : text);
+    if (text) {
+      this.#hold(name, e.type === "closed" && e.reason !== "eof" ? this.#colors.error(text) : text);
+    }
+  }
+
+  /** Shows data sent or received on a channel (already masked). */
+  #showBytes(channel: string, incoming: boolean, bytes: Uint8Array, peer?: string): void {
+    if (bytes.byteLength === 0) return;
+    const counts = incoming ? this.#shownIn : this.#shownOut;
+    const offset = counts.get(channel) ?? 0;
+    counts.set(channel, offset + bytes.byteLength);
+    const arrow = incoming ? "<" : ">";
+    const text = formatIncoming(channel, bytes, this.hexMode, peer, { arrow, offset });
+    const tag = `${channel} ${arrow}`;
+    this.#hold(
+      channel,
+      text.split("\n").map((l) =>
+        l.startsWith(tag) ? this.#colors.tag(channel, tag) + l.slice(tag.length) : l
+      ).join("\n"),
+    );
+  }
+
+  #hold(name: string, text: string): void {
+    if (this.timestamps) {
+      const stamp = new Date().toISOString().slice(11, 23);
+      text = text.split("\n").map((l) => `${stamp} ${l}`).join("\n");
+    }
+    // a channel the running statement is still opening: say so after "NAME: connected"
+    if (this.#openBefore && !this.#openBefore.has(name)) (this.#held ??= []).push(text);
+    else this.output.out(text);
+  }
+
+  /** The secrets mask of a channel's live data, per direction. */
+  #liveMask(channel: string, incoming: boolean): LiveMask {
+    const key = `${incoming ? "<" : ">"} ${channel}`;
+    let live = this.#liveMasks.get(key);
+    if (!live) this.#liveMasks.set(key, live = { channel, incoming, mask: new SecretStreamMask() });
+    return live;
+  }
+
+  /** Shows what the masks held back once the connection is quiet for a moment. */
+  #armRelease(): void {
+    if (this.#releaseTimer !== undefined || this.#closed) return;
+    this.#releaseTimer = setTimeout(() => {
+      this.#releaseTimer = undefined;
+      this.#release();
+    }, LIVE_HOLD_MS);
+  }
+
+  /** Shows the bytes held back for `channel` (every channel when omitted). */
+  #release(channel?: string): void {
+    for (const [key, live] of this.#liveMasks) {
+      if (channel !== undefined && live.channel !== channel) continue;
+      this.#showBytes(live.channel, live.incoming, live.mask.flush(), live.peer);
+      if (channel !== undefined) this.#liveMasks.delete(key);
+    }
   }
 
   #feedback(node: StatementBase, before: Set<string>): void {
@@ -562,6 +606,19 @@ export class ReplCore implements AsyncDisposable {
       this.output.out(this.#colors.ok("ok"));
     }
   }
+}
+
+/**
+ * How long live data may hold back the first bytes of a secret waiting for the rest
+ * (then they are shown: it was not the secret, or it never came whole).
+ */
+const LIVE_HOLD_MS = 100;
+
+interface LiveMask {
+  channel: string;
+  incoming: boolean;
+  mask: SecretStreamMask;
+  peer?: string;
 }
 
 /** The text shown for a failed statement. */

@@ -10,6 +10,7 @@ import { hexdump } from "../bytes/hexdump.ts";
 import { isBinary } from "../bytes/text.ts";
 import { formatDuration } from "../bytes/units.ts";
 import type { Span } from "../script/ast.ts";
+import { maskSecretBytes, maskSecrets } from "../secrets/secrets.ts";
 
 /**
  * Details of a failure, for reports.
@@ -76,6 +77,9 @@ export class ExpectationError extends Error {
     options?: ErrorOptions,
   ) {
     super("", options);
+    // the message, reason and statement never show a secret (mod.ts callers read them)
+    this.reason = maskSecrets(reason);
+    this.statement = maskSecrets(statement);
     this.message = this.render();
   }
 
@@ -84,8 +88,12 @@ export class ExpectationError extends Error {
     return this.span ? `${this.file}:${this.span.line}` : this.file;
   }
 
-  /** The multi-line report. */
+  /** The multi-line report, every secret shown as `***` (hex dumps included). */
   render(): string {
+    return maskSecrets(this.#render());
+  }
+
+  #render(): string {
     const d = this.details;
     const lines = [`${this.where}: ${this.reason}`];
     if (this.statement) lines.push(`  statement: ${this.statement}`);
@@ -94,11 +102,13 @@ export class ExpectationError extends Error {
     if (d.received !== undefined) {
       if (d.received.byteLength === 0) lines.push(`  received:  nothing`);
       else {
+        // masked as bytes first: a hex dump shows a secret as hex digits no text mask sees
+        const shown = maskSecretBytes(d.received);
         lines.push(
-          `  received:  "${escapeForDisplay(d.received, 400)}" (${d.received.byteLength} bytes)`,
+          `  received:  "${escapeForDisplay(shown, 400)}" (${d.received.byteLength} bytes)`,
         );
-        if (isBinary(d.received)) {
-          lines.push(...hexdump(d.received, 256).split("\n").map((l) => `             ${l}`));
+        if (isBinary(shown)) {
+          lines.push(...hexdump(shown, 256).split("\n").map((l) => `             ${l}`));
         }
       }
     }

@@ -9,6 +9,7 @@ import { parseScript } from "../script/parser.ts";
 import { UsageError } from "../errors.ts";
 import { EXECUTORS } from "./exec/mod.ts";
 import { ExpectationError } from "./failure.ts";
+import { maskSecrets } from "../secrets/secrets.ts";
 import { Session, type SessionOptions } from "./session.ts";
 import { MAX_SCRIPT_BYTES, readUserText } from "../fs/read_file.ts";
 
@@ -143,7 +144,9 @@ export async function runScript(script: Script, options: RunOptions = {}): Promi
   await using session = new Session({
     ...options,
     file: script.file,
-    print: (t) => {
+    // what a script prints is masked here, for the CLI and mod.ts callers alike
+    print: (text) => {
+      const t = maskSecrets(text);
       output.push(t);
       options.echo?.(t);
     },

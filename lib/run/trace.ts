@@ -6,7 +6,7 @@
  */
 import type { ChannelEvent } from "../transport/events.ts";
 import type { Session } from "./session.ts";
-import { maskSecretBytes } from "../secrets/secrets.ts";
+import { SecretStreamMask } from "../secrets/secrets.ts";
 
 /** One exchange. */
 export interface TraceEntry {
@@ -26,6 +26,8 @@ export class TraceRecorder {
   readonly entries: TraceEntry[] = [];
   readonly #started = performance.now();
   readonly #stop: () => void;
+  /** Per channel and direction: a secret cut between two chunks is still masked whole. */
+  readonly #masks = new Map<string, SecretStreamMask>();
 
   constructor(session: Session, readonly limit = 10_000) {
     this.#stop = session.events.on((e) => this.#add(e));
@@ -40,7 +42,7 @@ export class TraceRecorder {
           t,
           channel: e.channel,
           kind: "sent",
-          bytes: maskSecretBytes(e.bytes).slice(0, KEEP),
+          bytes: this.#mask(e.channel, "sent").push(e.bytes).slice(0, KEEP),
           note: size(e.bytes),
         });
         break;
@@ -49,7 +51,7 @@ export class TraceRecorder {
           t,
           channel: e.channel,
           kind: "received",
-          bytes: maskSecretBytes(e.bytes).slice(0, KEEP),
+          bytes: this.#mask(e.channel, "received").push(e.bytes).slice(0, KEEP),
           note: size(e.bytes) + (e.from ? ` from ${e.from}` : ""),
         });
         break;
@@ -57,6 +59,7 @@ export class TraceRecorder {
         this.entries.push({ t, channel: e.listener, kind: "accepted", note: `from ${e.remote}` });
         break;
       case "closed":
+        this.#release(t, e.channel);
         this.entries.push({
           t,
           channel: e.channel,
@@ -73,6 +76,31 @@ export class TraceRecorder {
   /** Stops recording. */
   stop(): void {
     this.#stop();
+    const t = performance.now() - this.#started;
+    for (
+      const channel of new Set([...this.#masks.keys()].map((k) => k.slice(k.indexOf(" ") + 1)))
+    ) {
+      this.#release(t, channel);
+    }
+  }
+
+  #mask(channel: string, kind: "sent" | "received"): SecretStreamMask {
+    const key = `${kind} ${channel}`;
+    let mask = this.#masks.get(key);
+    if (!mask) this.#masks.set(key, mask = new SecretStreamMask());
+    return mask;
+  }
+
+  /** Adds what a channel's masks held back (the start of a secret that never came). */
+  #release(t: number, channel: string): void {
+    for (const kind of ["sent", "received"] as const) {
+      const key = `${kind} ${channel}`;
+      const held = this.#masks.get(key)?.flush();
+      this.#masks.delete(key);
+      if (held?.byteLength) {
+        this.entries.push({ t, channel, kind, bytes: held.slice(0, KEEP), note: "continued" });
+      }
+    }
   }
 }
 

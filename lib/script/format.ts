@@ -5,6 +5,7 @@
  */
 import { escapeBytes, toHex } from "../bytes/escape.ts";
 import { isBinary } from "../bytes/text.ts";
+import { containsSecret } from "../secrets/secrets.ts";
 
 /**
  * A payload literal that parses back to exactly `bytes`: a `"…"` string for text,
@@ -19,7 +20,10 @@ import { isBinary } from "../bytes/text.ts";
  * ```
  */
 export function formatPayload(bytes: Uint8Array): string {
-  if (bytes.byteLength > 0 && isBinary(bytes) && !mostlyText(bytes)) return `hex "${toHex(bytes)}"`;
+  // a secret inside stays a string, where maskScript finds it (never hex digits)
+  if (bytes.byteLength > 0 && isBinary(bytes) && !mostlyText(bytes) && !containsSecret(bytes)) {
+    return `hex "${toHex(bytes)}"`;
+  }
   return `"${escapeBytes(bytes)}"`;
 }
 

@@ -21,6 +21,6 @@ export function collectSecret(
   const name = eq > 0 ? value.slice(0, eq) : "";
   // the message never repeats the value: it may be the secret itself
   if (!NAME_RE.test(name)) throw new UsageError("expected NAME=VALUE", { where: "--secret" });
-  addSecret(name, value.slice(eq + 1));
+  addSecret(name, value.slice(eq + 1), "--secret");
   return { ...previous, [name]: value.slice(eq + 1) };
 }

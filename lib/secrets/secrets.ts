@@ -161,21 +161,21 @@ export function maskSecretBytes(bytes: Uint8Array): Uint8Array {
 /**
  * Masks a stream that arrives in chunks, so that a secret cut anywhere between two
  * chunks is still masked whole: {@linkcode push} returns what can be shown now and holds
- * back (at most the longest secret's length − 1) trailing bytes while they are the start
- * of some secret; the next push, or {@linkcode flush} (quiet connection, end), releases
- * them. Without secrets, bytes pass through at once.
+ * back the trailing bytes while they are the start of some secret (a few bytes: at most
+ * the secrets' length); the next push, or {@linkcode flush} (quiet connection, end),
+ * releases them. Without secrets, bytes pass through at once.
  */
 export class SecretStreamMask {
+  /** Held back, unmasked (a longer secret may still complete them). */
   #held: Uint8Array = new Uint8Array(0);
 
   /** The masked bytes that can be shown now. */
   push(bytes: Uint8Array): Uint8Array {
     if (ordered.length === 0 && this.#held.byteLength === 0) return bytes;
     const joined = this.#held.byteLength ? concatBytes([this.#held, bytes]) : bytes;
-    const masked = maskSecretBytes(joined);
-    const keep = secretPrefixAtEnd(masked);
-    this.#held = masked.slice(masked.byteLength - keep);
-    return masked.subarray(0, masked.byteLength - keep);
+    const end = secretSafeEnd(joined);
+    this.#held = joined.slice(end);
+    return maskSecretBytes(joined.subarray(0, end));
   }
 
   /** True while bytes are held back. */
@@ -183,28 +183,53 @@ export class SecretStreamMask {
     return this.#held.byteLength > 0;
   }
 
-  /** The bytes held back (already masked), which are then forgotten. */
+  /** The bytes held back, masked, which are then forgotten. */
   flush(): Uint8Array {
     const held = this.#held;
     this.#held = new Uint8Array(0);
-    return held;
+    return maskSecretBytes(held);
   }
 }
 
-/** The length of the longest end of `bytes` that is a proper start of some secret. */
-function secretPrefixAtEnd(bytes: Uint8Array): number {
+/** True when `bytes` hold some secret's raw bytes. */
+export function containsSecret(bytes: Uint8Array): boolean {
+  return ordered.some((s) => indexOfBytes(bytes, s.bytes, 0) !== -1);
+}
+
+/**
+ * How many leading bytes of a stream's `bytes` can be written now without cutting a
+ * secret: the rest is the start of some secret that the next bytes may complete (or a
+ * whole secret overlapping it). What a writer cutting a stream into pieces holds back.
+ */
+export function secretSafeEnd(bytes: Uint8Array): number {
   let longest = 0;
   for (const s of ordered) longest = Math.max(longest, s.bytes.byteLength - 1);
+  let end = bytes.byteLength;
   for (let k = Math.min(longest, bytes.byteLength); k > 0; k--) {
     const start = bytes.byteLength - k;
-    for (const s of ordered) {
-      if (s.bytes.byteLength <= k) continue;
-      let i = 0;
-      while (i < k && bytes[start + i] === s.bytes[i]) i++;
-      if (i === k) return k;
+    if (ordered.some((s) => s.bytes.byteLength > k && startsWith(bytes, start, s.bytes, k))) {
+      end = start;
+      break;
     }
   }
-  return 0;
+  // never cut through a whole secret either (two secrets may overlap)
+  for (let moved = true; moved && end > 0;) {
+    moved = false;
+    for (const s of ordered) {
+      const from = Math.max(0, end - s.bytes.byteLength + 1);
+      const at = indexOfBytes(bytes.subarray(0, end + s.bytes.byteLength - 1), s.bytes, from);
+      if (at !== -1 && at < end) {
+        end = at;
+        moved = true;
+      }
+    }
+  }
+  return end;
+}
+
+function startsWith(bytes: Uint8Array, at: number, prefix: Uint8Array, length: number): boolean {
+  for (let i = 0; i < length; i++) if (bytes[at + i] !== prefix[i]) return false;
+  return true;
 }
 
 function indexOfBytes(hay: Uint8Array, needle: Uint8Array, from: number): number {

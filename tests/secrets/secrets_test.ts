@@ -154,7 +154,7 @@ Deno.test("secrets: in-process failures and the masking function", async () => {
     assertStringIncludes(maskSecrets(f.message), '"***"');
     const g = await fails("secret env WP_SURELY_UNSET_VAR\n");
     assertEquals(g.reason, "the environment variable WP_SURELY_UNSET_VAR is not set");
-    await passes('secret t = "v"\nassert "${t}" == "v"\n');
+    await passes('secret t = "vvvv"\nassert "${t}" == "vvvv"\n');
     addSecret("k", 'a"b\n');
     assertEquals(maskSecrets('x a"b\n a\\"b\\n a\\\\\\"b\\\\n'), "x *** *** ***");
     assertEquals(maskScript('secret k = "a\\"b\\n"\nsend c "a\\"b\\n"'), 'secret k\nsend c "${k}"');

@@ -33,7 +33,8 @@ const secret: Executor<SecretNode> = async (node, session) => {
     }
     value = varToText(given);
   }
-  addSecret(node.name, value);
+  const span = "value" in node.from ? node.from.value.span : node.span;
+  addSecret(node.name, value, `${session.file}:${span.line}:${span.col}`);
   session.vars.set(node.name, value);
 };
 
