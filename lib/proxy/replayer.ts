@@ -19,6 +19,7 @@ import type { HttpRequest } from "./http_message.ts";
 import { looksLikeHttpRequest } from "./http_message.ts";
 import type { HttpExchange } from "./http_plan.ts";
 import { ExchangePool, type HttpOutcome, serveHttp } from "./http_replayer.ts";
+import { asksWebSocket } from "./ws_replay.ts";
 
 /**
  * The outcome of one client connection.
@@ -241,7 +242,10 @@ export class ReplayServer implements AsyncDisposable {
           this.#o.connections[next]!.steps[0]?.kind !== "receive";
         if (!serverFirst) {
           const http = await sniffHttp(buffer, timeoutMs, signal);
-          if (http) {
+          // a WebSocket upgrade goes to the recorded WebSocket connections, not to HTTP
+          const ws = http && this.#o.connections.some((c) => c.websocket) &&
+            await asksWebSocket(buffer, timeoutMs, signal);
+          if (http && !ws) {
             await serveHttp(conn, buffer, {
               pool: this.#pool,
               file: this.#o.file,

@@ -12,7 +12,7 @@ import { escapeForDisplay } from "../bytes/escape.ts";
 import type { StatementBase, ValueNode } from "../script/ast.ts";
 import type { ExpectNode, SendNode } from "../script/grammar/core.ts";
 import type { WebsocketNode, WsExpectNode } from "../script/grammar/websocket.ts";
-import type { Matcher } from "../transport/stream_buffer.ts";
+import type { Matcher, StreamBuffer } from "../transport/stream_buffer.ts";
 import {
   closePayload,
   decodeWsFrame,
@@ -126,6 +126,31 @@ function upgradeSteps(c: ReplayConnection, node: StatementBase, t: WsPlanTools):
       (ch) => ch.charCodeAt(0),
     );
   };
+}
+
+/**
+ * Waits for a client's request head and says whether it asks for a WebSocket upgrade
+ * (false on a head over 64 KiB, the client closing, or the deadline).
+ */
+export async function asksWebSocket(
+  buffer: StreamBuffer,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<boolean> {
+  try {
+    return await buffer.until<boolean>({
+      describe: () => "a request head",
+      check(b) {
+        const end = b.latin1().indexOf("\r\n\r\n");
+        if (end >= 0) {
+          return { done: /^upgrade:[ \t]*websocket[ \t]*$/im.test(b.latin1().slice(0, end)) };
+        }
+        return b.ended || b.length > 64 * 1024 ? { done: false } : undefined;
+      },
+    }, { timeoutMs, signal });
+  } catch {
+    return false;
+  }
 }
 
 /** The client's upgrade: the recorded request line, any headers; keeps its key. */

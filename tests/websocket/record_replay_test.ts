@@ -134,3 +134,34 @@ expect w close within 3s`,
   assertStringIncludes(failure.reason, 'the client sent a text "other"');
   assertStringIncludes(failure.statement, 'send c1 "hello"');
 });
+
+Deno.test("ws replay: a recording with HTTP exchanges and a WebSocket serves each its own way", async () => {
+  await using dir = await tempDir();
+  const out = dir.join("mixed.wire");
+  await passes(
+    SERVER +
+      `proxy tcp://127.0.0.1:0 to tcp://127.0.0.1:\${api.port} as p record "${out}"
+http GET http://127.0.0.1:\${p.port}/status/204
+expect status 204
+connect ws://127.0.0.1:\${p.port}/chat as w
+expect w message "welcome"
+send w "hello"
+expect w message "hello"
+close w
+close p
+`,
+  );
+  const text = await Deno.readTextFile(out);
+  assertStringIncludes(text, "websocket c2");
+  await passes(`
+replay "${out}" on tcp://127.0.0.1:0 as r
+connect ws://127.0.0.1:\${r.port}/chat as w
+expect w message "welcome"
+send w "hello"
+expect w message "hello"
+close w
+http GET http://127.0.0.1:\${r.port}/status/204
+expect status 204
+expect r replayed within 5s
+`);
+});
