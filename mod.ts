@@ -24,6 +24,7 @@ export {
 export { Connection, type ExpectOptions } from "./lib/api/connection.ts";
 export { bind, connect, listen, Listener, serve } from "./lib/api/open.ts";
 export type { ConnectOptions } from "./lib/transport/connect.ts";
+export type { TcpSocketOptions } from "./lib/transport/tcp_options.ts";
 export type { ListenOptions } from "./lib/transport/stream_listener.ts";
 export { runWire, runWireFile } from "./lib/api/run_script.ts";
 export { UsageError } from "./lib/errors.ts";

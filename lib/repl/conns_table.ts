@@ -27,9 +27,20 @@ export function stateOf(r: Resource): string {
   return s.paused ? "paused" : "open";
 }
 
+/** A resource's socket options as `nodelay=false ttl=7 groups=239.1.2.3`; "" when none. */
+function optionsCell(r: Resource): string {
+  const options = r.vars().options;
+  if (!options || typeof options !== "object" || Array.isArray(options)) return "";
+  if (options instanceof Uint8Array) return "";
+  return Object.entries(options)
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(",") || "-" : String(v)}`)
+    .join(" ");
+}
+
 /**
  * Renders resources as an aligned table with the columns NAME, KIND, STATE, LOCAL,
- * REMOTE, IN, OUT, UNREAD, AGE; `(nothing open)` when there are none.
+ * REMOTE, IN, OUT, UNREAD, AGE, and OPTIONS when any has socket options (`${NAME.options}`);
+ * `(nothing open)` when there are none.
  *
  * @example
  * ```ts
@@ -54,10 +65,13 @@ export function connsTable(resources: Iterable<Resource>, now = Date.now()): str
       bytesOut === undefined ? "-" : formatBytes(bytesOut),
       unread === undefined ? "-" : r.datagram ? `${unread} dgram` : formatBytes(unread),
       formatAge(now - r.openedAt),
+      optionsCell(r),
     ]);
   }
   if (rows.length === 0) return "(nothing open)";
   const header = ["NAME", "KIND", "STATE", "LOCAL", "REMOTE", "IN", "OUT", "UNREAD", "AGE"];
+  if (rows.some((row) => row[9])) header.push("OPTIONS");
+  else for (const row of rows) row.pop();
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((row) => row[i]!.length)));
   const right = new Set([5, 6, 7, 8]);

@@ -8,6 +8,12 @@ import type { ByteDuplex } from "./duplex.ts";
 import type { EventHub } from "./events.ts";
 import { connectTls } from "./node_tls_duplex.ts";
 import { StreamChannel, type StreamChannel as Channel } from "./stream_channel.ts";
+import {
+  type AppliedOptions,
+  applyTcpOptions,
+  connectFrom,
+  type TcpSocketOptions,
+} from "./tcp_options.ts";
 
 /**
  * Options for {@linkcode connectStream}.
@@ -36,6 +42,8 @@ export interface ConnectOptions {
   signal?: AbortSignal;
   /** The most unread bytes kept before the peer is an error (default 256 MiB). */
   bufferLimit?: number;
+  /** Socket options of a `tcp://` connection (no-delay, keep-alive, source, TTL, buffers). */
+  socket?: TcpSocketOptions;
   /**
    * Where live events go (the REPL).
    *
@@ -78,12 +86,23 @@ export async function connectStream(
       : String(e);
     throw new ConnectError(`Cannot connect to ${formatAddress(address)}: ${why}`, { cause: e });
   }
+  let applied: AppliedOptions | undefined;
+  if (address.scheme === "tcp" || address.scheme === "http") {
+    try {
+      applied = applyTcpOptions(duplex, options.socket ?? {});
+    } catch (e) {
+      duplex.close();
+      throw new ConnectError(`${formatAddress(address)}: ${(e as Error).message}`, { cause: e });
+    }
+  }
   const kind = address.scheme === "tls" || address.scheme === "https"
     ? "tls"
     : address.scheme === "unix"
     ? "unix"
     : "tcp";
-  return new StreamChannel(name, kind, duplex, options);
+  const channel = new StreamChannel(name, kind, duplex, options);
+  if (applied) channel.socketOptions = applied;
+  return channel;
 }
 
 /** A connection that could not be made; the message names the address. */
@@ -98,7 +117,10 @@ export class ConnectError extends Error {
  */
 export async function openDuplex(
   address: Address,
-  options: Pick<ConnectOptions, "caCerts" | "insecure" | "servername" | "cert" | "key">,
+  options: Pick<
+    ConnectOptions,
+    "caCerts" | "insecure" | "servername" | "cert" | "key" | "socket"
+  >,
   signal?: AbortSignal,
 ): Promise<ByteDuplex> {
   switch (address.scheme) {
@@ -106,6 +128,8 @@ export async function openDuplex(
       return await Deno.connect({ transport: "unix", path: address.path });
     case "tcp":
     case "http": {
+      const from = options.socket?.bindSource;
+      if (from) return await connectFrom(address, from, signal);
       const conn = await Deno.connect({ hostname: address.host, port: address.port, signal });
       conn.setNoDelay(true);
       return conn;

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type * as tls from "node:tls";
+import type * as net from "node:net";
 import type { ByteDuplex } from "./duplex.ts";
 import { openTlsSocket, type TlsClientOptions } from "./tls_client.ts";
 
@@ -13,9 +13,9 @@ export async function connectTls(options: TlsClientOptions): Promise<ByteDuplex>
   return new NodeSocketDuplex(await openTlsSocket(options));
 }
 
-/** Wraps an open node:tls socket (client or server side). */
+/** Wraps an open node:tls socket (client or server side), or a plain node:net one. */
 export class NodeSocketDuplex implements ByteDuplex {
-  #socket: tls.TLSSocket;
+  #socket: net.Socket;
   #chunks: Uint8Array[] = [];
   #ended = false;
   #error: Error | undefined;
@@ -23,7 +23,7 @@ export class NodeSocketDuplex implements ByteDuplex {
   readonly localAddr: Deno.Addr;
   readonly remoteAddr: Deno.Addr;
 
-  constructor(socket: tls.TLSSocket) {
+  constructor(socket: net.Socket) {
     this.#socket = socket;
     this.localAddr = {
       transport: "tcp",
@@ -78,6 +78,16 @@ export class NodeSocketDuplex implements ByteDuplex {
         (e?: Error | null) => (e ? reject(e) : resolve(data.byteLength)),
       );
     });
+  }
+
+  /** TCP_NODELAY on or off. */
+  setNoDelay(on: boolean): void {
+    this.#socket.setNoDelay(on);
+  }
+
+  /** SO_KEEPALIVE on or off. */
+  setKeepAlive(on: boolean): void {
+    this.#socket.setKeepAlive(on);
   }
 
   closeWrite(): Promise<void> {

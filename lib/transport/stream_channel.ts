@@ -19,6 +19,8 @@ export class StreamChannel implements AsyncDisposable {
   readonly buffer: StreamBuffer;
   readonly openedAt: number = Date.now();
   bytesOut = 0;
+  /** Socket options as set and read back (`${NAME.options}`); empty for other kinds. */
+  socketOptions: Record<string, string | number | boolean> = {};
   #duplex: ByteDuplex;
   #closed = false;
   #writeClosed = false;

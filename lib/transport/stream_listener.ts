@@ -32,6 +32,8 @@ export interface ListenOptions {
   clientCa?: string;
   /** The most unread bytes kept per accepted connection (default 256 MiB). */
   bufferLimit?: number;
+  /** SO_REUSEPORT (Linux): other listeners, in other processes too, may share the port. */
+  reusePort?: boolean;
   /**
    * Where live events go (the REPL).
    *
@@ -183,7 +185,7 @@ export async function listenStream(
       return new StreamListener(
         name,
         "tcp",
-        Deno.listen({ hostname: address.host, port: address.port }),
+        Deno.listen({ hostname: address.host, port: address.port, reusePort: options.reusePort }),
         options,
       );
     case "unix":
@@ -204,7 +206,13 @@ export async function listenStream(
           clientCa: options.clientCa,
           onRefused: options.log,
         })
-        : Deno.listenTls({ hostname: address.host, port: address.port, cert, key });
+        : Deno.listenTls({
+          hostname: address.host,
+          port: address.port,
+          cert,
+          key,
+          reusePort: options.reusePort,
+        });
       return new StreamListener(name, "tls", listener, { ...options, certPath, tmpDir });
     }
     default:

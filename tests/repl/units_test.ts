@@ -151,6 +151,17 @@ Deno.test("connsTable and formatAge", () => {
     "c     tcp   open   tcp://127.0.0.1:1  tcp://127.0.0.1:2  2.00 KiB  3 B       -  1m05s",
   ]);
   assertEquals(formatAge(7_300_000), "2h01m");
+  const u: Resource = {
+    ...r,
+    name: "m",
+    kind: "udp",
+    vars: () => ({ options: { broadcast: true, ttl: 3, groups: ["239.1.2.3", "239.1.2.4"] } }),
+  };
+  assertEquals(connsTable([r, u], 65_000).split("\n").map((l) => l.slice(85)), [
+    "  OPTIONS",
+    "",
+    "  broadcast=true ttl=3 groups=239.1.2.3,239.1.2.4",
+  ]);
 });
 
 Deno.test("helpText: every registered statement, the meta commands, one topic", () => {

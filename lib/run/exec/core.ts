@@ -55,7 +55,12 @@ import {
 import type { Var, VarObject } from "../vars.ts";
 import { ExpectationUpdater, takeWhenQuiet } from "../updater.ts";
 import type { Executor } from "./executor.ts";
-import { applyBindOptions, datagramOptions } from "./sockets.ts";
+import {
+  applyBindOptions,
+  datagramOptions,
+  listenSocketOptions,
+  tcpSocketOptions,
+} from "./sockets.ts";
 import { compare } from "../condition.ts";
 import { connectWs, expectWsCore, isWsUrl, sendWs } from "./websocket.ts";
 
@@ -88,7 +93,10 @@ export function streamResource(channel: StreamChannel): Resource {
     remote: () => channel.remote,
     bytesIn: () => channel.bytesIn,
     bytesOut: () => channel.bytesOut,
-    vars: () => channelVars(channel.local, channel.remote),
+    vars: () => ({
+      ...channelVars(channel.local, channel.remote),
+      ...(Object.keys(channel.socketOptions).length ? { options: channel.socketOptions } : {}),
+    }),
     close: () => channel.close(),
     stream: channel,
   };
@@ -119,7 +127,7 @@ function datagramResource(channel: DatagramChannel, kind = "udp"): Resource {
   };
 }
 
-function listenerResource(listener: StreamListener): Resource {
+function listenerResource(listener: StreamListener, options: VarObject = {}): Resource {
   return {
     name: listener.name,
     kind: `${listener.kind} listener`,
@@ -131,6 +139,7 @@ function listenerResource(listener: StreamListener): Resource {
       host: listener.host,
       port: listener.port,
       ...(listener.certPath ? { cert: listener.certPath } : {}),
+      ...(Object.keys(options).length ? { options } : {}),
     }),
     close: () => listener.close(),
     listener,
@@ -149,6 +158,7 @@ const connect: Executor<ConnectNode> = async (node, session) => {
   const text = await evalText(session, node.address);
   if (isWsUrl(text)) return await connectWs(node, session, text);
   const addr = await address(session, node);
+  const socket = await tcpSocketOptions(session, node.socket, addr.scheme);
   if (addr.scheme === "udp") {
     session.add(datagramResource(connectDatagram(node.name, addr, { events: session.events })));
     return;
@@ -169,6 +179,7 @@ const connect: Executor<ConnectNode> = async (node, session) => {
       signal: session.signal,
       bufferLimit: node.bufferLimit,
       events: session.events,
+      socket,
     });
     session.add(streamResource(channel));
   } catch (e) {
@@ -185,15 +196,17 @@ const listen: Executor<ListenNode> = async (node, session) => {
       `use "bind ${await evalText(session, node.address)} as ${node.name}" for UDP`,
     );
   }
+  const sockopts = listenSocketOptions(session, node.socket, addr.scheme);
   try {
     const listener = await listenStream(node.name, addr, {
+      reusePort: sockopts.reusePort,
       cert: await pem(session, node.cert),
       key: await pem(session, node.key),
       clientCa: await pem(session, node.clientCa),
       bufferLimit: node.bufferLimit,
       events: session.events,
     });
-    session.add(listenerResource(listener));
+    session.add(listenerResource(listener, sockopts.shown));
   } catch (e) {
     if (e instanceof Error && e.name === "ExpectationError") throw e;
     return session.fail(

@@ -1,6 +1,7 @@
 /**
- * Socket options at run time: a bound UDP socket's broadcast, multicast groups, TTL and
- * loop flag (`bind … join GROUP`), and the `join` / `leave` statements.
+ * Socket options at run time: a TCP connection's (`connect … nodelay off ttl 7`), a
+ * listener's (`listen … reuseport`), a bound UDP socket's broadcast, multicast groups, TTL
+ * and loop flag (`bind … join GROUP`), and the `join` / `leave` statements.
  *
  * @module
  */
@@ -11,9 +12,49 @@ import type {
   SocketOptionsNode,
 } from "../../script/grammar/socket_options.ts";
 import type { DatagramChannel, DatagramSocketOptions } from "../../transport/datagram_channel.ts";
+import type { TcpSocketOptions } from "../../transport/tcp_options.ts";
 import type { Session } from "../session.ts";
 import { evalText } from "../values.ts";
 import type { Executor } from "./executor.ts";
+
+/** The options of `connect … nodelay … ttl …`, for `connectStream`; tcp:// only. */
+export async function tcpSocketOptions(
+  session: Session,
+  socket: SocketOptionsNode | undefined,
+  scheme: string,
+): Promise<TcpSocketOptions | undefined> {
+  if (!socket) return undefined;
+  if (scheme !== "tcp") {
+    return session.fail(
+      `socket options (${
+        Object.keys(socket).join(", ")
+      }) are for tcp:// connections, not ${scheme}://`,
+    );
+  }
+  const { nodelay, keepalive, ttl, sndbuf, rcvbuf } = socket;
+  const bindSource = socket.bindSource ? await evalText(session, socket.bindSource) : undefined;
+  return { nodelay, keepalive, ttl, sndbuf, rcvbuf, bindSource };
+}
+
+/** The options of `listen … reuseport`, and what `${NAME.options}` shows of them. */
+export function listenSocketOptions(
+  session: Session,
+  socket: SocketOptionsNode | undefined,
+  scheme: string,
+): { reusePort: boolean; shown: Record<string, boolean> } {
+  if (socket?.v6only) {
+    return session.fail(
+      "v6only is not possible here: Deno's listeners on [::] always take IPv4 clients too, " +
+        "and IPV6_V6ONLY must be set before bind, which Deno does not let wireplay do",
+    );
+  }
+  if (socket && scheme !== "tcp" && scheme !== "tls") {
+    return session.fail(`reuseaddr and reuseport are for tcp:// and tls:// listeners`);
+  }
+  const reusePort = socket?.reuseport ?? false;
+  // Deno sets SO_REUSEADDR on every TCP listener: `reuseaddr` is always true
+  return { reusePort, shown: scheme === "unix" ? {} : { reuseaddr: true, reuseport: reusePort } };
+}
 
 /** The options `bindDatagram` takes, from a `bind` statement's. */
 export function datagramOptions(socket: SocketOptionsNode | undefined): DatagramSocketOptions {
