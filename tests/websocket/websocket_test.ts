@@ -184,3 +184,36 @@ Deno.test("websocket: the README's and :help's examples run as written", async (
   assertEquals(example[0], "serve echo ws://127.0.0.1:0 as e");
   await passes(example.join("\n"));
 });
+
+Deno.test("websocket: statement forms that do not parse say where and why", async () => {
+  const { parseScript } = await import("../../lib/script/parser.ts");
+  const cases: [string, string][] = [
+    ['send w close "bye"', "a close reason needs a code first"],
+    ["send w close 99", "a close code from 1000 to 4999"],
+    ["send w binary", "binary needs a payload"],
+    ["expect w close 5000", "a close code from 1000 to 4999"],
+    ["expect w message /x/ sometimes", 'unexpected "sometimes"'],
+    ["ws-route api chat echo", 'a route path starts with "/"'],
+    ["ws-route api /chat close", "close takes a code"],
+    ['expect w pong "x" now', 'unexpected "now"'],
+  ];
+  for (const [line, why] of cases) {
+    let message = "";
+    try {
+      parseScript(line, "t.wire");
+    } catch (e) {
+      message = (e as Error & { render(): string }).render();
+    }
+    assertStringIncludes(message, why, line);
+    assertStringIncludes(message, "t.wire:1:", line);
+  }
+});
+
+Deno.test("websocket: IPv6 loopback, both ends", async () => {
+  await passes(`
+serve echo ws://[::1]:0 as e
+connect ws://[::1]:\${e.port}/v6 as w
+send w "six"
+expect w message "six"
+`);
+});
