@@ -266,3 +266,21 @@ Deno.test({
     assertEquals(await cli.stop(), 0);
   },
 });
+
+Deno.test("`wireplay toxiproxy ADDR` serves the API on its own", async () => {
+  await using echo = echoServer();
+  await using cli = startCli(["toxiproxy", "127.0.0.1:0"]);
+  const url = (await cli.waitFor(/toxiproxy API on (http:\/\/\S+)/))[1]!;
+  const client = new Toxiproxy(url);
+  assertEquals(await client.getVersion(), "2.12.0");
+  const proxy = await client.createProxy({
+    name: "e",
+    listen: "127.0.0.1:0",
+    upstream: `127.0.0.1:${echo.port}`,
+  });
+  await proxy.addToxic({ type: "latency", attributes: { latency: 200 } } as never);
+  assertGreaterOrEqual(await roundTrip(portOf(proxy.listen)), 190);
+  await proxy.remove();
+  assertEquals(Object.keys(await client.getAll()), []);
+  assertEquals(await cli.stop(), 0);
+});
