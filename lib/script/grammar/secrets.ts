@@ -25,7 +25,7 @@ export const SECRET_STATEMENTS: StatementSyntax[] = [{
   details: "`${NAME}` reads it like any variable. `secret env NAME` takes the environment " +
     "variable NAME; `secret NAME` alone requires `--secret NAME=VALUE` (what :save and " +
     "record write). Reports, traces, the REPL, :save, recordings and --update show it as " +
-    "*** (or write ${NAME} in a script).",
+    "*** (or write ${NAME} in a script). A value needs at least 4 bytes.",
   parse(r, base): SecretNode {
     const rest = r.text.slice(r.pos).trim();
     if (/^env\s+[^=\s]/.test(rest)) {
