@@ -20,6 +20,7 @@ import type { StatementBase } from "../script/ast.ts";
 import type { ChannelEvent } from "../transport/events.ts";
 import type { DatagramChannel } from "../transport/datagram_channel.ts";
 import type { StreamChannel } from "../transport/stream_channel.ts";
+import type { WsChannel } from "../transport/ws_channel.ts";
 
 /** The most bytes of received data kept per channel for `:save`. */
 export const MAX_LOG_BYTES = 16 * 1024 * 1024;
@@ -67,7 +68,8 @@ export interface ChannelRecord {
 interface Live {
   record: ChannelRecord;
   stream?: StreamChannel;
-  datagram?: DatagramChannel;
+  /** A UDP socket, or a WebSocket (its messages count as datagrams do). */
+  datagram?: DatagramChannel | WsChannel;
   logBytes: number;
 }
 
@@ -154,7 +156,7 @@ export class Transcript implements Disposable {
   /** Tracks channels not seen yet; `entry` is the statement that opened them. */
   #scan(entry: number): void {
     for (const r of this.session.resources.values()) {
-      const obj = r.stream ?? r.datagram;
+      const obj = r.stream ?? r.datagram ?? r.messages;
       if (!obj || this.#live.has(obj)) continue;
       const record: ChannelRecord = {
         name: r.name,
@@ -165,12 +167,17 @@ export class Transcript implements Disposable {
         logged: 0,
         truncated: false,
       };
-      const live: Live = { record, stream: r.stream, datagram: r.datagram, logBytes: 0 };
+      const live: Live = {
+        record,
+        stream: r.stream,
+        datagram: r.datagram ?? r.messages,
+        logBytes: 0,
+      };
       // whatever arrived before we looked is still unread: nothing consumed it yet
       if (r.stream && r.stream.buffer.received === r.stream.buffer.length) {
         this.#log(live, r.stream.buffer.unread.slice(), r.stream.buffer.length);
-      } else if (r.datagram) {
-        for (const d of r.datagram.peek()) this.#log(live, d.bytes.slice(), 1);
+      } else if (live.datagram) {
+        for (const d of live.datagram.peek()) this.#log(live, d.bytes.slice(), 1);
       }
       this.#live.set(obj, live);
       this.#byName.set(r.name, live);
@@ -183,7 +190,10 @@ export class Transcript implements Disposable {
     const live = this.#byName.get(e.channel);
     if (!live) return;
     const current = this.session.resources.get(e.channel);
-    if (current && (current.stream ?? current.datagram) !== (live.stream ?? live.datagram)) return;
+    if (
+      current &&
+      (current.stream ?? current.datagram ?? current.messages) !== (live.stream ?? live.datagram)
+    ) return;
     this.#log(live, e.bytes, live.stream ? e.bytes.byteLength : 1);
   }
 

@@ -240,6 +240,11 @@ export class WsChannel implements AsyncDisposable {
     this.#queue.unshift(m);
   }
 
+  /** Returns (without taking) the messages received so far. */
+  peek(): readonly WsMessage[] {
+    return this.#queue;
+  }
+
   /** Takes the next pong's payload. */
   nextPong(options: Wait): Promise<Uint8Array> {
     return this.#waitFor(() => this.#pongs.shift(), options);
