@@ -255,3 +255,24 @@ Deno.test("secrets: a secret shorter than 4 bytes is refused with where it was g
     clearSecrets();
   }
 });
+
+Deno.test("secrets: the REPL shows the start of a secret that never completes once the connection is quiet", async () => {
+  const lines = [
+    "secret env WP_TEST_TOKEN",
+    "serve echo tcp://127.0.0.1:0 as e",
+    "connect tcp://127.0.0.1:${e.port} as c",
+    'send c "say hunt"',
+    'expect c "say hunt"',
+    "sleep 1s",
+    'print "after the pause"',
+  ];
+  const r = await runCli(["repl"], {
+    env: { WP_TEST_TOKEN: VALUE },
+    stdin: lines.join("\n") + "\n",
+  });
+  assertEquals(r.code, 0, r.stdout + r.stderr);
+  // "hunt" may start the secret: held back, then shown while the script sleeps
+  const held = r.stdout.indexOf("c < hunt");
+  assert(held !== -1 && held < r.stdout.indexOf("after the pause"), r.stdout);
+  assertStringIncludes(r.stdout, "c < say \n");
+});
