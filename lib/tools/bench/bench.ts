@@ -6,14 +6,10 @@
  */
 import { formatHostPort } from "../../address/address.ts";
 import type { BenchSpec, PartialResult } from "./spec.ts";
-import { runLocal } from "./run_local.ts";
-import {
-  addEncoded,
-  type LatencyFigures,
-  latencyFigures,
-  newHistogram,
-  percentileCurve,
-} from "./histogram.ts";
+import type { LatencyFigures } from "./histogram.ts";
+// run_local.ts and histogram.ts (hdr-histogram-js behind them, ~80 ms of CPU to load) are
+// imported when a benchmark runs, so importing the tools or mod.ts does not pay for them.
+type HistogramModule = typeof import("./histogram.ts");
 
 /**
  * Options of {@linkcode runBench}: the spec with defaults, and workers.
@@ -130,8 +126,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const tick = (requests: number, bytes: number) =>
     options.onProgress?.(requests, bytes, performance.now() - started - spec.warmupMs);
   let parts: PartialResult[];
-  if (workers === 1) parts = [await runLocal(spec, options.signal, tick)];
-  else {
+  if (workers === 1) {
+    const { runLocal } = await import("./run_local.ts");
+    parts = [await runLocal(spec, options.signal, tick)];
+  } else {
     const counts = new Array<number>(workers).fill(0);
     const bytes = new Array<number>(workers).fill(0);
     parts = await Promise.all(Array.from({ length: workers }, (_, k) => {
@@ -150,7 +148,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       });
     }));
   }
-  return merge(spec, workers, parts);
+  return merge(spec, workers, parts, await import("./histogram.ts"));
 }
 
 function runWorker(
@@ -182,7 +180,12 @@ function runWorker(
   });
 }
 
-function merge(spec: BenchSpec, workers: number, parts: PartialResult[]): BenchResult {
+function merge(
+  spec: BenchSpec,
+  workers: number,
+  parts: PartialResult[],
+  { addEncoded, latencyFigures, newHistogram, percentileCurve }: HistogramModule,
+): BenchResult {
   const h = newHistogram();
   const errors: Record<string, number> = {};
   const statuses: Record<string, number> = {};
