@@ -28,7 +28,9 @@ export function startSimpleServer(
   address: Address,
   options: ServeOptions = {},
 ): Promise<ServerHandle> {
-  if (address.scheme === "udp") return Promise.resolve(startDatagramServer(kind, address));
+  if (address.scheme === "udp") {
+    return Promise.resolve(startDatagramServer(kind, address, options["reuse-port"] === "true"));
+  }
   return startStreamServer(kind, address, options, async (conn, signal) => {
     if (kind === "chargen") {
       const block = chargenBlock();
@@ -56,11 +58,14 @@ export function startSimpleServer(
 function startDatagramServer(
   kind: "echo" | "discard" | "chargen",
   address: { host: string; port: number },
+  reuseAddress = false,
 ): ServerHandle {
+  // reuseAddress sets SO_REUSEPORT too: workers on one port share the datagrams
   const conn = Deno.listenDatagram({
     transport: "udp",
     hostname: address.host,
     port: address.port,
+    reuseAddress,
   });
   let closed = false;
   const line = chargenBlock(1);

@@ -24,8 +24,10 @@ export async function startStreamServer(
   let listener: Deno.Listener;
   let certPath: string | undefined;
   let tmpDir: string | undefined;
+  // `reuse-port`: one of several workers on the same port (`serve … --workers N`)
+  const reusePort = options["reuse-port"] === "true";
   if (address.scheme === "tcp") {
-    listener = Deno.listen({ hostname: address.host, port: address.port });
+    listener = Deno.listen({ hostname: address.host, port: address.port, reusePort });
   } else if (address.scheme === "unix") {
     listener = Deno.listen({ transport: "unix", path: address.path });
   } else if (address.scheme === "tls") {
@@ -37,6 +39,7 @@ export async function startStreamServer(
       port: address.port,
       cert: m.cert,
       key: m.key,
+      reusePort,
     });
   } else throw new Error(`serve ${kind} cannot listen on ${formatAddress(address)}`);
 

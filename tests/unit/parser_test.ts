@@ -132,7 +132,7 @@ const ERRORS: [string, string | RegExp, string][] = [
   ["serve", "expected a server kind", "\0end"],
   [
     "serve echo tcp://x:0 as s root /tmp",
-    'serve echo has no option "root" (options: cert, key, handshake-timeout)',
+    'serve echo has no option "root" (options: cert, key, handshake-timeout, workers)',
     "root",
   ],
   ["serve echo tcp://x:0 as s cert", "expected a value for cert", "\0end"],

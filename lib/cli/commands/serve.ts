@@ -11,6 +11,7 @@ import { type Scheme } from "../../address/address.ts";
 import { UsageError } from "../../errors.ts";
 import { SERVE_KINDS, type ServeKind } from "../../script/grammar/serve_kinds.ts";
 import { type ServeOptions, SERVER_STARTERS, type ServerHandle } from "../../servers/mod.ts";
+import { startServer } from "../../servers/workers/pool.ts";
 import { addressArg } from "../options.ts";
 import { readFlagText } from "../../fs/read_file.ts";
 
@@ -40,6 +41,8 @@ const OPTION_HELP: Record<string, string> = {
   "max-buffered":
     "http: bytes of bodies held in memory for all clients together; 503 beyond (default 64MiB)",
   "handshake-timeout": "TLS: drop a client whose handshake takes longer (default 10s)",
+  workers:
+    "run N servers in N isolates (cores) on one port (SO_REUSEPORT); the kernel spreads clients",
   // chat
   "max-line": "chat: longest line in bytes (default 2048)",
   "max-queue": "chat: bytes queued for a client before it is dropped as too slow (default 256KiB)",
@@ -101,7 +104,7 @@ function kindCommand(name: string, kind: ServeKind) {
     options.record = "false"; // a request log (http) has no reader on the command line
     let handle: ServerHandle;
     try {
-      handle = await SERVER_STARTERS.get(name)!(addr, options);
+      handle = await startServer(name, addr, options);
     } catch (e) {
       if (e instanceof UsageError) throw e;
       if (e instanceof Deno.errors.AddrInUse || e instanceof Deno.errors.AddrNotAvailable) {

@@ -14,6 +14,8 @@ import { AcceptLoop } from "../../transport/accept_loop.ts";
 export interface GuardOptions {
   /** Where clients connect. */
   hostname: string;
+  /** SO_REUSEPORT: share the port with other guards (workers). */
+  reusePort?: boolean;
   port: number;
   /** Terminate TLS here (PEM). */
   tls?: { cert: string; key: string };
@@ -61,8 +63,9 @@ export function startGuard(opts: GuardOptions): Guard {
       port: opts.port,
       cert: opts.tls.cert,
       key: opts.tls.key,
+      reusePort: opts.reusePort,
     })
-    : Deno.listen({ hostname: opts.hostname, port: opts.port });
+    : Deno.listen({ hostname: opts.hostname, port: opts.port, reusePort: opts.reusePort });
   const open = new Set<Deno.Conn>();
   const clients = new Map<number, Deno.NetAddr>();
   let dropped = 0;

@@ -25,6 +25,8 @@ import { type ResilientServer, serveResilient } from "./resilient_serve.ts";
  * ```
  */
 export interface HttpServeOptions extends HttpHandlerOptions {
+  /** SO_REUSEPORT: several servers (workers) listen on the same port. */
+  reusePort?: boolean;
   /** Certificate chain, PEM text (TLS). */
   cert?: string;
   /** Private key, PEM text (TLS). */
@@ -145,6 +147,7 @@ export async function startHttpServer(
   const serveOpts = {
     hostname: addr.host,
     port: addr.port,
+    reusePort: opts.reusePort,
     signal: abort.signal,
     onListen: () => {},
     onError: (e: unknown) => {
@@ -157,10 +160,15 @@ export async function startHttpServer(
   try {
     if (opts.headerTimeoutMs !== undefined) {
       // plain HTTP on a private loopback port, the guard (with TLS) in front
-      server = serveResilient({ ...serveOpts, hostname: "127.0.0.1", port: 0 }, handler, log);
+      server = serveResilient(
+        { ...serveOpts, hostname: "127.0.0.1", port: 0, reusePort: false },
+        handler,
+        log,
+      );
       guard = startGuard({
         hostname: addr.host,
         port: addr.port,
+        reusePort: opts.reusePort,
         tls: tls ? { cert: certPem!, key: keyPem! } : undefined,
         target: { hostname: "127.0.0.1", port: server.addr.port },
         headerTimeoutMs: opts.headerTimeoutMs,

@@ -59,6 +59,7 @@ export async function startHttpServerKind(
     cert: options.cert,
     key: options.key,
     record: options.record !== "false",
+    reusePort: options["reuse-port"] === "true",
     headerTimeoutMs: options["header-timeout"] !== undefined
       ? parseDuration(options["header-timeout"], "header-timeout")
       : undefined,

@@ -24,6 +24,7 @@ import type {
   TimeoutNode,
 } from "../../script/grammar/core.ts";
 import { SERVER_STARTERS } from "../../servers/mod.ts";
+import { startServer } from "../../servers/workers/pool.ts";
 import { connectStream } from "../../transport/connect.ts";
 import {
   bindDatagram,
@@ -641,7 +642,7 @@ const serve: Executor<ServeNode> = async (node, session) => {
   }
   let server;
   try {
-    server = await starter(addr, options);
+    server = await startServer(node.server, addr, options);
   } catch (e) {
     return session.fail(
       `cannot start ${node.server} server on ${await evalText(session, node.address)}: ${

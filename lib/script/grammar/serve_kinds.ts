@@ -24,17 +24,17 @@ export const SERVE_KINDS: Record<string, ServeKind> = {
   echo: {
     summary: "sends back every byte (or datagram, or WebSocket message on ws://) it receives",
     schemes: ["tcp", "tls", "unix", "udp", "ws", "wss"],
-    options: { cert: "value", key: "value", "handshake-timeout": "value" },
+    options: { cert: "value", key: "value", "handshake-timeout": "value", workers: "value" },
   },
   discard: {
     summary: "reads and drops everything",
     schemes: ["tcp", "tls", "unix", "udp"],
-    options: { cert: "value", key: "value", "handshake-timeout": "value" },
+    options: { cert: "value", key: "value", "handshake-timeout": "value", workers: "value" },
   },
   chargen: {
     summary: "sends the RFC 864 character pattern until the client closes",
     schemes: ["tcp", "tls", "unix", "udp"],
-    options: { cert: "value", key: "value", "handshake-timeout": "value" },
+    options: { cert: "value", key: "value", "handshake-timeout": "value", workers: "value" },
   },
   http: {
     summary: "HTTP: httpbin-style endpoints, static files under root, scripted routes",
@@ -45,6 +45,7 @@ export const SERVE_KINDS: Record<string, ServeKind> = {
       key: "value",
       "header-timeout": "value",
       "max-buffered": "value",
+      workers: "value",
     },
   },
   rules: {
@@ -67,6 +68,7 @@ export const SERVE_KINDS: Record<string, ServeKind> = {
       "max-clients": "value",
       welcome: "value",
       log: "flag",
+      workers: "value",
     },
   },
   exec: {
