@@ -12,6 +12,7 @@ import {
   decodeWsFrame,
   OPCODE,
   parseClosePayload,
+  wsFrameSize,
   WsMessageAssembler,
 } from "../transport/ws_frame.ts";
 import type { Direction } from "./faults.ts";
@@ -23,7 +24,11 @@ const LIMIT = 64 * 1024 * 1024;
 const MAX_HEAD = 64 * 1024;
 
 interface Side {
-  unread: Uint8Array;
+  /** Bytes not decoded yet, as they came (joined only once a frame is whole). */
+  parts: Uint8Array[];
+  size: number;
+  /** Bytes needed before decoding is worth trying (the next frame's size, once known). */
+  need: number;
   assembler: WsMessageAssembler;
 }
 
@@ -37,7 +42,7 @@ interface State {
 }
 
 function side(): Side {
-  return { unread: new Uint8Array(0), assembler: new WsMessageAssembler(LIMIT) };
+  return { parts: [], size: 0, need: 2, assembler: new WsMessageAssembler(LIMIT) };
 }
 
 function join(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -45,6 +50,16 @@ function join(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.byteLength + b.byteLength);
   out.set(a);
   out.set(b, a.byteLength);
+  return out;
+}
+
+function concatAll(parts: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
   return out;
 }
 
@@ -190,12 +205,22 @@ export class WsRecordTap implements ProxyTap {
 
   #frames(conn: TapConnection, st: State, direction: Direction, bytes: Uint8Array): void {
     const s = direction === "up" ? st.up : st.down;
-    s.unread = join(s.unread, bytes);
+    s.parts.push(bytes.slice());
+    s.size += bytes.byteLength;
+    if (s.size < s.need) return;
+    let unread = s.parts.length === 1 ? s.parts[0]! : concatAll(s.parts, s.size);
+    s.parts = [unread];
     try {
       while (true) {
-        const got = decodeWsFrame(s.unread, LIMIT);
-        if (!got) break;
-        s.unread = s.unread.slice(got.size);
+        const got = decodeWsFrame(unread, LIMIT);
+        if (!got) {
+          s.need = Math.min(wsFrameSize(unread) ?? unread.byteLength + 1, LIMIT + 14);
+          break;
+        }
+        unread = unread.subarray(got.size);
+        s.parts = [unread];
+        s.size = unread.byteLength;
+        s.need = 2;
         const m = s.assembler.push(got.frame);
         if (m) {
           this.#inner.statement(conn, (name) => wsStatement(name, direction, m.opcode, m.payload));
@@ -206,8 +231,9 @@ export class WsRecordTap implements ProxyTap {
       this.#inner.statement(conn, (name) => `# ${name}: ${(e as Error).message}; bytes follow`);
       st.phase = "bytes";
       for (const d of ["up", "down"] as const) {
-        const rest = (d === "up" ? st.up : st.down).unread;
-        if (rest.byteLength) this.#inner.data(conn, d, rest);
+        const side = d === "up" ? st.up : st.down;
+        for (const rest of side.parts) if (rest.byteLength) this.#inner.data(conn, d, rest);
+        side.parts = [];
       }
     }
   }

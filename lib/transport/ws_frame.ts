@@ -136,6 +136,20 @@ export function decodeWsFrame(
   return { frame: { fin, opcode, payload, masked }, size: at + length };
 }
 
+/**
+ * The whole size of the frame `bytes` starts with, once its header is complete (else
+ * undefined): a reader holding chunks joins them only when the frame is all there.
+ */
+export function wsFrameSize(bytes: Uint8Array): number | undefined {
+  if (bytes.byteLength < 2) return undefined;
+  const masked = (bytes[1]! & 0x80) !== 0 ? 4 : 0;
+  const len = bytes[1]! & 0x7f;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (len < 126) return 2 + masked + len;
+  if (len === 126) return bytes.byteLength < 4 ? undefined : 4 + masked + view.getUint16(2);
+  return bytes.byteLength < 10 ? undefined : 10 + masked + Number(view.getBigUint64(2));
+}
+
 /** A close frame's payload: the code (2 bytes) and a UTF-8 reason. */
 export function closePayload(code?: number, reason = ""): Uint8Array {
   if (code === undefined) return new Uint8Array(0);
