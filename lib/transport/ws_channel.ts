@@ -316,6 +316,10 @@ export class WsChannel implements AsyncDisposable {
 
   #read(): void {
     const buffer = this.#stream.buffer;
+    if (this.failure) {
+      for (const w of [...this.#wake]) w();
+      return; // failed once: what follows is not read
+    }
     try {
       while (true) {
         const got = decodeWsFrame(buffer.unread, this.#assembler.limit);

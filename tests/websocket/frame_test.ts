@@ -14,6 +14,7 @@ import {
 } from "../../lib/transport/ws_frame.ts";
 import { fails, passes } from "../helpers/wire.ts";
 import { connectWebSocket } from "../../lib/transport/ws_channel.ts";
+import { EventHub } from "../../lib/transport/events.ts";
 
 const LIMIT = 1 << 20;
 
@@ -99,13 +100,19 @@ Deno.test("ws channel: a server that masks its frames fails the connection with 
     // what the client answers: a close frame with 1002, then the end
     while ((await conn.read(buf)) !== null) { /* drain */ }
   })();
+  const events = new EventHub();
+  const errors: string[] = [];
+  events.on((e) => e.type === "error" && errors.push(e.message));
   await using w = await connectWebSocket("w", `ws://127.0.0.1:${listener.addr.port}/`, {
     timeoutMs: 2000,
+    events,
   });
   const e = await w.next({ timeoutMs: 2000 }).catch((e) => e as Error);
   assertStringIncludes(String(e), "a masked frame from the server");
   await w.close();
   await server;
+  // told once, however many reads follow
+  assertEquals(errors, ["a masked frame from the server"]);
 });
 
 Deno.test("ws channel: a peer that never answers the upgrade fails within the timeout", async () => {
