@@ -22,6 +22,23 @@ export const MULTILINE_HELP = [
   "                                              END",
 ].join("\n");
 
+/** Broadcast, multicast, socket options and workers, as shown by `:help sockets`. */
+export const SOCKETS_HELP = [
+  "Sockets (:help bind, connect, listen, serve for every option), one statement a line:",
+  "  broadcast        bind udp://0.0.0.0:0 as b broadcast",
+  '                   send b "hello" to 10.0.0.255:5000',
+  "  multicast        bind udp://0.0.0.0:5000 as m reuseaddr join 239.1.2.3 iface 10.0.0.1",
+  "                   bind udp://0.0.0.0:0 as s ttl 4 loopback off",
+  '                   send s "hi group" to 239.1.2.3:5000',
+  "                   leave m 239.1.2.3",
+  "  TCP options      connect tcp://127.0.0.1:6379 as r nodelay off keepalive 30s ttl 16",
+  "                   connect tcp://127.0.0.1:6379 as q bind-source 127.0.0.2 sndbuf 256KiB",
+  '                   print "${r.options.nodelay}"',
+  "  listeners        listen tcp://0.0.0.0:8080 as l reuseport",
+  "  workers          serve http tcp://0.0.0.0:8080 as web workers 2",
+  "  (ttl, sndbuf, rcvbuf and keepalive D need --allow-ffi; :conns shows an OPTIONS column)",
+].join("\n");
+
 function all(): StatementSyntax[] {
   const list = [...STATEMENTS];
   const i = list.findIndex((s) => s.keyword === "send");
@@ -38,6 +55,7 @@ export function helpText(topic?: string): string {
   if (!topic) return overview();
   const t = topic.trim();
   if (t === "multiline" || t === "heredoc") return MULTILINE_HELP;
+  if (t === "sockets") return SOCKETS_HELP;
   const meta = findMeta(t);
   if (t.startsWith(":") || (meta && !findStatement(t))) {
     if (!meta) return `no meta command "${t}" (try :help)`;
@@ -76,6 +94,7 @@ function overview(): string {
     "",
     "Keys: Tab completes; Up/Down walk the history; Ctrl-C cancels a waiting statement",
     "or clears the line; Ctrl-C twice on an empty line, or Ctrl-D, leaves.",
+    ":help sockets: broadcast, multicast, socket options and workers, by example.",
     "The command line has more: deno task wireplay --help",
   );
   return lines.join("\n");

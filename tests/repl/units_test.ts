@@ -171,6 +171,10 @@ Deno.test("helpText: every registered statement, the meta commands, one topic", 
     assertStringIncludes(all, m);
   }
   assertStringIncludes(helpText("expect"), "expect NAME MATCHER");
+  // :help sockets: every example line is one statement that parses
+  const examples = helpText("sockets").split("\n").slice(1).filter((l) => !l.startsWith("  ("));
+  assertEquals(examples.length, 11);
+  for (const line of examples) parseStatement(line.slice(19));
   assertStringIncludes(helpText("echo"), "aliases: echo");
   assertStringIncludes(helpText(":q"), ":quit");
   assertStringIncludes(helpText("nope"), 'no statement "nope"');

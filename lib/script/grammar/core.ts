@@ -384,7 +384,7 @@ export const CORE_STATEMENTS: StatementSyntax[] = [
     usage:
       "bind udp://HOST:PORT as NAME [broadcast] [join GROUP [iface ADDR]]… [ttl N] [loopback on|off] [reuseaddr|reuseport]",
     summary: "opens a UDP socket (port 0: any free port); broadcast and multicast",
-    example: "bind udp://0.0.0.0:0 as u",
+    example: "bind udp://0.0.0.0:5000 as m join 239.1.2.3",
     completions: ["as", ...socketOptionWords("bind"), "iface"],
     details: "`broadcast` allows `send u … to 10.0.0.255:PORT` (a broadcast address); " +
       "`join 239.1.2.3 [iface 10.0.0.1]` joins a multicast group (IPv6: `join ff02::1234 iface " +
@@ -503,7 +503,9 @@ export const CORE_STATEMENTS: StatementSyntax[] = [
   {
     keyword: "serve",
     usage: "serve KIND ADDR as NAME [OPTION VALUE]…",
-    details: 'serve exec ADDR "COMMAND" as NAME runs COMMAND for each client (ncat -e).',
+    details: 'serve exec ADDR "COMMAND" as NAME runs COMMAND for each client (ncat -e). ' +
+      "`workers N` (echo, discard, chargen, http) runs N servers in N isolates on one port " +
+      "(SO_REUSEPORT): serve http tcp://0.0.0.0:8080 as web workers 2. chat refuses it (one hub).",
     summary: `starts a built-in server: ${Object.keys(SERVE_KINDS).join(", ")}`,
     example: "serve echo tcp://127.0.0.1:0 as echo",
     get completions() {
