@@ -4,7 +4,8 @@
  * to the target reading what it answers, then checks the target: refusing connections
  * is a crash, not answering a new client as recorded is a hang, resetting the fuzzed
  * connection is a reset. Each finding is shrunk (fewest messages that still give it,
- * when the target can be restarted) and saved as a reproducer `.wire`.
+ * then fewest bytes of the last one, when the target can be brought back) and saved as
+ * a reproducer `.wire`.
  *
  * @module
  */
@@ -16,6 +17,9 @@ import type { ReplayConnection } from "../proxy/replay_plan.ts";
 import { openDuplex } from "../transport/connect.ts";
 import { type ByteDuplex, writeAll } from "../transport/duplex.ts";
 import { mutate, type Mutated, Rng } from "./mutate.ts";
+
+/** The most attempts spent shrinking one finding's message byte-wise. */
+export const MAX_SHRINK_TRIES = 16;
 
 /** What a case found. */
 export type FindingKind = "crash" | "hang" | "reset";
@@ -152,6 +156,34 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
   const revive = async (): Promise<boolean> =>
     (await o.target.accepts(o.limits.replyTimeoutMs)) &&
       (await health()) === undefined || await o.target.restart();
+  /**
+   * Shrinks the last message byte-wise: drops halves, quarters… from its front or its
+   * end while the finding stays the same (at most {@linkcode MAX_SHRINK_TRIES} tries).
+   */
+  const shrinkLast = async (
+    msgs: Uint8Array[],
+    lens: number[],
+    kind: FindingKind,
+  ): Promise<Uint8Array[]> => {
+    const head = msgs.slice(0, -1);
+    let last = msgs.at(-1)!;
+    let tries = 0;
+    for (let cut = Math.floor(last.byteLength / 2); cut >= 1; cut = Math.floor(cut / 2)) {
+      let shrunk = true;
+      while (shrunk && cut < last.byteLength) {
+        shrunk = false;
+        for (const candidate of [last.subarray(cut), last.subarray(0, last.byteLength - cut)]) {
+          if (tries++ >= MAX_SHRINK_TRIES || !(await revive())) return [...head, last];
+          if ((await attempt([...head, candidate], lens)) === kind) {
+            last = candidate;
+            shrunk = true;
+            break;
+          }
+        }
+      }
+    }
+    return [...head, last];
+  };
   for (let i = 0; i < o.cases; i++) {
     const seed = (o.seed + i) >>> 0;
     const rng = new Rng(seed);
@@ -189,6 +221,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
         break;
       }
     }
+    if (minimized) best = await shrinkLast(best, bestLens, kind);
     const finding: Finding = {
       kind,
       case: i,
