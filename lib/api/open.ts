@@ -6,6 +6,7 @@
  */
 import { parseAddress } from "../address/address.ts";
 import { SERVER_STARTERS, type ServerHandle } from "../servers/mod.ts";
+import { startServer } from "../servers/workers/pool.ts";
 import { type ConnectOptions, connectStream } from "../transport/connect.ts";
 import {
   bindDatagram,
@@ -144,7 +145,8 @@ export function bind(address: string, options: { connect?: boolean } = {}): Data
 
 /**
  * Starts a built-in server (`echo`, `discard`, `chargen`, and the kinds other modules
- * register).
+ * register). `options.workers` (`"2"`) runs that many servers in worker isolates on one
+ * port (SO_REUSEPORT), for echo, discard, chargen and http.
  *
  * @example
  * ```ts
@@ -159,11 +161,10 @@ export async function serve(
   address: string,
   options: Record<string, string> = {},
 ): Promise<ServerHandle> {
-  const starter = SERVER_STARTERS.get(kind);
-  if (!starter) {
+  if (!SERVER_STARTERS.has(kind)) {
     throw new TypeError(
       `Cannot serve "${kind}": unknown kind (known: ${[...SERVER_STARTERS.keys()].join(", ")})`,
     );
   }
-  return await starter(parseAddress(address), options);
+  return await startServer(kind, parseAddress(address), options);
 }

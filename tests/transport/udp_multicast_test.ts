@@ -6,6 +6,7 @@ import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { CLI } from "../helpers/cli.ts";
 import { inNamespace, namespace, VETH_LAN } from "../helpers/netns.ts";
 import { tempDir } from "../helpers/temp.ts";
+import { runWire } from "../helpers/wire.ts";
 
 /** A member that prints `PAYLOAD ttl=N` per datagram until `last` arrives (10 s at most). */
 const PY_MEMBER = `
@@ -173,4 +174,21 @@ Deno.test({
       "everyone",
     ]);
   },
+});
+
+Deno.test("join/leave name their mistakes: not a group, not joined, not a UDP socket", async () => {
+  const notGroup = await runWire("bind udp://127.0.0.1:0 as u\njoin u 10.0.0.1\n");
+  assertStringIncludes(
+    notGroup.failure!.message,
+    "cannot join 10.0.0.1: 10.0.0.1 is not a multicast group address",
+  );
+  const notJoined = await runWire("bind udp://127.0.0.1:0 as u\nleave u 239.1.2.3\n");
+  assertStringIncludes(
+    notJoined.failure!.message,
+    'cannot leave 239.1.2.3: "u" has not joined 239.1.2.3',
+  );
+  const tcp = await runWire("listen tcp://127.0.0.1:0 as l\njoin l 239.1.2.3\n");
+  assertStringIncludes(tcp.failure!.message, '"l" is a tcp listener, not a UDP socket (bind)');
+  const v6 = await runWire("bind udp://[::1]:0 as u\njoin u ff05::1 iface no-such-if0\n");
+  assertStringIncludes(v6.failure!.message, 'no IPv6 interface "no-such-if0"');
 });
