@@ -4,7 +4,13 @@
  * greeting on connect, the default rule, close, delay; `expect m received … count N`;
  * `wireplay mock FILE --listen ADDR`.
  */
-import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertRejects,
+  assertStringIncludes,
+} from "@std/assert";
 import { execute } from "../../lib/run/interpreter.ts";
 import { ExpectationError } from "../../lib/run/failure.ts";
 import { Session } from "../../lib/run/session.ts";
@@ -185,4 +191,17 @@ Deno.test("rules mock: a client sending 1 MiB no rule takes is dropped; others a
   using good = await dial(port);
   await writeAll(good, enc.encode("PING\r\n"));
   assertEquals(await readUntil(good, "\r\n"), "+PONG\r\n");
+});
+
+Deno.test("wireplay mock: an address in use or of the wrong kind is one line naming --listen, exit 2", async () => {
+  await using dir = await tempDir();
+  const file = `${dir.path}/m.wire`;
+  await Deno.writeTextFile(file, 'on mock line "x" reply "y"\n');
+  using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  for (const addr of [`tcp://127.0.0.1:${taken.addr.port}`, "udp://127.0.0.1:0"]) {
+    const r = startCli(["mock", file, "--listen", addr]);
+    assertEquals(await r.status(), 2, r.stdout());
+    assertMatch(r.stderr(), /^wireplay: --listen: .+$/m);
+    assertEquals(/^\s+at /m.test(r.stderr()), false, r.stderr()); // no stack trace
+  }
 });
