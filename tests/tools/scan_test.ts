@@ -7,6 +7,7 @@ import { scanPorts } from "../../lib/tools/scan/scan.ts";
 import { isSelfConnect } from "../../lib/tools/scan/engine.ts";
 import { freeTcpPort, socatTcpEcho, socatTcpScript } from "./_peers.ts";
 import { needs } from "../helpers/peers.ts";
+import { namespace } from "../helpers/netns.ts";
 import { output } from "../helpers/process.ts";
 
 /** Ports that nothing listens on right now (bound then released). */
@@ -178,33 +179,6 @@ Deno.test("cli scan: bad input is one line and exit 2", async () => {
   assertStringIncludes(h.stderr, "Cannot resolve");
   assert(!h.stderr.includes("    at "), h.stderr);
 });
-
-let unshareRefused: boolean | undefined;
-
-/**
- * Options for a test run in a private network namespace: it needs the commands, and
- * `unshare -n` must be permitted here (root, or user namespaces), not only installed.
- */
-function namespace(...commands: string[]): { ignore: boolean } {
-  const n = needs("unshare", "ip", ...commands);
-  if (n.ignore) return n;
-  if (unshareRefused === undefined) {
-    try {
-      // asked synchronously (at load time, for `ignore`): timeout(1) bounds the wait
-      unshareRefused = !new Deno.Command("timeout", {
-        args: ["-s", "KILL", "10", "unshare", "-n", "true"],
-        stdout: "null",
-        stderr: "null",
-      }).outputSync().success;
-    } catch {
-      unshareRefused = true;
-    }
-    if (unshareRefused) {
-      console.error("ignored: needs `unshare -n` permitted (root or user namespaces)");
-    }
-  }
-  return { ignore: unshareRefused };
-}
 
 for (const engine of ["deno", "ffi"] as const) {
   Deno.test({
