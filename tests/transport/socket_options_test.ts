@@ -71,7 +71,12 @@ async function whileConnected(
 ): Promise<void> {
   using l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const run = runWire(wire, { vars: { port: String(l.addr.port) }, timeoutMs: 10_000 });
-  using peer = await l.accept();
+  // the script's own timeout bounds this wait: if it ends first, it failed to connect
+  const accepting = l.accept();
+  accepting.catch(() => {}); // closing the listener ends it when the script failed first
+  const first = await Promise.race([accepting, run]);
+  if (!("remoteAddr" in first)) throw new Error(`the script ended: ${first.failure?.message}`);
+  using peer = first;
   try {
     await check(peer.remoteAddr as Deno.NetAddr);
   } finally {
