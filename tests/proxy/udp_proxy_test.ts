@@ -311,6 +311,19 @@ Deno.test("proxy --listen udp:// refuses a TCP upstream and a bad probability", 
   ]);
   assertEquals(bad.code, 2);
   assert(/--loss: "1\.5" is not a probability/.test(bad.stderr), bad.stderr);
+  const admin = await runCli([
+    "proxy",
+    "--listen",
+    "udp://127.0.0.1:0",
+    "--upstream",
+    "udp://127.0.0.1:1",
+    "--admin",
+    "127.0.0.1:0",
+  ]);
+  assertEquals([admin.code, admin.stderr.trim()], [
+    2,
+    "wireplay: --admin: a udp:// proxy has no --admin",
+  ]);
 });
 
 Deno.test("proxy --listen udp:// from the CLI: --duplicate down:1 sends every answer twice", async () => {

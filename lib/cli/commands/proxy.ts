@@ -5,6 +5,7 @@
  * @module
  */
 import { Command } from "commander";
+import { UsageError } from "../../errors.ts";
 import { formatBytes, parseSize } from "../../bytes/units.ts";
 import {
   addProxyFlags,
@@ -61,6 +62,12 @@ export function proxyCommand() {
       name: string;
     };
     if (isUdpListen(opts)) {
+      for (const flag of ["admin", "metrics", "toxicity", "dropConnect"] as const) {
+        if (opts[flag] !== undefined) {
+          const name = flag === "dropConnect" ? "drop-connect" : flag;
+          throw new UsageError(`a udp:// proxy has no --${name}`, { where: `--${name}` });
+        }
+      }
       return await runUdp(opts, (raw as unknown as { idleTimeout: number }).idleTimeout);
     }
     const faults = faultsFromFlags(opts);
