@@ -14,9 +14,11 @@ const NAME_RE = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const REF_RE = /^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$/;
 /** `${env.NAME}` and `${env.NAME:-default}`: an environment variable. */
 const ENV_REF_RE = /^env\.[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?$/;
+/** `${1}`: a regex capture in a rules-mock reply (elsewhere an unset variable at run time). */
+const CAPTURE_REF_RE = /^\d+$/;
 
 function isRef(ref: string): boolean {
-  return REF_RE.test(ref) || ENV_REF_RE.test(ref);
+  return REF_RE.test(ref) || ENV_REF_RE.test(ref) || CAPTURE_REF_RE.test(ref);
 }
 
 /** Parses one line of a block whose lines are not statements (`expect … one of` arms). */

@@ -17,7 +17,7 @@ import { Session } from "../../lib/run/session.ts";
 import { parseScript, parseStatement, ScriptSyntaxError } from "../../lib/script/parser.ts";
 import { needs } from "../helpers/peers.ts";
 import { tempDir } from "../helpers/temp.ts";
-import { dial, freePort, readAll, startCli, writeAll } from "./_helpers.ts";
+import { dial, freePort, readAll, readExactly, startCli, writeAll } from "./_helpers.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -86,7 +86,8 @@ Deno.test("rules mock: a state-gated rule answers only after LOGIN, per connecti
     session,
     "serve rules tcp://127.0.0.1:0 as m",
     'on m connect reply "220 ready\\r\\n"',
-    'on m line /^LOGIN (\\w+)/ reply "+OK welcome {{1}}\\r\\n" state authed',
+    'on m line /^LOGIN (\\w+)/ reply "+OK welcome ${1}\\r\\n" state authed',
+    'on m bytes /\\x00\\x01(.)/ reply hex "ca fe" "{{1}}"',
     'on m line /^GET (\\w+)/ when state authed reply "$3\\r\\nbar\\r\\n"',
     'on m line /^SLOW/ reply "+LATE\\r\\n" delay 200ms',
     'on m line "QUIT" reply "+BYE\\r\\n" close',
@@ -108,6 +109,8 @@ Deno.test("rules mock: a state-gated rule answers only after LOGIN, per connecti
   await writeAll(b, enc.encode("SLOW\r\n"));
   assertEquals(await readUntil(b, "\r\n"), "+LATE\r\n");
   assert(performance.now() - t0 >= 190, "delay 200ms");
+  await writeAll(b, new Uint8Array([0, 1, 0x41]));
+  assertEquals(await readExactly(b, 3), new Uint8Array([0xca, 0xfe, 0x41]));
   await writeAll(a, enc.encode("QUIT\r\n"));
   assertEquals(await readUntil(a, "BYE\r\n"), "+BYE\r\n");
   assertEquals((await readAll(a, 5000)).end, "eof");

@@ -40,19 +40,36 @@ async function patternOf(session: Session, v: ValueNode, wholeLine: boolean): Pr
   return new RegExp(wholeLine ? `^${escapeRegex(text)}$` : escapeRegex(text));
 }
 
-/** A reply payload: `{{N}}` is regex capture N (`{{0}}` the whole match), kept for later. */
+/** Splits literal bytes on `{{N}}` captures. */
+function literalParts(bytes: Uint8Array, out: ReplyPart[]): void {
+  const text = new TextDecoder("latin1").decode(bytes);
+  let at = 0;
+  for (const m of text.matchAll(/\{\{\s*(\d+)\s*\}\}/g)) {
+    if (m.index > at) out.push({ bytes: bytes.slice(at, m.index) });
+    out.push({ group: Number(m[1]) });
+    at = m.index + m[0].length;
+  }
+  if (at < bytes.byteLength) out.push({ bytes: bytes.slice(at) });
+}
+
+/**
+ * A reply payload: `${N}` and `{{N}}` are regex capture N (`0` the whole match), kept for
+ * when the rule fires; other `${…}` are evaluated now.
+ */
 async function replyParts(session: Session, values: ValueNode[]): Promise<ReplyPart[]> {
   const out: ReplyPart[] = [];
   for (const v of values) {
-    const bytes = await evalBytes(session, v);
-    const text = new TextDecoder("latin1").decode(bytes);
-    let at = 0;
-    for (const m of text.matchAll(/\{\{\s*(\d+)\s*\}\}/g)) {
-      if (m.index > at) out.push({ bytes: bytes.slice(at, m.index) });
-      out.push({ group: Number(m[1]) });
-      at = m.index + m[0].length;
+    if (v.type !== "string" && v.type !== "word") {
+      literalParts(await evalBytes(session, v), out);
+      continue;
     }
-    if (at < bytes.byteLength) out.push({ bytes: bytes.slice(at) });
+    for (const p of v.parts) {
+      if ("bytes" in p) literalParts(p.bytes, out);
+      else if (/^\d+$/.test(p.ref)) out.push({ group: Number(p.ref) });
+      else {out.push({
+          bytes: await evalBytes(session, { type: "string", parts: [p], span: p.span }),
+        });}
+    }
   }
   return out;
 }

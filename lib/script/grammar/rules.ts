@@ -46,7 +46,7 @@ export const RULES_STATEMENTS: StatementSyntax[] = [
     details: "Rules are tried in the order written; the first that matches fires. `line` " +
       "tests each line (without its line ending), `bytes` searches what arrived, `connect` " +
       "fires when a client connects (the server speaks first), `default` takes a line no " +
-      "other rule took. In the reply, {{1}} is the first regex capture ({{0}} the whole " +
+      "other rule took. In the reply, ${1} (or {{1}}) is the first regex capture (${0} the whole " +
       "match). Each connection starts in state `start`; `state S` moves it to S, " +
       "`when state S` limits a rule to S. `close` closes after the reply.",
     parse(r, base): OnNode {
