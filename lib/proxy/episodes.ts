@@ -70,13 +70,17 @@ export class EpisodeWriter implements Disposable {
   /** Exchanges appended. */
   appended = 0;
 
-  constructor(path: string, upstream: string, connections: number, exact = false) {
-    this.#file = openRecordingFile(path, { append: true });
+  /**
+   * Appends to the recording at `path` holding `connections` connections, or starts it
+   * (with its header) when `connections` is undefined.
+   */
+  constructor(path: string, upstream: string, connections: number | undefined, exact = false) {
+    this.#file = openRecordingFile(path, { append: connections !== undefined });
     this.#recorder = new WireRecorder({
       upstream,
       write: this.#file.write,
       exact,
-      append: { connections },
+      append: connections === undefined ? undefined : { connections },
     });
   }
 

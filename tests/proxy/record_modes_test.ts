@@ -98,6 +98,42 @@ Deno.test({
 });
 
 Deno.test({
+  name: "replay --mode new into a file that does not exist yet creates the recording",
+  ...needs("curl"),
+  async fn() {
+    await using dir = await tempDir();
+    const file = `${dir.path}/fresh.wire`;
+    await using up = upstream();
+    const port = freePort();
+    const run = startCli([
+      "replay",
+      file,
+      "--listen",
+      `tcp://127.0.0.1:${port}`,
+      "--upstream",
+      `tcp://127.0.0.1:${up.addr.port}`,
+      "--mode",
+      "new",
+    ]);
+    await run.waitFor(/^replaying /m);
+    assertEquals(await curl(`http://127.0.0.1:${port}/first`), "/first #1");
+    assertEquals(await run.stop("SIGTERM"), 0, run.stderr());
+    const text = await Deno.readTextFile(file);
+    assertStringIncludes(text, "# recorded by wireplay record");
+    assertStringIncludes(text, 'send c1 "GET /first ');
+    parseScript(text, file);
+    const missing = await runCli([
+      "replay",
+      `${dir.path}/nope.wire`,
+      "--listen",
+      "tcp://127.0.0.1:0",
+    ]);
+    assertEquals(missing.code, 2);
+    assertStringIncludes(missing.stderr, "nope.wire");
+  },
+});
+
+Deno.test({
   name: "record --mode once refuses an existing file, new appends, none and typos exit 2",
   ...needs("curl"),
   async fn() {

@@ -126,10 +126,16 @@ export function replayCommand() {
         });
       }
       let text: string;
+      let missing = false;
       try {
         text = await Deno.readTextFile(file);
       } catch (e) {
-        throw new UsageError(`cannot read "${file}": ${(e as Error).message}`, { where: file });
+        // new episodes into a file that does not exist yet: it is created
+        if (!(e instanceof Deno.errors.NotFound && opts.mode === "new")) {
+          throw new UsageError(`cannot read "${file}": ${(e as Error).message}`, { where: file });
+        }
+        text = "";
+        missing = true;
       }
       const planned = await planReplay(text, file, opts.var);
       if (planned.length === 0 && opts.mode !== "new") {
@@ -145,7 +151,7 @@ export function replayCommand() {
         episodes = new EpisodeWriter(
           file,
           formatAddress(upstreamAddress),
-          lastConnectionNumber(planned),
+          missing ? undefined : lastConnectionNumber(planned),
         );
       }
       using _episodes = episodes;
