@@ -141,29 +141,16 @@ export function maskSecrets(
  * surrounds them (binary data too), before the bytes are escaped or hex-dumped.
  */
 export function maskSecretBytes(bytes: Uint8Array): Uint8Array {
-  let out = bytes;
-  for (const s of ordered) {
-    let at = indexOfBytes(out, s.bytes, 0);
-    if (at === -1) continue;
-    const parts: Uint8Array[] = [];
-    let from = 0;
-    while (at !== -1) {
-      parts.push(out.subarray(from, at), MASK_BYTES);
-      from = at + s.bytes.byteLength;
-      at = indexOfBytes(out, s.bytes, from);
-    }
-    parts.push(out.subarray(from));
-    out = concatBytes(parts);
-  }
-  return out;
+  return scan(bytes, true).masked;
 }
 
 /**
  * Masks a stream that arrives in chunks, so that a secret cut anywhere between two
  * chunks is still masked whole: {@linkcode push} returns what can be shown now and holds
- * back the trailing bytes while they are the start of some secret (a few bytes: at most
- * the secrets' length); the next push, or {@linkcode flush} (quiet connection, end),
- * releases them. Without secrets, bytes pass through at once.
+ * back the trailing bytes while they are the start of some secret (fewer than the longest
+ * secret's length); the next push, or {@linkcode flush} (quiet connection, end), releases
+ * them. The bytes shown, joined, are what {@linkcode maskSecretBytes} makes of the whole
+ * stream. Without secrets, bytes pass through at once.
  */
 export class SecretStreamMask {
   /** Held back, unmasked (a longer secret may still complete them). */
@@ -173,9 +160,9 @@ export class SecretStreamMask {
   push(bytes: Uint8Array): Uint8Array {
     if (ordered.length === 0 && this.#held.byteLength === 0) return bytes;
     const joined = this.#held.byteLength ? concatBytes([this.#held, bytes]) : bytes;
-    const end = secretSafeEnd(joined);
+    const { masked, end } = scan(joined, false);
     this.#held = joined.slice(end);
-    return maskSecretBytes(joined.subarray(0, end));
+    return masked;
   }
 
   /** True while bytes are held back. */
@@ -193,57 +180,70 @@ export class SecretStreamMask {
 
 /** True when `bytes` hold some secret's raw bytes. */
 export function containsSecret(bytes: Uint8Array): boolean {
-  return ordered.some((s) => indexOfBytes(bytes, s.bytes, 0) !== -1);
+  return scan(bytes, true).masked !== bytes;
 }
 
 /**
  * How many leading bytes of a stream's `bytes` can be written now without cutting a
- * secret: the rest is the start of some secret that the next bytes may complete (or a
- * whole secret overlapping it). What a writer cutting a stream into pieces holds back.
+ * secret: the rest is the start of some secret that the next bytes may complete. What a
+ * writer cutting a stream into pieces holds back.
  */
 export function secretSafeEnd(bytes: Uint8Array): number {
-  let longest = 0;
-  for (const s of ordered) longest = Math.max(longest, s.bytes.byteLength - 1);
-  let end = bytes.byteLength;
-  for (let k = Math.min(longest, bytes.byteLength); k > 0; k--) {
-    const start = bytes.byteLength - k;
-    if (ordered.some((s) => s.bytes.byteLength > k && startsWith(bytes, start, s.bytes, k))) {
-      end = start;
-      break;
+  return scan(bytes, false).end;
+}
+
+/**
+ * The one byte-level mask: from the left, at each place the longest secret found there
+ * becomes `***`. Unless `final`, it stops where the rest is the start of a secret that
+ * more bytes could complete: `end` is where it stopped, `masked` covers `bytes[0, end)`
+ * (the same array when nothing was masked).
+ */
+function scan(bytes: Uint8Array, final: boolean): { masked: Uint8Array; end: number } {
+  const n = bytes.byteLength;
+  if (ordered.length === 0) return { masked: bytes, end: n };
+  const parts: Uint8Array[] = [];
+  // where each secret's first byte next occurs, from i on (-1: nowhere)
+  const next = ordered.map(() => -2);
+  let copied = 0;
+  let i = 0;
+  let end = n;
+  scanning: while (i < n) {
+    let at = n;
+    for (let k = 0; k < ordered.length; k++) {
+      if (next[k] !== -1 && next[k]! < i) next[k] = bytes.indexOf(ordered[k]!.bytes[0]!, i);
+      if (next[k] !== -1 && next[k]! < at) at = next[k]!;
     }
-  }
-  // never cut through a whole secret either (two secrets may overlap)
-  for (let moved = true; moved && end > 0;) {
-    moved = false;
+    if (at === n) break;
+    i = at;
+    let found: Secret | undefined;
     for (const s of ordered) {
-      const from = Math.max(0, end - s.bytes.byteLength + 1);
-      const at = indexOfBytes(bytes.subarray(0, end + s.bytes.byteLength - 1), s.bytes, from);
-      if (at !== -1 && at < end) {
-        end = at;
-        moved = true;
+      const length = s.bytes.byteLength;
+      if (i + length > n) {
+        if (!final && startsWith(bytes, i, s.bytes, n - i)) {
+          end = i; // a longer secret may still arrive here: wait for it
+          break scanning;
+        }
+      } else if (startsWith(bytes, i, s.bytes, length)) {
+        found = s;
+        break;
       }
     }
+    if (!found) {
+      i++;
+      continue;
+    }
+    parts.push(bytes.subarray(copied, i), MASK_BYTES);
+    i += found.bytes.byteLength;
+    copied = i;
   }
-  return end;
+  if (parts.length === 0) return { masked: end === n ? bytes : bytes.subarray(0, end), end };
+  parts.push(bytes.subarray(copied, end));
+  return { masked: concatBytes(parts), end };
 }
 
 function startsWith(bytes: Uint8Array, at: number, prefix: Uint8Array, length: number): boolean {
   for (let i = 0; i < length; i++) if (bytes[at + i] !== prefix[i]) return false;
   return true;
-}
-
-function indexOfBytes(hay: Uint8Array, needle: Uint8Array, from: number): number {
-  const last = hay.byteLength - needle.byteLength;
-  for (
-    let i = hay.indexOf(needle[0]!, from);
-    i !== -1 && i <= last;
-    i = hay.indexOf(needle[0]!, i + 1)
-  ) {
-    let j = 1;
-    while (j < needle.byteLength && hay[i + j] === needle[j]) j++;
-    if (j === needle.byteLength) return i;
-  }
-  return -1;
 }
 
 const SECRET_DEFINITION = /^(\s*secret\s+)([A-Za-z_][A-Za-z0-9_-]*)\s*=.*$/gm;
