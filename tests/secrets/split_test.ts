@@ -89,6 +89,29 @@ expect c "nope" within 300ms
   assertStringIncludes(r.stderr, "00 01 2a 2a 2a ff 02");
 });
 
+Deno.test("secrets: a secret inside a binary HTTP body is masked in its hex dump (display and failure)", async () => {
+  await using dir = await tempDir();
+  const lines = [
+    "secret env WP_TEST_TOKEN",
+    "serve http http://127.0.0.1:0 as api",
+    'route api GET /bin 200 "\\x00\\x01\\x02${WP_TEST_TOKEN}\\xff"',
+    "http GET ${api.url}/bin as u",
+    "expect status 201",
+  ];
+  const file = await dir.write("http.wire", lines.join("\n") + "\n");
+  const r = await runCli(["run", file], { env: { WP_TEST_TOKEN: VALUE } });
+  assertEquals(r.code, 1, r.stderr + r.stdout);
+  assertStringIncludes(r.stderr, "00 01 02 2a 2a 2a");
+  clean("HTTP failure", r.stdout + r.stderr);
+  const repl = await runCli(["repl"], {
+    env: { WP_TEST_TOKEN: VALUE },
+    stdin: lines.slice(0, 4).join("\n") + "\n",
+  });
+  assertEquals(repl.code, 0, repl.stdout + repl.stderr);
+  assertStringIncludes(repl.stdout, "00 01 02 2a 2a 2a");
+  clean("REPL HTTP display", repl.stdout + repl.stderr);
+});
+
 Deno.test("secrets: a secret arriving one byte at a time is masked in --trace and the REPL's live output", async () => {
   await using dir = await tempDir();
   const env = { WP_TEST_TOKEN: VALUE };

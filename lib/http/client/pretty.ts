@@ -7,6 +7,7 @@
  */
 import { hexdump } from "../../bytes/hexdump.ts";
 import { formatBytes, formatDuration } from "../../bytes/units.ts";
+import { maskSecretBytes } from "../../secrets/secrets.ts";
 import type { HttpResponse, HttpTimings, SentRequest } from "./types.ts";
 
 /**
@@ -110,7 +111,8 @@ export function formatBody(
     out = res.text;
   } else {
     const shown = Math.min(total, maxBytes);
-    const dump = hexdump(res.body.subarray(0, shown), shown).trimEnd();
+    // masked as bytes: a text mask cannot see a secret written as hex digits
+    const dump = hexdump(maskSecretBytes(res.body.subarray(0, shown)), shown).trimEnd();
     return shown < total
       ? `${dump}\n… ${formatBytes(total - shown)} more (${formatBytes(total)} in all) not shown`
       : dump;
