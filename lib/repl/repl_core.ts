@@ -517,10 +517,11 @@ export class ReplCore implements AsyncDisposable {
         const stream = this.session.resources.get(e.channel)?.stream;
         if (stream && !this.#windowed.has(stream)) this.#applyWindows();
       }
-      const live = this.#liveMask(e.channel, incoming);
-      live.peer = incoming ? e.from : e.to;
+      const live = this.#liveMask(e.channel, incoming, incoming ? e.from : e.to);
       this.#showBytes(e.channel, incoming, live.mask.push(e.bytes), live.peer);
+      // only a mask holding bytes back is kept (a datagram socket may hear many peers)
       if (live.mask.holding) this.#armRelease();
+      else this.#liveMasks.delete(live.key);
       return;
     }
     const name = e.type === "accepted" ? e.listener : e.channel;
@@ -566,10 +567,13 @@ export class ReplCore implements AsyncDisposable {
   }
 
   /** The secrets mask of a channel's live data, per direction. */
-  #liveMask(channel: string, incoming: boolean): LiveMask {
-    const key = `${incoming ? "<" : ">"} ${channel}`;
+  #liveMask(channel: string, incoming: boolean, peer?: string): LiveMask {
+    const key = `${incoming ? "<" : ">"} ${channel} ${peer ?? ""}`;
     let live = this.#liveMasks.get(key);
-    if (!live) this.#liveMasks.set(key, live = { channel, incoming, mask: new SecretStreamMask() });
+    if (!live) {
+      live = { key, channel, incoming, peer, mask: new SecretStreamMask() };
+      this.#liveMasks.set(key, live);
+    }
     return live;
   }
 
@@ -586,8 +590,8 @@ export class ReplCore implements AsyncDisposable {
   #release(channel?: string): void {
     for (const [key, live] of this.#liveMasks) {
       if (channel !== undefined && live.channel !== channel) continue;
+      this.#liveMasks.delete(key);
       this.#showBytes(live.channel, live.incoming, live.mask.flush(), live.peer);
-      if (channel !== undefined) this.#liveMasks.delete(key);
     }
   }
 
@@ -615,6 +619,7 @@ export class ReplCore implements AsyncDisposable {
 const LIVE_HOLD_MS = 100;
 
 interface LiveMask {
+  key: string;
   channel: string;
   incoming: boolean;
   mask: SecretStreamMask;

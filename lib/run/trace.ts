@@ -26,8 +26,11 @@ export class TraceRecorder {
   readonly entries: TraceEntry[] = [];
   readonly #started = performance.now();
   readonly #stop: () => void;
-  /** Per channel and direction: a secret cut between two chunks is still masked whole. */
-  readonly #masks = new Map<string, SecretStreamMask>();
+  /** Masks holding back the start of a secret, by channel, direction and peer. */
+  readonly #masks = new Map<
+    string,
+    { channel: string; kind: "sent" | "received"; mask: SecretStreamMask }
+  >();
 
   constructor(session: Session, readonly limit = 10_000) {
     this.#stop = session.events.on((e) => this.#add(e));
@@ -42,7 +45,7 @@ export class TraceRecorder {
           t,
           channel: e.channel,
           kind: "sent",
-          bytes: this.#mask(e.channel, "sent").push(e.bytes).slice(0, KEEP),
+          bytes: this.#masked(e.channel, "sent", e.to, e.bytes),
           note: size(e.bytes),
         });
         break;
@@ -51,7 +54,7 @@ export class TraceRecorder {
           t,
           channel: e.channel,
           kind: "received",
-          bytes: this.#mask(e.channel, "received").push(e.bytes).slice(0, KEEP),
+          bytes: this.#masked(e.channel, "received", e.from, e.bytes),
           note: size(e.bytes) + (e.from ? ` from ${e.from}` : ""),
         });
         break;
@@ -76,30 +79,33 @@ export class TraceRecorder {
   /** Stops recording. */
   stop(): void {
     this.#stop();
-    const t = performance.now() - this.#started;
-    for (
-      const channel of new Set([...this.#masks.keys()].map((k) => k.slice(k.indexOf(" ") + 1)))
-    ) {
-      this.#release(t, channel);
-    }
+    this.#release(performance.now() - this.#started);
   }
 
-  #mask(channel: string, kind: "sent" | "received"): SecretStreamMask {
-    const key = `${kind} ${channel}`;
-    let mask = this.#masks.get(key);
-    if (!mask) this.#masks.set(key, mask = new SecretStreamMask());
-    return mask;
+  /** `bytes` masked, with what was held back before; the start of a secret is held back. */
+  #masked(
+    channel: string,
+    kind: "sent" | "received",
+    peer: string | undefined,
+    bytes: Uint8Array,
+  ): Uint8Array {
+    // per channel, direction and peer (a datagram socket may hear many)
+    const key = `${kind} ${channel} ${peer ?? ""}`;
+    const held = this.#masks.get(key);
+    const mask = held?.mask ?? new SecretStreamMask();
+    const shown = mask.push(bytes).slice(0, KEEP);
+    if (mask.holding) this.#masks.set(key, { channel, kind, mask });
+    else this.#masks.delete(key);
+    return shown;
   }
 
-  /** Adds what a channel's masks held back (the start of a secret that never came). */
-  #release(t: number, channel: string): void {
-    for (const kind of ["sent", "received"] as const) {
-      const key = `${kind} ${channel}`;
-      const held = this.#masks.get(key)?.flush();
+  /** Adds what was held back for `channel` (every channel when omitted). */
+  #release(t: number, channel?: string): void {
+    for (const [key, held] of this.#masks) {
+      if (channel !== undefined && held.channel !== channel) continue;
       this.#masks.delete(key);
-      if (held?.byteLength) {
-        this.entries.push({ t, channel, kind, bytes: held.slice(0, KEEP), note: "continued" });
-      }
+      const bytes = held.mask.flush().slice(0, KEEP);
+      this.entries.push({ t, channel: held.channel, kind: held.kind, bytes, note: "continued" });
     }
   }
 }
