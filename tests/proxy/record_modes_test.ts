@@ -134,7 +134,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "record --mode once refuses an existing file, new appends, none and typos exit 2",
+  name: "record --mode once refuses an existing file, new appends, none only replays, typos exit 2",
   ...needs("curl"),
   async fn() {
     await using dir = await tempDir();
@@ -156,9 +156,18 @@ Deno.test({
     const once = await runCli(args("once"));
     assertEquals(once.code, 2);
     assertStringIncludes(once.stderr, "exists: --mode once records only a new file");
-    const none = await runCli(args("none"));
-    assertEquals(none.code, 2);
-    assertStringIncludes(none.stderr, "--mode");
+    // none: playback only — serves the recording and never forwards to the upstream
+    const port = freePort();
+    const calls = up.count();
+    const none = startCli([
+      ...args("none").slice(0, 2),
+      `tcp://127.0.0.1:${port}`,
+      ...args("none").slice(3),
+    ]);
+    await none.waitFor(/^replaying /m);
+    assertEquals(await curl(`http://127.0.0.1:${port}/one`), "/one #1");
+    assertEquals(up.count(), calls, "none never forwards");
+    await none.stop("SIGINT");
     const typo = await runCli(args("sometimes"));
     assertEquals(typo.code, 2);
     assertStringIncludes(typo.stderr, '"sometimes" is all, once, new or none');

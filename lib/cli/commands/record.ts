@@ -4,7 +4,8 @@
  * 5). Runs until Ctrl-C or SIGTERM; the file is complete and parseable at every
  * statement boundary, and after the stop. `--mode` (VCR's record modes): `all` records
  * anew (the default), `once` refuses to touch an existing file, `new` appends new
- * connections to it, `none` records nothing (replay the file instead).
+ * connections to it, `none` records nothing: it serves the recording as `replay` does and
+ * never forwards (VCR's playback-only mode).
  *
  * @module
  */
@@ -29,6 +30,7 @@ import { lastConnectionNumber } from "../../proxy/episodes.ts";
 import { redactRules } from "../../proxy/redact.ts";
 import { collectSecret } from "../../secrets/cli.ts";
 import { collect } from "../options.ts";
+import { replayCommand } from "./replay.ts";
 
 const MODES = ["all", "once", "new", "none"] as const;
 
@@ -36,17 +38,11 @@ const MODES = ["all", "once", "new", "none"] as const;
  * How `--mode` treats the file: the number of connections to append after (new, file
  * present), or undefined to write a new file.
  *
- * @throws {UsageError} for `once` on an existing file, `none`, or an unknown mode.
+ * @throws {UsageError} for `once` on an existing file, or an unknown mode.
  */
 async function appendAfter(mode: string, out: string): Promise<number | undefined> {
   if (!(MODES as readonly string[]).includes(mode)) {
     throw new UsageError(`"${mode}" is all, once, new or none`, { where: "--mode" });
-  }
-  if (mode === "none") {
-    throw new UsageError(
-      `none records nothing: serve the recording with wireplay replay ${out} --listen ADDR`,
-      { where: "--mode" },
-    );
   }
   let text: string | undefined;
   try {
@@ -75,7 +71,8 @@ export function recordCommand() {
       .option("--exact", "keep dates, UUIDs and timestamps literal (default: regex matchers)")
       .option(
         "--mode <mode>",
-        "all: record anew | once: only when --out does not exist | new: append new connections",
+        "all: record anew | once: only when --out does not exist | new: append new connections" +
+          " | none: only replay --out, never forward",
         "all",
       )
       .option("--json", "print the listening address and the final counters as JSON lines")
@@ -104,6 +101,18 @@ export function recordCommand() {
       redactHeader?: string[];
       redact: string[];
     };
+    if (opts.mode === "none") {
+      // playback only: the same code path as `replay FILE --listen ADDR`, which never forwards
+      await replayCommand().parseAsync([
+        opts.out,
+        "--listen",
+        opts.listen,
+        ...(opts.cert ? ["--cert", opts.cert] : []),
+        ...(opts.key ? ["--key", opts.key] : []),
+        ...(opts.json ? ["--json"] : []),
+      ], { from: "user" });
+      return;
+    }
     const redact = redactRules(opts.redactHeader ?? [], opts.redact);
     const faults = faultsFromFlags(opts);
     const { listen, upstream } = await sidesFromFlags(opts);
