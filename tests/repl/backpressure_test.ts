@@ -39,8 +39,9 @@ Deno.test({
       assert(heldAt < 64 * 1024 * 1024, `the peer was held back (wrote ${heldAt} bytes)`);
       await term.type(":conns");
       await term.keys("Enter");
-      const table = await term.waitFor(/^r +tcp +paused .* 1(\.\d+)? MiB +\d+s$/m);
-      assertMatch(table, /NAME +KIND +STATE +LOCAL +REMOTE +IN +OUT +UNREAD +AGE/);
+      // (an OPTIONS column follows AGE when a connection has socket options, e.g. nodelay)
+      const table = await term.waitFor(/^r +tcp +paused .* 1(\.\d+)? MiB +\d+s( +\S+)?$/m);
+      assertMatch(table, /NAME +KIND +STATE +LOCAL +REMOTE +IN +OUT +UNREAD +AGE( +OPTIONS)?/);
       // a failing statement on that connection says how much waits unread
       await term.type('expect r line "not this" within 1s');
       await term.keys("Enter");
