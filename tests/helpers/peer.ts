@@ -9,6 +9,7 @@
  * @module
  */
 import { havePeer } from "./peers.ts";
+import { procStat, procStats, statFields } from "./proc.ts";
 
 /** A running peer process. */
 export interface Peer extends AsyncDisposable {
@@ -134,21 +135,12 @@ export async function startPeer(options: PeerOptions): Promise<Peer> {
  */
 export function descendants(pid: number): number[] {
   const kids = new Map<number, number[]>();
-  try {
-    for (const e of Deno.readDirSync("/proc")) {
-      if (!/^\d+$/.test(e.name)) continue;
-      let stat: string;
-      try {
-        stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
-      } catch {
-        continue; // gone
-      }
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      const list = kids.get(ppid) ?? [];
-      list.push(Number(e.name));
-      kids.set(ppid, list);
-    }
-  } catch { /* no /proc */ }
+  for (const [child, stat] of procStats()) {
+    const ppid = Number(statFields(stat)[1]);
+    const list = kids.get(ppid) ?? [];
+    list.push(child);
+    kids.set(ppid, list);
+  }
   const found: number[] = [];
   const todo = [pid];
   while (todo.length > 0) {
@@ -169,13 +161,9 @@ interface Proc {
 }
 
 function startTime(pid: number): string | undefined {
-  try {
-    // field 22 of /proc/PID/stat, after the parenthesised command name
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
-  } catch {
-    return undefined;
-  }
+  // field 22 of /proc/PID/stat, after the parenthesised command name
+  const stat = procStat(pid);
+  return stat === undefined ? undefined : statFields(stat)[19];
 }
 
 function processes(pids: number[]): Proc[] {

@@ -3,14 +3,11 @@
 import { assert, assertRejects } from "@std/assert";
 import { descendants, startPeer } from "../helpers/peer.ts";
 import { within } from "../helpers/process.ts";
+import { procStat, statFields } from "../helpers/proc.ts";
 
 const alive = (pid: number) => {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return !/^\d+ \(.*\) Z /.test(stat); // a zombie is gone for our purpose
-  } catch {
-    return false;
-  }
+  const stat = procStat(pid);
+  return stat !== undefined && statFields(stat)[0] !== "Z"; // a zombie is gone for our purpose
 };
 
 Deno.test("stop(): a peer whose child holds its pipes is stopped, child included, within seconds", async () => {

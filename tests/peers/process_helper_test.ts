@@ -4,15 +4,12 @@
  */
 import { assert, assertEquals, assertMatch, assertRejects } from "@std/assert";
 import { DeadlineError, output, textUntilEnd, within } from "../helpers/process.ts";
+import { procStat, statFields } from "../helpers/proc.ts";
 
 /** True while `pid` runs (a killed one not yet reaped is a zombie, state Z). */
 const alive = (pid: number) => {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
+  const stat = procStat(pid);
+  return stat !== undefined && statFields(stat)[0] !== "Z"; // a zombie is gone for our purpose
 };
 
 Deno.test("process helper: output gives the exit code, stdout and stderr; stdin is written", async () => {
