@@ -284,13 +284,18 @@ async function readBody(
     await req.body?.cancel().catch(() => {});
     return closing(413, `request body over ${limits.maxBodyBytes} bytes\n`);
   }
-  if (declared !== null && budget.used + Number(declared) > budget.cap) {
+  // a declared length is reserved whole before reading: concurrent bodies never each take
+  // part of the budget and all fail half-read (admission, not a race to the cap)
+  const reserved = declared !== null ? Number(declared) : 0;
+  if (reserved > 0 && !budget.tryTake(reserved)) {
     await req.body?.cancel().catch(() => {});
     return budget.refusal();
   }
   const reader = req.body!.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
+  /** Bytes taken from the budget so far (the reservation, then any excess). */
+  let taken = reserved;
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -305,14 +310,23 @@ async function readBody(
         await reader.cancel().catch(() => {});
         return closing(413, `request body over ${limits.maxBodyBytes} bytes\n`);
       }
-      if (!budget.tryTake(value.byteLength)) {
-        await reader.cancel().catch(() => {});
-        return budget.refusal();
+      const excess = total + value.byteLength - taken;
+      if (excess > 0) {
+        if (!budget.tryTake(excess)) {
+          await reader.cancel().catch(() => {});
+          return budget.refusal();
+        }
+        taken += excess;
       }
       total += value.byteLength;
       chunks.push(value);
     }
     ok = !timedOut;
+    // a body shorter than declared: the unused reservation goes back
+    if (ok && taken > total) {
+      budget.give(taken - total);
+      taken = total;
+    }
   } catch {
     return closing(
       timedOut ? 408 : 400,
@@ -320,7 +334,7 @@ async function readBody(
     );
   } finally {
     clearTimeout(timer);
-    if (!ok) budget.give(total);
+    if (!ok) budget.give(taken);
   }
   if (timedOut) return closing(408, "request body timed out\n");
   if (chunks.length === 1) return chunks[0]!;
