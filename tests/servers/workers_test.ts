@@ -78,7 +78,8 @@ Deno.test("serve chat … workers 2 is refused in one sentence (one hub)", async
 });
 
 Deno.test({
-  name: "wireplay serve http --workers 2: two listeners (ss), curl gets the seed's /api/data, SIGINT ends it",
+  name:
+    "wireplay serve http --workers 2: two listeners (ss), curl gets the seed's /api/data, SIGINT ends it",
   ...needs("ss", "curl"),
   fn: async () => {
     const child = new Deno.Command(Deno.execPath(), {
