@@ -69,8 +69,9 @@ export async function startTerminal(
     String(size.height ?? 50),
     "-c",
     REPO_ROOT,
-    // keep the pane after the program exits, so its last words can be read
-    `${command}; echo "[exited $?]"; sleep 60`,
+    // a terminal as a user has it: colours on unless the command asks otherwise (CI exports
+    // NO_COLOR); keep the pane after the program exits, so its last words can be read
+    `unset NO_COLOR; ${command}; echo "[exited $?]"; sleep 60`,
   );
   await tmux(socket, "set-option", "-g", "history-limit", "5000");
   const rawScreen = async () =>
