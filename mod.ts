@@ -62,6 +62,7 @@ export {
   type TestResult,
 } from "./lib/runner/run_suite.ts";
 export { renderReport, type ReporterName, REPORTERS } from "./lib/report/mod.ts";
+export type { FailurePoint, TraceEntry } from "./lib/run/trace.ts";
 export { addSecret, maskScript, maskSecrets } from "./lib/secrets/secrets.ts";
 export * from "./lib/http/mod.ts";
 export * from "./lib/tools/mod.ts";

@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { UsageError } from "../errors.ts";
+import { addExamples } from "./examples.ts";
 import { registerCommands } from "./registry.ts";
 
 /** The exit codes of SPEC §1. */
@@ -34,6 +35,7 @@ export async function buildProgram(only?: string): Promise<Command> {
     .exitOverride();
   await registerCommands(program as unknown as Command, only);
   for (const c of program.commands) (c as Command).exitOverride();
+  addExamples(program as unknown as Command);
   return program as unknown as Command;
 }
 

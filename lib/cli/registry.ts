@@ -50,6 +50,11 @@ export const COMMANDS: CommandEntry[] = [
   { name: "chaos", load: async () => (await import("./commands/chaos.ts")).chaosCommand },
   { name: "fuzz", load: async () => (await import("./commands/fuzz.ts")).fuzzCommand },
   { name: "repl", load: async () => (await import("./commands/repl.ts")).replCommand },
+  { name: "report", load: async () => (await import("./commands/report.ts")).reportCommand },
+  {
+    name: "completions",
+    load: async () => (await import("./commands/completions.ts")).completionsCommand,
+  },
 ];
 
 /**

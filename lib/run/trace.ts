@@ -6,15 +6,32 @@
  */
 import type { ChannelEvent } from "../transport/events.ts";
 import type { Session } from "./session.ts";
-import { SecretStreamMask } from "../secrets/secrets.ts";
+import { maskSecretBytes, maskSecrets, SecretStreamMask } from "../secrets/secrets.ts";
+import { escapeForDisplay, toHex } from "../bytes/escape.ts";
+import { isBinary } from "../bytes/text.ts";
+import type { ExpectationError } from "./failure.ts";
 
-/** One exchange. */
+/**
+ * One exchange of a script's session, for sequence diagrams and transcripts.
+ *
+ * @example A line per exchange
+ * ```ts
+ * import type { TraceEntry } from "@wireplay/wireplay";
+ * function line(e: TraceEntry): string {
+ *   return `${e.t.toFixed(1)} ms ${e.kind} ${e.channel} ${e.note ?? ""}`;
+ * }
+ * ```
+ */
 export interface TraceEntry {
   /** Milliseconds since the trace started. */
   t: number;
+  /** The connection, socket or listener (its name in the script). */
   channel: string;
+  /** What happened: bytes sent or received, a connection accepted, closed, an error. */
   kind: "sent" | "received" | "accepted" | "closed" | "error";
+  /** The bytes (secrets masked; at most the first 256 of a chunk). */
   bytes?: Uint8Array;
+  /** Size, peer or reason, e.g. `6 bytes from 127.0.0.1:5000`. */
   note?: string;
 }
 
@@ -112,4 +129,53 @@ export class TraceRecorder {
 
 function size(b: Uint8Array): string {
   return `${b.byteLength} byte${b.byteLength === 1 ? "" : "s"}`;
+}
+
+/**
+ * Where and why a script failed, for the diagram: drawn across it at that time.
+ *
+ * @example Say where it failed
+ * ```ts
+ * import type { FailurePoint } from "@wireplay/wireplay";
+ * function said(f: FailurePoint): string {
+ *   return `${f.reason} on ${f.channel ?? "the script"} after ${f.atMs} ms`;
+ * }
+ * ```
+ */
+export interface FailurePoint {
+  /** Milliseconds since the trace started. */
+  atMs: number;
+  /** The channel the failing statement names, when it names one. */
+  channel?: string;
+  /** One line: `line differs`. */
+  reason: string;
+  /** What the statement waited for. */
+  expected?: string;
+  /** What arrived instead, escaped for display (binary as hex). */
+  received?: string;
+}
+
+/** The most characters of a failure's received bytes shown in a diagram. */
+const RECEIVED_SHOWN = 300;
+
+/** The failure point of `e`, which happened `atMs` after the trace started. */
+export function failurePoint(e: ExpectationError, atMs: number): FailurePoint {
+  const d = e.details;
+  const named = e.statement.split(/\s+/)[1];
+  let received = d.actual;
+  if (d.received) {
+    const bytes = maskSecretBytes(d.received);
+    received = isBinary(bytes)
+      ? `hex ${toHex(bytes.subarray(0, RECEIVED_SHOWN / 3))}${
+        bytes.byteLength > RECEIVED_SHOWN / 3 ? " …" : ""
+      }`
+      : `"${escapeForDisplay(bytes, RECEIVED_SHOWN)}"`;
+  }
+  return {
+    atMs,
+    ...(named && /^[A-Za-z_][\w-]*$/.test(named) ? { channel: named } : {}),
+    reason: e.reason,
+    ...(d.expected !== undefined ? { expected: maskSecrets(d.expected) } : {}),
+    ...(received !== undefined ? { received: maskSecrets(received) } : {}),
+  };
 }

@@ -3,8 +3,13 @@
  *
  * @module
  */
+import { join } from "node:path";
 import { atomicWrite } from "../fs/atomic_write.ts";
+import { pcapng } from "../report/pcapng.ts";
+import { CaptureRecorder } from "../run/capture.ts";
 import { runScript } from "../run/interpreter.ts";
+import { type FailurePoint, failurePoint, type TraceEntry, TraceRecorder } from "../run/trace.ts";
+import { maskSecrets } from "../secrets/secrets.ts";
 import { ExpectationUpdater } from "../run/updater.ts";
 import { parseScript } from "../script/parser.ts";
 import { ScriptSyntaxError } from "../script/syntax_error.ts";
@@ -41,6 +46,10 @@ export interface TestResult {
   statements: number;
   /** What `print` wrote. */
   output: string[];
+  /** The exchanges (with `trace`): what the reports draw as a sequence diagram. */
+  trace?: TraceEntry[];
+  /** Where in the exchanges the failure happened, and what was expected and received. */
+  failedAt?: FailurePoint;
 }
 
 /**
@@ -65,6 +74,8 @@ export interface SuiteResult {
   failed: number;
   /** How many were skipped (`# @skip`, `# @needs`). */
   skipped: number;
+  /** The variables every script got (`--var`; secrets masked), for the reports. */
+  vars?: Record<string, string>;
 }
 
 /**
@@ -90,6 +101,16 @@ export interface SuiteOptions {
   onResult?: (r: TestResult) => void;
   /** Passed to every script's session: aborting cancels what they wait on. */
   signal?: AbortSignal;
+  /** Keep each test's exchanges (`TestResult.trace`) for the reports. */
+  trace?: boolean;
+  /** Write each test's exchanges as `DIR/<path with / as _>.pcapng`. */
+  pcapDir?: string;
+}
+
+/** The capture file of `file` in `dir`: `web/get.wire` → `dir/web_get.pcapng`. */
+export function pcapPath(dir: string, file: string): string {
+  const name = file.replace(/\.wire$/, "").replace(/^(\.\.?\/)+/, "").replace(/[^\w.-]+/g, "_");
+  return join(dir, `${name}.pcapng`);
 }
 
 /** Runs one `.wire` file as a test. */
@@ -127,12 +148,20 @@ export async function runTestFile(file: string, options: SuiteOptions = {}): Pro
   try {
     const script = parseScript(text, file);
     const updater = options.update ? new ExpectationUpdater() : undefined;
+    let trace: TraceRecorder | undefined;
+    let capture: CaptureRecorder | undefined;
     const r = await runScript(script, {
       vars: options.vars,
       timeoutMs: options.timeoutMs,
       signal: options.signal,
-      setup: updater ? (session) => updater.attach(session) : undefined,
+      setup: (session) => {
+        updater?.attach(session);
+        if (options.trace) trace = new TraceRecorder(session);
+        if (options.pcapDir) capture = new CaptureRecorder(session);
+      },
     });
+    trace?.stop();
+    if (capture) await atomicWrite(pcapPath(options.pcapDir!, file), pcapng(capture.stop()));
     const updated = updater?.replacements.length ?? 0;
     if (updater && updated > 0) await atomicWrite(file, updater.apply(text));
     return {
@@ -144,6 +173,9 @@ export async function runTestFile(file: string, options: SuiteOptions = {}): Pro
       where: r.failure?.where,
       statements: r.statements,
       output: [...(script.warnings ?? []).map((w) => `warning: ${w}`), ...r.output],
+      ...(trace ? { trace: trace.entries } : {}),
+      // the trace starts with the session, as r.durationMs does
+      ...(trace && r.failure ? { failedAt: failurePoint(r.failure, r.durationMs) } : {}),
     };
   } catch (e) {
     if (e instanceof ScriptSyntaxError) {
@@ -206,5 +238,12 @@ export async function runSuite(files: string[], options: SuiteOptions = {}): Pro
     passed: results.filter((r) => r.status === "passed").length,
     failed: results.filter((r) => r.status === "failed").length,
     skipped: results.filter((r) => r.status === "skipped").length,
+    ...(options.vars && Object.keys(options.vars).length
+      ? {
+        vars: Object.fromEntries(
+          Object.entries(options.vars).map(([k, v]) => [k, maskSecrets(v)]),
+        ),
+      }
+      : {}),
   };
 }

@@ -42,6 +42,8 @@ export const PEERS: readonly PeerSpec[] = [
   { command: "danted", pkg: "dante-server" },
   { command: "httpbin", pkg: "python3-httpbin", pythonModule: "httpbin" },
   { command: "websockets", pkg: "python3-websockets", pythonModule: "websockets" },
+  { command: "chromium", pkg: "chromium" },
+  { command: "tshark", pkg: "tshark" },
 ];
 
 const present = new Map<string, boolean>();

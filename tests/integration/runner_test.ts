@@ -205,7 +205,7 @@ Deno.test("test --reporter json and html", async () => {
   const h = await runCli(["test", ".", "--reporter", "html"], { cwd: dir.path });
   assertMatch(h.stdout, /^<!doctype html>/);
   assertStringIncludes(h.stdout, "wireplay: 3 passed, 1 failed, 2 skipped");
-  assertStringIncludes(h.stdout, '<tr class="failed">');
+  assertStringIncludes(h.stdout, '<details class="test failed" data-status="failed"');
 });
 
 Deno.test("test --out: the report goes to a file, atomically, the summary to stdout", async () => {

@@ -24,6 +24,9 @@ import {
 import { startProxy } from "../../proxy/proxy.ts";
 import { openRecordingFile, WireRecorder } from "../../proxy/recorder.ts";
 import { WsRecordTap } from "../../proxy/ws_record.ts";
+import { PcapTap, teeTap } from "../../proxy/pcap_tap.ts";
+import { pcapng } from "../../report/pcapng.ts";
+import { atomicWrite } from "../../fs/atomic_write.ts";
 import { untilSignal } from "../../proxy/until_signal.ts";
 import { planReplay } from "../../proxy/replay_plan.ts";
 import { lastConnectionNumber } from "../../proxy/episodes.ts";
@@ -76,6 +79,7 @@ export function recordCommand() {
         "all",
       )
       .option("--json", "print the listening address and the final counters as JSON lines")
+      .option("--pcap <file>", "also write every connection as pcapng (for Wireshark) when stopped")
       .option(
         "--redact-header <NAME...>",
         "write this header's values as ${name} (a --var the replay needs)",
@@ -100,6 +104,7 @@ export function recordCommand() {
       json?: boolean;
       redactHeader?: string[];
       redact: string[];
+      pcap?: string;
     };
     if (opts.mode === "none") {
       // playback only: the same code path as `replay FILE --listen ADDR`, which never forwards
@@ -140,11 +145,12 @@ export function recordCommand() {
           ? `ca ${formatString(resolve(opts.ca))}`
           : undefined,
       });
+      const pcap = opts.pcap ? new PcapTap() : undefined;
       const proxy = await startProxy({
         listen,
         upstream,
         faults,
-        tap: new WsRecordTap(recorder),
+        tap: pcap ? teeTap(new WsRecordTap(recorder), pcap) : new WsRecordTap(recorder),
         onError: (m) => console.error(`wireplay: record: ${m}`),
       });
       try {
@@ -164,6 +170,7 @@ export function recordCommand() {
       } finally {
         await proxy.close();
         recorder.finish();
+        if (pcap) await atomicWrite(opts.pcap!, pcapng(pcap.flows()));
       }
       const s = proxy.stats;
       if (opts.json) {

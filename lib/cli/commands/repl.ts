@@ -17,7 +17,7 @@ import { collect, collectVar, durationOption } from "../options.ts";
 export function replCommand() {
   return new Command("repl")
     .description(
-      "open the REPL (the default command); piped stdin runs its statements non-interactively",
+      "Open the REPL (the default command); piped stdin runs its statements non-interactively",
     )
     .option("--record <file>", "save the session as a .wire script on exit (like :save FILE)")
     .option("--history <file>", "history file (default: $XDG_STATE_HOME/wireplay/history)")

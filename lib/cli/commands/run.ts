@@ -13,14 +13,16 @@ import { sequenceHtml } from "../../report/sequence.ts";
 import { runScriptFile } from "../../run/interpreter.ts";
 import { loadCookieFile, saveCookieFile } from "../../http/client/cookie_file.ts";
 import { SESSION_COOKIES } from "../../run/exec/http.ts";
-import { TraceRecorder } from "../../run/trace.ts";
+import { failurePoint, TraceRecorder } from "../../run/trace.ts";
+import { CaptureRecorder } from "../../run/capture.ts";
+import { pcapng } from "../../report/pcapng.ts";
 import { ExitCode } from "../main.ts";
 import { collect, collectVar, durationOption } from "../options.ts";
 
 /** The `run` command. */
 export function runCommand() {
   return new Command("run")
-    .description("run a .wire script (as the client, against live services)")
+    .description("Run a .wire script (as the client, against live services)")
     .argument("<file>", "the .wire script")
     .option(
       "--var <NAME=VALUE>",
@@ -33,17 +35,19 @@ export function runCommand() {
     .option("--timeout <D>", "default wait for expect/accept", durationOption("--timeout"))
     .option("--json", "print the result as JSON")
     .option("--trace <file.html>", "write a sequence diagram of every exchange (HTML + SVG)")
+    .option("--pcap <file>", "write every exchange as pcapng (for Wireshark and tshark)")
     .option(
       "--cookie-jar <FILE>",
       "load the HTTP cookies from FILE (curl's format) and save them back after the run",
     )
     .action(async (file, opts) => {
-      const traced: { recorder?: TraceRecorder } = {};
+      const traced: { recorder?: TraceRecorder; capture?: CaptureRecorder } = {};
       const jar = opts.cookieJar ? await loadCookieFile(opts.cookieJar, "--cookie-jar") : undefined;
       const result = await runScriptFile(file, {
         setup: (session) => {
           if (jar) session.state.set(SESSION_COOKIES, jar);
           if (opts.trace) traced.recorder = new TraceRecorder(session);
+          if (opts.pcap) traced.capture = new CaptureRecorder(session);
         },
         vars: { ...await scriptVars(opts), ...opts.secret },
         timeoutMs: opts.timeout,
@@ -52,9 +56,26 @@ export function runCommand() {
       if (jar) await saveCookieFile(opts.cookieJar!, jar);
       if (opts.trace && traced.recorder) {
         traced.recorder.stop();
-        await atomicWrite(opts.trace, maskSecrets(sequenceHtml(file, traced.recorder.entries)));
+        // the trace starts with the session, as result.durationMs does
+        const failed = result.failure && failurePoint(result.failure, result.durationMs);
+        await atomicWrite(
+          opts.trace,
+          maskSecrets(sequenceHtml(file, traced.recorder.entries, failed)),
+        );
         if (!opts.json) {
           console.error(`trace: ${opts.trace} (${traced.recorder.entries.length} events)`);
+        }
+      }
+      if (opts.pcap && traced.capture) {
+        const flows = traced.capture.stop();
+        await atomicWrite(opts.pcap, pcapng(flows));
+        if (!opts.json) {
+          const skipped = traced.capture.skipped.size;
+          console.error(
+            `pcap: ${opts.pcap} (${flows.length} flows${
+              skipped ? `; ${skipped} channels without IP addresses left out` : ""
+            })`,
+          );
         }
       }
       if (opts.json) {

@@ -61,7 +61,8 @@ const OPTION_HELP: Record<string, string> = {
 
 function kindCommand(name: string, kind: ServeKind) {
   const cmd = new Command(name)
-    .description(kind.summary)
+    // the grammar's summaries are lower-case (they follow a statement in :help)
+    .description(kind.summary[0]!.toUpperCase() + kind.summary.slice(1))
     .argument(
       "<address>",
       `where to listen: ${kind.schemes.map((s) => `${s}://HOST:PORT`).join(", ")}`,

@@ -19,7 +19,7 @@ export function udpCommand() {
     "UDP from the shell: listen for datagrams (joining multicast groups), send one (broadcast, multicast TTL)",
   );
   udp.command("listen")
-    .description("print each datagram that arrives on ADDR: FROM and the payload, escaped")
+    .description("Print each datagram that arrives on ADDR: FROM and the payload, escaped")
     .argument("<address>", "udp://HOST:PORT (or HOST:PORT) to bind, e.g. 0.0.0.0:5000")
     .option("--join <group>", "join a multicast group (repeatable; IPv6 too)", collect, [])
     .option("--iface <addr>", "the interface to join on: its IPv4 address, or IPv6 name")
@@ -71,7 +71,7 @@ export function udpCommand() {
       }
     });
   udp.command("send")
-    .description("send MESSAGE as one datagram to ADDR (a host, a broadcast address or a group)")
+    .description("Send MESSAGE as one datagram to ADDR (a host, a broadcast address or a group)")
     .argument("<address>", "udp://HOST:PORT or HOST:PORT")
     .argument("<message>", "the payload (\\n, \\r, \\xNN escapes are not decoded: use $'…')")
     .option("--broadcast", "allow a broadcast destination (SO_BROADCAST)")

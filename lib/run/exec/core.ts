@@ -269,15 +269,17 @@ const send: Executor<SendNode> = async (node, session) => {
     await sendWs(node, session, r.messages, bytes);
   } else if (node.ws) {
     return session.fail(`send ${node.channel} ${node.ws.frame} is for WebSockets (ws://)`);
-  } else {
+  }
+  const to = node.to && r.datagram ? await evalText(session, node.to) : undefined;
+  if (!r.messages) {
     try {
-      await sendBytes(node, session, r, bytes);
+      await sendBytes(node, session, r, bytes, to);
     } catch (e) {
       if (e instanceof Error && e.name === "ExpectationError") throw e;
       return session.fail(`send failed: ${(e as Error).message}`);
     }
   }
-  session.events.emit({ type: "sent", channel: node.channel, bytes });
+  session.events.emit({ type: "sent", channel: node.channel, bytes, ...(to ? { to } : {}) });
 };
 
 async function sendBytes(
@@ -285,10 +287,11 @@ async function sendBytes(
   session: Session,
   r: Resource,
   bytes: Uint8Array,
+  to: string | undefined,
 ): Promise<void> {
   {
     if (r.datagram) {
-      await r.datagram.send(bytes, node.to ? await evalText(session, node.to) : undefined);
+      await r.datagram.send(bytes, to);
     } else if (r.stream) {
       if (node.to) {
         return session.fail(`"to" is for UDP sockets; "${node.channel}" is a ${r.kind} connection`);

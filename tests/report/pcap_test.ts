@@ -1,0 +1,154 @@
+/**
+ * `--pcap`: the exchanges as pcapng, read back with tshark: the bytes each way exactly,
+ * sequence numbers tshark finds nothing wrong with, real addresses, HTTP and RESP
+ * dissected.
+ */
+import { assert, assertEquals } from "@std/assert";
+import { runCli } from "../helpers/cli.ts";
+import { needs } from "../helpers/peers.ts";
+import { output } from "../helpers/process.ts";
+import { tempDir } from "../helpers/temp.ts";
+
+const dec = new TextDecoder();
+
+async function tshark(args: string[]): Promise<string> {
+  const r = await output("tshark", { args, deadlineMs: 60_000 });
+  assertEquals(r.code, 0, dec.decode(r.stderr));
+  return dec.decode(r.stdout);
+}
+
+/** `tshark -qz follow,tcp,raw,N`: the bytes from the client and from the server, hex. */
+async function follow(
+  file: string,
+  stream: number,
+): Promise<{ client: string; server: string; nodes: string[] }> {
+  const text = await tshark(["-r", file, "-qz", `follow,tcp,raw,${stream}`]);
+  let client = "", server = "";
+  const nodes: string[] = [];
+  for (const line of text.split("\n")) {
+    const node = /^Node \d: (.*)$/.exec(line);
+    if (node) nodes.push(node[1]!);
+    else if (/^\t[0-9a-f]+$/.test(line)) server += line.trim();
+    else if (/^[0-9a-f]+$/.test(line)) client += line;
+  }
+  return { client, server, nodes };
+}
+
+const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+
+Deno.test({
+  name:
+    "run --pcap: tshark follows the exact bytes each way, with real addresses and no TCP anomaly",
+  ...needs("tshark"),
+  async fn() {
+    await using dir = await tempDir();
+    const big = new Uint8Array(5000).map((_, i) => (i * 7919) & 0xff);
+    await Deno.writeFile(dir.join("big.bin"), big);
+    await dir.write(
+      "talk.wire",
+      `serve echo tcp://127.0.0.1:0 as s
+connect \${s.address} as c
+send c "hello\\r\\n"
+expect c line "hello"
+send c file "big.bin"
+expect c bytes 5000
+print "tcp \${c.local} \${c.remote}"
+close c
+serve echo udp://127.0.0.1:0 as e
+connect \${e.address} as u
+send u "ping"
+expect u "ping"
+print "udp \${u.local}"
+`,
+    );
+    const r = await runCli(["run", "talk.wire", "--pcap", "talk.pcapng"], { cwd: dir.path });
+    assertEquals(r.code, 0, r.stdout + r.stderr);
+    const file = dir.join("talk.pcapng");
+    const sent = hex(new TextEncoder().encode("hello\r\n")) + hex(big);
+    const f = await follow(file, 0);
+    assertEquals(f.client, sent);
+    assertEquals(f.server, sent);
+    const [, local, remote] = /tcp tcp:\/\/(\S+) tcp:\/\/(\S+)/.exec(r.stdout)!;
+    assertEquals(f.nodes, [local, remote]);
+    // handshake, FINs, and nothing tshark's TCP analysis flags (lost segments, bad acks…)
+    const flags = await tshark(["-r", file, "-Y", "tcp", "-T", "fields", "-e", "tcp.flags.str"]);
+    const lines = flags.trim().split("\n");
+    assertEquals(lines.slice(0, 3).map((l) => l.replace(/·/g, "").trim()), ["S", "AS", "A"]);
+    assertEquals(lines.filter((l) => l.includes("F")).length, 2);
+    assertEquals(await tshark(["-r", file, "-Y", "tcp.analysis.flags"]), "");
+    assertEquals(
+      await tshark(["-r", file, "-Y", "_ws.malformed || _ws.expert.severity >= warning"]),
+      "",
+    );
+    const udp = await tshark([
+      "-r",
+      file,
+      "-Y",
+      "udp",
+      "-T",
+      "fields",
+      "-e",
+      "ip.src",
+      "-e",
+      "udp.srcport",
+      "-e",
+      "data.data",
+    ]);
+    const [, uHost, uPort] = /udp udp:\/\/([\d.]+):(\d+)/.exec(r.stdout)!;
+    const rows = udp.trim().split("\n").map((l) => l.split("\t"));
+    assertEquals(rows.length, 2);
+    assertEquals(rows[0], [uHost, uPort, "70696e67"]);
+    assertEquals(rows[1]![2], "70696e67");
+    // real times: within this run
+    const times = await tshark(["-r", file, "-T", "fields", "-e", "frame.time_epoch"]);
+    for (const t of times.trim().split("\n")) {
+      assert(Math.abs(Number(t) * 1000 - Date.now()) < 120_000, `time ${t}`);
+    }
+  },
+});
+
+Deno.test({
+  name: "test --pcap DIR: one capture per test; an HTTP exchange is dissected as HTTP",
+  ...needs("tshark"),
+  async fn() {
+    await using dir = await tempDir();
+    await dir.write(
+      "web/get.wire",
+      `serve http http://127.0.0.1:0 as web
+connect tcp://127.0.0.1:\${web.port} as h
+send h "GET /status/201 HTTP/1.1\\r\\nHost: example\\r\\nConnection: close\\r\\n\\r\\n"
+expect h /HTTP\\/1.1 201/
+print "port \${web.port}"
+`,
+    );
+    await dir.write("plain.wire", "assert 1 == 1\n");
+    const r = await runCli(["test", ".", "--pcap", "caps", "--reporter", "json"], {
+      cwd: dir.path,
+    });
+    assertEquals(r.code, 0, r.stdout + r.stderr);
+    const names = [];
+    for await (const e of Deno.readDir(dir.join("caps"))) names.push(e.name);
+    assertEquals(names.sort(), ["plain.pcapng", "web_get.pcapng"]);
+    const port = /port (\d+)/.exec(r.stdout)![1];
+    const fields = await tshark([
+      "-r",
+      dir.join("caps/web_get.pcapng"),
+      "-d",
+      `tcp.port==${port},http`,
+      "-Y",
+      "http",
+      "-T",
+      "fields",
+      "-e",
+      "http.request.method",
+      "-e",
+      "http.request.uri",
+      "-e",
+      "http.response.code",
+    ]);
+    assertEquals(fields.trim().split("\n").map((l) => l.split("\t").filter(Boolean)), [[
+      "GET",
+      "/status/201",
+    ], ["201"]]);
+  },
+});
