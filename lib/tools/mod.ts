@@ -33,7 +33,15 @@ export type { InterfaceAddress } from "./ifaces/interfaces.ts";
 export { type WatchOptions, watchTargets } from "./watch/watch.ts";
 export type { TargetState, Transition } from "./watch/state.ts";
 export { renderMetrics, serveMetrics } from "./watch/metrics.ts";
-export { type BenchOptions, type BenchResult, runBench } from "./bench/bench.ts";
-export type { BenchSpec } from "./bench/spec.ts";
+export {
+  type BenchOptions,
+  type BenchResult,
+  runBench,
+  type StatementResult,
+} from "./bench/bench.ts";
+export type { BenchScript, BenchSpec, StatementPartial } from "./bench/spec.ts";
+export type { Stage } from "./bench/stages.ts";
+export type { ThresholdResult } from "./bench/threshold.ts";
+export type { LiveSnapshot } from "./bench/live.ts";
 export type { LatencyFigures } from "./bench/histogram.ts";
 export { latencySvg, writeLatencySvg } from "./bench/svg.ts";

@@ -18,7 +18,7 @@ import type { ProbeTarget } from "../../tools/probe/probe.ts";
 import { lookupDns, parseServer, type RecordType } from "../../tools/dns/dns.ts";
 import { formatDns } from "../../tools/dns/format.ts";
 import { runBench } from "../../tools/bench/bench.ts";
-import { formatBench } from "../../tools/bench/format.ts";
+import { crossedLine, formatBench } from "../../tools/bench/format.ts";
 import { roundMs } from "../../tools/common/stats.ts";
 
 /** Runs `fn`, turning a user's mistake (bad ports, bad server) into a script failure. */
@@ -149,7 +149,11 @@ const benchStatement: Executor<BenchNode> = async (node, session) => {
     rate: node.rate,
     size: node.size,
   });
+  // gate.ts reads the histogram (hdr-histogram-js): loaded only when a threshold is given
+  if (node.thresholds.length) (await import("../../tools/bench/gate.ts")).gate(r, node.thresholds);
   session.print(formatBench(r));
+  const crossed = crossedLine(r);
+  if (crossed) return session.fail(`bench ${r.target}: ${crossed}`);
   if (r.requests === 0) {
     return session.fail(`bench ${r.target}: no request succeeded (${JSON.stringify(r.errors)})`);
   }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { parseThreshold, type Threshold } from "../../tools/bench/threshold.ts";
 import { RECORD_TYPES } from "../../tools/dns/record_types.ts";
 import type { StatementBase, ValueNode } from "../ast.ts";
 import type { LineReader } from "../reader.ts";
@@ -43,7 +44,7 @@ export interface DnsNode extends StatementBase {
   as?: string;
 }
 
-/** `bench ADDR [conns N] [duration D] [warmup D] [rate N] [size SIZE] [stream] [as NAME]` */
+/** `bench ADDR [conns N] [duration D] [warmup D] [rate N] [size SIZE] [stream] [threshold EXPR]… [as NAME]` */
 export interface BenchNode extends StatementBase {
   kind: "bench";
   target: ValueNode;
@@ -53,6 +54,8 @@ export interface BenchNode extends StatementBase {
   rate?: number;
   size?: number;
   stream: boolean;
+  /** k6-style pass/fail criteria (`p99<5ms`); the statement fails when one is crossed. */
+  thresholds: Threshold[];
   as?: string;
 }
 
@@ -150,10 +153,12 @@ export const TOOLS_STATEMENTS: StatementSyntax[] = [
   },
   {
     keyword: "bench",
-    usage: "bench ADDR [conns N] [duration D] [warmup D] [rate N] [size SIZE] [stream] [as NAME]",
-    summary: "load test; ${NAME} is requests/s, fields p50, p90, p99, max (ms), errors",
-    example: "bench tcp://127.0.0.1:7 conns 4 duration 1s as b",
-    completions: ["conns", "duration", "warmup", "rate", "size", "stream", "as"],
+    usage:
+      "bench ADDR [conns N] [duration D] [warmup D] [rate N] [size SIZE] [stream] [threshold EXPR]… [as NAME]",
+    summary:
+      "load test (fails when a threshold like p99<5ms is crossed); ${NAME} is requests/s, fields p50, p90, p99, max (ms), errors",
+    example: "bench tcp://127.0.0.1:7 conns 4 duration 1s threshold p99<50ms as b",
+    completions: ["conns", "duration", "warmup", "rate", "size", "stream", "threshold", "as"],
     parse(r, base): BenchNode {
       const node: BenchNode = {
         ...base,
@@ -163,6 +168,7 @@ export const TOOLS_STATEMENTS: StatementSyntax[] = [
         durationMs: 2000,
         warmupMs: 200,
         stream: false,
+        thresholds: [],
       };
       while (!r.atEnd()) {
         if (r.keyword("conns")) node.conns = r.integer("a connection count", 1, 10_000).value;
@@ -171,7 +177,14 @@ export const TOOLS_STATEMENTS: StatementSyntax[] = [
         else if (r.keyword("rate")) node.rate = r.integer("a rate (requests/s)", 1).value;
         else if (r.keyword("size")) node.size = r.size("a request size").bytes;
         else if (r.keyword("stream")) node.stream = true;
-        else if (r.peekWord()?.toLowerCase() === "as") node.as = asName(r);
+        else if (r.keyword("threshold")) {
+          const w = r.word("a threshold (like p99<5ms)");
+          try {
+            node.thresholds.push(parseThreshold(w.text, "threshold"));
+          } catch (e) {
+            r.fail((e as Error).message, w.span);
+          }
+        } else if (r.peekWord()?.toLowerCase() === "as") node.as = asName(r);
         else r.fail(`unexpected "${r.peekWord()}"`);
       }
       return node;

@@ -11,8 +11,8 @@ import type { BenchSpec } from "./spec.ts";
 const stop = new AbortController();
 self.onmessage = async (e: MessageEvent<{ kind: "run"; spec: BenchSpec } | { kind: "stop" }>) => {
   if (e.data.kind === "stop") return stop.abort();
-  const result = await runLocal(e.data.spec, stop.signal, (requests, bytes) => {
-    self.postMessage({ kind: "tick", requests, bytes });
+  const result = await runLocal(e.data.spec, stop.signal, (live) => {
+    self.postMessage({ kind: "tick", live });
   });
   self.postMessage({ kind: "result", result });
 };

@@ -5,11 +5,13 @@
  * @module
  */
 import { formatHostPort } from "../../address/address.ts";
-import type { BenchSpec, PartialResult } from "./spec.ts";
+import type { BenchSpec, PartialResult, StatementPartial } from "./spec.ts";
 import type { LatencyFigures } from "./histogram.ts";
-// run_local.ts and histogram.ts (hdr-histogram-js behind them, ~80 ms of CPU to load) are
+import { type LiveSnapshot, sumSnapshots } from "./live.ts";
+import { scaleStages, type Stage, stagesDuration } from "./stages.ts";
+import type { ThresholdResult } from "./threshold.ts";
+// run_local.ts and merge.ts (hdr-histogram-js behind them, ~80 ms of CPU to load) are
 // imported when a benchmark runs, so importing the tools or mod.ts does not pay for them.
-type HistogramModule = typeof import("./histogram.ts");
 
 /**
  * Options of {@linkcode runBench}: the spec with defaults, and workers.
@@ -26,6 +28,8 @@ export type BenchOptions = Partial<BenchSpec> & Pick<BenchSpec, "scheme" | "host
   workers?: number;
   /** Called about every 250 ms with measured requests and bytes so far. */
   onProgress?: (requests: number, bytes: number, elapsedMs: number) => void;
+  /** Called about every 250 ms with the counts and live latency buckets so far. */
+  onLive?: (live: LiveSnapshot, elapsedMs: number) => void;
   signal?: AbortSignal;
 };
 
@@ -74,11 +78,41 @@ export interface BenchResult {
   errorSamples: Record<string, string>;
   /** HTTP responses by status code. */
   statuses: Record<string, number>;
+  /**
+   * The latency histogram itself (µs), in HdrHistogram's standard compressed base64
+   * encoding: `bench merge` adds these up for exact combined percentiles.
+   */
+  histogram: string;
+  /** `bench script`: per statement, in script order. */
+  statements?: StatementResult[];
+  /** The stages the load followed. */
+  stages?: Stage[];
+  /** The thresholds checked, when any were given. */
+  thresholds?: ThresholdResult[];
+  /** `bench merge`: how many results this one combines. */
+  merged?: number;
+}
+
+/**
+ * One statement of a `bench script` run.
+ *
+ * @example The slowest statement
+ * ```ts
+ * import type { StatementResult } from "@wireplay/wireplay/tools";
+ * function slowest(s: StatementResult[]): string {
+ *   return [...s].sort((a, b) => b.latency.p99 - a.latency.p99)[0]?.where ?? "";
+ * }
+ * ```
+ */
+export interface StatementResult extends StatementPartial {
+  /** Its latency in milliseconds. */
+  latency: LatencyFigures;
 }
 
 /** Fills in defaults. */
 export function benchSpec(o: BenchOptions): BenchSpec {
   const mode = o.mode ?? "rr";
+  const stages = o.stages?.length ? o.stages : undefined;
   return {
     scheme: o.scheme,
     host: o.host,
@@ -88,14 +122,16 @@ export function benchSpec(o: BenchOptions): BenchSpec {
     size: o.size ?? (mode === "stream" ? 128 * 1024 : 64),
     replySize: o.replySize,
     conns: Math.max(1, o.conns ?? 16),
-    durationMs: o.durationMs ?? 10_000,
-    warmupMs: o.warmupMs ?? 1000,
+    durationMs: stages ? stagesDuration(stages) : o.durationMs ?? 10_000,
+    warmupMs: stages ? 0 : o.warmupMs ?? 1000,
     rate: o.rate || undefined,
     timeoutMs: o.timeoutMs ?? 10_000,
     method: o.method,
     headers: o.headers,
     body: o.body,
     caCerts: o.caCerts,
+    stages,
+    script: o.script,
   };
 }
 
@@ -121,40 +157,56 @@ export function benchSpec(o: BenchOptions): BenchSpec {
  */
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const spec = benchSpec(options);
-  const workers = Math.max(1, Math.min(options.workers ?? 1, spec.conns, 32));
+  const closedRamp = spec.stages && !spec.rate;
+  const workers = Math.max(
+    1,
+    Math.min(options.workers ?? 1, closedRamp ? options.workers ?? 1 : spec.conns, 32),
+  );
   const started = performance.now();
-  const tick = (requests: number, bytes: number) =>
-    options.onProgress?.(requests, bytes, performance.now() - started - spec.warmupMs);
+  const ticks: LiveSnapshot[] = [];
+  const tick = (k: number, live: LiveSnapshot) => {
+    ticks[k] = live;
+    const all = sumSnapshots(ticks.filter((t) => t));
+    const elapsed = performance.now() - started - spec.warmupMs;
+    options.onProgress?.(all.requests, all.bytes, elapsed);
+    options.onLive?.(all, elapsed);
+  };
   let parts: PartialResult[];
   if (workers === 1) {
     const { runLocal } = await import("./run_local.ts");
-    parts = [await runLocal(spec, options.signal, tick)];
+    parts = [await runLocal(spec, options.signal, (live) => tick(0, live))];
   } else {
-    const counts = new Array<number>(workers).fill(0);
-    const bytes = new Array<number>(workers).fill(0);
     parts = await Promise.all(Array.from({ length: workers }, (_, k) => {
-      const share: BenchSpec = {
+      const conns = Math.floor(spec.conns / workers) + (k < spec.conns % workers ? 1 : 0);
+      const share = conns / spec.conns;
+      const part: BenchSpec = {
         ...spec,
-        conns: Math.floor(spec.conns / workers) + (k < spec.conns % workers ? 1 : 0),
-        rate: spec.rate
-          ? (spec.rate * (Math.floor(spec.conns / workers) + (k < spec.conns % workers ? 1 : 0))) /
-            spec.conns
-          : undefined,
+        conns,
+        rate: spec.rate ? spec.rate * share : undefined,
+        // open model: each isolate takes its share of the rates; closed: every workers-th connection
+        stages: spec.stages && spec.rate ? scaleStages(spec.stages, share) : spec.stages,
+        shard: closedRamp ? { index: k, of: workers } : undefined,
       };
-      return runWorker(share, options.signal, (r, b) => {
-        counts[k] = r;
-        bytes[k] = b;
-        tick(counts.reduce((a, c) => a + c, 0), bytes.reduce((a, c) => a + c, 0));
-      });
+      return runWorker(part, options.signal, (live) => tick(k, live));
     }));
   }
-  return merge(spec, workers, parts, await import("./histogram.ts"));
+  const { combine } = await import("./merge.ts");
+  return {
+    target: spec.script?.file ?? spec.url ??
+      `${spec.scheme}://${formatHostPort(spec.host, spec.port)}`,
+    mode: spec.mode,
+    conns: closedRamp ? Math.ceil(Math.max(...spec.stages!.map((s) => s.target))) : spec.conns,
+    workers,
+    ...(spec.rate ? { rate: spec.rate } : {}),
+    ...(spec.stages ? { stages: spec.stages } : {}),
+    ...combine(parts),
+  };
 }
 
 function runWorker(
   spec: BenchSpec,
   signal: AbortSignal | undefined,
-  onTick: (requests: number, bytes: number) => void,
+  onTick: (live: LiveSnapshot) => void,
 ): Promise<PartialResult> {
   const worker = new Worker(new URL("./_worker.ts", import.meta.url).href, { type: "module" });
   return new Promise((resolve, reject) => {
@@ -165,7 +217,7 @@ function runWorker(
       worker.terminate();
     };
     worker.onmessage = (e) => {
-      if (e.data.kind === "tick") onTick(e.data.requests, e.data.bytes);
+      if (e.data.kind === "tick") onTick(e.data.live);
       else {
         finish();
         resolve(e.data.result);
@@ -178,49 +230,4 @@ function runWorker(
     };
     worker.postMessage({ kind: "run", spec });
   });
-}
-
-function merge(
-  spec: BenchSpec,
-  workers: number,
-  parts: PartialResult[],
-  { addEncoded, latencyFigures, newHistogram, percentileCurve }: HistogramModule,
-): BenchResult {
-  const h = newHistogram();
-  const errors: Record<string, number> = {};
-  const statuses: Record<string, number> = {};
-  const errorSamples: Record<string, string> = {};
-  let requests = 0, bytesSent = 0, bytesReceived = 0, elapsed = 0;
-  for (const p of parts) {
-    addEncoded(h, p.histogram);
-    requests += p.requests;
-    bytesSent += p.bytesSent;
-    bytesReceived += p.bytesReceived;
-    elapsed = Math.max(elapsed, p.elapsedMs);
-    for (const [k, v] of Object.entries(p.errors)) errors[k] = (errors[k] ?? 0) + v;
-    for (const [k, v] of Object.entries(p.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
-    for (const [k, v] of Object.entries(p.errorSamples)) errorSamples[k] ??= v;
-  }
-  const secs = elapsed / 1000 || 1;
-  const result: BenchResult = {
-    target: spec.url ??
-      `${spec.scheme}://${formatHostPort(spec.host, spec.port)}`,
-    mode: spec.mode,
-    conns: spec.conns,
-    workers,
-    ...(spec.rate ? { rate: spec.rate } : {}),
-    durationMs: Math.round(elapsed),
-    requests,
-    rps: Math.round((requests / secs) * 10) / 10,
-    bytesSent,
-    bytesReceived,
-    throughput: Math.round((bytesSent + bytesReceived) / secs),
-    latency: latencyFigures(h),
-    curve: percentileCurve(h),
-    errors,
-    errorSamples,
-    statuses,
-  };
-  h.destroy();
-  return result;
 }

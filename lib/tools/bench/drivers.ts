@@ -26,8 +26,12 @@ export interface Driver {
   received: number;
   /** The HTTP status of the last response. */
   status?: number;
-  /** Aborts what is in flight (the pending call throws) and releases the socket. */
+  /** Aborts what is in flight (the pending call throws) and releases the socket; may go on. */
+  abort(): void;
+  /** Aborts what is in flight and ends the driver. */
   close(): void;
+  /** Counts the last `once` in the measured window (drivers that keep their own tallies). */
+  commit?(): void;
 }
 
 /** Makes the driver for a spec. */
@@ -71,6 +75,10 @@ abstract class StreamBase {
     }
     this.conn = conn;
     return conn;
+  }
+
+  abort(): void {
+    this.drop();
   }
 
   drop(): void {
@@ -265,12 +273,6 @@ class UdpDriver implements Driver {
     this.#wake?.(new Error("aborted"));
     this.#wake = undefined;
   }
-}
-
-/** Aborts the request in flight on `d` (used by the timeout sweeper). */
-export function abortInFlight(d: Driver): void {
-  if (d instanceof UdpDriver) d.abort();
-  else if (d instanceof StreamBase) d.drop();
 }
 
 /** Writes all of `bytes`; returns how many (all of them). One write is the usual case. */

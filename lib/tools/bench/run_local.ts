@@ -6,8 +6,10 @@
  * @module
  */
 import type { BenchSpec, PartialResult } from "./spec.ts";
-import { abortInFlight, type Driver, errorKind, makeDriver } from "./drivers.ts";
+import { type Driver, errorKind, makeDriver } from "./drivers.ts";
 import { encodeHistogram, newHistogram } from "./histogram.ts";
+import { LIVE_BUCKETS, liveBucket, type LiveSnapshot } from "./live.ts";
+import { arrivalTime, nextAbove, stagesPeak } from "./stages.ts";
 
 /** Latencies below this many µs are tallied in a plain array first (256 KiB of counts). */
 const FAST_LIMIT = 65536;
@@ -16,29 +18,39 @@ const FAST_LIMIT = 65536;
 const ERROR_BACKOFF_MS = 10;
 
 /**
- * Runs `spec.conns` connections for warm-up + duration and returns what was measured.
+ * Runs the spec's connections for warm-up + duration and returns what was measured.
+ * Closed model: each connection sends its next request when the last one is answered
+ * (with `stages`, connection i is open while the target exceeds i). Open model (`rate`):
+ * requests are due on a schedule (constant, or ramped by `stages`) and each free
+ * connection takes the next one due.
  *
  * @param signal Ends the run early.
- * @param onTick Called about every 250 ms with requests so far (measured window only).
+ * @param onTick Called about every 250 ms with the counts so far (measured window only).
  */
 export async function runLocal(
   spec: BenchSpec,
   signal?: AbortSignal,
-  onTick?: (requests: number, bytes: number) => void,
+  onTick?: (live: LiveSnapshot) => void,
 ): Promise<PartialResult> {
+  const scripted = spec.script
+    ? new (await import("./script_driver.ts")).ScriptLoad(spec)
+    : undefined;
   const hist = newHistogram();
   // Latencies under FAST_LIMIT µs are counted per exact value here and added to the HDR
   // histogram at the end: the same histogram as recording each one, without its
   // per-value bucket arithmetic on every request.
   const fast = new Uint32Array(FAST_LIMIT);
+  const live = new Float64Array(LIVE_BUCKETS);
   const record = (us: number) => {
     if (us < FAST_LIMIT) fast[us]!++;
     else hist.recordValue(us);
+    live[liveBucket(us)]!++;
   };
   const errors: Record<string, number> = {};
   const statuses: Record<string, number> = {};
   const errorSamples: Record<string, string> = {};
   let requests = 0;
+  let failures = 0;
   let bytesSent = 0;
   let bytesReceived = 0;
   const t0 = performance.now();
@@ -48,39 +60,86 @@ export async function runLocal(
   const drivers: Driver[] = [];
   const started: number[] = []; // per connection: start of the request in flight, or -1
   const timedOut: boolean[] = [];
+  const sleepers = new Set<() => void>();
+  /** Waits `ms`, or less when the run stops. */
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      sleepers.add(wake);
+    });
   const stop = () => {
     stopped = true;
     for (const d of drivers) d.close();
+    for (const wake of [...sleepers]) wake();
   };
   const endTimer = setTimeout(stop, Math.max(0, end - t0));
   signal?.addEventListener("abort", stop, { once: true });
   const sweeper = setInterval(() => {
     const now = performance.now();
-    for (let i = 0; i < drivers.length; i++) {
+    // a script's statements keep their own deadlines
+    for (let i = 0; i < drivers.length && !scripted; i++) {
       if (started[i]! >= 0 && now - started[i]! > spec.timeoutMs) {
         timedOut[i] = true;
-        abortInFlight(drivers[i]!);
+        drivers[i]!.abort();
       }
     }
-    if (onTick && now >= measureFrom) onTick(requests, bytesSent + bytesReceived);
+    if (onTick && now >= measureFrom) {
+      onTick({
+        requests,
+        bytes: bytesSent + bytesReceived,
+        errors: failures,
+        buckets: Array.from(live),
+      });
+    }
   }, 250);
 
-  const perConnInterval = spec.rate ? (1000 * spec.conns) / spec.rate : 0;
+  // Open model: when request k is due (ms from the start).
+  const rate = spec.rate;
+  const dueAt = rate
+    ? spec.stages
+      ? (k: number) => arrivalTime(spec.stages!, k, rate)
+      : (k: number) => (k * 1000) / rate
+    : undefined;
+  let nextDue = 0;
+  // Closed model with stages: lane i is global connection number shard.index + i·shard.of.
+  const ramp = !rate && spec.stages ? spec.stages : undefined;
+  const shard = spec.shard ?? { index: 0, of: 1 };
+  const lanes = ramp
+    ? Math.max(0, Math.ceil((Math.ceil(stagesPeak(ramp)) - shard.index) / shard.of))
+    : spec.conns;
+
   const lane = async (i: number) => {
-    const d = makeDriver(spec);
+    const d: Driver = scripted ? scripted.driver() : makeDriver(spec);
     drivers[i] = d;
     started[i] = -1;
     timedOut[i] = false;
-    // Spread the connections' schedules over one interval.
-    let intended = t0 + (perConnInterval * i) / spec.conns;
+    const number = shard.index + i * shard.of;
     while (!stopped) {
-      // Constant rate: latency counts from the intended send time when the previous
-      // response made us late (coordinated omission); when we were idle, lateness is only
-      // our timer's, so it counts from the actual send.
+      if (ramp) {
+        const t = performance.now() - measureFrom;
+        const from = nextAbove(ramp, number, t);
+        if (from > t) {
+          d.abort(); // not needed now: release the connection
+          if (measureFrom + from >= end) break;
+          await pause(measureFrom + from - performance.now());
+          if (stopped) break;
+        }
+      }
+      // Open model: latency counts from the time the request was due when the connection
+      // was late for it (coordinated omission); when we were idle, lateness is only our
+      // timer's, so it counts from the actual send.
       let late = false;
-      if (perConnInterval) {
+      let intended = 0;
+      if (dueAt) {
+        intended = t0 + dueAt(nextDue++);
+        if (intended >= end) break;
         const wait = intended - performance.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        if (wait > 0) await pause(wait);
         else late = true;
         if (stopped) break;
       }
@@ -97,10 +156,12 @@ export async function runLocal(
           requests++;
           bytesSent += d.sent;
           bytesReceived += d.received;
+          d.commit?.();
           if (d.status !== undefined) statuses[d.status] = (statuses[d.status] ?? 0) + 1;
           if (d.status !== undefined && d.status >= 400) {
             const k = `status_${Math.floor(d.status / 100)}xx`;
             errors[k] = (errors[k] ?? 0) + 1;
+            failures++;
           }
         }
       } catch (e) {
@@ -110,17 +171,18 @@ export async function runLocal(
         timedOut[i] = false;
         if (performance.now() >= measureFrom) {
           errors[kind] = (errors[kind] ?? 0) + 1;
+          failures++;
+          d.commit?.();
           errorSamples[kind] ??= e instanceof Error
             ? e.message.split("\n")[0]!.slice(0, 200)
             : String(e);
         }
-        await new Promise((r) => setTimeout(r, ERROR_BACKOFF_MS));
+        await pause(ERROR_BACKOFF_MS);
       }
-      if (perConnInterval) intended += perConnInterval;
     }
   };
   try {
-    await Promise.all(Array.from({ length: spec.conns }, (_, i) => lane(i)));
+    await Promise.all(Array.from({ length: lanes }, (_, i) => lane(i)));
   } finally {
     clearTimeout(endTimer);
     clearInterval(sweeper);
@@ -142,5 +204,6 @@ export async function runLocal(
     elapsedMs: Math.max(0, elapsedMs),
     statuses,
     errorSamples,
+    ...(scripted ? { statements: scripted.report() } : {}),
   };
 }

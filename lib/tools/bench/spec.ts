@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { Stage } from "./stages.ts";
 
 /**
  * The benchmark's target and load (every field of {@linkcode BenchOptions}).
@@ -16,8 +17,8 @@
  * ```
  */
 export interface BenchSpec {
-  /** `tcp`, `tls`, `udp`, `http`, `https`. */
-  scheme: "tcp" | "tls" | "udp" | "http" | "https";
+  /** `tcp`, `tls`, `udp`, `http`, `https`; `script`: each connection runs {@linkcode BenchSpec.script}. */
+  scheme: "tcp" | "tls" | "udp" | "http" | "https" | "script";
   /** Host name or IP address. */
   host: string;
   /** Port. */
@@ -48,6 +49,47 @@ export interface BenchSpec {
   body?: Uint8Array;
   /** TLS: extra CA certificates (PEM). */
   caCerts?: string[];
+  /**
+   * Ramps (k6's stages): targets are requests/s when `rate` is set (open model, starting
+   * from `rate`), else connections (closed model, starting from 0). No warm-up.
+   */
+  stages?: Stage[];
+  /** `bench script`: the `.wire` script each virtual user runs, over and over. */
+  script?: BenchScript;
+  /** Closed model with stages over several isolates: this one runs lanes `index`, `index + of`, … */
+  shard?: { index: number; of: number };
+}
+
+/**
+ * The script of `bench script`.
+ *
+ * @example What a run of scripts is given
+ * ```ts
+ * import type { BenchScript } from "@wireplay/wireplay/tools";
+ * const s: BenchScript = { file: "rec.wire", text: 'connect ${target} as c\n', vars: { target: "tcp://127.0.0.1:6379" } };
+ * ```
+ */
+export interface BenchScript {
+  /** Its path, as shown in reports. */
+  file: string;
+  /** Its text (each isolate parses it). */
+  text: string;
+  /** `--var` values. */
+  vars: Record<string, string>;
+}
+
+/** What one statement of a `bench script` run measured in one isolate. */
+export interface StatementPartial {
+  /** `file:line`. */
+  where: string;
+  /** The statement's source. */
+  statement: string;
+  /** Times it completed. */
+  count: number;
+  /** Its latency histogram (µs), HdrHistogram compressed base64. */
+  histogram: string;
+  /** Failures by kind (`mismatch`, `timeout`, `refused`, `closed`…). */
+  errors: Record<string, number>;
 }
 
 /** The result one isolate sends back. */
@@ -64,4 +106,6 @@ export interface PartialResult {
   statuses: Record<string, number>;
   /** The first message seen for each error kind. */
   errorSamples: Record<string, string>;
+  /** `bench script`: per statement, in script order. */
+  statements?: StatementPartial[];
 }

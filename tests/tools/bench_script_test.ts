@@ -1,0 +1,239 @@
+/**
+ * `bench script FILE.wire`: each virtual user runs the script through the interpreter;
+ * per-statement latency percentiles and errors by statement and kind. Against
+ * redis-server (a recording made by `wireplay record`, used with no edits), nginx (an HTTP
+ * flow) and a socat echo.
+ */
+import { assert, assertEquals, assertGreater, assertStringIncludes } from "@std/assert";
+import { runCli } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/temp.ts";
+import { needs } from "../helpers/peers.ts";
+import { startPeer } from "../helpers/peer.ts";
+import { output } from "../helpers/process.ts";
+import { freeTcpPort, nginxOneWorker, socatTcpEcho } from "./_peers.ts";
+import { startCli } from "../proxy/_helpers.ts";
+import { runBench } from "../../lib/tools/bench/bench.ts";
+import type { BenchResult } from "../../lib/tools/bench/bench.ts";
+
+const SCRIPT = (port: number) =>
+  `# a ping-pong with the echo
+connect tcp://127.0.0.1:${port} as c
+send c "PING\\r\\n"
+expect c line "PING"
+close c
+`;
+
+Deno.test({
+  name: "bench script against a socat echo: iterations, per-statement percentiles, no errors",
+  ...needs("socat"),
+  async fn() {
+    await using echo = await socatTcpEcho();
+    const r = await runBench({
+      scheme: "script",
+      host: "",
+      port: 0,
+      conns: 2,
+      durationMs: 400,
+      warmupMs: 0,
+      script: { file: "echo.wire", text: SCRIPT(echo.port), vars: {} },
+    });
+    assertEquals(Object.keys(r.errors), [], JSON.stringify(r.errorSamples));
+    assertGreater(r.requests, 5);
+    const s = r.statements!;
+    assertEquals(s.map((x) => x.where), [
+      "echo.wire:2",
+      "echo.wire:3",
+      "echo.wire:4",
+      "echo.wire:5",
+    ]);
+    assertEquals(s[2]!.statement, 'expect c line "PING"');
+    // every statement completed once per measured iteration
+    for (const x of s) assertEquals(x.count, r.requests, x.where);
+    for (const x of s) assert(x.latency.p99 > 0 && x.latency.p99 <= r.latency.max, x.where);
+  },
+});
+
+Deno.test({
+  name: "bench script: a failing statement is counted against it, by kind (mismatch, refused)",
+  ...needs("socat"),
+  async fn() {
+    await using echo = await socatTcpEcho();
+    const wrong = `connect tcp://127.0.0.1:${echo.port} as c
+send c "PING\\r\\n"
+expect c line "PONG" within 1s
+`;
+    const r = await runBench({
+      scheme: "script",
+      host: "",
+      port: 0,
+      conns: 1,
+      durationMs: 300,
+      warmupMs: 0,
+      script: { file: "wrong.wire", text: wrong, vars: {} },
+    });
+    assertEquals(r.requests, 0);
+    assertGreater(r.errors.mismatch ?? 0, 0, JSON.stringify(r.errors));
+    const [connect, send, expect] = r.statements!;
+    assertEquals(connect!.errors, {});
+    assertEquals(send!.count, r.errors.mismatch);
+    assertEquals(Object.keys(expect!.errors), ["mismatch"]);
+    assertStringIncludes(r.errorSamples.mismatch!, "wrong.wire:3:");
+    // nobody listening: refused, on the connect statement
+    const closed = freeTcpPort();
+    const refused = await runBench({
+      scheme: "script",
+      host: "",
+      port: 0,
+      conns: 1,
+      durationMs: 200,
+      warmupMs: 0,
+      script: { file: "r.wire", text: `connect tcp://127.0.0.1:${closed} as c\n`, vars: {} },
+    });
+    assertEquals(Object.keys(refused.statements![0]!.errors), ["refused"]);
+  },
+});
+
+Deno.test({
+  name: "cli bench script: an HTTP flow against nginx, with a rate and a threshold",
+  ...needs("nginx"),
+  async fn() {
+    await using dir = await tempDir();
+    await using nginx = await nginxOneWorker(dir);
+    const file = await dir.write(
+      "flow.wire",
+      `http GET \${base}/ as home
+expect status 200
+expect body ~ /hello from nginx/
+http GET \${base}/chunked
+expect status 200
+`,
+    );
+    const r = await runCli([
+      "bench",
+      "script",
+      file,
+      "--var",
+      `base=http://127.0.0.1:${nginx.port}`,
+      "--conns",
+      "2",
+      "--rate",
+      "50",
+      "--duration",
+      "600ms",
+      "--warmup",
+      "0s",
+      "--threshold",
+      "errors==0",
+      "--threshold",
+      "iterations>=20",
+    ]);
+    assertEquals(r.code, 0, r.stderr + r.stdout);
+    assertStringIncludes(r.stdout, `Script ${file}: 0.6s, 2 virtual users, constant rate 50/s`);
+    assertStringIncludes(r.stdout, "iterations");
+    assertStringIncludes(r.stdout, `${file}:3  expect body ~ /hello from nginx/`);
+    assertStringIncludes(r.stdout, "✓ errors==0");
+    // a syntax error is the user's, as wireplay run shows it (file:line:col, a caret), exit 2
+    const bad = await dir.write("bad.wire", "connect\n");
+    const e = await runCli(["bench", "script", bad, "--duration", "1s"]);
+    assertEquals(e.code, 2);
+    assert(e.stderr.startsWith(`wireplay: ${bad}:1:8: expected an address`), e.stderr);
+    assert(!e.stderr.includes("    at "), e.stderr);
+    // flags of the address form do not apply to a script
+    const size = await runCli(["bench", "script", file, "--size", "10"]);
+    assertEquals(size.code, 2);
+    assertEquals(size.stderr, "wireplay: --size: does not apply to bench script\n");
+  },
+});
+
+Deno.test({
+  name: "a redis session recorded by wireplay record is a load test with no edits",
+  ...needs("redis-server", "redis-cli"),
+  async fn() {
+    await using dir = await tempDir();
+    const redisPort = freeTcpPort();
+    await using redis = await startPeer({
+      cmd: "redis-server",
+      args: [
+        "--port",
+        String(redisPort),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+      ],
+      waitOutput: /Ready to accept connections/,
+    });
+    void redis;
+    const file = dir.join("rec.wire");
+    const recordPort = freeTcpPort();
+    const recorder = startCli([
+      "record",
+      "--listen",
+      `tcp://127.0.0.1:${recordPort}`,
+      "--upstream",
+      `tcp://127.0.0.1:${redisPort}`,
+      "--out",
+      file,
+    ]);
+    await recorder.waitFor(/^recording /m);
+    for (const args of [["SET", "greeting", "hello"], ["GET", "greeting"], ["PING"]]) {
+      const out = await output("redis-cli", {
+        args: ["-h", "127.0.0.1", "-p", String(recordPort), ...args],
+      });
+      assert(out.success);
+    }
+    assertEquals(await recorder.stop("SIGINT"), 0, recorder.stderr());
+    const r = await runCli([
+      "bench",
+      "script",
+      file,
+      "--var",
+      `target=tcp://127.0.0.1:${redisPort}`,
+      "--conns",
+      "2",
+      "--duration",
+      "500ms",
+      "--warmup",
+      "0s",
+      "--json",
+      "--threshold",
+      "errors==0",
+    ]);
+    assertEquals(r.code, 0, r.stderr + r.stdout);
+    const result = JSON.parse(r.stdout) as BenchResult;
+    assertGreater(result.requests, 3);
+    assertEquals(result.errors, {});
+    // every statement of the recording measured, the GET's expect among them
+    const text = await Deno.readTextFile(file);
+    const expects = result.statements!.filter((s) => s.statement.startsWith("expect"));
+    assertGreater(expects.length, 2);
+    assert(expects.some((s) => s.statement.includes("hello")), text);
+    for (const s of result.statements!) assertEquals(s.count, result.requests, s.where);
+    // the histogram is there for bench merge
+    assert(result.histogram.length > 20);
+    // run against a server that answers differently, the recording's expects fail by kind
+    await using echo = await socatTcpEcho();
+    const bad = await runCli([
+      "bench",
+      "script",
+      file,
+      "--var",
+      `target=tcp://127.0.0.1:${echo.port}`,
+      "--conns",
+      "1",
+      "--duration",
+      "300ms",
+      "--warmup",
+      "0s",
+      "--timeout",
+      "200ms",
+      "--threshold",
+      "errors==0",
+    ]);
+    assertEquals(bad.code, 1, bad.stdout);
+    assertStringIncludes(bad.stderr, "1 threshold crossed: errors==0");
+    assertStringIncludes(bad.stdout, "mismatch");
+  },
+});
