@@ -15,13 +15,13 @@ import { summaryLine } from "./summary_line.ts";
 
 const STATUSES = ["failed", "passed", "skipped"] as const;
 
-function testEntry(r: TestResult, max: number): string {
+function testEntry(r: TestResult, max: number, id: string): string {
   const w = ((r.durationMs / max) * 100).toFixed(1);
   const parts: string[] = [];
   if (r.status === "failed") parts.push(`<pre class="message">${xmlEscape(r.message ?? "")}</pre>`);
   if (r.status === "skipped") parts.push(`<p><em>${xmlEscape(r.message ?? "")}</em></p>`);
   if (r.trace?.length) {
-    parts.push(`<div class="diagram">${sequenceSvg(r.trace, r.failedAt)}</div>`);
+    parts.push(`<div class="diagram">${sequenceSvg(r.trace, r.failedAt, id)}</div>`);
   } else if (r.status !== "skipped") parts.push(`<p class="none">no exchanges</p>`);
   if (r.output.length) parts.push(`<pre class="output">${xmlEscape(r.output.join("\n"))}</pre>`);
   return `<details class="test ${r.status}" data-status="${r.status}" data-name="${
@@ -60,7 +60,7 @@ summary .st{width:4.5em;font-weight:bold}summary .name{flex:1;overflow-wrap:anyw
 summary .t{width:6em;text-align:right;white-space:nowrap}
 summary .bar{width:20%}summary .bar span{display:block;height:10px;background:#8c959f;border-radius:3px}
 .failed .st,label.failed{color:#cf222e}.passed .st,label.passed{color:#2da44e}.skipped .st,label.skipped{color:#bf8700}
-pre{padding:8px;white-space:pre-wrap;font-size:12px}pre.message{background:#fff5f5}pre.output{background:#f6f8fa}
+pre{padding:8px;white-space:pre-wrap;overflow-wrap:anywhere;font-size:12px}pre.message{background:#fff5f5}pre.output{background:#f6f8fa}
 .diagram{overflow-x:auto;margin:.5em 0}.none{color:#888}
 ${SEQUENCE_CSS}
 </style></head><body>
@@ -76,7 +76,7 @@ ${filters}
 <span id="shown"></span>
 </form>
 <main id="tests">
-${s.results.map((r) => testEntry(r, max)).join("\n")}
+${s.results.map((r, i) => testEntry(r, max, `d${i}`)).join("\n")}
 </main>
 <script>
 (() => {

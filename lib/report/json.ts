@@ -54,7 +54,7 @@ export class ReportFormatError extends Error {
 }
 
 const STATUSES = new Set(["passed", "failed", "skipped"]);
-const KINDS = new Set(["sent", "received", "accepted", "closed", "error"]);
+const KINDS = new Set(["sent", "received", "accepted", "opened", "closed", "error"]);
 
 /** Reads a report {@linkcode jsonReport} wrote back into a suite result. */
 export function readJsonReport(text: string): SuiteResult {

@@ -76,7 +76,7 @@ function textLines(x: number, y: number, lines: string[], cls: string): string {
 type Row = { height: number; draw: (y: number) => string };
 
 /** The diagram as an inline SVG element. */
-export function sequenceSvg(all: TraceEntry[], failure?: FailurePoint): string {
+export function sequenceSvg(all: TraceEntry[], failure?: FailurePoint, id = "seq"): string {
   const half = MAX_EVENTS / 2;
   const cut = all.length > MAX_EVENTS ? all.length - MAX_EVENTS : 0;
   const entries = cut ? [...all.slice(0, half), ...all.slice(all.length - half)] : all;
@@ -91,7 +91,7 @@ export function sequenceSvg(all: TraceEntry[], failure?: FailurePoint): string {
   entries.forEach((e, i) => {
     if (i === failAt) rows.push(failureRow(failure!, x, width));
     if (cut && i === half) rows.push(gapRow(cut));
-    rows.push(entryRow(e, x));
+    rows.push(entryRow(e, x, id));
   });
   if (failure && failAt === entries.length) rows.push(failureRow(failure, x, width));
   const height = TOP + rows.reduce((n, r) => n + r.height, 0) + 16;
@@ -108,15 +108,16 @@ export function sequenceSvg(all: TraceEntry[], failure?: FailurePoint): string {
     parts.push(r.draw(y));
     y += r.height;
   }
-  const marker = (id: string, color: string) =>
-    `<marker id="arrow-${id}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="${color}"/></marker>`;
+  // ids are per diagram: a page holds many, some hidden (a marker in a hidden one is not drawn)
+  const marker = (kind: string, color: string) =>
+    `<marker id="${id}-${kind}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="${color}"/></marker>`;
   return `<svg xmlns="http://www.w3.org/2000/svg" class="seq" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">
 <defs>${marker("sent", "#0969da")}${marker("received", "#1a7f37")}</defs>
 ${parts.join("\n")}
 </svg>`;
 }
 
-function entryRow(e: TraceEntry, x: (c: string) => number): Row {
+function entryRow(e: TraceEntry, x: (c: string) => number, id: string): Row {
   const time = (y: number) => `<text x="4" y="${y + 12}" class="time">${e.t.toFixed(1)} ms</text>`;
   if (e.kind === "sent" || e.kind === "received") {
     const [from, to] = e.kind === "sent" ? [LEFT, x(e.channel)] : [x(e.channel), LEFT];
@@ -132,14 +133,16 @@ function entryRow(e: TraceEntry, x: (c: string) => number): Row {
       draw: (y) => {
         const arrow = y + lines.length * LINE + 4;
         return time(y) + textLines(left, y + 12, lines, "label") +
-          `<line x1="${from}" y1="${arrow}" x2="${to}" y2="${arrow}" class="${e.kind}" marker-end="url(#arrow-${e.kind})"/>` +
+          `<line x1="${from}" y1="${arrow}" x2="${to}" y2="${arrow}" class="${e.kind}" marker-end="url(#${id}-${e.kind})"/>` +
           (note
             ? `<text x="${left}" y="${arrow + 13}" class="note">${xmlEscape(note)}</text>`
             : "");
       },
     };
   }
-  const text = elide(`${e.kind} ${e.note ?? ""}`.trim(), (LANE - 24) / CHAR);
+  // an opened connection shows only its peer (`to tcp://127.0.0.1:6379`)
+  const said = e.kind === "opened" ? e.note ?? "" : `${e.kind} ${e.note ?? ""}`.trim();
+  const text = elide(said, (LANE - 24) / CHAR);
   return {
     height: 24,
     draw: (y) =>
@@ -184,7 +187,7 @@ export const SEQUENCE_CSS =
 svg.seq .life{stroke:#bbb;stroke-dasharray:4 3}svg.seq .head{font-weight:bold;text-anchor:middle}
 svg.seq .sent{stroke:#0969da;stroke-width:1.5}svg.seq .received{stroke:#1a7f37;stroke-width:1.5}
 svg.seq .note{fill:#888;font-size:10px}svg.seq .time{fill:#888;font-size:11px}
-svg.seq circle.accepted{fill:#0969da}svg.seq circle.closed{fill:#888}svg.seq circle.error{fill:#cf222e}svg.seq .event{fill:#555}
+svg.seq circle.accepted,svg.seq circle.opened{fill:#0969da}svg.seq circle.closed{fill:#888}svg.seq circle.error{fill:#cf222e}svg.seq .event{fill:#555}
 svg.seq .failure rect{fill:#fff5f5;stroke:#cf222e}svg.seq .fail{fill:#cf222e}svg.seq .fail-at{stroke:#cf222e;stroke-width:3}`;
 
 /** Renders the trace of `title` as an HTML page (`run --trace`). */

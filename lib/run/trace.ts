@@ -27,8 +27,11 @@ export interface TraceEntry {
   t: number;
   /** The connection, socket or listener (its name in the script). */
   channel: string;
-  /** What happened: bytes sent or received, a connection accepted, closed, an error. */
-  kind: "sent" | "received" | "accepted" | "closed" | "error";
+  /**
+   * What happened: bytes sent or received, a connection accepted (on a listener), first
+   * seen (`opened`: its peer's address), closed, an error.
+   */
+  kind: "sent" | "received" | "accepted" | "opened" | "closed" | "error";
   /** The bytes (secrets masked; at most the first 256 of a chunk). */
   bytes?: Uint8Array;
   /** Size, peer or reason, e.g. `6 bytes from 127.0.0.1:5000`. */
@@ -49,13 +52,30 @@ export class TraceRecorder {
     { channel: string; kind: "sent" | "received"; mask: SecretStreamMask }
   >();
 
-  constructor(session: Session, readonly limit = 10_000) {
+  /** Channels already seen (their `opened` entry written). */
+  readonly #seen = new Set<string>();
+  /** Remote addresses of accepted connections. */
+  readonly #accepted = new Set<string>();
+
+  constructor(readonly session: Session, readonly limit = 10_000) {
     this.#stop = session.events.on((e) => this.#add(e));
+  }
+
+  /** On a channel's first bytes: who is at the other end (a lifeline's peer). */
+  #opened(t: number, channel: string): void {
+    if (this.#seen.has(channel)) return;
+    this.#seen.add(channel);
+    const r = this.session.resources.get(channel);
+    const remote = r?.stream?.remote ?? r?.datagram?.remote ?? r?.remote?.();
+    if (!remote) return;
+    const from = this.#accepted.has(remote);
+    this.entries.push({ t, channel, kind: "opened", note: `${from ? "from" : "to"} ${remote}` });
   }
 
   #add(e: ChannelEvent): void {
     if (this.entries.length >= this.limit) return;
     const t = performance.now() - this.#started;
+    if (e.type === "sent" || e.type === "data") this.#opened(t, e.channel);
     switch (e.type) {
       case "sent":
         this.entries.push({
@@ -76,6 +96,7 @@ export class TraceRecorder {
         });
         break;
       case "accepted":
+        this.#accepted.add(e.remote);
         this.entries.push({ t, channel: e.listener, kind: "accepted", note: `from ${e.remote}` });
         break;
       case "closed":

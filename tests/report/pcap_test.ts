@@ -6,6 +6,8 @@
 import { assert, assertEquals } from "@std/assert";
 import { runCli } from "../helpers/cli.ts";
 import { needs } from "../helpers/peers.ts";
+import { startPeer } from "../helpers/peer.ts";
+import { freeTcpPort } from "../helpers/ports.ts";
 import { output } from "../helpers/process.ts";
 import { tempDir } from "../helpers/temp.ts";
 
@@ -150,5 +152,53 @@ print "port \${web.port}"
       "GET",
       "/status/201",
     ], ["201"]]);
+  },
+});
+
+Deno.test({
+  name: "run --pcap against redis-server: tshark dissects the exchange as RESP",
+  ...needs("redis-server", "tshark"),
+  async fn() {
+    const port = freeTcpPort();
+    await using _redis = await startPeer({
+      cmd: "redis-server",
+      args: ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+      waitTcp: { port },
+    });
+    await using dir = await tempDir();
+    await dir.write(
+      "redis.wire",
+      `connect tcp://127.0.0.1:${port} as r
+send r "*3\\r\\n$3\\r\\nSET\\r\\n$5\\r\\nvisit\\r\\n$2\\r\\n42\\r\\n"
+expect r line "+OK"
+send r "*2\\r\\n$3\\r\\nGET\\r\\n$5\\r\\nvisit\\r\\n"
+expect r "$2\\r\\n42\\r\\n"
+`,
+    );
+    const r = await runCli(["run", "redis.wire", "--pcap", "redis.pcapng"], { cwd: dir.path });
+    assertEquals(r.code, 0, r.stdout + r.stderr);
+    const file = dir.join("redis.pcapng");
+    const resp = await tshark([
+      "-r",
+      file,
+      "-d",
+      `tcp.port==${port},resp`,
+      "-Y",
+      "resp",
+      "-T",
+      "fields",
+      "-e",
+      "resp.string",
+      "-e",
+      "resp.bulk_string.value",
+    ]);
+    const rows = resp.replace(/\n$/, "").split("\n").map((l) => l.split("\t"));
+    const hexOf = (s: string) => hex(new TextEncoder().encode(s));
+    assertEquals(rows, [
+      ["", [hexOf("SET"), hexOf("visit"), hexOf("42")].join(",")],
+      ["OK", ""],
+      ["", [hexOf("GET"), hexOf("visit")].join(",")],
+      ["", hexOf("42")],
+    ]);
   },
 });
