@@ -8,10 +8,12 @@ import {
   assertEquals,
   assertGreater,
   assertLess,
+  assertMatch,
   assertStringIncludes,
   assertThrows,
 } from "@std/assert";
-import { runCli } from "../helpers/cli.ts";
+import { CLI, REPO_ROOT, runCli } from "../helpers/cli.ts";
+import { output } from "../helpers/process.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { needs } from "../helpers/peers.ts";
 import { nginxOneWorker, socatTcpEcho } from "./_peers.ts";
@@ -259,5 +261,32 @@ Deno.test({
     const e = assertThrows(() => parseScript(`${line} threshold p99<<5ms\n`, "t.wire"), UsageError);
     assertStringIncludes(e.toString(), "t.wire:1:");
     assertStringIncludes(e.toString(), "threshold");
+  },
+});
+
+Deno.test({
+  name: "cli bench on a terminal draws the live view in place and erases it; piped, none",
+  ...needs("script", "socat"),
+  async fn() {
+    await using echo = await socatTcpEcho();
+    const args = ["bench", `tcp://127.0.0.1:${echo.port}`, "--conns", "2", "--duration", "1200ms"];
+    // `script` gives the command a pseudo-terminal
+    const cmd = [Deno.execPath(), "run", "-A", "--quiet", CLI, ...args, "--warmup", "0s"].join(" ");
+    const out = await output("script", {
+      args: ["-qec", cmd, "/dev/null"],
+      cwd: REPO_ROOT,
+      env: { NO_COLOR: "1", TERM: "xterm" },
+      deadlineMs: 60_000,
+    });
+    const text = new TextDecoder().decode(out.stdout);
+    assertEquals(out.code, 0, text);
+    assertMatch(text, /bench tcp:\/\/127\.0\.0\.1:\d+ {2}\d\.\ds \/ 1\.2s {2}[█░]{20} \d+%/);
+    assertMatch(text, /rate +\d+\/s now, \d+\/s overall {3}requests \d+ {3}errors 0/);
+    assertMatch(text, /latency {2}p50 [\d.]+ms {2}p90 [\d.]+ms {2}p99 [\d.]+ms {2}\(last second\)/);
+    assertMatch(text, /≤[\d.]+ms +■+ \d+/); // the histogram
+    assertMatch(text, /\x1b\[\d+A\r\x1b\[J/); // redrawn in place (moved up, cleared)
+    // the report comes after the view was erased
+    const report = text.lastIndexOf("Benchmark tcp://");
+    assert(report > text.lastIndexOf("\x1b[J"), "the view is erased before the report");
   },
 });

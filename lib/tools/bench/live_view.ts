@@ -36,23 +36,25 @@ export function renderLive(
   return lines.map((l) => (l.length > width ? l.slice(0, width - 1) + "…" : l));
 }
 
-/** Up to 8 rows, one per power of two of latency, where the counts are. */
+/** Up to 8 rows, one per power of two of latency from the fastest; the last holds the rest. */
 function histogramRows(buckets: number[], barWidth: number): string[] {
-  const rows: { upTo: number; count: number }[] = [];
+  const rows: { label: string; count: number }[] = [];
   for (let i = 0; i < buckets.length; i += 4) {
     const count = buckets.slice(i, i + 4).reduce((a, b) => a + b, 0);
-    rows.push({ upTo: bucketLow(i + 4) / 1000, count });
+    rows.push({ label: `≤${fmtMs(bucketLow(i + 4) / 1000)}`, count });
   }
   const first = rows.findIndex((r) => r.count > 0);
   if (first < 0) return [];
   let last = rows.length - 1;
   while (rows[last]!.count === 0) last--;
-  const shown = rows.slice(Math.max(first, last - 7), last + 1);
+  let shown = rows.slice(first, last + 1);
+  if (shown.length > 8) {
+    const rest = shown.slice(7).reduce((a, r) => a + r.count, 0);
+    shown = [...shown.slice(0, 7), { label: `>${shown[6]!.label.slice(1)}`, count: rest }];
+  }
   const max = Math.max(...shown.map((r) => r.count));
   return shown.map((r) =>
-    `  ≤${fmtMs(r.upTo).padEnd(9)} ${
-      "■".repeat(Math.ceil((r.count / max) * barWidth * 0.6))
-    } ${r.count}`
+    `  ${r.label.padEnd(10)} ${"■".repeat(Math.ceil((r.count / max) * barWidth * 0.6))} ${r.count}`
   );
 }
 
@@ -90,7 +92,8 @@ export class LiveView {
     const recentMs = this.#history.length > 1 ? elapsedMs - base.at : elapsedMs;
     let width = 80;
     try {
-      width = Deno.consoleSize().columns;
+      const columns = Deno.consoleSize().columns;
+      if (columns >= 20) width = columns; // a pty with no size set reports 0
     } catch { /* not a console */ }
     const lines = renderLive(this.label, elapsedMs, this.totalMs, live, recent, recentMs, width);
     this.#write(this.#clear() + lines.join("\n") + "\n");
