@@ -22,7 +22,7 @@ export const EXAMPLES: Record<string, [string, string][]> = {
   ]],
   "serve rules": [[
     "serve rules tcp://127.0.0.1:7000",
-    "a rules mock (rules come from a script: see mock)",
+    "no rules yet (mock FILE serves a rules file)",
   ]],
   "serve chat": [["serve chat tcp://127.0.0.1:7777 --welcome 'hi'", "a chat room for nc"]],
   "serve exec": [["serve exec tcp://127.0.0.1:7000 'cat -n'", "run a program per client"]],

@@ -10,6 +10,7 @@ import { startPeer } from "../helpers/peer.ts";
 import { freeTcpPort } from "../helpers/ports.ts";
 import { output } from "../helpers/process.ts";
 import { tempDir } from "../helpers/temp.ts";
+import { freePort, startCli } from "../proxy/_helpers.ts";
 
 const dec = new TextDecoder();
 
@@ -202,3 +203,62 @@ expect r "$2\\r\\n42\\r\\n"
     ]);
   },
 });
+
+Deno.test({
+  name: "record --pcap: each proxied connection from the client's address to the upstream's",
+  ...needs("tshark", "curl"),
+  async fn() {
+    await using dir = await tempDir();
+    const up = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      (req) => new Response(`you asked for ${new URL(req.url).pathname}`),
+    );
+    await using _up = up;
+    const port = freePort();
+    const rec = startCli([
+      "record",
+      "--listen",
+      `tcp://127.0.0.1:${port}`,
+      "--upstream",
+      `tcp://127.0.0.1:${up.addr.port}`,
+      "--out",
+      dir.join("rec.wire"),
+      "--pcap",
+      dir.join("rec.pcapng"),
+    ]);
+    await rec.waitFor(/^recording /m);
+    const curl = await output("curl", {
+      args: ["-sS", "--max-time", "10", `http://127.0.0.1:${port}/hello`],
+      deadlineMs: 20_000,
+    });
+    assertEquals(dec.decode(curl.stdout), "you asked for /hello");
+    assertEquals(await rec.stop("SIGINT"), 0, rec.stderr());
+    const file = dir.join("rec.pcapng");
+    const f = await follow(file, 0);
+    assertEquals(f.nodes[1], `127.0.0.1:${up.addr.port}`);
+    assert(dec.decode(hexBytes(f.client)).startsWith("GET /hello HTTP/1.1\r\n"));
+    assert(dec.decode(hexBytes(f.server)).endsWith("you asked for /hello"));
+    const fields = await tshark([
+      "-r",
+      file,
+      "-Y",
+      "http",
+      "-d",
+      `tcp.port==${up.addr.port},http`,
+      "-T",
+      "fields",
+      "-e",
+      "http.request.uri",
+      "-e",
+      "http.response.code",
+    ]);
+    assertEquals(fields.trim().split("\n").map((l) => l.split("\t").filter(Boolean)), [["/hello"], [
+      "200",
+    ]]);
+    assertEquals(await tshark(["-r", file, "-Y", "tcp.analysis.flags"]), "");
+  },
+});
+
+function hexBytes(h: string): Uint8Array {
+  return new Uint8Array(h.match(/../g)?.map((b) => parseInt(b, 16)) ?? []);
+}
