@@ -237,3 +237,34 @@ Deno.test({
     assertStringIncludes(bad.stdout, "mismatch");
   },
 });
+
+Deno.test({
+  name: "cli bench script --workers 2: the isolates' per-statement histograms add up",
+  ...needs("socat"),
+  async fn() {
+    await using echo = await socatTcpEcho();
+    await using dir = await tempDir();
+    const file = await dir.write("echo.wire", SCRIPT(echo.port));
+    const r = await runCli([
+      "bench",
+      "script",
+      file,
+      "--conns",
+      "4",
+      "--workers",
+      "2",
+      "--duration",
+      "400ms",
+      "--warmup",
+      "0s",
+      "--json",
+    ]);
+    assertEquals(r.code, 0, r.stderr);
+    const result = JSON.parse(r.stdout) as BenchResult;
+    assertEquals([result.workers, result.conns], [2, 4]);
+    assertGreater(result.requests, 5);
+    assertEquals(result.statements!.length, 4);
+    for (const s of result.statements!) assertEquals(s.count, result.requests, s.where);
+    assertEquals(result.errors, {});
+  },
+});
