@@ -47,6 +47,8 @@ Deno.test({
       "echo.wire:5",
     ]);
     assertEquals(s[2]!.statement, 'expect c line "PING"');
+    // 6 bytes each way per iteration ("PING\r\n"), counted from the channel's events
+    assertEquals([r.bytesSent, r.bytesReceived], [6 * r.requests, 6 * r.requests]);
     // every statement completed once per measured iteration
     for (const x of s) assertEquals(x.count, r.requests, x.where);
     for (const x of s) assert(x.latency.p99 > 0 && x.latency.p99 <= r.latency.max, x.where);

@@ -255,7 +255,7 @@ async function runAndReport(
   const { LiveView } = await import("../../tools/bench/live_view.ts");
   const { stagesDuration } = await import("../../tools/bench/stages.ts");
   const total = opts.stages ? stagesDuration(opts.stages) : opts.duration;
-  const view = new LiveView(label, total);
+  const view = new LiveView(label, total, what.script ? "iterations" : "requests");
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   Deno.addSignalListener("SIGINT", onSignal);

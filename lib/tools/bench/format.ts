@@ -43,7 +43,7 @@ export function formatBench(r: BenchResult): string {
   } else {
     lines.push(
       script
-        ? `  ${r.requests} iterations, ${r.rps} it/s`
+        ? `  ${r.requests} iterations, ${r.rps} it/s, ${formatBytes(r.throughput)}/s`
         : `  ${r.requests} requests, ${r.rps} req/s, ${formatBytes(r.throughput)}/s`,
       `  latency ms   min ${l.min}  p50 ${l.p50}  p90 ${l.p90}  p99 ${l.p99}  p99.9 ${l.p999}  max ${l.max}`,
       `               mean ${l.mean} ± ${l.stdev}` + (r.rate ? "  (from intended send times)" : ""),

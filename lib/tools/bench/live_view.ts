@@ -18,6 +18,7 @@ export function renderLive(
   recent: LiveSnapshot,
   recentMs: number,
   width = 80,
+  unit = "requests",
 ): string[] {
   const secs = Math.max(0, elapsedMs) / 1000;
   const pct = totalMs > 0 ? Math.min(100, (Math.max(0, elapsedMs) / totalMs) * 100) : 0;
@@ -29,7 +30,7 @@ export function renderLive(
     `${label}  ${secs.toFixed(1)}s / ${(totalMs / 1000).toFixed(1)}s  ${bar} ${pct.toFixed(0)}%`,
     `  rate     ${rateNow.toFixed(0)}/s now, ${
       rateAll.toFixed(0)
-    }/s overall   requests ${now.requests}   errors ${now.errors}`,
+    }/s overall   ${unit} ${now.requests}   errors ${now.errors}`,
     `  latency  p50 ${p(50)}  p90 ${p(90)}  p99 ${p(99)}  (last second)`,
     ...histogramRows(now.buckets, Math.max(10, width - 24)),
   ];
@@ -72,6 +73,8 @@ export class LiveView {
   constructor(
     readonly label: string,
     readonly totalMs: number,
+    /** What one unit of work is called: `requests`, or `iterations` for scripts. */
+    readonly unit = "requests",
     enabled = Deno.stderr.isTerminal() && !Deno.env.get("CI"),
   ) {
     this.#enabled = enabled;
@@ -95,7 +98,16 @@ export class LiveView {
       const columns = Deno.consoleSize().columns;
       if (columns >= 20) width = columns; // a pty with no size set reports 0
     } catch { /* not a console */ }
-    const lines = renderLive(this.label, elapsedMs, this.totalMs, live, recent, recentMs, width);
+    const lines = renderLive(
+      this.label,
+      elapsedMs,
+      this.totalMs,
+      live,
+      recent,
+      recentMs,
+      width,
+      this.unit,
+    );
     this.#write(this.#clear() + lines.join("\n") + "\n");
     this.#lines = lines.length;
   }

@@ -82,6 +82,12 @@ export class ScriptDriver implements Driver {
       print: () => {},
       signal: abort.signal,
     });
+    // bytes through connect/bind channels (http statements run their own client, not counted)
+    let sent = 0, received = 0;
+    session.events.on((e) => {
+      if (e.type === "data") received += e.bytes.byteLength;
+      else if (e.type === "sent") sent += e.bytes.byteLength;
+    });
     let i = 0;
     try {
       for (; i < script.statements.length; i++) {
@@ -89,6 +95,8 @@ export class ScriptDriver implements Driver {
         await execute(script.statements[i]!, session);
         this.#times.push(i, Math.max(1, Math.round((performance.now() - t) * 1000)));
       }
+      this.sent = sent;
+      this.received = received;
     } catch (e) {
       if (this.#closed) throw new BenchError("closed");
       const kind = abort.signal.aborted ? "timeout" : scriptErrorKind(e);
