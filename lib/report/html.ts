@@ -22,7 +22,7 @@ function testEntry(r: TestResult, max: number, id: string): string {
   if (r.status === "skipped") parts.push(`<p><em>${xmlEscape(r.message ?? "")}</em></p>`);
   if (r.trace?.length) {
     parts.push(`<div class="diagram">${sequenceSvg(r.trace, r.failedAt, id)}</div>`);
-  } else if (r.status !== "skipped") parts.push(`<p class="none">no exchanges</p>`);
+  } else if (r.trace) parts.push(`<p class="none">no exchanges</p>`);
   if (r.output.length) parts.push(`<pre class="output">${xmlEscape(r.output.join("\n"))}</pre>`);
   return `<details class="test ${r.status}" data-status="${r.status}" data-name="${
     xmlEscape(r.file)

@@ -30,7 +30,7 @@ export function jsonReport(s: SuiteResult): string {
         ...(r.syntaxError ? { syntaxError: true } : {}),
         ...(r.output.length ? { output: r.output } : {}),
         ...(r.failedAt ? { failedAt: r.failedAt } : {}),
-        ...(r.trace?.length ? { trace: r.trace.map(encodeEntry) } : {}),
+        ...(r.trace ? { trace: r.trace.map(encodeEntry) } : {}),
       })),
     },
     null,

@@ -228,7 +228,7 @@ Deno.test({
     assertEquals(h.code, 0, h.stderr + h.stdout);
     const page = await Deno.readTextFile(html);
     assertStringIncludes(page, "c1: close half-way through message 2/3");
-    assertEquals(page.match(/<tr class="passed">/g)?.length, 24);
+    assertEquals(page.match(/<details class="test passed"/g)?.length, 24);
     const fuzz = await runCli([
       "fuzz",
       rec,
