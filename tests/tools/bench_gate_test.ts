@@ -88,6 +88,7 @@ Deno.test({
       const [flag, value, message] of [
         ["--threshold", "p99<<5ms", '--threshold: "p99<<5ms" is not METRIC OP VALUE'],
         ["--threshold", "p99<5xs", '--threshold: "5xs" is not a duration'],
+        ["--threshold", "p99{3}<5ms", "no statement at 3 (only bench script has statements)"],
         ["--threshold", "latency<5ms", '--threshold: unknown metric "latency"'],
         ["--stages", "10s:100,30s", '--stages: stage 2 "30s" is not DURATION:TARGET'],
       ]
@@ -258,6 +259,11 @@ Deno.test({
     const bad = await runScript(parseScript(`${line} threshold rps>1000000000\n`, "t.wire"));
     assertEquals(bad.ok, false);
     assertStringIncludes(bad.failure!.reason, "1 threshold crossed: rps>1000000000 (");
+    const scoped = assertThrows(
+      () => parseScript(`${line} threshold p99{2}<5ms\n`, "t.wire"),
+      UsageError,
+    );
+    assertStringIncludes(scoped.toString(), "names a statement of bench script");
     const e = assertThrows(() => parseScript(`${line} threshold p99<<5ms\n`, "t.wire"), UsageError);
     assertStringIncludes(e.toString(), "t.wire:1:");
     assertStringIncludes(e.toString(), "threshold");

@@ -14,6 +14,8 @@ import { freeTcpPort, nginxOneWorker, socatTcpEcho } from "./_peers.ts";
 import { startCli } from "../proxy/_helpers.ts";
 import { runBench } from "../../lib/tools/bench/bench.ts";
 import type { BenchResult } from "../../lib/tools/bench/bench.ts";
+import { gate } from "../../lib/tools/bench/gate.ts";
+import { parseThreshold } from "../../lib/tools/bench/threshold.ts";
 
 const SCRIPT = (port: number) =>
   `# a ping-pong with the echo
@@ -80,6 +82,12 @@ expect c line "PONG" within 1s
     assertEquals(send!.count, r.errors.mismatch);
     assertEquals(Object.keys(expect!.errors), ["mismatch"]);
     assertStringIncludes(r.errorSamples.mismatch!, "wrong.wire:3:");
+    // thresholds per statement (k6's sub-metrics): the expect failed, the send did not
+    const gated = gate(
+      r,
+      ["errors{3}==0", "errors{2}==0", "requests{2}>0"].map((t) => parseThreshold(t)),
+    );
+    assertEquals(gated.map((t) => t.ok), [false, true, true]);
     // nobody listening: refused, on the connect statement
     const closed = freeTcpPort();
     const refused = await runBench({
@@ -128,12 +136,24 @@ expect status 200
       "errors==0",
       "--threshold",
       "iterations>=20",
+      "--threshold",
+      "p99{3}<10s",
+      "--threshold",
+      `errors{${file}:2}==0`,
     ]);
     assertEquals(r.code, 0, r.stderr + r.stdout);
     assertStringIncludes(r.stdout, `Script ${file}: 0.6s, 2 virtual users, constant rate 50/s`);
     assertStringIncludes(r.stdout, "iterations");
     assertStringIncludes(r.stdout, `${file}:3  expect body ~ /hello from nginx/`);
     assertStringIncludes(r.stdout, "✓ errors==0");
+    assertStringIncludes(r.stdout, "✓ p99{3}<10s");
+    // a threshold about a statement the script does not have: exit 2 before the load runs
+    const noLine = await runCli(["bench", "script", file, "--threshold", "p99{9}<1s"]);
+    assertEquals(noLine.code, 2);
+    assertEquals(
+      noLine.stderr,
+      'wireplay: --threshold: "p99{9}<1s": no statement at 9 (statements at lines 1, 2, 3, 4, 5)\n',
+    );
     // a syntax error is the user's, as wireplay run shows it (file:line:col, a caret), exit 2
     const bad = await dir.write("bad.wire", "connect\n");
     const e = await runCli(["bench", "script", bad, "--duration", "1s"]);

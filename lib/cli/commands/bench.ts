@@ -26,7 +26,7 @@ import {
   readUserText,
 } from "../../fs/read_file.ts";
 import { parseStages, type Stage } from "../../tools/bench/stages.ts";
-import { parseThreshold, type Threshold } from "../../tools/bench/threshold.ts";
+import { assertScopes, parseThreshold, type Threshold } from "../../tools/bench/threshold.ts";
 import type { BenchOptions, BenchResult } from "../../tools/bench/bench.ts";
 
 function thresholdOption(v: string, previous: Threshold[] = []): Threshold[] {
@@ -122,6 +122,7 @@ export function benchCommand() {
           body = await readFlagFile(opts.body.slice(1), "--body", MAX_DATA_FILE_BYTES);
         } else body = unescapeProbe(opts.body, "--body");
       }
+      assertScopes(opts.threshold, []);
       const caCerts: string[] = [];
       for (const f of opts.ca) caCerts.push(await readFlagText(f, "--ca"));
       await runAndReport(`bench ${targetArg}`, cmd, opts, {
@@ -185,6 +186,8 @@ function benchScriptCommand() {
       if (!script.statements.length) {
         throw new UsageError("the script has no statements", { where: file });
       }
+      // a threshold about a statement (p99{4}<5ms) must name one, before anything runs
+      assertScopes(load.threshold, script.statements.map((s) => `${file}:${s.span.line}`));
       await runAndReport(`bench script ${file}`, parent, load, {
         scheme: "script",
         host: "",

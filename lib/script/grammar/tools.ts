@@ -59,6 +59,19 @@ export interface BenchNode extends StatementBase {
   as?: string;
 }
 
+/** Reads a bench statement's `threshold EXPR` (no `{…}`: that names a statement of bench script). */
+function benchThreshold(r: LineReader): Threshold {
+  const w = r.word("a threshold (like p99<5ms)");
+  let t: Threshold | undefined;
+  try {
+    t = parseThreshold(w.text, "threshold");
+  } catch (e) {
+    return r.fail((e as Error).message, w.span);
+  }
+  if (t.scope) return r.fail(`"${w.text}": {…} names a statement of bench script`, w.span);
+  return t;
+}
+
 /** Reads a trailing `as NAME` if present. */
 function asName(r: LineReader): string | undefined {
   return r.keyword("as") ? r.name("variable name").text : undefined;
@@ -177,14 +190,8 @@ export const TOOLS_STATEMENTS: StatementSyntax[] = [
         else if (r.keyword("rate")) node.rate = r.integer("a rate (requests/s)", 1).value;
         else if (r.keyword("size")) node.size = r.size("a request size").bytes;
         else if (r.keyword("stream")) node.stream = true;
-        else if (r.keyword("threshold")) {
-          const w = r.word("a threshold (like p99<5ms)");
-          try {
-            node.thresholds.push(parseThreshold(w.text, "threshold"));
-          } catch (e) {
-            r.fail((e as Error).message, w.span);
-          }
-        } else if (r.peekWord()?.toLowerCase() === "as") node.as = asName(r);
+        else if (r.keyword("threshold")) node.thresholds.push(benchThreshold(r));
+        else if (r.peekWord()?.toLowerCase() === "as") node.as = asName(r);
         else r.fail(`unexpected "${r.peekWord()}"`);
       }
       return node;

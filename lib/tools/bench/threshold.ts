@@ -22,6 +22,8 @@ export interface Threshold {
   op: ThresholdOp;
   /** The bound: milliseconds for latencies, a count, requests/s, or a fraction. */
   value: number;
+  /** `p99{4}<5ms`: the script statement it is about (its line, or `file:line`), k6's sub-metric. */
+  scope?: string;
 }
 
 /** A threshold and how the run measured against it. */
@@ -36,6 +38,9 @@ export interface ThresholdResult {
 
 const LATENCY = new Set(["min", "max", "avg", "mean", "med"]);
 const PLAIN = new Set(["rps", "requests", "iterations", "errors", "error_rate"]);
+/** METRIC, an optional {STATEMENT}, an operator, a bound. */
+const THRESHOLD_RE =
+  /^\s*([a-z_]+|p\(?\d+(?:\.\d+)?\)?)(?:\{([^{}]+)\})?\s*(<=|>=|===|==|!=|<|>)\s*([^<>=!\s]\S*)\s*$/i;
 
 /**
  * Parses one threshold.
@@ -43,17 +48,27 @@ const PLAIN = new Set(["rps", "requests", "iterations", "errors", "error_rate"])
  * @throws {UsageError} naming `where` (the flag) and what is wrong.
  */
 export function parseThreshold(text: string, where = "--threshold"): Threshold {
-  const m = /^\s*([a-z_]+|p\(?\d+(?:\.\d+)?\)?)\s*(<=|>=|===|==|!=|<|>)\s*([^<>=!\s]\S*)\s*$/i.exec(
-    text,
-  );
+  const m = THRESHOLD_RE.exec(text);
   if (!m) {
     throw new UsageError(`"${text}" is not METRIC OP VALUE (like p99<5ms, errors==0, rps>1000)`, {
       where,
     });
   }
   const metric = m[1]!.toLowerCase().replace(/[()]/g, "");
-  const op = (m[2] === "===" ? "==" : m[2]) as ThresholdOp;
-  const raw = m[3]!;
+  const scope = m[2]?.trim();
+  const op = (m[3] === "===" ? "==" : m[3]) as ThresholdOp;
+  const raw = m[4]!;
+  const t = parseBound(text, metric, op, raw, where);
+  return scope ? { ...t, scope } : t;
+}
+
+function parseBound(
+  text: string,
+  metric: string,
+  op: ThresholdOp,
+  raw: string,
+  where: string,
+): Threshold {
   const pm = /^p(\d+(?:\.\d+)?)$/.exec(metric);
   if (pm) {
     const percentile = Number(pm[1]);
@@ -65,7 +80,7 @@ export function parseThreshold(text: string, where = "--threshold"): Threshold {
   }
   if (!PLAIN.has(metric)) {
     throw new UsageError(
-      `unknown metric "${m[1]}" (pNN, min, max, avg, med, rps, requests, errors, error_rate)`,
+      `unknown metric "${metric}" (pNN, min, max, avg, med, rps, requests, errors, error_rate)`,
       { where },
     );
   }
@@ -145,4 +160,30 @@ export function checkThresholds(ts: Threshold[], r: ThresholdInput): ThresholdRe
 /** The unit a threshold's measured value is shown in. */
 export function thresholdUnit(threshold: string): string {
   return /^\s*(p\(?\d|min|max|avg|mean|med)/i.test(threshold) ? "ms" : "";
+}
+
+/** The index of the statement (by `file:line`) a scoped threshold is about, or -1. */
+export function scopeIndex(t: Threshold, wheres: string[]): number {
+  return wheres.findIndex((w) => w === t.scope || w.endsWith(`:${t.scope}`));
+}
+
+/**
+ * Checks that every scoped threshold (`p99{4}<5ms`) names one of the statements.
+ *
+ * @param wheres The statements' `file:line`; none outside `bench script`.
+ * @throws {UsageError} naming `--threshold` and the lines there are.
+ */
+export function assertScopes(thresholds: Threshold[], wheres: string[]): void {
+  for (const t of thresholds) {
+    if (t.scope === undefined || scopeIndex(t, wheres) >= 0) continue;
+    const lines = wheres.map((w) => w.slice(w.lastIndexOf(":") + 1));
+    throw new UsageError(
+      `"${t.source}": no statement at ${t.scope} (${
+        lines.length
+          ? `statements at lines ${lines.join(", ")}`
+          : "only bench script has statements"
+      })`,
+      { where: "--threshold" },
+    );
+  }
 }
