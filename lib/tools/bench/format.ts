@@ -22,7 +22,7 @@ export function formatBench(r: BenchResult): string {
   const lines = [
     `${what} ${r.target}: ${(r.durationMs / 1000).toFixed(1)}s, ${r.conns} ${users}${
       r.conns === 1 ? "" : "s"
-    }${r.workers > 1 ? ` on ${r.workers} workers` : ""}${
+    }${r.workers > 1 && !r.merged ? ` on ${r.workers} workers` : ""}${
       r.rate && !r.stages ? `, constant rate ${r.rate}/s` : ""
     }`,
   ];
