@@ -44,6 +44,7 @@ function encodeEntry(e: TraceEntry): Record<string, unknown> {
     channel: e.channel,
     kind: e.kind,
     ...(e.bytes ? { base64: Buffer.from(e.bytes).toString("base64") } : {}),
+    ...(e.size !== undefined ? { size: e.size } : {}),
     ...(e.note ? { note: e.note } : {}),
   };
 }
@@ -118,6 +119,7 @@ function readEntry(e: unknown, where: string): TraceEntry {
     ...(typeof o.base64 === "string"
       ? { bytes: new Uint8Array(Buffer.from(o.base64, "base64")) }
       : {}),
+    ...(typeof o.size === "number" ? { size: o.size } : {}),
     ...(typeof o.note === "string" ? { note: o.note } : {}),
   };
 }

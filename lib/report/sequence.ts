@@ -18,7 +18,7 @@ const CHAR = 7.4;
 /** Width of one character of the 10px monospace font, px. */
 const SMALL = 6.2;
 const LINE = 15;
-const LANE = 240;
+const LANE = 250;
 const LEFT = 96;
 const TOP = 56;
 /** The most lines a payload label takes before it is elided. */
@@ -27,7 +27,12 @@ const MAX_LINES = 4;
 const MAX_EVENTS = 400;
 
 /** The lines of a payload label, at most `width` characters each and `MAX_LINES` lines. */
-export function payloadLines(bytes: Uint8Array, width: number, maxLines = MAX_LINES): string[] {
+export function payloadLines(
+  bytes: Uint8Array,
+  width: number,
+  maxLines = MAX_LINES,
+  size = bytes.byteLength,
+): string[] {
   const w = Math.max(8, width);
   let lines: string[];
   if (isBinary(bytes)) {
@@ -45,9 +50,9 @@ export function payloadLines(bytes: Uint8Array, width: number, maxLines = MAX_LI
       for (let i = 0; i < piece.length; i += w) lines.push(piece.slice(i, i + w));
     }
   }
-  if (lines.length <= maxLines) return lines;
-  const more = lines.length - (maxLines - 1);
-  return [...lines.slice(0, maxLines - 1), `… ${more} more line${more === 1 ? "" : "s"}`];
+  // elided past maxLines, or cut before it came here (a trace keeps a chunk's start)
+  if (lines.length <= maxLines && size <= bytes.byteLength) return lines;
+  return [...lines.slice(0, maxLines - 1), `… ${size} bytes in all`];
 }
 
 /** `text` cut to `width` characters, with an ellipsis when cut. */
@@ -124,7 +129,7 @@ function entryRow(e: TraceEntry, x: (c: string) => number, id: string): Row {
     const left = Math.min(from, to) + 8;
     const span = Math.abs(to - from) - 16;
     const lines = e.bytes?.byteLength
-      ? payloadLines(e.bytes, Math.floor(span / CHAR))
+      ? payloadLines(e.bytes, Math.floor(span / CHAR), MAX_LINES, e.size)
       : ["(empty)"];
     const note = elide(e.note ?? "", span / SMALL);
     const height = lines.length * LINE + 24;
@@ -141,7 +146,10 @@ function entryRow(e: TraceEntry, x: (c: string) => number, id: string): Row {
     };
   }
   // an opened connection shows only its peer (`to tcp://127.0.0.1:6379`)
-  const said = e.kind === "opened" ? e.note ?? "" : `${e.kind} ${e.note ?? ""}`.trim();
+  // and an accept its client (`accepted tcp://127.0.0.1:50312`)
+  const said = e.kind === "opened"
+    ? e.note ?? ""
+    : `${e.kind} ${e.kind === "accepted" ? e.note?.replace(/^from /, "") : e.note ?? ""}`.trim();
   const text = elide(said, (LANE - 24) / CHAR);
   return {
     height: 24,

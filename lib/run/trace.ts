@@ -34,6 +34,8 @@ export interface TraceEntry {
   kind: "sent" | "received" | "accepted" | "opened" | "closed" | "error";
   /** The bytes (secrets masked; at most the first 256 of a chunk). */
   bytes?: Uint8Array;
+  /** How many bytes the chunk had (more than `bytes` holds when it was cut). */
+  size?: number;
   /** Size, peer or reason, e.g. `6 bytes from 127.0.0.1:5000`. */
   note?: string;
 }
@@ -83,6 +85,7 @@ export class TraceRecorder {
           channel: e.channel,
           kind: "sent",
           bytes: this.#masked(e.channel, "sent", e.to, e.bytes),
+          size: e.bytes.byteLength,
           note: size(e.bytes),
         });
         break;
@@ -92,6 +95,7 @@ export class TraceRecorder {
           channel: e.channel,
           kind: "received",
           bytes: this.#masked(e.channel, "received", e.from, e.bytes),
+          size: e.bytes.byteLength,
           note: size(e.bytes) + (e.from ? ` from ${e.from}` : ""),
         });
         break;

@@ -23,6 +23,13 @@ expect a_second_connection_with_a_rather_long_name_indeed line /x+/
 send third hex "00 01 02 ff fe 80 81 7f 10 20 30 40 50 60 70 80 90 a0 b0 c0 d0 e0 f0 00 11 22 33 44 55 66 77 88 99 aa bb cc dd ee ff"
 expect third bytes 39
 close third
+listen tcp://127.0.0.1:0 as lst
+connect \${lst.address} as client
+accept lst as server_side
+send client "hello over a listener\\n"
+expect server_side line "hello over a listener"
+send server_side "\\x00\\x01 binary back"
+expect client bytes 13
 `;
 
 /** Fails on its second connection: the diagram shows expected vs received there. */
@@ -131,13 +138,17 @@ Deno.test("test --reporter html: a diagram per test, the failing one open with e
   assertEquals([busy.status, busy.open], ["passed", false]);
   assertStringIncludes(busy.body, "<svg");
   assertStringIncludes(busy.body, "hex 00 01 02 ff fe 80 81");
-  assertMatch(busy.body, /more line/); // the 700-byte payload is elided
-  for (const name of ["first", "third"]) {
+  assertStringIncludes(busy.body, "… 701 bytes in all"); // the 700-byte payload is elided
+  for (const name of ["first", "third", "lst", "client", "server_side"]) {
     assertStringIncludes(busy.body, `class="head">${name}</text>`);
   }
   // a long name is elided to its lane; each connection names its server
-  assertStringIncludes(busy.body, `class="head">a_second_connection_with_a_ra…</text>`);
-  assertEquals(busy.body.match(/class="event">to tcp:\/\/127\.0\.0\.1:\d+</g)?.length, 3);
+  assertMatch(busy.body, /class="head">a_second_connection_with_\w+…<\/text>/);
+  assertEquals(busy.body.match(/class="event">to tcp:\/\/127\.0\.0\.1:\d+</g)?.length, 4);
+  // the listener's lifeline shows the accept; the accepted side names its client
+  assertMatch(busy.body, /class="event">accepted tcp:\/\/127\.0\.0\.1:\d+</);
+  assertMatch(busy.body, /class="event">from tcp:\/\/127\.0\.0\.1:\d+</);
+  assertStringIncludes(busy.body, "hex 00 01 20 62 69 6e 61 72 79 20 62 61 63 6b");
   const failing = entry("net/failing.wire");
   assertEquals([failing.status, failing.open], ["failed", true]);
   assertStringIncludes(failing.body, 'class="failure"');
