@@ -70,8 +70,17 @@ async function chromium(page: string, shot: string, check: string) {
     deadlineMs: 60_000,
   });
   assertEquals(dom.code, 0, new TextDecoder().decode(dom.stderr));
+  // the screenshot shows every test opened
+  const opened = page.replace(/\.html$/, ".opened.html");
+  await Deno.writeTextFile(
+    opened,
+    html.replace(
+      "</body>",
+      `<script>for (const d of document.querySelectorAll("details")) d.open = true;</script></body>`,
+    ),
+  );
   const shotRun = await output("chromium", {
-    args: [...common, `--screenshot=${shot}`, `file://${page}`],
+    args: [...common, `--screenshot=${shot}`, `file://${opened}`],
     deadlineMs: 60_000,
   });
   assertEquals(shotRun.code, 0, new TextDecoder().decode(shotRun.stderr));
