@@ -262,3 +262,44 @@ Deno.test({
 function hexBytes(h: string): Uint8Array {
   return new Uint8Array(h.match(/../g)?.map((b) => parseInt(b, 16)) ?? []);
 }
+
+Deno.test({
+  name: "run --pcap: a --secret never reaches the capture, even cut between two sends",
+  ...needs("tshark"),
+  async fn() {
+    await using dir = await tempDir();
+    await dir.write(
+      "secret.wire",
+      `serve echo tcp://127.0.0.1:0 as s
+connect \${s.address} as c
+send c "Authorization: Bearer s3cr3t-"
+send c "token-value\\r\\n"
+expect c line /Bearer/
+`,
+    );
+    const r = await runCli([
+      "run",
+      "secret.wire",
+      "--pcap",
+      "s.pcapng",
+      "--secret",
+      "tok=s3cr3t-token-value",
+    ], { cwd: dir.path });
+    assertEquals(r.code, 0, r.stdout + r.stderr);
+    const raw = dec.decode(await Deno.readFile(dir.join("s.pcapng")));
+    assert(!raw.includes("s3cr3t"), "no piece of the secret in the file");
+    const f = await follow(dir.join("s.pcapng"), 0);
+    assertEquals(dec.decode(hexBytes(f.client)), "Authorization: Bearer ***\r\n");
+    assertEquals(await tshark(["-r", dir.join("s.pcapng"), "-Y", "tcp.analysis.flags"]), "");
+  },
+});
+
+Deno.test("test --pcap: a folder that cannot be made is one line naming --pcap, exit 2", async () => {
+  await using dir = await tempDir();
+  await dir.write("a.wire", "assert 1 == 1\n");
+  await dir.write("file", "not a folder");
+  const r = await runCli(["test", "a.wire", "--pcap", "file/caps"], { cwd: dir.path });
+  assertEquals(r.code, 2, r.stdout + r.stderr);
+  assertEquals(r.stderr.trim().split("\n").length, 1, r.stderr);
+  assert(r.stderr.includes("--pcap"), r.stderr);
+});
