@@ -290,3 +290,53 @@ Deno.test({
     assertEquals(result.errors, {});
   },
 });
+
+Deno.test({
+  name: "an HTTP exchange recorded by wireplay record (curl → nginx) is a load test with no edits",
+  ...needs("nginx", "curl"),
+  async fn() {
+    await using dir = await tempDir();
+    await using nginx = await nginxOneWorker(dir);
+    const file = dir.join("http.wire");
+    const recordPort = freeTcpPort();
+    const recorder = startCli([
+      "record",
+      "--listen",
+      `tcp://127.0.0.1:${recordPort}`,
+      "--upstream",
+      `tcp://127.0.0.1:${nginx.port}`,
+      "--out",
+      file,
+    ]);
+    await recorder.waitFor(/^recording /m);
+    for (const path of ["/", "/fail"]) {
+      const out = await output("curl", { args: ["-s", `http://127.0.0.1:${recordPort}${path}`] });
+      assert(out.success);
+    }
+    assertEquals(await recorder.stop("SIGINT"), 0, recorder.stderr());
+    const r = await runCli([
+      "bench",
+      "script",
+      file,
+      "--var",
+      `target=tcp://127.0.0.1:${nginx.port}`,
+      "--conns",
+      "2",
+      "--duration",
+      "500ms",
+      "--warmup",
+      "0s",
+      "--json",
+      "--threshold",
+      "errors==0",
+    ]);
+    assertEquals(r.code, 0, r.stderr + r.stdout);
+    const result = JSON.parse(r.stdout) as BenchResult;
+    assertGreater(result.requests, 3);
+    // the recorder made the Date header a pattern, so the recorded expects hold on replay
+    const expects = result.statements!.filter((s) => s.statement.startsWith("expect c"));
+    assert(expects.some((s) => s.statement.includes("503 Service")), JSON.stringify(expects));
+    for (const s of result.statements!) assertEquals(s.count, result.requests, s.where);
+    assertGreater(result.bytesReceived, result.requests * 100);
+  },
+});
