@@ -1,6 +1,7 @@
 /**
  * `runBench`: a load generator for TCP (request/response or stream), UDP and HTTP(S)
- * targets, optionally spread over worker isolates, with HdrHistogram latency percentiles.
+ * targets and `.wire` scripts, closed or open model (stages ramp either), optionally spread
+ * over worker isolates, with HdrHistogram latency percentiles.
  *
  * @module
  */

@@ -1,7 +1,8 @@
 /**
- * Runs a benchmark's connections in this isolate: warm-up, then the measured window,
- * closed loop or at a constant arrival rate with coordinated-omission correction (each
- * request's latency counts from when it should have been sent, as wrk2 does).
+ * Runs a benchmark's lanes in this isolate: warm-up, then the measured window; closed model
+ * (optionally ramped by stages) or open model (a constant or ramped arrival rate) with
+ * coordinated-omission correction (each request's latency counts from when it was due, as
+ * wrk2 does).
  *
  * @module
  */

@@ -56,7 +56,11 @@ export interface BenchSpec {
   stages?: Stage[];
   /** `bench script`: the `.wire` script each virtual user runs, over and over. */
   script?: BenchScript;
-  /** Closed model with stages over several isolates: this one runs lanes `index`, `index + of`, … */
+  /**
+   * Closed model with stages over several isolates: this one runs lanes `index`, `index + of`, …
+   *
+   * @internal
+   */
   shard?: { index: number; of: number };
 }
 
