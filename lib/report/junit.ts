@@ -32,9 +32,10 @@ function systemOut(r: TestResult): string {
 
 function testcase(r: TestResult): string {
   const dir = r.file.includes("/") ? r.file.slice(0, r.file.lastIndexOf("/")) : ".";
-  const open = `    <testcase name="${xmlEscape(r.file)}" classname="${xmlEscape(dir)}" time="${
-    secs(r.durationMs)
-  }"`;
+  // `file` is what GitLab links a test to
+  const open = `    <testcase name="${xmlEscape(r.file)}" classname="${xmlEscape(dir)}" file="${
+    xmlEscape(r.file)
+  }" time="${secs(r.durationMs)}"`;
   const out = systemOut(r);
   if (r.status === "passed") return out ? `${open}>${out}\n    </testcase>` : `${open}/>`;
   if (r.status === "skipped") {

@@ -101,11 +101,12 @@ export function sequenceSvg(all: TraceEntry[], failure?: FailurePoint, id = "seq
   if (failure && failAt === entries.length) rows.push(failureRow(failure, x, width));
   const height = TOP + rows.reduce((n, r) => n + r.height, 0) + 16;
   const parts: string[] = [];
-  const head = (at: number, name: string) =>
-    `<line x1="${at}" y1="${TOP - 14}" x2="${at}" y2="${height}" class="life"/>` +
-    `<text x="${at}" y="${TOP - 22}" class="head">${
-      xmlEscape(elide(name, (LANE - 16) / CHAR))
-    }</text>`;
+  const head = (at: number, name: string) => {
+    const shown = elide(name, (LANE - 16) / CHAR);
+    const whole = shown === name ? "" : `<title>${xmlEscape(name)}</title>`;
+    return `<line x1="${at}" y1="${TOP - 14}" x2="${at}" y2="${height}" class="life"/>` +
+      `<text x="${at}" y="${TOP - 22}" class="head">${whole}${xmlEscape(shown)}</text>`;
+  };
   parts.push(head(LEFT, "script"));
   for (const c of channels) parts.push(head(x(c), c));
   let y = TOP;
@@ -151,11 +152,15 @@ function entryRow(e: TraceEntry, x: (c: string) => number, id: string): Row {
     ? e.note ?? ""
     : `${e.kind} ${e.kind === "accepted" ? e.note?.replace(/^from /, "") : e.note ?? ""}`.trim();
   const text = elide(said, (LANE - 24) / CHAR);
+  // an elided event shows it whole on hover
+  const whole = text === said ? "" : `<title>${xmlEscape(said)}</title>`;
   return {
     height: 24,
     draw: (y) =>
       time(y) + `<circle cx="${x(e.channel)}" cy="${y + 8}" r="5" class="${e.kind}"/>` +
-      `<text x="${x(e.channel) + 10}" y="${y + 12}" class="event">${xmlEscape(text)}</text>`,
+      `<text x="${x(e.channel) + 10}" y="${y + 12}" class="event">${whole}${
+        xmlEscape(text)
+      }</text>`,
   };
 }
 

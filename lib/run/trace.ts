@@ -71,7 +71,13 @@ export class TraceRecorder {
     const remote = r?.stream?.remote ?? r?.datagram?.remote ?? r?.remote?.();
     if (!remote) return;
     const from = this.#accepted.has(remote);
-    this.entries.push({ t, channel, kind: "opened", note: `${from ? "from" : "to"} ${remote}` });
+    // a server of this session at that address is named: `to srv (tcp://127.0.0.1:6379)`
+    let server: string | undefined;
+    for (const [name, other] of this.session.resources) {
+      if (other !== r && !other.stream && other.local?.() === remote) server = name;
+    }
+    const peer = server ? `${server} (${remote})` : remote;
+    this.entries.push({ t, channel, kind: "opened", note: `${from ? "from" : "to"} ${peer}` });
   }
 
   #add(e: ChannelEvent): void {

@@ -152,8 +152,14 @@ Deno.test("test --reporter html: a diagram per test, the failing one open with e
     assertStringIncludes(busy.body, `class="head">${name}</text>`);
   }
   // a long name is elided to its lane; each connection names its server
-  assertMatch(busy.body, /class="head">a_second_connection_with_\w+…<\/text>/);
-  assertEquals(busy.body.match(/class="event">to tcp:\/\/127\.0\.0\.1:\d+</g)?.length, 4);
+  assertMatch(
+    busy.body,
+    /class="head"><title>a_second_connection_with_a_rather_long_name_indeed<\/title>a_second_\w+…<\/text>/,
+  );
+  assertEquals(
+    busy.body.match(/class="event">to (srv|lst) \(tcp:\/\/127\.0\.0\.1:\d+\)</g)?.length,
+    4,
+  );
   // the listener's lifeline shows the accept; the accepted side names its client
   assertMatch(busy.body, /class="event">accepted tcp:\/\/127\.0\.0\.1:\d+</);
   assertMatch(busy.body, /class="event">from tcp:\/\/127\.0\.0\.1:\d+</);

@@ -47,6 +47,7 @@ Deno.test("test --reporter pretty --reporter junit:FILE --reporter json:FILE: al
   const cases = ts.testcase as Record<string, unknown>[];
   assertEquals(cases.map((c) => c.classname), ["a", "a", "a", "b/c", "b/c", ".", "."]);
   const t0 = cases.find((c) => c.name === "a/t0.wire")!;
+  assertEquals(t0.file, "a/t0.wire");
   assertStringIncludes(String(t0["system-out"]), '→ c  "hi ada\\n"');
   assertStringIncludes(String(t0["system-out"]), '← c  "hi ada\\n"');
   const json = JSON.parse(await Deno.readTextFile(dir.join("out/r.json")));
