@@ -116,7 +116,8 @@ function fish(program: Command): string {
   const lines = ["# wireplay completion for fish: wireplay completions fish | source"];
   lines.push("complete -c wireplay -f");
   const esc = (s: string) => sq(s.split("\n")[0] ?? "");
-  for (const n of nodes(program)) {
+  const all = nodes(program);
+  for (const n of all) {
     const parts = n.path ? n.path.split(" ") : [];
     const seen = parts.map((p) => `__fish_seen_subcommand_from ${p}`);
     const here = parts.length ? seen.join("; and ") : "__fish_use_subcommand";
@@ -124,7 +125,12 @@ function fish(program: Command): string {
       ? `; and not __fish_seen_subcommand_from ${n.subcommands.join(" ")}`
       : "";
     for (const s of n.subcommands) {
-      lines.push(`complete -c wireplay -n ${sq(here + notDeeper)} -a ${sq(s)}`);
+      const child = all.find((c) => c.path === (n.path ? `${n.path} ${s}` : s));
+      lines.push(
+        `complete -c wireplay -n ${sq(here + notDeeper)} -a ${sq(s)} -d ${
+          esc(child?.summary ?? "")
+        }`,
+      );
     }
     for (const o of n.options) {
       const values = o.values ? ` -a ${sq(o.values.join(" "))}` : "";

@@ -303,3 +303,28 @@ Deno.test("test --pcap: a folder that cannot be made is one line naming --pcap, 
   assertEquals(r.stderr.trim().split("\n").length, 1, r.stderr);
   assert(r.stderr.includes("--pcap"), r.stderr);
 });
+
+Deno.test({
+  name: "run --pcap over IPv6: tshark follows the bytes between ::1 ports",
+  ...needs("tshark"),
+  async fn() {
+    await using dir = await tempDir();
+    await dir.write(
+      "v6.wire",
+      `serve echo tcp://[::1]:0 as s
+connect \${s.address} as c
+send c "over six\\n"
+expect c line "over six"
+`,
+    );
+    const r = await runCli(["run", "v6.wire", "--pcap", "v6.pcapng"], { cwd: dir.path });
+    assertEquals(r.code, 0, r.stdout + r.stderr);
+    const file = dir.join("v6.pcapng");
+    const f = await follow(file, 0);
+    assertEquals(dec.decode(hexBytes(f.client)), "over six\n");
+    assertEquals(dec.decode(hexBytes(f.server)), "over six\n");
+    const src = await tshark(["-r", file, "-T", "fields", "-e", "ipv6.src"]);
+    assertEquals([...new Set(src.trim().split("\n"))], ["::1"]);
+    assertEquals(await tshark(["-r", file, "-Y", "tcp.analysis.flags || _ws.malformed"]), "");
+  },
+});
