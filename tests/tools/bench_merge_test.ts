@@ -145,6 +145,10 @@ Deno.test("mergeResults: per-statement histograms merge too; bad input names the
       ["{", "b.json: not JSON"],
       ['{"requests": 1}', "b.json: not a bench --json result"],
       [JSON.stringify({ ...result(a), histogram: "bm90IGEgaGlzdG9ncmFt" }), "b.json: a histogram"],
+      [JSON.stringify({ ...result(a), statements: "x" }), 'b.json: "statements" is not a list'],
+      [JSON.stringify({ ...result(a), errors: { timeout: "1" } }), 'b.json: "errors" is not'],
+      [JSON.stringify({ ...result(a), requests: -1 }), 'b.json: "requests" is not a number'],
+      ["null", "b.json: not a bench --json result"],
     ]
   ) {
     try {

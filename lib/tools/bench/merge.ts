@@ -143,15 +143,25 @@ function readResult(name: string, text: string): BenchResult {
     throw new UsageError(`not JSON: ${(e as Error).message}`, { where: name });
   }
   const r = v as Partial<BenchResult>;
+  const bad = (what: string) => new UsageError(what, { where: name });
+  if (typeof r !== "object" || r === null || typeof r.histogram !== "string") {
+    throw bad("not a bench --json result with its histogram (run bench with --json)");
+  }
   const numbers = ["requests", "durationMs", "conns", "bytesSent", "bytesReceived"] as const;
-  if (
-    typeof r !== "object" || r === null || typeof r.histogram !== "string" ||
-    numbers.some((k) => typeof r[k] !== "number") || typeof r.errors !== "object"
-  ) {
-    throw new UsageError(
-      "not a bench --json result with its histogram (run bench with --json)",
-      { where: name },
-    );
+  const field = numbers.find((k) => !isCount(r[k]));
+  if (field) throw bad(`"${field}" is not a number`);
+  for (const k of ["errors", "statuses"] as const) {
+    if (r[k] !== undefined && !isCounts(r[k])) throw bad(`"${k}" is not an object of counts`);
+  }
+  if (r.errors === undefined) throw bad('"errors" is missing');
+  if (r.statements !== undefined) {
+    const ok = Array.isArray(r.statements) &&
+      r.statements.every((s) =>
+        typeof s === "object" && s !== null && typeof s.where === "string" &&
+        typeof s.statement === "string" && typeof s.histogram === "string" && isCount(s.count) &&
+        isCounts(s.errors)
+      );
+    if (!ok) throw bad('"statements" is not a list of statements (where, statement, count…)');
   }
   for (const encoded of [r.histogram, ...(r.statements ?? []).map((s) => s.histogram)]) {
     const h = newHistogram();
@@ -169,4 +179,13 @@ function readResult(name: string, text: string): BenchResult {
     errorSamples: r.errorSamples ?? {},
     workers: r.workers ?? 1,
   } as BenchResult;
+}
+
+function isCount(v: unknown): v is number {
+  return typeof v === "number" && Number.isFinite(v) && v >= 0;
+}
+
+function isCounts(v: unknown): v is Record<string, number> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) &&
+    Object.values(v).every(isCount);
 }
