@@ -24,7 +24,7 @@ const secs = (ms: number) => (ms / 1000).toFixed(3);
 /** What the test did and printed, for `system-out`. */
 function systemOut(r: TestResult): string {
   const lines = [
-    ...(r.trace?.length ? ["exchanges:", ...transcriptLines(r.trace)] : []),
+    ...(r.trace?.length ? ["exchanges:", ...transcriptLines(r.trace, r.failedAt)] : []),
     ...(r.output.length ? ["output:", ...r.output.map((l) => `  ${l}`)] : []),
   ];
   return lines.length ? `\n      <system-out>${xmlEscape(lines.join("\n"))}</system-out>` : "";

@@ -6,15 +6,16 @@
  */
 import { escapeForDisplay, toHex } from "../bytes/escape.ts";
 import { isBinary } from "../bytes/text.ts";
-import type { TraceEntry } from "../run/trace.ts";
+import type { FailurePoint, TraceEntry } from "../run/trace.ts";
 
 /** The most characters of payload shown per line. */
 const WIDTH = 200;
 
-/** One line per exchange: `  12.3 ms  → c  "PING\r\n"  (6 bytes)`. */
-export function transcriptLines(entries: TraceEntry[]): string[] {
-  return entries.map((e) => {
-    const time = `${e.t.toFixed(1).padStart(8)} ms`;
+/** One line per exchange: `  12.3 ms  → c  "PING\r\n"  (6 bytes)`; the failure where it happened. */
+export function transcriptLines(entries: TraceEntry[], failure?: FailurePoint): string[] {
+  const stamp = (t: number) => `${t.toFixed(1).padStart(8)} ms`;
+  const lines = entries.map((e) => {
+    const time = stamp(e.t);
     if (e.kind === "sent" || e.kind === "received") {
       const arrow = e.kind === "sent" ? "→" : "←";
       const b = e.bytes ?? new Uint8Array(0);
@@ -25,6 +26,15 @@ export function transcriptLines(entries: TraceEntry[]): string[] {
     }
     return `${time}  * ${e.channel}  ${e.kind}${e.note ? ` ${e.note}` : ""}`;
   });
+  if (failure) {
+    const at = entries.filter((e) => e.t <= failure.atMs).length;
+    lines.splice(
+      at,
+      0,
+      `${stamp(failure.atMs)}  ✗ ${failure.channel ?? "script"}  ${failure.reason}`,
+    );
+  }
+  return lines;
 }
 
 function elide(text: string, width: number): string {

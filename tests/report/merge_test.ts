@@ -13,11 +13,18 @@ send c "hi \${who}\\n"
 expect c line "hi \${who}"
 `;
 
+/** Fails at its expect: JUnit's transcript marks where. */
+const FAILING = `serve echo tcp://127.0.0.1:0 as s
+connect \${s.address} as c
+send c "hi\\n"
+expect c line "bye" within 300ms
+`;
+
 async function suite(n = 7) {
   const dir = await tempDir();
   for (let i = 0; i < n; i++) {
     const folder = ["a", "b/c", "."][i % 3]!;
-    await dir.write(`${folder}/t${i}.wire`, i === 4 ? 'assert "x" == "y"\n' : ECHO);
+    await dir.write(`${folder}/t${i}.wire`, i === 4 ? FAILING : ECHO);
   }
   return dir;
 }
@@ -50,6 +57,11 @@ Deno.test("test --reporter pretty --reporter junit:FILE --reporter json:FILE: al
   assertEquals(t0.file, "a/t0.wire");
   assertStringIncludes(String(t0["system-out"]), '→ c  "hi ada\\n"');
   assertStringIncludes(String(t0["system-out"]), '← c  "hi ada\\n"');
+  const t4 = cases.find((c) => c.name === "b/c/t4.wire")!;
+  const out4 = String(t4["system-out"]).split("\n");
+  const failedAt = out4.findIndex((l) => / ms {2}✗ c {2}line differs$/.test(l));
+  assert(failedAt > 0, out4.join("\n"));
+  assertMatch(out4[failedAt - 1]!, /← c {2}"hi\\n"/); // after what it looked at
   const json = JSON.parse(await Deno.readTextFile(dir.join("out/r.json")));
   assertEquals(json.tests.length, 7);
   assertEquals(json.vars, { who: "ada" });
@@ -110,7 +122,7 @@ Deno.test("report merge: N shards cover every test exactly once, into JUnit, HTM
     assertEquals((xml.match(/<testcase /g) ?? []).length, 11);
     const html = await Deno.readTextFile(dir.join(`m${n}.html`));
     assertEquals((html.match(/<details class="test /g) ?? []).length, 11);
-    assertEquals((html.match(/<svg /g) ?? []).length, 10);
+    assertEquals((html.match(/<svg /g) ?? []).length, 11);
   }
 });
 
