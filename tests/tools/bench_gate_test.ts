@@ -298,5 +298,17 @@ Deno.test({
     // the report comes after the view was erased
     const report = text.lastIndexOf("Benchmark tcp://");
     assert(report > text.lastIndexOf("\x1b[J"), "the view is erased before the report");
+    // with stages, a line says where the ramp is
+    const ramp = [Deno.execPath(), "run", "-A", "--quiet", CLI, ...args.slice(0, 2)]
+      .concat(["--stages", "600ms:4,300ms:4"]).join(" ");
+    const staged = await output("script", {
+      args: ["-qec", ramp, "/dev/null"],
+      cwd: REPO_ROOT,
+      env: { NO_COLOR: "1", TERM: "xterm" },
+      deadlineMs: 60_000,
+    });
+    const stagedText = new TextDecoder().decode(staged.stdout);
+    assertEquals(staged.code, 0, stagedText);
+    assertMatch(stagedText, /\d+%\r?\n {2}target [1-4] connection\(s\)\r?\n {2}rate /);
   },
 });

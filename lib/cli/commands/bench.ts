@@ -256,9 +256,17 @@ async function runAndReport(
   // Loaded on use, so other commands start without the histogram library.
   const { runBench } = await import("../../tools/bench/bench.ts");
   const { LiveView } = await import("../../tools/bench/live_view.ts");
-  const { stagesDuration } = await import("../../tools/bench/stages.ts");
-  const total = opts.stages ? stagesDuration(opts.stages) : opts.duration;
-  const view = new LiveView(label, total, what.script ? "iterations" : "requests");
+  const { stagesDuration, targetAt } = await import("../../tools/bench/stages.ts");
+  const stages = opts.stages;
+  const total = stages ? stagesDuration(stages) : opts.duration;
+  // with stages, the view shows where the ramp is now
+  const note = (t: number) =>
+    !stages
+      ? ""
+      : opts.rate
+      ? `target ${Math.round(targetAt(stages, t, opts.rate))}/s`
+      : `target ${Math.floor(targetAt(stages, t))} connection(s)`;
+  const view = new LiveView(label, total, what.script ? "iterations" : "requests", note);
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   Deno.addSignalListener("SIGINT", onSignal);

@@ -19,6 +19,7 @@ export function renderLive(
   recentMs: number,
   width = 80,
   unit = "requests",
+  note = "",
 ): string[] {
   const secs = Math.max(0, elapsedMs) / 1000;
   const pct = totalMs > 0 ? Math.min(100, (Math.max(0, elapsedMs) / totalMs) * 100) : 0;
@@ -28,6 +29,7 @@ export function renderLive(
   const p = (q: number) => fmtMs(bucketPercentile(recent.buckets, q));
   const lines = [
     `${label}  ${secs.toFixed(1)}s / ${(totalMs / 1000).toFixed(1)}s  ${bar} ${pct.toFixed(0)}%`,
+    ...(note ? [`  ${note}`] : []),
     `  rate     ${rateNow.toFixed(0)}/s now, ${
       rateAll.toFixed(0)
     }/s overall   ${unit} ${now.requests}   errors ${now.errors}`,
@@ -75,6 +77,8 @@ export class LiveView {
     readonly totalMs: number,
     /** What one unit of work is called: `requests`, or `iterations` for scripts. */
     readonly unit = "requests",
+    /** A line under the first at a moment (ms), e.g. the stages' current target. */
+    readonly note: (elapsedMs: number) => string = () => "",
     enabled = Deno.stderr.isTerminal() && !Deno.env.get("CI"),
   ) {
     this.#enabled = enabled;
@@ -107,6 +111,7 @@ export class LiveView {
       recentMs,
       width,
       this.unit,
+      this.note(elapsedMs),
     );
     this.#write(this.#clear() + lines.join("\n") + "\n");
     this.#lines = lines.length;
