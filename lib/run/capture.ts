@@ -46,8 +46,30 @@ export class CaptureRecorder {
     this.#stop = session.events.on((e) => this.#add(e));
   }
 
+  /** Events of channels not yet in the session (bytes that came before it was added). */
+  readonly #pending = new Map<string, { e: ChannelEvent; timeUs: number }[]>();
+
   #add(e: ChannelEvent): void {
     const timeUs = nowUs();
+    if (e.type !== "sent" && e.type !== "data" && e.type !== "closed") {
+      this.#record(e, timeUs);
+      return;
+    }
+    const known = this.session.resources.has(e.channel) || this.#streams.has(e.channel);
+    const waiting = this.#pending.get(e.channel);
+    if (!known) {
+      if (waiting) waiting.push({ e, timeUs });
+      else this.#pending.set(e.channel, [{ e, timeUs }]);
+      return;
+    }
+    if (waiting) {
+      this.#pending.delete(e.channel);
+      for (const w of waiting) this.#record(w.e, w.timeUs);
+    }
+    this.#record(e, timeUs);
+  }
+
+  #record(e: ChannelEvent, timeUs: number): void {
     switch (e.type) {
       case "accepted":
         this.#accepted.add(e.remote.replace(/^[a-z]+:\/\//, ""));
@@ -140,6 +162,13 @@ export class CaptureRecorder {
   /** Stops recording; returns the flows. */
   stop(): Flow[] {
     this.#stop();
+    for (const [channel, waiting] of this.#pending) {
+      // never added to the session: no addresses to draw them with
+      if (!this.session.resources.has(channel)) {
+        if (waiting.some((w) => w.e.type !== "closed")) this.skipped.add(channel);
+      } else for (const w of waiting) this.#record(w.e, w.timeUs);
+    }
+    this.#pending.clear();
     const timeUs = nowUs();
     for (const t of [...this.#streams.values(), ...this.#datagrams.values()]) {
       this.#flush(t, timeUs);
