@@ -69,7 +69,7 @@ function wrap(text: string, width: number, max: number): string[] {
     for (let i = 0; i < piece.length || i === 0; i += w) lines.push(piece.slice(i, i + w));
   }
   if (lines.length <= max) return lines;
-  return [...lines.slice(0, max - 1), elide(lines[max - 1]!, w - 1) + "…"];
+  return [...lines.slice(0, max - 1), lines[max - 1]!.slice(0, w - 1) + "…"];
 }
 
 function textLines(x: number, y: number, lines: string[], cls: string): string {

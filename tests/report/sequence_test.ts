@@ -49,4 +49,11 @@ Deno.test("sequenceSvg: 1000 events draw the first and last 200 and count the re
   const fail = svg.indexOf('class="failure"');
   assert(fail > svg.indexOf(">m999<"), "drawn after the last chunk that came before it");
   assertStringIncludes(svg, "expected: line &quot;x&quot;");
+  const long = sequenceSvg(entries.slice(0, 2), {
+    atMs: 5,
+    reason: "line differs",
+    received: "y".repeat(2000),
+  });
+  assert(!long.includes("……"), "one ellipsis where the received text is cut");
+  assertStringIncludes(long, "y…</tspan>");
 });
