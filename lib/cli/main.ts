@@ -34,7 +34,14 @@ export async function buildProgram(only?: string): Promise<Command> {
     .showHelpAfterError("(add --help for usage)")
     .exitOverride();
   await registerCommands(program as unknown as Command, only);
-  for (const c of program.commands) (c as Command).exitOverride();
+  // every command and subcommand (udp send, bench script…) reports a usage error as exit 2
+  const override = (cmd: Command): void => {
+    for (const c of cmd.commands) {
+      (c as Command).exitOverride();
+      override(c as Command);
+    }
+  };
+  override(program as unknown as Command);
   addExamples(program as unknown as Command);
   return program as unknown as Command;
 }
