@@ -284,7 +284,7 @@ Deno.test({
     const out = await output("script", {
       args: ["-qec", cmd, "/dev/null"],
       cwd: REPO_ROOT,
-      env: { NO_COLOR: "1", TERM: "xterm" },
+      env: { NO_COLOR: "1", TERM: "xterm", CI: "" }, // CI=true turns the live view off
       deadlineMs: 60_000,
     });
     const text = new TextDecoder().decode(out.stdout);
@@ -304,7 +304,7 @@ Deno.test({
     const staged = await output("script", {
       args: ["-qec", ramp, "/dev/null"],
       cwd: REPO_ROOT,
-      env: { NO_COLOR: "1", TERM: "xterm" },
+      env: { NO_COLOR: "1", TERM: "xterm", CI: "" }, // CI=true turns the live view off
       deadlineMs: 60_000,
     });
     const stagedText = new TextDecoder().decode(staged.stdout);
