@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { concatBytes } from "../bytes/text.ts";
 
 /**
  * A parsed HTTP/1.x request.
@@ -108,7 +109,7 @@ function chunkedEnd(
         if (e >= bytes.byteLength) return undefined;
         const empty = e === at || (e === at + 1 && bytes[at] === 13);
         at = e + 1;
-        if (empty) return { end: at, body: join(parts) };
+        if (empty) return { end: at, body: concatBytes(parts) };
       }
     }
     if (at + size > bytes.byteLength) return undefined;
@@ -119,16 +120,6 @@ function chunkedEnd(
     if (bytes[at] !== 10) throw new SyntaxError("chunk data not followed by CRLF");
     at++;
   }
-}
-
-function join(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
 }
 
 /**

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { concatBytes } from "../bytes/text.ts";
 import type { StatementBase } from "../script/ast.ts";
 import {
   frameResponse,
@@ -48,16 +49,6 @@ export interface SplitPlan {
   warnings: string[];
 }
 
-function join(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
-}
-
 /** Splits an HTTP connection into exchanges; throws SyntaxError when it does not frame. */
 function exchangesOf(c: ReplayConnection): HttpExchange[] {
   const sent: Uint8Array[] = [];
@@ -78,8 +69,8 @@ function exchangesOf(c: ReplayConnection): HttpExchange[] {
       replySize += s.bytes.byteLength;
     } else if (s.kind === "reply-eof") serverClosed = true;
   }
-  const up = join(sent);
-  const down = join(replies);
+  const up = concatBytes(sent);
+  const down = concatBytes(replies);
   const out: HttpExchange[] = [];
   let at = 0;
   let rat = 0;

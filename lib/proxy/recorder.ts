@@ -9,7 +9,7 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import { isBinary } from "../bytes/text.ts";
+import { concatBytes, isBinary } from "../bytes/text.ts";
 import { formatPayload, formatRegex } from "../script/format.ts";
 import { containsSecret, maskScript, secretSafeEnd } from "../secrets/secrets.ts";
 import { redactedLiteral, redactHeader, type RedactRule } from "./redact.ts";
@@ -207,7 +207,7 @@ export class WireRecorder implements ProxyTap {
   #cut(): Pending | undefined {
     const p = this.#pending;
     if (!p) return undefined;
-    const bytes = p.parts.length === 1 ? p.parts[0]! : concat(p.parts, p.size);
+    const bytes = p.parts.length === 1 ? p.parts[0]! : concatBytes(p.parts);
     const end = secretSafeEnd(bytes);
     if (end === bytes.byteLength) {
       this.flush();
@@ -275,7 +275,7 @@ export class WireRecorder implements ProxyTap {
     const p = this.#pending;
     if (!p) return;
     this.#pending = undefined;
-    const bytes = p.parts.length === 1 ? p.parts[0]! : concat(p.parts, p.size);
+    const bytes = p.parts.length === 1 ? p.parts[0]! : concatBytes(p.parts);
     const redacted = redactedLiteral(bytes, this.#o.redact ?? []);
     if (p.direction === "up") {
       this.#emit(`send ${p.conn.name} ${redacted ?? payloadLiteral(bytes)}\n`);
@@ -308,16 +308,6 @@ export class WireRecorder implements ProxyTap {
     this.statements++;
     this.#o.write(text);
   }
-}
-
-function concat(parts: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
 }
 
 /**

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { concatBytes } from "../bytes/text.ts";
 import { formatPayload } from "../script/format.ts";
 import {
   decodeWsFrame,
@@ -50,16 +51,6 @@ function join(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.byteLength + b.byteLength);
   out.set(a);
   out.set(b, a.byteLength);
-  return out;
-}
-
-function concatAll(parts: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
   return out;
 }
 
@@ -208,7 +199,7 @@ export class WsRecordTap implements ProxyTap {
     s.parts.push(bytes.slice());
     s.size += bytes.byteLength;
     if (s.size < s.need) return;
-    let unread = s.parts.length === 1 ? s.parts[0]! : concatAll(s.parts, s.size);
+    let unread = s.parts.length === 1 ? s.parts[0]! : concatBytes(s.parts);
     s.parts = [unread];
     try {
       while (true) {

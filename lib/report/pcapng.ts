@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { concatBytes } from "../bytes/text.ts";
 
 /** One endpoint: an IPv4 or IPv6 address (text) and a port. */
 export interface Endpoint {
@@ -43,7 +44,7 @@ export function pcapng(flows: Flow[]): Uint8Array {
   packets.sort((a, b) => a.timeUs - b.timeUs || a.order - b.order);
   const blocks = [sectionHeader(), interfaceDescription()];
   for (const p of packets) blocks.push(enhancedPacket(p.timeUs, p.frame));
-  return concat(blocks);
+  return concatBytes(blocks);
 }
 
 /** The frames of one flow. */
@@ -287,14 +288,4 @@ function enhancedPacket(timeUs: number, frame: Uint8Array): Uint8Array {
   v.setUint32(16, frame.byteLength, true);
   body.set(frame, 20);
   return block(6, body);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
 }

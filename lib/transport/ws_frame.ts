@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { concatBytes } from "../bytes/text.ts";
 
 /** Frame opcodes. */
 export const OPCODE = {
@@ -194,7 +195,7 @@ export class WsMessageAssembler {
     }
     this.#parts.push(frame.payload);
     if (!frame.fin) return undefined;
-    const payload = this.#parts.length === 1 ? this.#parts[0]! : join(this.#parts, this.#size);
+    const payload = this.#parts.length === 1 ? this.#parts[0]! : concatBytes(this.#parts);
     const opcode = this.#opcode;
     this.#parts = [];
     this.#size = 0;
@@ -208,16 +209,6 @@ export class WsMessageAssembler {
 
 function encodeBase64(b: Uint8Array): string {
   return btoa(String.fromCharCode(...b));
-}
-
-function join(parts: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
 }
 
 function isUtf8(b: Uint8Array): boolean {
