@@ -129,6 +129,9 @@ export async function runLocal(
           if (measureFrom + from >= end) break;
           await pause(measureFrom + from - performance.now());
           if (stopped) break;
+          // look again: a timer can fire a fraction of a millisecond early, and a lane that
+          // opened then would find the target still at its level and close again (flapping)
+          continue;
         }
       }
       // Open model: latency counts from the time the request was due when the connection
