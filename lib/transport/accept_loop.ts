@@ -21,7 +21,10 @@ const MAX_BACKOFF_MS = 200;
 
 /** Options for {@linkcode AcceptLoop}. */
 export interface AcceptLoopOptions {
-  /** Told when the listener fails for good; without it the failure is thrown by close(). */
+  /**
+   * Told of an accept error not known to be transient (once per burst); the loop still
+   * backs off and retries while the listener is open.
+   */
   onError?: (error: unknown) => void;
   /** Told one line per burst of transient accept failures, per failed handshake, per recovery. */
   log?: (line: string) => void;
@@ -130,12 +133,11 @@ export class AcceptLoop<C extends AcceptedConn = Deno.Conn> implements AsyncDisp
         conn = await this.listener.accept();
       } catch (e) {
         if (this.#stop.signal.aborted || e instanceof Deno.errors.BadResource) return;
-        if (!isTransientAcceptError(e)) {
-          if (this.options.onError) return this.options.onError(e);
-          throw e;
-        }
         if (failures++ === 0) {
           burstStart = performance.now();
+          // an error we do not know as transient is reported too, but the loop never gives
+          // up while its listener is open: a server that stops accepting for good is worse
+          if (!isTransientAcceptError(e)) this.options.onError?.(e);
           log(`cannot accept: ${(e as Error).message}; retrying`);
         }
         await this.#pause(backoff);
