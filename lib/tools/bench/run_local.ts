@@ -70,7 +70,7 @@ export async function runLocal(
         sleepers.delete(wake);
         resolve();
       };
-      const timer = setTimeout(wake, ms);
+      const timer = setTimeout(wake, Math.max(0, ms)); // a negative delay warns in Node
       sleepers.add(wake);
     });
   const stop = () => {
