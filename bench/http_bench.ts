@@ -21,6 +21,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { cpuSeconds, type Side, spawnNginx } from "./_server_side.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -99,31 +100,6 @@ const rounds = Number(values.rounds);
 const connections = Number(values.connections);
 const size = Number(values.size);
 
-interface Side {
-  name: string;
-  url: string;
-  /** The server's process id (its children, e.g. nginx's worker, are counted too). */
-  pid: number;
-  stop(): Promise<void>;
-}
-
-const CLK_TCK = 100; // Linux USER_HZ
-
-/** CPU seconds used so far by a process and its descendants (Linux /proc). */
-function cpuSeconds(pid: number): number {
-  let total = 0;
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    total += (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime, stime
-    for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
-      const children = Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/children`).trim();
-      for (const c of children ? children.split(" ") : []) total += cpuSeconds(Number(c));
-    }
-  } catch { /* not Linux, or gone */ }
-  return total;
-}
-
 /** `--file-cache`: both static servers re-check the file at most once a second. */
 const FILE_CACHE = values["file-cache"];
 
@@ -199,33 +175,7 @@ ${
 }
 `,
   );
-  const nginxArgs = ["-p", prefix, "-c", `${prefix}/nginx.conf`, "-e", `${prefix}/error.log`];
-  const child = new Deno.Command(PIN ? "taskset" : "nginx", {
-    args: PIN ? ["-c", "0", "nginx", ...nginxArgs] : nginxArgs,
-    stdout: "null",
-    stderr: "piped",
-    stdin: "null",
-  }).spawn();
-  const deadline = Date.now() + 10_000;
-  while (true) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error("nginx did not start");
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  return {
-    name: "nginx",
-    url: `http://127.0.0.1:${port}`,
-    pid: child.pid,
-    async stop() {
-      child.kill("SIGQUIT");
-      await child.status;
-      await child.stderr.cancel().catch(() => {});
-    },
-  };
+  return await spawnNginx("nginx", prefix, port, PIN ? 0 : undefined);
 }
 
 /** Runs wrk against a side; returns requests per second and server CPU µs per request. */

@@ -14,6 +14,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { cpuSeconds, type Side, spawnNginx } from "./_server_side.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -31,28 +32,6 @@ const connections = Number(values.connections);
 const workers = Number(values.workers);
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
 const SEED_JSON = '{"message": "Hello from API", "status": "success"}';
-
-interface Side {
-  name: string;
-  url: string;
-  pid: number;
-  stop(): Promise<void>;
-}
-
-/** CPU seconds of a process, its threads and its descendants (Linux /proc). */
-function cpuSeconds(pid: number): number {
-  let total = 0;
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    total += (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ
-    for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
-      const children = Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/children`).trim();
-      for (const c of children ? children.split(" ") : []) total += cpuSeconds(Number(c));
-    }
-  } catch { /* gone */ }
-  return total;
-}
 
 async function startOurs(www: string): Promise<Side> {
   const child = new Deno.Command(Deno.execPath(), {
@@ -125,32 +104,7 @@ http {
 }
 `,
   );
-  const child = new Deno.Command("nginx", {
-    args: ["-p", prefix, "-c", `${prefix}/nginx.conf`, "-e", `${prefix}/error.log`],
-    stdout: "null",
-    stderr: "piped",
-    stdin: "null",
-  }).spawn();
-  const deadline = Date.now() + 10_000;
-  while (true) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error("nginx did not start");
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  return {
-    name: `nginx worker_processes ${workers}`,
-    url: `http://127.0.0.1:${port}`,
-    pid: child.pid,
-    async stop() {
-      child.kill("SIGQUIT");
-      await child.status;
-      await child.stderr.cancel().catch(() => {});
-    },
-  };
+  return await spawnNginx(`nginx worker_processes ${workers}`, prefix, port);
 }
 
 /** wrk against one side: requests per second and server CPU µs per request. */
