@@ -64,6 +64,7 @@ import {
 } from "./sockets.ts";
 import { compare } from "../condition.ts";
 import { connectWs, expectWsCore, isWsUrl, sendWs } from "./websocket.ts";
+import { connectOptions } from "./connect_options.ts";
 
 /** `ws://…` → `http://…` (`wss` → `https`): where a WebSocket server listens. */
 function wsToHttp(text: string): string {
@@ -171,15 +172,8 @@ const connect: Executor<ConnectNode> = async (node, session) => {
   }
   try {
     const channel = await connectStream(node.name, addr, {
-      caCerts: node.ca ? [(await pem(session, node.ca))!] : undefined,
-      insecure: node.insecure,
-      servername: node.servername ? await evalText(session, node.servername) : undefined,
-      cert: await pem(session, node.cert),
-      key: await pem(session, node.key),
-      timeoutMs: node.timeoutMs ?? session.timeoutMs,
-      signal: session.signal,
+      ...(await connectOptions(node, session)),
       bufferLimit: node.bufferLimit,
-      events: session.events,
       socket,
     });
     session.add(streamResource(channel));

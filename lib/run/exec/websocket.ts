@@ -16,10 +16,11 @@ import type { WebsocketNode, WsExpectNode, WsRouteNode } from "../../script/gram
 import { execOnBytes, regexPrepare } from "../../transport/matchers.ts";
 import { connectWebSocket, WsChannel, type WsMessage } from "../../transport/ws_channel.ts";
 import type { Resource, Session } from "../session.ts";
-import { evalBytes, evalMatch, evalPemFile as pem, evalText, type MatchValue } from "../values.ts";
+import { evalBytes, evalMatch, evalText, type MatchValue } from "../values.ts";
 import type { VarObject } from "../vars.ts";
 import { evalMatcher } from "./http.ts";
 import type { Executor } from "./executor.ts";
+import { connectOptions } from "./connect_options.ts";
 
 /** Whether an address text is a WebSocket URL. */
 export function isWsUrl(text: string): boolean {
@@ -45,15 +46,8 @@ function wsResource(w: WsChannel): Resource {
 export async function connectWs(node: ConnectNode, session: Session, url: string): Promise<void> {
   try {
     const w = await connectWebSocket(node.name, url, {
-      caCerts: node.ca ? [(await pem(session, node.ca))!] : undefined,
-      insecure: node.insecure,
-      servername: node.servername ? await evalText(session, node.servername) : undefined,
-      cert: await pem(session, node.cert),
-      key: await pem(session, node.key),
-      timeoutMs: node.timeoutMs ?? session.timeoutMs,
-      signal: session.signal,
+      ...(await connectOptions(node, session)),
       messageLimit: node.bufferLimit,
-      events: session.events,
     });
     session.add(wsResource(w));
   } catch (e) {
