@@ -10,6 +10,7 @@
  */
 import { havePeer } from "./peers.ts";
 import { procStat, procStats, statFields } from "./proc.ts";
+import { freeTcpPort } from "./ports.ts";
 
 /** A running peer process. */
 export interface Peer extends AsyncDisposable {
@@ -223,4 +224,18 @@ async function connected(connecting: Promise<Deno.Conn>): Promise<boolean> {
   connecting.then((c) => c.close(), () => {});
   return await within(connecting, 1000) &&
     await connecting.then(() => true, () => false);
+}
+
+/**
+ * Starts a throwaway redis-server on a free loopback port (no persistence) and waits until
+ * it accepts connections.
+ */
+export async function startRedis(): Promise<Peer & { port: number }> {
+  const port = freeTcpPort();
+  const peer = await startPeer({
+    cmd: "redis-server",
+    args: ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    waitTcp: { port },
+  });
+  return Object.assign(peer, { port });
 }

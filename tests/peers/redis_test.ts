@@ -1,26 +1,15 @@
 import { assertEquals, assertStringIncludes } from "@std/assert";
 import { REPO_ROOT, runCli } from "../helpers/cli.ts";
-import { freeTcpPort } from "../helpers/ports.ts";
-import { startPeer } from "../helpers/peer.ts";
+import { startRedis } from "../helpers/peer.ts";
 import { needs } from "../helpers/peers.ts";
 import { fails, passes } from "../helpers/wire.ts";
-
-async function startRedis() {
-  const port = freeTcpPort();
-  const peer = await startPeer({
-    cmd: "redis-server",
-    args: ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-    waitTcp: { port },
-  });
-  return { port, peer };
-}
 
 Deno.test({
   name: "redis-server: `cli.ts test scripts/ --var redis=…` passes every example",
   ...needs("redis-server"),
   async fn() {
-    const { port, peer } = await startRedis();
-    await using _ = peer;
+    await using peer = await startRedis();
+    const port = peer.port;
     const r = await runCli(["test", "scripts/", "--var", `redis=tcp://127.0.0.1:${port}`]);
     assertEquals(r.code, 0, r.stdout + r.stderr);
     assertStringIncludes(r.stdout, "ok   scripts/redis.wire");
@@ -40,8 +29,8 @@ Deno.test({
   name: "redis-server: captures across statements, and a wrong reply fails with the reply shown",
   ...needs("redis-server"),
   async fn() {
-    const { port, peer } = await startRedis();
-    await using _ = peer;
+    await using peer = await startRedis();
+    const port = peer.port;
     const vars = { redis: `tcp://127.0.0.1:${port}` };
     const r = await passes(
       `connect \${redis} as r

@@ -9,7 +9,7 @@ import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/as
 import { fileURLToPath as fromFileUrl } from "node:url";
 import { Rng } from "../../lib/fuzz/mutate.ts";
 import { mutate, MUTATIONS } from "../../lib/fuzz/mutate.ts";
-import { startPeer } from "../helpers/peer.ts";
+import { startPeer, startRedis } from "../helpers/peer.ts";
 import { needs } from "../helpers/peers.ts";
 import { runCli } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/temp.ts";
@@ -193,21 +193,8 @@ Deno.test({
   ...needs("redis-server"),
   async fn() {
     await using dir = await tempDir();
-    const redisPort = freePort();
-    await using _redis = await startPeer({
-      cmd: "redis-server",
-      args: [
-        "--port",
-        String(redisPort),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-      ],
-      waitOutput: /Ready to accept connections/,
-    });
+    await using _redis = await startRedis();
+    const redisPort = _redis.port;
     const rec = `${dir.path}/redis.wire`;
     await recordRedis(redisPort, rec);
     const target = `tcp://127.0.0.1:${redisPort}`;

@@ -11,11 +11,11 @@ import { planReplay } from "../../lib/proxy/replay_plan.ts";
 import { startReplay } from "../../lib/proxy/replayer.ts";
 import { runScript } from "../../lib/run/interpreter.ts";
 import { parseScript } from "../../lib/script/parser.ts";
-import { startPeer } from "../helpers/peer.ts";
+import { startRedis } from "../helpers/peer.ts";
 import { needs } from "../helpers/peers.ts";
 import { within } from "../helpers/process.ts";
 import { greetingClient, greetingServer } from "./_greeting.ts";
-import { freePort, proxyTo, writeAll } from "./_helpers.ts";
+import { proxyTo, writeAll } from "./_helpers.ts";
 
 const RUNS = 200;
 const sliceOne = withFault(noFaults(), "slice", 1, "both");
@@ -74,12 +74,8 @@ Deno.test({
   name: "re-chunked replays: redis, 200 times each way under slice 1",
   ...needs("redis-server"),
   async fn() {
-    const port = freePort();
-    await using redis = await startPeer({
-      cmd: "redis-server",
-      args: ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-      waitOutput: /Ready to accept connections/,
-    });
+    await using redis = await startRedis();
+    const port = redis.port;
     void redis;
     const text = await record(`tcp://127.0.0.1:${port}`, async (p) => {
       const c = await Deno.connect({ hostname: "127.0.0.1", port: p });

@@ -5,7 +5,7 @@
  */
 import { assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
 import { parseScript } from "../../lib/script/parser.ts";
-import { startPeer } from "../helpers/peer.ts";
+import { startRedis } from "../helpers/peer.ts";
 import { needs } from "../helpers/peers.ts";
 import { runCli } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/temp.ts";
@@ -60,21 +60,8 @@ Deno.test({
   ...needs("redis-server", "redis-cli"),
   async fn() {
     await using dir = await tempDir();
-    const redisPort = freePort();
-    await using redis = await startPeer({
-      cmd: "redis-server",
-      args: [
-        "--port",
-        String(redisPort),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-      ],
-      waitOutput: /Ready to accept connections/,
-    });
+    await using redis = await startRedis();
+    const redisPort = redis.port;
     void redis;
     const file = `${dir.path}/redis.wire`;
 

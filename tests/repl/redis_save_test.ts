@@ -4,10 +4,11 @@
  * expected and what arrived, once the stored value has changed.
  */
 import { assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
-import { freeTcpPort, runCli, startPeer, tempDir } from "../helpers/mod.ts";
+import { runCli, tempDir } from "../helpers/mod.ts";
 import { needs } from "../helpers/peers.ts";
 import { startTerminal } from "./_tmux.ts";
 import { within } from "../helpers/process.ts";
+import { startRedis } from "../helpers/peer.ts";
 
 async function redis(port: number, command: string): Promise<string> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
@@ -27,12 +28,8 @@ Deno.test({
   ...needs("tmux", "redis-server"),
   async fn() {
     await using dir = await tempDir();
-    const port = freeTcpPort();
-    await using _redis = await startPeer({
-      cmd: "redis-server",
-      args: ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-      waitTcp: { port },
-    });
+    await using _redis = await startRedis();
+    const port = _redis.port;
     assertEquals(await redis(port, "SET greeting hello"), "+OK\r\n");
     const saved = dir.join("redis.wire");
     {

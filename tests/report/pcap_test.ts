@@ -6,8 +6,7 @@
 import { assert, assertEquals } from "@std/assert";
 import { runCli } from "../helpers/cli.ts";
 import { needs } from "../helpers/peers.ts";
-import { startPeer } from "../helpers/peer.ts";
-import { freeTcpPort } from "../helpers/ports.ts";
+import { startRedis } from "../helpers/peer.ts";
 import { output } from "../helpers/process.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { freePort, startCli } from "../proxy/_helpers.ts";
@@ -160,12 +159,8 @@ Deno.test({
   name: "run --pcap against redis-server: tshark dissects the exchange as RESP",
   ...needs("redis-server", "tshark"),
   async fn() {
-    const port = freeTcpPort();
-    await using _redis = await startPeer({
-      cmd: "redis-server",
-      args: ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-      waitTcp: { port },
-    });
+    await using _redis = await startRedis();
+    const port = _redis.port;
     await using dir = await tempDir();
     await dir.write(
       "redis.wire",

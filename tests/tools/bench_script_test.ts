@@ -8,7 +8,7 @@ import { assert, assertEquals, assertGreater, assertStringIncludes } from "@std/
 import { runCli } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { needs } from "../helpers/peers.ts";
-import { startPeer } from "../helpers/peer.ts";
+import { startRedis } from "../helpers/peer.ts";
 import { output } from "../helpers/process.ts";
 import { freeTcpPort, nginxOneWorker, socatTcpEcho } from "./_peers.ts";
 import { startCli } from "../proxy/_helpers.ts";
@@ -172,21 +172,8 @@ Deno.test({
   ...needs("redis-server", "redis-cli"),
   async fn() {
     await using dir = await tempDir();
-    const redisPort = freeTcpPort();
-    await using redis = await startPeer({
-      cmd: "redis-server",
-      args: [
-        "--port",
-        String(redisPort),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-      ],
-      waitOutput: /Ready to accept connections/,
-    });
+    await using redis = await startRedis();
+    const redisPort = redis.port;
     void redis;
     const file = dir.join("rec.wire");
     const recordPort = freeTcpPort();
