@@ -93,7 +93,7 @@ export function markdownTable(rows: BenchRow[]): string {
   const header = ["benchmark", "hot path", "ours", "peer (same run)", "ratio", "goal", "met?"];
   const body = rows.map((r) => {
     const v = met(r);
-    return [
+    const cells = [
       `\`${r.bench}\``,
       r.row,
       r.ours,
@@ -102,6 +102,7 @@ export function markdownTable(rows: BenchRow[]): string {
       goalText(r),
       v === undefined ? "—" : v ? "yes" : "**no**",
     ];
+    return cells.map((c) => c.replaceAll("|", "\\|"));
   });
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
