@@ -11,6 +11,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { reportRow } from "./_summary.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -139,3 +140,25 @@ for (const s of subjects.slice(1)) {
 console.log(
   `goal ≤ 150 ms to the prompt: ${ours <= 150 ? "met" : "NOT met"} (median ${ours.toFixed(0)} ms)`,
 );
+reportRow({
+  bench: "repl_startup_bench",
+  row: "REPL spawn → prompt on a pty (warm cache)",
+  ours: `${ours.toFixed(0)} ms`,
+  peer: subjects.slice(1).map((s) => `${s.label} ${median(s.prompts).toFixed(0)} ms`).join(", ") ||
+    "no peer",
+  ratio: ours,
+  unit: "ms",
+  goal: { op: "<=", value: 150 },
+  note: `median of ${runs} interleaved runs`,
+});
+const denoRepl = subjects.find((s) => s.label === "deno repl");
+if (denoRepl) {
+  reportRow({
+    bench: "repl_startup_bench",
+    row: "REPL spawn → prompt vs `deno repl`",
+    ours: `${ours.toFixed(0)} ms`,
+    peer: `deno repl ${median(denoRepl.prompts).toFixed(0)} ms`,
+    ratio: ours / median(denoRepl.prompts),
+    note: `median of ${runs} interleaved runs`,
+  });
+}

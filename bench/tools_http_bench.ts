@@ -9,6 +9,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { reportRow } from "./_summary.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -134,3 +135,12 @@ console.log(
     (median(oursRps) / median(wrkRps)).toFixed(2)
   }×   (goal ≥ 0.80×)`,
 );
+reportRow({
+  bench: "tools_http_bench",
+  row: "`bench http` vs wrk, 64 connections to nginx",
+  ours: `${median(oursRps).toFixed(0)} req/s (p99 ${median(oursP99).toFixed(2)} ms)`,
+  peer: `wrk -t2 -c64 ${median(wrkRps).toFixed(0)} req/s (p99 ${median(wrkP99).toFixed(2)} ms)`,
+  ratio: median(oursRps) / median(wrkRps),
+  goal: { op: ">=", value: 0.8 },
+  note: `median of ${rounds} alternating rounds of ${seconds}s`,
+});

@@ -9,6 +9,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { reportRow } from "./_summary.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -110,3 +111,12 @@ console.log(
 console.log(
   `  ratio wireplay/iperf3         ${(median(ours) / median(theirs)).toFixed(2)}×   (goal ≥ 0.70×)`,
 );
+reportRow({
+  bench: "tools_stream_bench",
+  row: "`bench tcp --mode stream` vs iperf3, 1 connection",
+  ours: g(median(ours)),
+  peer: `iperf3 ${g(median(theirs))}`,
+  ratio: median(ours) / median(theirs),
+  goal: { op: ">=", value: 0.7 },
+  note: `median of ${rounds} alternating rounds of ${seconds}s`,
+});
