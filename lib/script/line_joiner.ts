@@ -50,34 +50,65 @@ export interface HeredocMarker {
  * ```
  */
 export function findHeredoc(line: string): HeredocMarker | undefined {
-  const scan = scanLine(line);
+  return heredocIn(line, scanLine(line));
+}
+
+function heredocIn(line: string, scan: LineScan): HeredocMarker | undefined {
   for (const at of scan.heredocAt) {
-    const m = /^<<(crlf\s+)?([A-Za-z_][A-Za-z0-9_]*)(?=\s|$)/.exec(line.slice(at));
+    const m = /^<<(crlf\s+)?([A-Za-z_][A-Za-z0-9_]*)(?=\s|$)/.exec(line.slice(at, at + 256));
     if (m) return { start: at, end: at + m[0].length, tag: m[2]!, crlf: m[1] !== undefined };
   }
   return undefined;
 }
 
-/** Quote-aware scan: where `<<` appears outside quotes, and whether the line ends open. */
-function scanLine(line: string): { heredocAt: number[]; openQuote: boolean; codeEnd: number } {
+/** What {@linkcode scanLine} found. */
+interface LineScan {
+  heredocAt: number[];
+  openQuote: boolean;
+  codeEnd: number;
+}
+
+/**
+ * Quote-aware scan: where `<<` appears outside quotes, and whether the line ends open.
+ * Inside quotes it jumps from quote to quote (`indexOf`), so a long string or `hex "…"`
+ * literal costs a native search, not a step per character.
+ */
+function scanLine(line: string): LineScan {
   const heredocAt: number[] = [];
-  let quote: '"' | "'" | undefined;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (quote) {
-      if (quote === '"' && ch === "\\") i++;
-      else if (ch === quote) quote = undefined;
-      continue;
-    }
-    if (ch === '"' || ch === "'") quote = ch;
-    else if (ch === "#" && (i === 0 || /\s/.test(line[i - 1]!))) {
+  const n = line.length;
+  for (let i = 0; i < n; i++) {
+    const ch = line.charCodeAt(i);
+    if (ch === 0x22 /* " */) {
+      const close = closingQuote(line, i);
+      if (close < 0) return { heredocAt, openQuote: true, codeEnd: n };
+      i = close;
+    } else if (ch === 0x27 /* ' */) {
+      const close = line.indexOf("'", i + 1);
+      if (close < 0) return { heredocAt, openQuote: true, codeEnd: n };
+      i = close;
+    } else if (ch === 0x23 /* # */ && (i === 0 || /\s/.test(line[i - 1]!))) {
       return { heredocAt, openQuote: false, codeEnd: i };
-    } else if (ch === "<" && line[i + 1] === "<") {
+    } else if (ch === 0x3c /* < */ && line.charCodeAt(i + 1) === 0x3c) {
       heredocAt.push(i);
       i++;
     }
   }
-  return { heredocAt, openQuote: quote !== undefined, codeEnd: line.length };
+  return { heredocAt, openQuote: false, codeEnd: n };
+}
+
+/** The `"` closing the string opened at `open` (a `\` escapes the next character), or -1. */
+function closingQuote(line: string, open: number): number {
+  let from = open + 1;
+  while (true) {
+    const q = line.indexOf('"', from);
+    if (q < 0) return -1;
+    // `\` escapes the character after it: count the backslashes right before the quote,
+    // back to the first one not escaped (an escaped run always starts after a non-`\`)
+    let k = q - 1;
+    while (k > open && line.charCodeAt(k) === 0x5c) k--;
+    if ((q - 1 - k) % 2 === 0) return q;
+    from = q + 1;
+  }
 }
 
 /**
@@ -185,7 +216,8 @@ export class LineJoiner {
       h.body.push(raw);
       return { more: "heredoc" };
     }
-    const marker = findHeredoc(raw);
+    const scan = scanLine(raw);
+    const marker = heredocIn(raw, scan);
     if (marker) {
       this.#heredoc = {
         tag: marker.tag,
@@ -199,7 +231,6 @@ export class LineJoiner {
       this.#continued = [];
       return { more: "heredoc" };
     }
-    const scan = scanLine(raw);
     const code = raw.slice(0, scan.codeEnd).trimEnd();
     if (!scan.openQuote && code.endsWith("\\") && !code.endsWith("\\\\")) {
       this.#continued.push(code.slice(0, -1).trimEnd());

@@ -8,6 +8,7 @@
 import { DURATION_RE, parseDuration, parseSize, SIZE_RE } from "../bytes/units.ts";
 import type { Span, StatementBase, StringPart, ValueNode } from "./ast.ts";
 import { ScriptSyntaxError } from "./syntax_error.ts";
+import { concatBytes } from "../bytes/text.ts";
 
 const encoder = new TextEncoder();
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_-]*$/;
@@ -209,6 +210,10 @@ export class LineReader {
     if ((w === "hex" || w === "file") && /^\s+["']/.test(this.text.slice(start + w.length))) {
       this.word(w);
       this.skipSpace();
+      if (w === "hex") {
+        const bytes = this.#plainHex();
+        if (bytes) return { type: "hex", bytes, span: this.spanFrom(start) };
+      }
       const arg = this.text[this.#pos] === "'" ? this.#raw() : this.#string();
       if (w === "file") return { type: "file", path: arg, span: this.spanFrom(start) };
       return { type: "hex", bytes: this.#hexBytes(arg), span: this.spanFrom(start) };
@@ -306,96 +311,119 @@ export class LineReader {
 
   #string(): ValueNode {
     const start = this.#pos;
-    this.#pos++; // opening quote
+    const text = this.text;
     const parts: StringPart[] = [];
-    let bytes: number[] = [];
+    const bytes = new ByteBuilder(Math.min(text.length - start, 1024));
     const flush = () => {
-      if (bytes.length) parts.push({ bytes: new Uint8Array(bytes) });
-      bytes = [];
+      if (bytes.length) parts.push({ bytes: bytes.take() });
     };
-    const pushText = (s: string) => {
-      for (const b of encoder.encode(s)) bytes.push(b);
-    };
+    let i = start + 1; // after the opening quote
     while (true) {
-      if (this.#pos >= this.text.length) {
+      // a run of plain ASCII characters, copied as bytes (the bulk of a long string)
+      const buf = bytes.buf;
+      let n = bytes.length;
+      let c = 0;
+      const limit = Math.min(text.length, i + buf.length - n);
+      for (; i < limit; i++) {
+        c = text.charCodeAt(i);
+        if (c >= 0x80 || c === 0x22 || c === 0x5c || c === 0x24) break;
+        buf[n++] = c;
+      }
+      bytes.length = n;
+      this.#pos = i;
+      if (i === limit && i < text.length) {
+        bytes.reserve(Math.min(text.length - i, buf.length)); // full: double it
+        continue;
+      }
+      if (i >= text.length) {
         this.fail('unterminated string (missing closing ")', this.spanFrom(start));
       }
-      const ch = this.text[this.#pos]!;
-      if (ch === '"') {
+      if (c === 0x22) {
         this.#pos++;
         this.#separated(start);
         break;
       }
-      if (ch === "\\") {
-        const escStart = this.#pos;
-        const e = this.text[this.#pos + 1];
-        this.#pos += 2;
-        switch (e) {
-          case "n":
-            bytes.push(10);
-            break;
-          case "r":
-            bytes.push(13);
-            break;
-          case "t":
-            bytes.push(9);
-            break;
-          case "0":
-            bytes.push(0);
-            break;
-          case "\\":
-            bytes.push(0x5c);
-            break;
-          case '"':
-            bytes.push(0x22);
-            break;
-          case "'":
-            bytes.push(0x27);
-            break;
-          case "$":
-            bytes.push(0x24);
-            break;
-          case "x": {
-            const h = this.text.slice(this.#pos, this.#pos + 2);
-            if (!/^[0-9a-fA-F]{2}$/.test(h)) {
-              this.fail(`"\\x" needs two hex digits`, this.spanFrom(escStart, this.#pos + 2));
-            }
-            bytes.push(parseInt(h, 16));
-            this.#pos += 2;
-            break;
-          }
-          case "u": {
-            const m = /^\{([0-9a-fA-F]{1,6})\}/.exec(this.text.slice(this.#pos));
-            if (!m || parseInt(m[1]!, 16) > 0x10ffff) {
-              this.fail(
-                `"\\u" needs a code point like \\u{263A}`,
-                this.spanFrom(escStart, this.#pos + 1),
-              );
-            }
-            pushText(String.fromCodePoint(parseInt(m[1]!, 16)));
-            this.#pos += m[0].length;
-            break;
-          }
-          default:
-            this.fail(
-              e === undefined ? "unterminated string" : `unknown escape "\\${e}"`,
-              this.spanFrom(escStart, this.#pos),
-            );
+      if (c === 0x5c) {
+        i = this.#escape(bytes);
+        continue;
+      }
+      if (c === 0x24) {
+        if (text.charCodeAt(i + 1) === 0x7b) {
+          flush();
+          parts.push(this.#ref());
+          i = this.#pos;
+        } else {
+          bytes.push(0x24);
+          i++;
         }
         continue;
       }
-      if (ch === "$" && this.text[this.#pos + 1] === "{") {
-        flush();
-        parts.push(this.#ref());
-        continue;
-      }
-      const cp = this.text.codePointAt(this.#pos)!;
-      const s = String.fromCodePoint(cp);
-      pushText(s);
-      this.#pos += s.length;
+      const cp = text.codePointAt(i)!;
+      bytes.pushCodePoint(cp);
+      i += cp > 0xffff ? 2 : 1;
     }
     flush();
     return { type: "string", parts, span: this.spanFrom(start) };
+  }
+
+  /** Reads the escape at the current position into `bytes`; returns the offset after it. */
+  #escape(bytes: ByteBuilder): number {
+    const escStart = this.#pos;
+    const e = this.text[this.#pos + 1];
+    this.#pos += 2;
+    switch (e) {
+      case "n":
+        bytes.push(10);
+        break;
+      case "r":
+        bytes.push(13);
+        break;
+      case "t":
+        bytes.push(9);
+        break;
+      case "0":
+        bytes.push(0);
+        break;
+      case "\\":
+        bytes.push(0x5c);
+        break;
+      case '"':
+        bytes.push(0x22);
+        break;
+      case "'":
+        bytes.push(0x27);
+        break;
+      case "$":
+        bytes.push(0x24);
+        break;
+      case "x": {
+        const h = this.text.slice(this.#pos, this.#pos + 2);
+        if (!/^[0-9a-fA-F]{2}$/.test(h)) {
+          this.fail(`"\\x" needs two hex digits`, this.spanFrom(escStart, this.#pos + 2));
+        }
+        bytes.push(parseInt(h, 16));
+        this.#pos += 2;
+        break;
+      }
+      case "u": {
+        const m = /^\{([0-9a-fA-F]{1,6})\}/.exec(this.text.slice(this.#pos, this.#pos + 8));
+        if (!m || parseInt(m[1]!, 16) > 0x10ffff) {
+          this.fail(
+            `"\\u" needs a code point like \\u{263A}`,
+            this.spanFrom(escStart, this.#pos + 1),
+          );
+        }
+        bytes.pushCodePoint(parseInt(m[1]!, 16));
+        this.#pos += m[0].length;
+        break;
+      }
+      default:
+        this.fail(
+          e === undefined ? "unterminated string" : `unknown escape "\\${e}"`,
+          this.spanFrom(escStart, this.#pos),
+        );
+    }
+    return this.#pos;
   }
 
   /** A quoted value must end where its closing quote is: `"abc"yped"` is a mistake. */
@@ -506,15 +534,32 @@ export class LineReader {
     return { type: "regex", source, flags, span };
   }
 
+  /**
+   * The fast path of `hex "…"`: a double-quoted run of hex digits (spaces and colons
+   * allowed) decoded natively; undefined for anything else (escapes, `${…}`, a mistake),
+   * which the general path reads and reports.
+   */
+  #plainHex(): Uint8Array | undefined {
+    const open = this.#pos;
+    if (this.text.charCodeAt(open) !== 0x22) return undefined;
+    const close = this.text.indexOf('"', open + 1);
+    if (close < 0) return undefined;
+    const bytes = decodeHex(this.text.slice(open + 1, close));
+    if (!bytes) return undefined;
+    this.#pos = close + 1;
+    this.#separated(open);
+    return bytes;
+  }
+
   #hexBytes(arg: ValueNode): Uint8Array {
-    const text = arg.type === "raw" ? arg.text : new TextDecoder().decode(
-      new Uint8Array(
-        arg.type === "string" ? arg.parts.flatMap((p) => ("bytes" in p ? [...p.bytes] : [])) : [],
-      ),
-    );
     if (arg.type === "string" && arg.parts.some((p) => "ref" in p)) {
       this.fail("hex literals cannot interpolate", arg.span);
     }
+    const text = arg.type === "raw" ? arg.text : new TextDecoder().decode(
+      concatBytes(
+        arg.type === "string" ? arg.parts.flatMap((p) => ("bytes" in p ? [p.bytes] : [])) : [],
+      ),
+    );
     const digits = text.replace(/[\s:]/g, "");
     if (!/^[0-9a-fA-F]*$/.test(digits)) {
       this.fail(`hex literal holds a non-hex character`, arg.span);
@@ -522,8 +567,73 @@ export class LineReader {
     if (digits.length % 2) {
       this.fail(`hex literal has an odd number of digits (${digits.length})`, arg.span);
     }
-    const out = new Uint8Array(digits.length / 2);
-    for (let k = 0; k < out.length; k++) out[k] = parseInt(digits.slice(k * 2, k * 2 + 2), 16);
+    return fromHex(digits);
+  }
+}
+
+/** A growable byte buffer for string literals. */
+class ByteBuilder {
+  buf: Uint8Array;
+  length = 0;
+  constructor(capacity: number) {
+    this.buf = new Uint8Array(Math.max(16, capacity));
+  }
+
+  /** Makes room for `more` bytes. */
+  reserve(more: number): void {
+    if (this.length + more <= this.buf.length) return;
+    const bigger = new Uint8Array(Math.max(this.buf.length * 2, this.length + more));
+    bigger.set(this.buf.subarray(0, this.length));
+    this.buf = bigger;
+  }
+
+  push(b: number): void {
+    this.reserve(1);
+    this.buf[this.length++] = b;
+  }
+
+  /** Appends a code point as UTF-8 (a lone surrogate as U+FFFD, as `TextEncoder` does). */
+  pushCodePoint(cp: number): void {
+    if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd;
+    this.reserve(4);
+    const b = this.buf;
+    if (cp < 0x80) b[this.length++] = cp;
+    else if (cp < 0x800) {
+      b[this.length++] = 0xc0 | (cp >> 6);
+      b[this.length++] = 0x80 | (cp & 0x3f);
+    } else if (cp < 0x10000) {
+      b[this.length++] = 0xe0 | (cp >> 12);
+      b[this.length++] = 0x80 | ((cp >> 6) & 0x3f);
+      b[this.length++] = 0x80 | (cp & 0x3f);
+    } else {
+      b[this.length++] = 0xf0 | (cp >> 18);
+      b[this.length++] = 0x80 | ((cp >> 12) & 0x3f);
+      b[this.length++] = 0x80 | ((cp >> 6) & 0x3f);
+      b[this.length++] = 0x80 | (cp & 0x3f);
+    }
+  }
+
+  /** The bytes so far (a copy of exactly that size); empties the builder. */
+  take(): Uint8Array {
+    const out = this.buf.slice(0, this.length);
+    this.length = 0;
     return out;
   }
+}
+
+/** `Uint8Array.fromHex` (ES2026; V8 has it): hex digits only, even count; throws otherwise. */
+const fromHex = (Uint8Array as unknown as { fromHex(hex: string): Uint8Array }).fromHex;
+
+/** Decodes hex digits, possibly separated by spaces or colons; undefined when not hex. */
+function decodeHex(text: string): Uint8Array | undefined {
+  try {
+    return fromHex(text);
+  } catch {
+    // spaces or colons between bytes (`de ad be ef`, `de:ad`), or not hex at all
+  }
+  const digits = text.replace(/[\s:]/g, "");
+  if (digits.length === text.length || digits.length % 2 || !/^[0-9a-fA-F]*$/.test(digits)) {
+    return undefined;
+  }
+  return fromHex(digits);
 }
