@@ -14,6 +14,7 @@ import { lookup } from "node:dns/promises";
 import net from "node:net";
 import type tls from "node:tls";
 import { openTlsSocket } from "../../transport/tls_client.ts";
+import type { ByteSource } from "./http1.ts";
 import { httpConnect, type ProxySpec, socks5Connect } from "./tunnel.ts";
 
 /** Where to connect and how. */
@@ -55,6 +56,11 @@ export interface ConnectTimings {
 export interface ClientConnection {
   /** Bytes from the server. */
   readonly readable: ReadableStream<Uint8Array>;
+  /**
+   * The same bytes read straight into a given buffer (plain TCP: `Deno.Conn.read`), when the
+   * transport can; use either this or `readable`, not both.
+   */
+  readonly source?: ByteSource;
   /** Writes all of `bytes`. */
   write(bytes: Uint8Array): Promise<void>;
   /** Closes the connection (idempotent). */
@@ -220,7 +226,11 @@ function fmt(ip: string, port: number): string {
 function denoConnection(conn: Deno.Conn, ip: string, timings: ConnectTimings): ClientConnection {
   let closed = false;
   return {
-    readable: conn.readable,
+    // a getter: touching `conn.readable` makes the stream, which the source must not share
+    get readable() {
+      return conn.readable;
+    },
+    source: { read: (into) => conn.read(into) },
     async write(bytes) {
       let off = 0;
       while (off < bytes.byteLength) off += await conn.write(bytes.subarray(off));

@@ -9,9 +9,11 @@
  */
 import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
 import { tryUtf8, utf8 } from "../../bytes/text.ts";
+import { type BodyFile, openBodyFile } from "./body_file.ts";
 import { type ClientConnection, ConnectError, isIp, openConnection } from "./connection.ts";
 import { multipartBody, urlencodedBody } from "./form_body.ts";
 import {
+  type BodySink,
   ByteReader,
   HttpProtocolError,
   parseResponseHead,
@@ -48,8 +50,8 @@ export class HttpRequestError extends Error {
    * @param options The underlying error as `cause`.
    */
   constructor(
-    /** Where the request failed: parsing the URL, DNS, connect, TLS, a timeout, or HTTP itself. */
-    readonly phase: "url" | "dns" | "connect" | "tls" | "timeout" | "protocol",
+    /** Where it failed: the URL, DNS, connect, TLS, a timeout, HTTP itself, or the `saveTo` file. */
+    readonly phase: "url" | "dns" | "connect" | "tls" | "timeout" | "protocol" | "save",
     message: string,
     options?: ErrorOptions,
   ) {
@@ -63,7 +65,8 @@ const MAX_HEAD_BYTES = 64 * 1024;
 export const USER_AGENT = "wireplay/0.1";
 
 /**
- * Sends one request and reads the whole response.
+ * Sends one request and reads the whole response (its body held in memory up to
+ * `maxBodyBytes`, or streamed to the `saveTo` file).
  *
  * @throws {HttpRequestError} when no response could be read (the phase says why).
  *
@@ -87,6 +90,7 @@ export async function httpRequest(opts: HttpRequestOptions): Promise<HttpRespons
   );
   const onOuter = () => abort.abort(opts.signal?.reason);
   opts.signal?.addEventListener("abort", onOuter, { once: true });
+  let saveTo: BodyFile | undefined;
   try {
     let url = buildUrl(opts);
     let method = opts.method.toUpperCase();
@@ -96,13 +100,25 @@ export async function httpRequest(opts: HttpRequestOptions): Promise<HttpRespons
     let headers = requestHeaders(opts, encoded.contentType);
     const redirects: string[] = [];
     const max = opts.maxRedirects ?? 10;
+    if (opts.saveTo !== undefined) saveTo = await openSaveTo(opts.saveTo);
     while (true) {
-      const res = await once(method, url, headers, body, opts, route, abort.signal, start);
-      const location = res.headers.get("location");
-      if (!opts.follow || !location || ![301, 302, 303, 307, 308].includes(res.status)) {
+      const { followed: onward, ...res } = await once(
+        method,
+        url,
+        headers,
+        body,
+        opts,
+        route,
+        abort.signal,
+        start,
+        saveTo,
+      );
+      if (!onward) {
+        await saveTo?.commit();
         res.redirects = redirects;
         return res;
       }
+      const location = res.headers.get("location")!;
       if (redirects.length >= max) {
         throw new HttpRequestError("protocol", `more than ${max} redirects (last to ${location})`);
       }
@@ -135,9 +151,26 @@ export async function httpRequest(opts: HttpRequestOptions): Promise<HttpRespons
     }
     throw new HttpRequestError("protocol", (e as Error).message, { cause: e });
   } finally {
+    await saveTo?.abort(); // nothing to do once committed
     clearTimeout(timer);
     opts.signal?.removeEventListener("abort", onOuter);
   }
+}
+
+async function openSaveTo(path: string): Promise<BodyFile> {
+  try {
+    return await openBodyFile(path);
+  } catch (e) {
+    throw new HttpRequestError("save", `cannot write "${path}": ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+}
+
+/** Whether `follow` takes this response on to its `Location`. */
+function followed(opts: HttpRequestOptions, head: ResponseHead): boolean {
+  return !!opts.follow && [301, 302, 303, 307, 308].includes(head.status) &&
+    head.rawHeaders.some(([k, v]) => k.toLowerCase() === "location" && v !== "");
 }
 
 /** The request URL with `query` appended. */
@@ -220,7 +253,8 @@ async function once(
   route: Route,
   signal: AbortSignal,
   start: number,
-): Promise<HttpResponse> {
+  saveTo?: BodyFile,
+): Promise<HttpResponse & { followed: boolean }> {
   const tls = url.protocol === "https:";
   const host = url.hostname.replace(/^\[|\]$/g, "");
   const port = url.port ? Number(url.port) : tls ? 443 : 80;
@@ -254,8 +288,12 @@ async function once(
     }
     const sentAt = performance.now();
     const maxBody = opts.maxBodyBytes ?? 64 * 1024 * 1024;
-    const { head: respHead, body: raw, firstByteAt } = conn.h2Socket
-      ? await h2Exchange(conn.h2Socket, method, url, sent, body, maxBody, signal)
+    // the final response's body goes to the file; a redirect's is read and dropped
+    const sinkFor = (head: ResponseHead) => followed(opts, head) ? undefined : saveTo;
+    const { head: respHead, body: raw, size, firstByteAt } = conn.h2Socket
+      ? await h2Exchange(conn.h2Socket, method, url, sent, body, maxBody, signal).then((r) =>
+        saveH2(r, sinkFor(r.head))
+      )
       : await http1Exchange(
         conn,
         method,
@@ -263,7 +301,10 @@ async function once(
         sent,
         body,
         maxBody,
+        sinkFor,
       );
+    const isFollowed = followed(opts, respHead);
+    const savedHere = saveTo && !isFollowed ? saveTo : undefined;
     let bytes = raw;
     const end = performance.now();
     const responseHeaders = new Headers();
@@ -277,7 +318,7 @@ async function once(
       respHead.rawHeaders.filter(([k]) => k.toLowerCase() === "set-cookie").map(([, v]) => v),
     );
     const encoding = responseHeaders.get("content-encoding")?.trim().toLowerCase();
-    if ((opts.decode ?? true) && encoding && bytes.byteLength > 0) {
+    if ((opts.decode ?? true) && encoding && bytes.byteLength > 0 && !savedHere) {
       bytes = decodeBody(bytes, encoding, maxBody);
     }
     const text = tryUtf8(bytes);
@@ -308,6 +349,8 @@ async function once(
       },
       request: { method, url: url.href, headers: sent, body },
       redirects: [],
+      ...(savedHere ? { saved: { path: savedHere.path, bytes: size } } : {}),
+      followed: isFollowed,
     };
   } finally {
     signal.removeEventListener("abort", onAbort);
@@ -315,7 +358,28 @@ async function once(
   }
 }
 
-/** One HTTP/1.1 exchange on `conn`: the head and body out, the final response in. */
+/** What an exchange read: the head, the body held (or empty when streamed) and its size. */
+interface Exchanged {
+  head: ResponseHead;
+  body: Uint8Array;
+  size: number;
+  firstByteAt?: number;
+}
+
+/** An HTTP/2 body arrives whole (capped); with a sink, it is written there and dropped. */
+async function saveH2(
+  r: { head: ResponseHead; body: Uint8Array; firstByteAt?: number },
+  sink: BodySink | undefined,
+): Promise<Exchanged> {
+  if (!sink) return { ...r, size: r.body.byteLength };
+  await sink.write(r.body);
+  return { ...r, body: new Uint8Array(0), size: r.body.byteLength };
+}
+
+/**
+ * One HTTP/1.1 exchange on `conn`: the head and body out, the final response in, its body
+ * held or streamed to the sink `sinkFor(head)` gives.
+ */
 async function http1Exchange(
   conn: ClientConnection,
   method: string,
@@ -323,9 +387,10 @@ async function http1Exchange(
   sent: [string, string][],
   body: Uint8Array,
   maxBody: number,
-): Promise<{ head: ResponseHead; body: Uint8Array; firstByteAt?: number }> {
+  sinkFor: (head: ResponseHead) => BodySink | undefined,
+): Promise<Exchanged> {
   const head = serializeRequestHead(method, target, sent);
-  const reader = new ByteReader(conn.readable);
+  const reader = new ByteReader(conn.source ?? conn.readable);
   const writing = (async () => {
     await conn.write(head);
     if (body.byteLength) await conn.write(body);
@@ -337,8 +402,8 @@ async function http1Exchange(
     if (!bytes) throw new HttpProtocolError("connection closed before any response");
     respHead = parseResponseHead(bytes);
   } while (respHead.status >= 100 && respHead.status < 200 && respHead.status !== 101);
-  const bytes = await readBody(reader, respHead, method, maxBody);
-  return { head: respHead, body: bytes, firstByteAt: reader.firstByteAt };
+  const read = await readBody(reader, respHead, method, maxBody, sinkFor(respHead));
+  return { head: respHead, body: read.bytes, size: read.size, firstByteAt: reader.firstByteAt };
 }
 
 /** Decodes a `content-encoding` (gzip, x-gzip, deflate, br), capped at `max` bytes. */

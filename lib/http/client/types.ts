@@ -54,8 +54,15 @@ export interface HttpRequestOptions {
   cert?: string;
   /** The client certificate's private key (PEM). */
   key?: string;
-  /** Largest response body accepted, after decoding (default 64 MiB). */
+  /** Largest response body held in memory, after decoding (default 64 MiB; see `saveTo`). */
   maxBodyBytes?: number;
+  /**
+   * Streams the final response's body to this file instead of holding it: no size cap, not
+   * decoded (saved as received), written to a temp file renamed into place when complete
+   * (a device such as `/dev/null` is written directly). `body` is then empty and `saved`
+   * says where it went. Over HTTP/2 the body is still read whole first, up to `maxBodyBytes`.
+   */
+  saveTo?: string;
   /** Decode `content-encoding` gzip/deflate/br (default true). */
   decode?: boolean;
   /** Aborts the request. */
@@ -160,4 +167,6 @@ export interface HttpResponse {
   request: SentRequest;
   /** The URLs redirected through, in order, when `follow` was on. */
   redirects: string[];
+  /** Where the body went instead of `body`, with its size, when `saveTo` was given. */
+  saved?: { path: string; bytes: number };
 }
