@@ -91,6 +91,9 @@ export function formatResponse(res: HttpResponse, opts: FormatResponseOptions = 
   if (opts.headers ?? true) {
     for (const [k, v] of res.rawHeaders) lines.push(`${c.cyan(k)}: ${v}`);
   }
+  if (res.saved) {
+    lines.push("", c.dim(`(body: ${formatBytes(res.saved.bytes)} saved to ${res.saved.path})`));
+  }
   if ((opts.body ?? true) && res.body.byteLength > 0) {
     lines.push("", formatBody(res, opts.maxBodyBytes ?? 4096, opts.maxBodyLines ?? 100));
   }

@@ -86,6 +86,8 @@ export function responseVar(res: HttpResponse): VarObject {
     body: res.text ?? res.body,
     json: res.isJson ? toVar(res.json) : null,
     url: res.url,
+    size: res.saved?.bytes ?? res.body.byteLength,
+    ...(res.saved ? { saved: res.saved.path } : {}),
     duration: Math.round(res.timings.totalMs * 1000) / 1000,
     timings: { ...res.timings } as unknown as VarObject,
   };
@@ -145,6 +147,7 @@ const http: Executor<HttpNode> = async (node, session) => {
     }
   };
   if (node.ca) opts.caCerts = [(await readPem(node.ca, "CA"))!];
+  if (node.save) opts.saveTo = session.path(await evalText(session, node.save));
   opts.cert = await readPem(node.cert, "certificate");
   opts.key = await readPem(node.key, "key");
   let res: HttpResponse;
@@ -299,6 +302,11 @@ function excerpt(res: HttpResponse, assertion: string, actual: string): string[]
 
 const expectHttp: Executor<HttpExpectNode> = async (node, session) => {
   const res = responseFor(session, node.from);
+  if (res.saved && (node.what === "body" || node.what === "json")) {
+    return session.fail(
+      `expect ${node.what}: the body was saved to "${res.saved.path}", not kept (drop save to assert on it)`,
+    );
+  }
   const m = await evalMatcher(session, node.matcher, node.what === "json");
   let actual: unknown;
   let shown: string;

@@ -19,7 +19,7 @@ export type MultipartPartNode =
   | { kind: "field"; value: ValueNode }
   | { kind: "file"; name: ValueNode; path: ValueNode; type?: ValueNode };
 
-/** `http METHOD URL [header "K: V"]… [body PAYLOAD | json VALUE | form "a=b"… | multipart …] [query "k=v"]… [auth …] [timeout D] [follow] [insecure | ca FILE] [via PROXY] [resolve "H:P:A"]… [http1.1] [as NAME]` */
+/** `http METHOD URL [header "K: V"]… [body PAYLOAD | json VALUE | form "a=b"… | multipart …] [query "k=v"]… [auth …] [timeout D] [follow] [insecure | ca FILE] [via PROXY] [resolve "H:P:A"]… [http1.1] [save FILE] [as NAME]` */
 export interface HttpNode extends StatementBase {
   kind: "http";
   method: string;
@@ -46,6 +46,8 @@ export interface HttpNode extends StatementBase {
   cert?: ValueNode;
   key?: ValueNode;
   ca?: ValueNode;
+  /** `save FILE`: the body streamed to FILE, not held. */
+  save?: ValueNode;
   as?: string;
 }
 
@@ -168,7 +170,7 @@ export const HTTP_STATEMENTS: StatementSyntax[] = [
       'multipart (field "a=b" | file "NAME" "PATH" [type "MIME"])…] [query "k=v"]… ' +
       '[auth basic "u:p" | auth bearer "TOKEN"] [timeout D] [follow] [insecure | ca FILE] ' +
       '[cert FILE key FILE] [via http://…|socks5://…] [resolve "HOST:PORT:ADDR"]… [http1.1] ' +
-      "[as NAME]",
+      "[save FILE] [as NAME]",
     summary: "sends an HTTP request; the response is checked with expect status|header|body|json",
     example: "http GET http://127.0.0.1:8080/get as r",
     completions: [
@@ -188,6 +190,7 @@ export const HTTP_STATEMENTS: StatementSyntax[] = [
       "via",
       "resolve",
       "http1.1",
+      "save",
       "as",
     ],
     details: [
@@ -197,7 +200,9 @@ export const HTTP_STATEMENTS: StatementSyntax[] = [
       "`ca FILE`; `insecure` skips that; `cert FILE key FILE` sends a client certificate. " +
       "HTTP/2 is used when the server offers it by ALPN (`http1.1`: never). The response is " +
       "${NAME.status}, ${NAME.version}, ${NAME.headers.content-type}, ${NAME.body}, " +
-      "${NAME.json.a.b}, ${NAME.duration} (ms).",
+      "${NAME.json.a.b}, ${NAME.duration} (ms), ${NAME.size} (body bytes). A body is held in " +
+      "memory up to 64 MiB; `save FILE` streams it to FILE instead (any size, as received, " +
+      "written whole or not at all; /dev/null discards it), and expect body|json then fail.",
       "",
       "Examples:",
       "  http GET ${api.url}/cookies/set?sid=1 follow      # the cookie goes along from now on",
@@ -207,6 +212,7 @@ export const HTTP_STATEMENTS: StatementSyntax[] = [
       "  http GET https://example.com/ via http://127.0.0.1:3128     # CONNECT for https",
       "  http GET http://example.com/ via socks5://127.0.0.1:1080    # socks5h: the proxy resolves",
       '  http GET http://api.test:8080/ resolve "api.test:8080:127.0.0.1"   # like curl --resolve',
+      '  http GET ${files.url}/big.iso save "big.iso" as r   then  expect status 200',
     ].join("\n"),
     parse(r, base): HttpNode {
       const m = method(r, "an HTTP method");
@@ -292,10 +298,11 @@ export const HTTP_STATEMENTS: StatementSyntax[] = [
         else if (r.keyword("ca")) node.ca = r.value("a CA file");
         else if (r.keyword("cert")) node.cert = r.value("a client certificate file");
         else if (r.keyword("key")) node.key = r.value("a client key file");
+        else if (r.keyword("save")) node.save = r.value("a file to save the body to");
         else if (r.keyword("as")) node.as = r.name("response name").text;
         else {
           r.fail(
-            `unexpected "${r.peekWord()}" (options: header, body, json, form, multipart, query, auth, timeout, follow, insecure, ca, cert, key, via, resolve, http1.1, as)`,
+            `unexpected "${r.peekWord()}" (options: header, body, json, form, multipart, query, auth, timeout, follow, insecure, ca, cert, key, via, resolve, http1.1, save, as)`,
           );
         }
       }
