@@ -1,12 +1,13 @@
 /**
- * Worker side of {@linkcode HashPipeline}: keeps one incremental SHA-256 and answers
- * each message in order. Private to `lib/transfer`.
+ * Worker side of {@linkcode HashPipeline}: keeps one incremental hash (the kind named by
+ * the first message) and answers each message in order. Private to `lib/transfer`.
  *
  * @module
  */
-import { createHash, type Hash } from "node:crypto";
+import { createIntegrityHash, type IntegrityHash } from "./integrity_hash.ts";
 
 type Message =
+  | { op: "init"; algorithm: string }
   | { op: "update"; buf: ArrayBuffer; length: number }
   | { op: "peek" }
   | { op: "digest" }
@@ -17,25 +18,35 @@ const scope = self as unknown as {
   postMessage(data: unknown, transfer?: Transferable[]): void;
 };
 
-let hash: Hash = createHash("sha256");
+let hash: IntegrityHash | undefined;
+// messages are handled one after another, also while `init` awaits the hash's module
+let queue: Promise<void> = Promise.resolve();
 
-scope.onmessage = (e) => {
-  const m = e.data;
+function handle(m: Message): Promise<void> | void {
+  if (m.op === "init") {
+    return createIntegrityHash(m.algorithm).then((h) => {
+      hash = h;
+      scope.postMessage({});
+    });
+  }
   switch (m.op) {
     case "update":
-      hash.update(new Uint8Array(m.buf, 0, m.length));
+      hash!.update(new Uint8Array(m.buf, 0, m.length));
       scope.postMessage({ buf: m.buf }, [m.buf]);
       break;
     case "peek":
-      scope.postMessage({ digest: new Uint8Array(hash.copy().digest()) });
+      scope.postMessage({ digest: hash!.peek() });
       break;
     case "digest":
-      scope.postMessage({ digest: new Uint8Array(hash.digest()) });
-      hash = createHash("sha256");
+      scope.postMessage({ digest: hash!.digest() });
       break;
     case "reset":
-      hash = createHash("sha256");
+      hash!.reset();
       scope.postMessage({});
       break;
   }
+}
+
+scope.onmessage = (e) => {
+  queue = queue.then(() => handle(e.data));
 };

@@ -1,6 +1,7 @@
 /**
- * Incremental SHA-256 for a transfer: on the calling thread (the default), or on a worker
- * thread, where buffers are transferred to the worker and handed back once hashed.
+ * The incremental integrity hash of a transfer (`sha256` by default, see
+ * `integrity_hash.ts`): on the calling thread (the default), or on a worker thread, where
+ * buffers are transferred to the worker and handed back once hashed.
  *
  * Inline is the default because it costs less CPU: measured on a 2-core machine, a 1 GiB
  * transfer with both ends hashing inline used about 3.0 s of CPU in all, against about
@@ -11,32 +12,51 @@
  *
  * @module
  */
-import { createHash, type Hash } from "node:crypto";
+import { createIntegrityHash, DEFAULT_HASH, type IntegrityHash } from "./integrity_hash.ts";
 
 type Reply = { buf?: ArrayBuffer; digest?: Uint8Array };
 
-/** An incremental SHA-256 on the calling thread, or on a worker thread for `inline: false`. */
+/** Options for {@linkcode HashPipeline.open}. */
+export interface HashPipelineOptions {
+  /** `false` hashes on a worker thread (same digest); default inline. */
+  inline?: boolean;
+  /** A supported hash name (default `sha256`). */
+  algorithm?: string;
+}
+
+/** An incremental hash on the calling thread, or on a worker thread for `inline: false`. */
 export class HashPipeline implements Disposable {
   #worker?: Worker;
-  #inline?: Hash;
+  #inline?: IntegrityHash;
   #waiting: { resolve: (r: Reply) => void; reject: (e: Error) => void }[] = [];
   #failed?: Error;
 
-  /** @param opts `inline: false` hashes on a worker thread (same digest); default inline. */
-  constructor(opts: { inline?: boolean } = {}) {
+  private constructor() {}
+
+  /** A pipeline for `opts.algorithm` (default SHA-256), ready to hash. */
+  static async open(opts: HashPipelineOptions = {}): Promise<HashPipeline> {
+    const p = new HashPipeline();
+    const algorithm = opts.algorithm ?? DEFAULT_HASH;
     if (opts.inline ?? true) {
-      this.#inline = createHash("sha256");
-      return;
+      p.#inline = await createIntegrityHash(algorithm);
+      return p;
     }
-    this.#worker = new Worker(new URL("./_sha256_worker.ts", import.meta.url).href, {
+    p.#worker = new Worker(new URL("./_hash_worker.ts", import.meta.url).href, {
       type: "module",
     });
-    this.#worker.onmessage = (e: MessageEvent<Reply>) => this.#waiting.shift()?.resolve(e.data);
-    this.#worker.onerror = (e) => {
+    p.#worker.onmessage = (e: MessageEvent<Reply>) => p.#waiting.shift()?.resolve(e.data);
+    p.#worker.onerror = (e) => {
       e.preventDefault();
-      this.#failed = new Error(`SHA-256 worker failed: ${e.message}`);
-      for (const w of this.#waiting.splice(0)) w.reject(this.#failed);
+      p.#failed = new Error(`${algorithm} worker failed: ${e.message}`);
+      for (const w of p.#waiting.splice(0)) w.reject(p.#failed);
     };
+    try {
+      await p.#ask({ op: "init", algorithm });
+    } catch (e) {
+      p.close();
+      throw e;
+    }
+    return p;
   }
 
   #ask(message: unknown, transfer: Transferable[] = []): Promise<Reply> {
@@ -57,7 +77,7 @@ export class HashPipeline implements Disposable {
    * the caller may hash a chunk while a write of the same bytes is in flight.
    */
   updateNow(data: Uint8Array): void {
-    if (!this.#inline) throw new Error("updateNow needs an inline SHA-256 pipeline");
+    if (!this.#inline) throw new Error("updateNow needs an inline hash pipeline");
     this.#inline.update(data);
   }
 
@@ -76,26 +96,19 @@ export class HashPipeline implements Disposable {
 
   /** The digest of everything so far; hashing can go on. */
   async peek(): Promise<Uint8Array> {
-    if (this.#inline) return new Uint8Array(this.#inline.copy().digest());
+    if (this.#inline) return this.#inline.peek();
     return (await this.#ask({ op: "peek" })).digest!;
   }
 
   /** The final digest; the hash starts over afterwards. */
   async digest(): Promise<Uint8Array> {
-    if (this.#inline) {
-      const d = new Uint8Array(this.#inline.digest());
-      this.#inline = createHash("sha256");
-      return d;
-    }
+    if (this.#inline) return this.#inline.digest();
     return (await this.#ask({ op: "digest" })).digest!;
   }
 
   /** Starts over with an empty hash. */
   async reset(): Promise<void> {
-    if (this.#inline) {
-      this.#inline = createHash("sha256");
-      return;
-    }
+    if (this.#inline) return this.#inline.reset();
     await this.#ask({ op: "reset" });
   }
 
@@ -103,7 +116,7 @@ export class HashPipeline implements Disposable {
   close(): void {
     this.#worker?.terminate();
     this.#worker = undefined;
-    const e = new Error("SHA-256 pipeline closed");
+    const e = new Error("hash pipeline closed");
     for (const w of this.#waiting.splice(0)) w.reject(e);
   }
 

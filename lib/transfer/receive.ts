@@ -24,8 +24,11 @@ import {
   readStart,
   REFUSE,
   VERDICT,
+  VERSION,
+  VERSION_HASHES,
   VersionError,
 } from "./protocol.ts";
+import { DEFAULT_HASH, digestLength, hashLabel, isSupportedHash } from "./integrity_hash.ts";
 import { guard, type TransferConn, writeAll } from "./conn_io.ts";
 import { hashFilePrefix, writeFileAll } from "./file_chunks.ts";
 import { formatBytes } from "../bytes/units.ts";
@@ -62,8 +65,6 @@ export interface ReceiveOptions {
   /** Hash on this thread (`true`, the default: least CPU) or on a worker thread (`false`). */
   inlineHash?: boolean;
 }
-
-const ZERO_DIGEST = new Uint8Array(32);
 
 /** The largest file a receiver accepts unless told otherwise (`--max-size`): 16 GiB. */
 export const DEFAULT_MAX_SIZE = 16 * 1024 ** 3;
@@ -125,10 +126,19 @@ export async function receiveFile(
       }
       throw e;
     }
+    const version = offer.hashes ? VERSION_HASHES : VERSION;
     const refuse = async (code: number, message: string): Promise<never> => {
-      await writeAll(conn, encodeRefuse(code, message)).catch(() => {});
+      await writeAll(conn, encodeRefuse(code, message, version)).catch(() => {});
       throw new TransferError("refused", message, { code });
     };
+    // the sender's first choice that this build supports (WPFT/1: SHA-256)
+    const algorithm = offer.hashes ? offer.hashes.find(isSupportedHash) : DEFAULT_HASH;
+    if (algorithm === undefined) {
+      return await refuse(
+        REFUSE.hash,
+        `none of the hashes offered (${offer.hashes!.join(", ")}) is supported here`,
+      );
+    }
     let name: string;
     try {
       name = safeFileName(offer.name);
@@ -184,16 +194,16 @@ export async function receiveFile(
         return await refuse(REFUSE.busy, `Cannot write ${partPath}: ${(e as Error).message}`);
       }
       const pool = new BufferPool(8, chunk);
-      using hash = new HashPipeline({ inline: opts.inlineHash ?? true });
+      using hash = await HashPipeline.open({ inline: opts.inlineHash ?? true, algorithm });
       // what we already have from an interrupted run
       const have = (await file.stat()).size;
       let offset = have <= offer.size ? have : 0;
-      let prefix: Uint8Array = ZERO_DIGEST;
+      let prefix: Uint8Array = new Uint8Array(digestLength(algorithm));
       if (offset > 0) {
         offset = await hashFilePrefix(file, offset, pool, hash);
         prefix = await hash.peek();
       }
-      await writeAll(conn, encodeAccept(offset, prefix));
+      await writeAll(conn, encodeAccept(offset, prefix, offer.hashes ? algorithm : undefined));
       const start = await readStart(reader);
       if (start !== offset && start !== 0) {
         throw new ProtocolError(`START at ${start}, neither 0 nor ${offset}`);
@@ -273,18 +283,23 @@ export async function receiveFile(
       file.close();
       file = undefined;
       received = true;
-      const theirs = await readDone(reader);
+      const theirs = await readDone(reader, digestLength(algorithm));
       const ours = await hash.digest();
       const seconds = (performance.now() - began) / 1000;
       if (!sameDigest(ours, theirs)) {
         await Deno.remove(partPath).catch(() => {});
         await writeAll(
           conn,
-          encodeVerdict(VERDICT.hashMismatch, `SHA-256 ${hex(ours)} is not ${hex(theirs)}`),
+          encodeVerdict(
+            VERDICT.hashMismatch,
+            `${hashLabel(algorithm)} ${hex(ours)} is not ${hex(theirs)}`,
+          ),
         ).catch(() => {});
         throw new TransferError(
           "verify",
-          `${name}: SHA-256 mismatch (received ${hex(ours)}, sender has ${hex(theirs)}); discarded`,
+          `${name}: ${hashLabel(algorithm)} mismatch (received ${hex(ours)}, sender has ${
+            hex(theirs)
+          }); discarded`,
         );
       }
       try {
@@ -305,7 +320,9 @@ export async function receiveFile(
         name,
         path: finalPath,
         size: offer.size,
-        sha256: hex(ours),
+        sha256: algorithm === DEFAULT_HASH ? hex(ours) : "",
+        hash: algorithm,
+        digest: hex(ours),
         resumedFrom: start,
         bytes: offer.size - start,
         seconds,

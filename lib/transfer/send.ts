@@ -19,7 +19,10 @@ import {
   REFUSE,
   VERDICT,
   type Verdict,
+  VERSION,
+  VERSION_HASHES,
 } from "./protocol.ts";
+import { DEFAULT_HASH, digestLength, isSupportedHash } from "./integrity_hash.ts";
 import { hashFilePrefix, readChunk } from "./file_chunks.ts";
 import { BufferPool, HashPipeline } from "./hash_pipeline.ts";
 import { hex, sameDigest } from "./sha256.ts";
@@ -45,6 +48,12 @@ export interface SendOptions {
   peer?: string;
   /** Hash on this thread (`true`, the default: least CPU) or on a worker thread (`false`). */
   inlineHash?: boolean;
+  /**
+   * The integrity hash to ask for: `sha256` (the default; WPFT/1, every receiver) or
+   * `xxh128` (WPFT/2, faster; SHA-256 stays acceptable, the receiver picks). A receiver
+   * that speaks only WPFT/1 refuses such an offer (`refused`, code `version`).
+   */
+  hash?: string;
 }
 
 /** Default data chunk: large, so the per-call overheads vanish. */
@@ -57,6 +66,7 @@ const REFUSALS: Record<number, string> = {
   [REFUSE.version]: "version",
   [REFUSE.busy]: "busy",
   [REFUSE.noSpace]: "no space",
+  [REFUSE.hash]: "hash",
 };
 
 /** What the peer wrote, made safe for a terminal (the REPL's escaping: `\x1b`, `\u202e`…). */
@@ -120,27 +130,48 @@ export async function sendFile(
     const name = opts.name ?? basename(path);
     const chunk = Math.max(64 * 1024, opts.chunkSize ?? DEFAULT_CHUNK);
     const reader = new ConnReader(conn, 64 * 1024);
+    const wanted = opts.hash ?? DEFAULT_HASH;
+    if (!isSupportedHash(wanted)) {
+      throw new TransferError("local", `Cannot send ${path}: unknown hash "${wanted}"`);
+    }
+    // SHA-256 alone is WPFT/1, byte for byte what every receiver understands
+    const offered = wanted === DEFAULT_HASH ? undefined : [wanted, DEFAULT_HASH];
+    const version = offered ? VERSION_HASHES : VERSION;
     return await guard(async () => {
-      await writeAll(conn, encodeOffer({ size, name }));
-      const answer = await readAnswer(reader);
+      await writeAll(conn, encodeOffer({ size, name, hashes: offered }));
+      const answer = await readAnswer(reader, version);
       if (answer.kind === "refuse") {
+        const older = offered && answer.code === REFUSE.version
+          ? ` (it speaks only WPFT/1, which verifies with sha256: send with the default hash)`
+          : "";
         throw new TransferError(
           "refused",
           `The receiver refused ${name} (${REFUSALS[answer.code] ?? `code ${answer.code}`}): ${
             peerText(answer.message)
-          }`,
+          }${older}`,
           { code: answer.code },
         );
       }
       if (answer.offset > size) {
         throw new ProtocolError(`the receiver asked to resume at ${answer.offset}, past the end`);
       }
+      if (offered && !offered.includes(answer.hash)) {
+        throw new ProtocolError(`the receiver picked the hash "${answer.hash}", not one offered`);
+      }
+      if (answer.prefixDigest.length !== digestLength(answer.hash)) {
+        throw new ProtocolError(
+          `a ${answer.hash} digest of ${answer.prefixDigest.length} bytes in ACCEPT`,
+        );
+      }
       const pool = new BufferPool(8, chunk);
-      using hash = new HashPipeline({ inline: opts.inlineHash ?? true });
+      using hash = await HashPipeline.open({
+        inline: opts.inlineHash ?? true,
+        algorithm: answer.hash,
+      });
       let start = 0;
       if (answer.offset > 0) {
         const read = await hashFilePrefix(file, answer.offset, pool, hash);
-        if (read === answer.offset && sameDigest(await hash.peek(), answer.prefixSha256)) {
+        if (read === answer.offset && sameDigest(await hash.peek(), answer.prefixDigest)) {
           start = answer.offset;
         } else {
           await hash.reset();
@@ -206,7 +237,9 @@ export async function sendFile(
         name,
         path,
         size,
-        sha256: hex(digest),
+        sha256: answer.hash === "sha256" ? hex(digest) : "",
+        hash: answer.hash,
+        digest: hex(digest),
         resumedFrom: start,
         bytes: size - start,
         seconds,
@@ -230,7 +263,7 @@ function verdictError(verdict: Verdict, name: string, early = false): TransferEr
   if (verdict.status === VERDICT.hashMismatch) {
     return new TransferError(
       "verify",
-      `The receiver found the SHA-256 did not match and discarded ${name}: ${
+      `The receiver found the digest did not match and discarded ${name}: ${
         peerText(verdict.message)
       }`,
       { code: verdict.status },

@@ -24,8 +24,12 @@ export interface TransferSummary {
   path: string;
   /** File size in bytes. */
   size: number;
-  /** SHA-256 of the whole file, lowercase hex. */
+  /** SHA-256 of the whole file, lowercase hex (empty when another hash was used). */
   sha256: string;
+  /** The integrity hash the transfer was verified with: `sha256` (default) or `xxh128`. */
+  hash: string;
+  /** The whole file's digest in {@linkcode TransferSummary.hash}, lowercase hex. */
+  digest: string;
   /** Where this run's data started: > 0 when an interrupted transfer was resumed. */
   resumedFrom: number;
   /** Data bytes carried by this run (`size - resumedFrom`). */

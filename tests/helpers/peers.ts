@@ -44,6 +44,7 @@ export const PEERS: readonly PeerSpec[] = [
   { command: "websockets", pkg: "python3-websockets", pythonModule: "websockets" },
   { command: "chromium", pkg: "chromium" },
   { command: "tshark", pkg: "tshark" },
+  { command: "rsync", pkg: "rsync" },
 ];
 
 const present = new Map<string, boolean>();

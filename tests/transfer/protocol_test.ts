@@ -37,6 +37,7 @@ function bytesReader(...parts: Uint8Array[]): ExactReader {
 }
 
 const hex = (b: Uint8Array) => toHex(b).replace(/\s/g, "");
+const enc = (s: string) => new TextEncoder().encode(s);
 
 Deno.test("protocol: messages encode as the documented bytes", () => {
   assertEquals(
@@ -63,7 +64,12 @@ Deno.test("protocol: every message decodes to what was encoded", async () => {
     encodeVerdict(1, "mismatch"),
   );
   assertEquals(await readOffer(r), { size: 2 ** 40 + 5, name: "naïve.bin" });
-  assertEquals(await readAnswer(r), { kind: "accept", offset: 12345, prefixSha256: digest });
+  assertEquals(await readAnswer(r), {
+    kind: "accept",
+    offset: 12345,
+    hash: "sha256",
+    prefixDigest: digest,
+  });
   assertEquals(await readStart(r), 12345);
   assertEquals(await readDone(r), digest);
   assertEquals(await readVerdict(r), { status: 1, message: "mismatch" });
@@ -81,9 +87,9 @@ Deno.test("protocol: a peer that speaks something else is a protocol error", asy
     ProtocolError,
     "bad magic",
   );
-  const v2 = encodeOffer({ size: 1, name: "x" });
-  v2[4] = 2;
-  await assertRejects(() => readOffer(bytesReader(v2)), VersionError, "version 2");
+  const v3 = encodeOffer({ size: 1, name: "x" });
+  v3[4] = 3;
+  await assertRejects(() => readOffer(bytesReader(v3)), VersionError, "version 3");
   const wrongType = encodeAccept(0, new Uint8Array(32));
   await assertRejects(
     () => readOffer(bytesReader(wrongType)),
@@ -112,4 +118,77 @@ Deno.test("file names: base name only; empty, dot-dot, control characters and ov
     assertThrows(() => safeFileName(bad), RangeError, undefined, JSON.stringify(bad));
   }
   assertEquals(safeFileName("é".repeat(124)), "é".repeat(124)); // 248 bytes
+});
+
+Deno.test("protocol v2: the offer lists hashes, the accept names the pick, DONE has its length", async () => {
+  assertEquals(
+    hex(encodeOffer({ size: 2, name: "a", hashes: ["xxh128", "sha256"] })),
+    "575046540201" + "0000000000000002" + "0001" + "61" + "02" + "06" + hex(enc("xxh128")) +
+      "06" + hex(enc("sha256")),
+  );
+  const prefix = new Uint8Array(16).fill(7);
+  assertEquals(
+    hex(encodeAccept(5, prefix, "xxh128")),
+    "575046540202" + "0000000000000005" + "06" + hex(enc("xxh128")) + "10" + "07".repeat(16),
+  );
+  const r = bytesReader(
+    encodeOffer({ size: 9, name: "b.bin", hashes: ["xxh128", "sha256"] }),
+    encodeAccept(5, prefix, "xxh128"),
+    encodeDone(prefix),
+  );
+  assertEquals(await readOffer(r), { size: 9, name: "b.bin", hashes: ["xxh128", "sha256"] });
+  assertEquals(await readAnswer(r, 2), {
+    kind: "accept",
+    offset: 5,
+    hash: "xxh128",
+    prefixDigest: prefix,
+  });
+  assertEquals(await readDone(r, 16), prefix);
+  // an older receiver refuses a version-2 offer in version 1: the sender reads that refusal
+  assertEquals(await readAnswer(bytesReader(encodeRefuse(4, "v1 only")), 2), {
+    kind: "refuse",
+    code: 4,
+    message: "v1 only",
+  });
+  // but a version-1 ACCEPT does not answer a version-2 OFFER
+  await assertRejects(
+    () => readAnswer(bytesReader(encodeAccept(0, new Uint8Array(32))), 2),
+    ProtocolError,
+    "version 1",
+  );
+});
+
+Deno.test("protocol v2: hostile hash lists are protocol errors", async () => {
+  const base = (list: Uint8Array) => {
+    const head = encodeOffer({ size: 1, name: "x", hashes: ["sha256"] });
+    const cut = head.subarray(0, head.length - 8); // drop the list: count, length, "sha256"
+    const out = new Uint8Array(cut.length + list.length);
+    out.set(cut);
+    out.set(list, cut.length);
+    return out;
+  };
+  await assertRejects(
+    () => readOffer(bytesReader(base(new Uint8Array([0])))),
+    ProtocolError,
+    "1 to 8",
+  );
+  await assertRejects(
+    () => readOffer(bytesReader(base(new Uint8Array([9])))),
+    ProtocolError,
+    "not 9",
+  );
+  for (const name of ["SHA256", "sha 256", "../x", "\u001b[2J", "", "x".repeat(33), "é"]) {
+    const bytes = enc(name);
+    await assertRejects(
+      () => readOffer(bytesReader(base(new Uint8Array([1, bytes.length, ...bytes])))),
+      ProtocolError,
+      "bad hash name",
+      JSON.stringify(name),
+    );
+  }
+  // a list cut short is the end of the stream, not a hang
+  await assertRejects(() => readOffer(bytesReader(base(new Uint8Array([2, 6, ...enc("sha256")])))));
+  assertThrows(() => encodeOffer({ size: 1, name: "x", hashes: [] }), RangeError);
+  assertThrows(() => encodeOffer({ size: 1, name: "x", hashes: ["Bad Name"] }), RangeError);
+  assertThrows(() => encodeAccept(0, new Uint8Array(16), "no/slash"), RangeError);
 });

@@ -132,7 +132,7 @@ export function printSummary(s: TransferSummary, json: boolean): void {
   const where = s.direction === "sent" ? `to ${s.peer}` : `into ${s.path} from ${s.peer}`;
   const resumed = s.resumedFrom > 0 ? `, resumed at ${formatBytes(s.resumedFrom)}` : "";
   console.log(
-    `${verb} ${s.name} (${formatBytes(s.size)}, sha256 ${s.sha256}) ${where} in ${
+    `${verb} ${s.name} (${formatBytes(s.size)}, ${s.hash} ${s.digest}) ${where} in ${
       s.seconds.toFixed(2)
     }s, ${formatBytes(s.bytesPerSecond)}/s${resumed}`,
   );

@@ -8,6 +8,7 @@ import { Command } from "commander";
 import { basename } from "node:path";
 import { UsageError } from "../../errors.ts";
 import { sendFile } from "../../transfer/send.ts";
+import { SUPPORTED_HASHES } from "../../transfer/integrity_hash.ts";
 import { Progress } from "../progress.ts";
 import { addressArg, durationOption } from "../options.ts";
 import { failTransfer, openForCli, printSummary } from "./_transfer_cli.ts";
@@ -22,6 +23,10 @@ export function sendFileCommand() {
       "the receiver (tcp://HOST:PORT, tls://HOST:PORT, unix:///path); with --listen, where to listen",
     )
     .option("--name <name>", "the name to offer instead of the file's base name")
+    .option(
+      "--hash <name>",
+      "integrity hash: sha256 (default, any receiver) or xxh128 (faster; needs a receiver of this version)",
+    )
     .option("--listen", "wait for the other side to connect to ADDR instead of connecting")
     .option("--ca <file>", "trust this CA certificate (PEM) for tls://")
     .option("--insecure", "do not verify the TLS certificate")
@@ -48,11 +53,18 @@ export function sendFileCommand() {
       ) {
         throw new UsageError("the name must be 1 to 255 bytes", { where: "--name" });
       }
+      if (opts.hash !== undefined && !SUPPORTED_HASHES.includes(opts.hash)) {
+        throw new UsageError(
+          `unknown hash "${opts.hash}" (${SUPPORTED_HASHES.join(" or ")})`,
+          { where: "--hash" },
+        );
+      }
       await using endpoint = await openForCli(addr, opts);
       const progress = new Progress(`sending ${opts.name ?? basename(file)}`);
       try {
         const summary = await sendFile(endpoint.conn, file, {
           name: opts.name,
+          hash: opts.hash,
           peer: endpoint.peer,
           onProgress: (done, total) => progress.bytes(done, total),
         });
