@@ -317,7 +317,9 @@ export function bytesMatcher(n: number): Matcher<Uint8Array> {
   return {
     describe: () => `${n} bytes`,
     check(buffer) {
-      return buffer.length >= n ? { done: buffer.consume(n) } : undefined;
+      if (buffer.length >= n) return { done: buffer.consume(n) };
+      buffer.reserve(n); // room for all n at once, handed over without a copy
+      return undefined;
     },
   };
 }

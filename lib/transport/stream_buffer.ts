@@ -10,6 +10,11 @@ import { toLatin1 } from "../bytes/text.ts";
 /** Default receive limit: 256 MiB of unread data. */
 export const DEFAULT_BUFFER_LIMIT = 256 * 1024 * 1024;
 
+/** The storage a buffer starts with (and starts again with after handing its storage over). */
+const INITIAL_CAPACITY = 64 * 1024;
+/** A reader is given at least this much free storage (or what the limit leaves). */
+const MIN_WRITABLE = 16 * 1024;
+
 /**
  * What a matcher says after looking at the buffer.
  *
@@ -162,9 +167,11 @@ export class BufferOverflowError extends Error {
  * ```
  */
 export class StreamBuffer {
-  #data = new Uint8Array(4096);
+  #data = new Uint8Array(INITIAL_CAPACITY);
   #start = 0;
   #end = 0;
+  /** Unread bytes a waiter needs (see `reserve`): the next growth makes room for them. */
+  #wanted = 0;
   #ended = false;
   #error: Error | undefined;
   #waiters = new Set<() => void>();
@@ -235,6 +242,47 @@ export class StreamBuffer {
     this.#notify();
   }
 
+  /**
+   * Says that `bytes` unread bytes will be needed at once (`expect bytes N`): the next
+   * time the storage grows, it grows to that size (at most the limit) instead of
+   * doubling step by step, and a read fills it exactly, so that `consume` can hand the
+   * storage over instead of copying it. Forgotten at the next consume or discard.
+   */
+  reserve(bytes: number): void {
+    this.#wanted = Math.min(bytes, this.limit);
+  }
+
+  /**
+   * Free storage after the unread bytes, for a reader to fill and then {@linkcode commit}
+   * (no copy per chunk). At most `max` bytes and never more than the limit leaves room
+   * for, but at least one byte: a byte past the limit is then an overflow. Valid until
+   * the next call that changes the buffer.
+   */
+  writable(max: number): Uint8Array {
+    const room = Math.max(1, Math.min(max, this.limit - this.length));
+    const free = this.#data.byteLength - this.#end;
+    // a storage grown to what a waiter reserved is filled to its last byte
+    const filling = this.#wanted > 0 && this.#data.byteLength === this.#wanted && free > 0;
+    if (free < Math.min(room, MIN_WRITABLE) && !filling) this.#reserve(room);
+    const end = Math.min(this.#data.byteLength, this.#end + room);
+    return this.#data.subarray(this.#end, end);
+  }
+
+  /**
+   * Appends the first `n` bytes of `region`, a region {@linkcode writable} gave out and a
+   * reader filled. When the buffer changed meanwhile (bytes consumed), they are copied.
+   */
+  commit(region: Uint8Array, n: number): void {
+    if (n <= 0) return;
+    const inPlace = region.buffer === this.#data.buffer &&
+      region.byteOffset === this.#data.byteOffset + this.#end &&
+      this.#end + n <= this.#data.byteLength && this.length + n <= this.limit;
+    if (!inPlace) return this.push(region.subarray(0, n));
+    this.#end += n;
+    this.received += n;
+    this.#notify();
+  }
+
   /** Marks the end of the stream (peer closed), optionally with the error that ended it. */
   end(error?: Error): void {
     if (this.#ended) return;
@@ -245,6 +293,14 @@ export class StreamBuffer {
 
   /** Removes and returns (a copy of) the first `n` unread bytes. */
   consume(n: number): Uint8Array {
+    if (this.#start === 0 && n === this.#data.byteLength && n > INITIAL_CAPACITY) {
+      // the unread bytes fill the whole storage: hand it over instead of copying it
+      const out = this.#data;
+      this.#data = new Uint8Array(INITIAL_CAPACITY);
+      this.#end = 0;
+      this.discard(n);
+      return out;
+    }
     const out = this.#data.slice(this.#start, this.#start + n);
     this.discard(n);
     return out;
@@ -252,6 +308,7 @@ export class StreamBuffer {
 
   /** Removes the first `n` unread bytes without copying them. */
   discard(n: number): void {
+    this.#wanted = 0;
     this.#start += Math.min(n, this.length);
     if (n < this.#latin1Length) {
       this.#latin1 = this.#latin1.slice(n);
@@ -408,6 +465,7 @@ export class StreamBuffer {
     } else {
       let size = this.#data.byteLength * 2;
       while (size < need) size *= 2;
+      if (this.#wanted >= need) size = this.#wanted;
       const next = new Uint8Array(size);
       next.set(this.unread);
       this.#data = next;

@@ -12,7 +12,8 @@ import { DEFAULT_BUFFER_LIMIT, StreamBuffer } from "./stream_buffer.ts";
 /** The kinds of stream channel (`process`: a spawned program's stdout + stdin, or stderr). */
 export type StreamKind = "tcp" | "tls" | "unix" | "process";
 
-const READ_SIZE = 64 * 1024;
+/** The most bytes asked of one read (fewer when the buffer has less room). */
+const READ_SIZE = 1024 * 1024;
 
 /** A connected byte stream with a receive buffer that matchers wait on. */
 export class StreamChannel implements AsyncDisposable {
@@ -130,9 +131,6 @@ export class StreamChannel implements AsyncDisposable {
   }
 
   async #pump(events?: EventHub): Promise<void> {
-    // never read more at once than the buffer may hold: a matcher sees the bytes that fit
-    // before an overflow ends the stream
-    const chunk = new Uint8Array(Math.max(1, Math.min(READ_SIZE, this.buffer.limit)));
     try {
       if (this.#duplex.handshake) await this.#duplex.handshake();
       while (true) {
@@ -142,11 +140,15 @@ export class StreamChannel implements AsyncDisposable {
           if (this.#closed) break;
           events?.emit({ type: "resumed", channel: this.name });
         }
-        const n = await this.#duplex.read(chunk);
+        // read straight into the buffer's free storage, never more than the limit leaves
+        // room for: a matcher sees the bytes that fit before an overflow ends the stream
+        const region = this.buffer.writable(READ_SIZE);
+        const n = await this.#duplex.read(region);
         if (n === null) break;
-        const bytes = chunk.subarray(0, n);
-        this.buffer.push(bytes);
-        if (events?.active) events.emit({ type: "data", channel: this.name, bytes: bytes.slice() });
+        this.buffer.commit(region, n);
+        if (events?.active) {
+          events.emit({ type: "data", channel: this.name, bytes: region.slice(0, n) });
+        }
         if (this.buffer.ended) break; // overflow
       }
       this.buffer.end();
