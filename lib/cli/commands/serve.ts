@@ -103,6 +103,8 @@ function kindCommand(name: string, kind: ServeKind) {
     }
     if (kind.argument) options[kind.argument.option] = rest[0] as string;
     options.record = "false"; // a request log (http) has no reader on the command line
+    // http: a long-running server watches its root rather than check each request
+    options.watch = "true";
     let handle: ServerHandle;
     try {
       handle = await startServer(name, addr, options);

@@ -31,6 +31,11 @@ export interface HttpHandlerOptions {
    * request). See `StaticFilesOptions.revalidateMs`.
    */
   revalidateMs?: number;
+  /**
+   * Watch the root and answer small unchanged files from memory with no system call (see
+   * `StaticFilesOptions.watch`; default false). Call the handler's `close()`.
+   */
+  watch?: boolean;
   /** Scripted routes; a new empty set when omitted. */
   routes?: MockRoutes;
   /** Where received requests are recorded; a new log when omitted. */
@@ -83,6 +88,8 @@ export interface HttpHandler {
   readonly limits: HttpLimits;
   /** The static root (a real path), when files are served. */
   readonly root?: string;
+  /** Stops watching the root (with `watch`); nothing else to release. */
+  close(): Promise<void>;
 }
 
 const EMPTY: Uint8Array = new Uint8Array(0);
@@ -106,7 +113,7 @@ export function createHttpHandler(opts: HttpHandlerOptions = {}): HttpHandler {
   const routes = opts.routes ?? new MockRoutes();
   const log = opts.log ?? new RequestLog(limits.maxLoggedRequests);
   const files = opts.root !== undefined
-    ? new StaticFiles(opts.root, { revalidateMs: opts.revalidateMs })
+    ? new StaticFiles(opts.root, { revalidateMs: opts.revalidateMs, watch: opts.watch })
     : undefined;
   const useHttpbin = opts.httpbin ?? true;
   const record = opts.record ?? true;
@@ -244,7 +251,8 @@ export function createHttpHandler(opts: HttpHandlerOptions = {}): HttpHandler {
     }
     return dispatch(req, method, info, pathname, search, EMPTY);
   };
-  return Object.assign(handler, { routes, log, limits, root: files?.root });
+  const close = async () => await files?.close();
+  return Object.assign(handler, { routes, log, limits, root: files?.root, close });
 }
 
 /** The path and query (with `?`) of an absolute URL, without parsing all of it. */

@@ -185,6 +185,7 @@ export async function startHttpServer(
     }
   } catch (e) {
     abort.abort();
+    await handler.close();
     opts.signal?.removeEventListener("abort", onOuterAbort);
     if (tempDir) await Deno.remove(tempDir, { recursive: true }).catch(() => {});
     throw e;
@@ -195,6 +196,7 @@ export async function startHttpServer(
   const port = guard ? guard.addr.port : server.addr.port;
   const finished = server.finished.finally(async () => {
     opts.signal?.removeEventListener("abort", onOuterAbort);
+    await handler.close();
     if (tempDir) await Deno.remove(tempDir, { recursive: true }).catch(() => {});
   });
   const close = async () => {

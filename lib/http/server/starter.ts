@@ -35,7 +35,9 @@ export function isHttpServerHandle(handle: unknown): handle is HttpServerHandle 
  * Starts `serve http ADDR [root DIR]`. Options: `root`, `cert` and `key` (PEM text),
  * `header-timeout` (a duration: drop clients whose request head is slower, see
  * `guard.ts`), `max-buffered` (a size: the memory budget of bodies, see
- * `memory_budget.ts`), and `record: "false"` to keep no request log (the CLI: nobody reads it).
+ * `memory_budget.ts`), `record: "false"` to keep no request log (the CLI: nobody reads it),
+ * and `watch: "true"` to answer unchanged small files without system calls while the root
+ * is watched (the CLI; scripts check every request, so a file written just before is seen).
  *
  * @throws {UsageError} when `root` is not a directory or the address is not http/https/tcp/tls.
  */
@@ -59,6 +61,7 @@ export async function startHttpServerKind(
     cert: options.cert,
     key: options.key,
     record: options.record !== "false",
+    watch: options.watch === "true",
     reusePort: options["reuse-port"] === "true",
     headerTimeoutMs: options["header-timeout"] !== undefined
       ? parseDuration(options["header-timeout"], "header-timeout")

@@ -7,14 +7,20 @@
  * Small files are kept in memory with their headers and compressed forms, and every
  * request re-checks the file's size and modification time, so edits show at once.
  *
+ * With `watch`, the root is watched (`Deno.watchFs`) and a small file reached without links
+ * is answered from memory with no system call at all until an event names it, its folder or
+ * a folder above it (see `root_watch.ts` and the README's "Static files" section for the
+ * window between a write and its event).
+ *
  * @module
  */
 import { acceptsEncodings, contentType, ifNoneMatch } from "@std/http";
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from "node:zlib";
 import { extname } from "node:path";
-import { joinUnderRoot, realPathUnderRoot, UnsafePathError } from "./safe_path.ts";
+import { isInside, joinUnderRoot, realPathUnderRoot, UnsafePathError } from "./safe_path.ts";
 import { directoryListing } from "./directory_listing.ts";
 import { parseRange } from "./range.ts";
+import { type RootWatch, watchRoot } from "./root_watch.ts";
 
 /**
  * Options of {@linkcode StaticFiles}.
@@ -40,6 +46,26 @@ export interface StaticFilesOptions {
    * with its own ETag and Last-Modified (nginx's `open_file_cache_valid` does the same).
    */
   revalidateMs?: number;
+  /**
+   * Watch the root (`Deno.watchFs`) and answer small files from memory without any system
+   * call until the watcher reports a change (default false). A request that arrives before
+   * the watcher has delivered the event of a write (well under a millisecond, a few under
+   * load) may still get the previous version, whole and with its own validators. Falls back
+   * to checking every request when watching is unavailable or stops. Call `close()`.
+   */
+  watch?: boolean;
+  /** Told the paths each watcher event invalidated, or "all" (for tests and logs). */
+  onInvalidate?: (paths: readonly string[] | "all") => void;
+}
+
+/** A file answered from memory with no system call while the watcher says nothing. */
+interface HotEntry {
+  entry: FileEntry;
+  /** The real path (also the path the URL names: no link on the way). */
+  real: string;
+  info: Deno.FileInfo;
+  /** The paths whose change invalidates it: the file and each folder above it in the root. */
+  deps: string[];
 }
 
 /** What is known about one file at one (size, mtime). */
@@ -72,6 +98,11 @@ const COMPRESSIBLE =
   /^(text\/|application\/(json|javascript|xml|xhtml\+xml|wasm|manifest\+json)|image\/svg\+xml)/;
 const MIN_COMPRESS_BYTES = 256;
 const MAX_PATH_CACHE = 10_000;
+/**
+ * A folder is trusted to be watched once it has not changed for this long: the watcher adds
+ * a new folder's watch when it sees the folder created, which takes far less.
+ */
+const SETTLE_MS = 2000;
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 /** TypeScript sources are text here, not MPEG transport streams. */
 const TYPE_OVERRIDES: Record<string, string> = {
@@ -109,6 +140,12 @@ export class StaticFiles {
   #revalidateMs: number;
   /** Real path → the last stat of it and when it was taken (only with a revalidation window). */
   #stats = new Map<string, { at: number; info: Deno.FileInfo }>();
+  /** URL path as received → a file answered without system calls (only while watching). */
+  #hot = new Map<string, HotEntry>();
+  /** A path of the root → the URL paths of the hot entries that depend on it. */
+  #dependents = new Map<string, Set<string>>();
+  #watch: RootWatch | undefined;
+  #onInvalidate?: (paths: readonly string[] | "all") => void;
 
   /**
    * Serves `root`; files are read when asked for.
@@ -126,6 +163,108 @@ export class StaticFiles {
     this.#maxCache = opts.maxCacheBytes ?? 64 * 1024 * 1024;
     this.#maxListing = opts.maxListingEntries ?? 10_000;
     this.#revalidateMs = opts.revalidateMs ?? 0;
+    this.#onInvalidate = opts.onInvalidate;
+    if (opts.watch) {
+      this.#watch = watchRoot(this.root, (paths) => this.#invalidate(paths), () => {
+        // nothing is known any more: back to checking every request
+        this.#watch = undefined;
+        this.#invalidate("all");
+      });
+    }
+  }
+
+  /** Whether the root is being watched (false when watching was not asked for, failed or stopped). */
+  get watching(): boolean {
+    return this.#watch !== undefined;
+  }
+
+  /** Stops watching the root (the cache then checks every request). */
+  async close(): Promise<void> {
+    const watch = this.#watch;
+    this.#watch = undefined;
+    this.#invalidate("all");
+    await watch?.close();
+  }
+
+  /** Same as {@linkcode StaticFiles.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** Drops the hot entries (and the held bytes) an event's paths may have changed. */
+  #invalidate(paths: readonly string[] | "all"): void {
+    if (paths === "all" || paths.some((p) => p === this.root || !isInside(this.root, p))) {
+      this.#hot.clear();
+      this.#dependents.clear();
+      this.#files.clear();
+      this.#cacheBytes = 0;
+    } else {
+      for (const path of paths) {
+        const pathnames = this.#dependents.get(path);
+        if (pathnames) { for (const pathname of [...pathnames]) this.#dropHot(pathname); }
+        // the held bytes too: an edit within the same millisecond keeps size and mtime
+        this.#dropFile(path);
+      }
+    }
+    this.#onInvalidate?.(paths);
+  }
+
+  #dropHot(pathname: string): void {
+    const hot = this.#hot.get(pathname);
+    if (!hot) return;
+    this.#hot.delete(pathname);
+    for (const dep of hot.deps) {
+      const set = this.#dependents.get(dep);
+      set?.delete(pathname);
+      if (set?.size === 0) this.#dependents.delete(dep);
+    }
+  }
+
+  #dropFile(path: string): void {
+    const old = this.#files.get(path);
+    if (!old) return;
+    this.#files.delete(path);
+    this.#cacheBytes -= old.bytes?.byteLength ?? 0;
+    const pathnames = this.#dependents.get(path);
+    if (pathnames) { for (const pathname of [...pathnames]) this.#dropHot(pathname); }
+  }
+
+  /**
+   * Keeps `entry` as the answer to `pathname` without system calls, when that is safe: the
+   * root is watched, the bytes are held, no link is on the way (`joined` is the real path),
+   * the file has one name (an edit through another name would not be reported here) and
+   * every folder on the way has been still long enough for its watch to be in place.
+   */
+  #maybeHot(
+    pathname: string,
+    joined: string,
+    real: string,
+    entry: FileEntry,
+    info: Deno.FileInfo,
+  ): void {
+    if (this.#watch === undefined || !entry.bytes || this.#files.get(real) !== entry) return;
+    if (real !== joined || info.nlink !== 1) return;
+    const deps = [real];
+    const settled = Date.now() - SETTLE_MS;
+    for (
+      let dir = parentOf(real);
+      dir !== this.root && isInside(this.root, dir);
+      dir = parentOf(dir)
+    ) {
+      const ctime = statOrUndefined(dir)?.ctime?.getTime();
+      if (ctime === undefined || ctime > settled) return;
+      deps.push(dir);
+    }
+    if (this.#hot.size >= MAX_PATH_CACHE) {
+      this.#hot.clear();
+      this.#dependents.clear();
+    }
+    this.#hot.set(pathname, { entry, real, info, deps });
+    for (const dep of deps) {
+      let set = this.#dependents.get(dep);
+      if (!set) this.#dependents.set(dep, set = new Set());
+      set.add(pathname);
+    }
   }
 
   /**
@@ -143,9 +282,14 @@ export class StaticFiles {
     search = "",
     method: string = req.method,
   ): Response | Promise<Response> | undefined {
+    const hot = this.#hot.get(pathname);
+    if (hot !== undefined && (method === "GET" || method === "HEAD")) {
+      return this.#respond(req, method, hot.entry, hot.real, hot.info);
+    }
     let real: string | undefined;
+    let joined: string | undefined;
     try {
-      let joined = this.#paths.get(pathname);
+      joined = this.#paths.get(pathname);
       if (joined === undefined) {
         joined = joinUnderRoot(this.root, pathname);
         if (this.#paths.size >= MAX_PATH_CACHE) this.#paths.clear();
@@ -193,7 +337,15 @@ export class StaticFiles {
       }
     }
     if (!info.isFile) return text(403, "not a regular file\n");
-    return this.#serveFile(req, method, path, info);
+    const entry = this.#entry(path, info);
+    this.#maybeHot(
+      pathname,
+      path === real ? joined : joined + "/index.html",
+      path,
+      entry,
+      info,
+    );
+    return this.#respond(req, method, entry, path, info);
   }
 
   /** The file's stat, taken again only when the last one is older than the window. */
@@ -219,13 +371,14 @@ export class StaticFiles {
     this.#stats.set(path, { at, info });
   }
 
-  #serveFile(
+  /** The answer with `entry` of the file at `path` (opened and checked when not held). */
+  #respond(
     req: Request,
     method: string,
+    entry: FileEntry,
     path: string,
     info: Deno.FileInfo,
   ): Response | Promise<Response> {
-    const entry = this.#entry(path, info);
     const inm = req.headers.get("if-none-match");
     if (inm !== null ? !ifNoneMatch(inm, entry.etag) : notModifiedSince(req, entry.mtime)) {
       const headers: Record<string, string> = { etag: entry.etag };
@@ -311,10 +464,7 @@ export class StaticFiles {
     const size = info.size;
     const hit = this.#files.get(path);
     if (hit && hit.mtime === mtime && hit.size === size) return hit;
-    if (hit) {
-      this.#files.delete(path);
-      this.#cacheBytes -= hit.bytes?.byteLength ?? 0;
-    }
+    if (hit) this.#dropFile(path);
     const ext = extname(path).toLowerCase();
     const type = TYPE_OVERRIDES[ext] ?? contentType(ext) ?? "application/octet-stream";
     const etag = `W/"${size.toString(16)}-${Math.floor(mtime).toString(16)}"`;
@@ -344,9 +494,7 @@ export class StaticFiles {
     }
     if (!entry.bytes) return entry; // large or changing: not kept
     while (this.#cacheBytes + size > this.#maxCache && this.#files.size > 0) {
-      const [oldest, old] = this.#files.entries().next().value!;
-      this.#files.delete(oldest);
-      this.#cacheBytes -= old.bytes?.byteLength ?? 0;
+      this.#dropFile(this.#files.keys().next().value!);
     }
     this.#files.set(path, entry);
     this.#cacheBytes += size;
@@ -440,6 +588,11 @@ function statOrUndefined(path: string): Deno.FileInfo | undefined {
   } catch {
     return undefined; // gone: resolved again by the caller
   }
+}
+
+function parentOf(path: string): string {
+  const slash = path.lastIndexOf("/");
+  return slash > 0 ? path.slice(0, slash) : "/";
 }
 
 function safeDecode(path: string): string {
