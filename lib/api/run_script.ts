@@ -9,7 +9,7 @@ import {
   runScriptFile,
   type ScriptResult,
 } from "../run/interpreter.ts";
-import { parseScript } from "../script/parser.ts";
+import { parseStream } from "../script/stream.ts";
 
 /**
  * Runs a `.wire` file and throws its failure report when an expectation fails, so it
@@ -66,7 +66,7 @@ export async function runWire(
   source: string,
   options: RunOptions & { file?: string } = {},
 ): Promise<ScriptResult> {
-  const r = await runParsed(parseScript(source, options.file ?? "<inline>"), options);
+  const r = await runParsed(parseStream([source], options.file ?? "<inline>"), options);
   if (r.failure) throw r.failure;
   return r;
 }

@@ -63,6 +63,34 @@ export async function readUserFile(path: string, maxBytes: number): Promise<Uint
   return buf.subarray(0, n);
 }
 
+/**
+ * The text of `path` as UTF-8 chunks read as they are taken (a script run while it is
+ * read): the same checks as {@linkcode readUserFile} (a regular file, checked before the
+ * first chunk), no size limit (the reader holds one chunk at a time). The file is opened
+ * when the first chunk is taken and closed when the iteration ends or stops.
+ */
+export async function readUserTextChunks(
+  path: string,
+  chunkBytes = 1024 * 1024,
+): Promise<AsyncGenerator<string>> {
+  const seen = await Deno.stat(path); // before opening: opening a FIFO blocks
+  if (!seen.isFile) throw new FileReadError(`"${path}" is ${kindOf(seen)}, not a regular file`);
+  return (async function* () {
+    using file = await Deno.open(path, { read: true });
+    const info = await file.stat();
+    if (!info.isFile) throw new FileReadError(`"${path}" is ${kindOf(info)}, not a regular file`);
+    const decoder = new TextDecoder();
+    while (true) {
+      const buf = new Uint8Array(chunkBytes);
+      const got = await file.read(buf);
+      if (got === null) break;
+      yield decoder.decode(buf.subarray(0, got), { stream: true });
+    }
+    const rest = decoder.decode();
+    if (rest) yield rest;
+  })();
+}
+
 /** {@linkcode readUserFile} decoded as UTF-8. */
 export async function readUserText(path: string, maxBytes: number): Promise<string> {
   return new TextDecoder().decode(await readUserFile(path, maxBytes));

@@ -14,7 +14,8 @@ import { atomicWrite } from "../fs/atomic_write.ts";
 import { execute } from "../run/interpreter.ts";
 import { expandHome, Session } from "../run/session.ts";
 import type { StatementBase } from "../script/ast.ts";
-import { parseScript, parseStatement, ScriptSyntaxError } from "../script/parser.ts";
+import { parseStatement, ScriptSyntaxError } from "../script/parser.ts";
+import { parseStream } from "../script/stream.ts";
 import type { ChannelEvent } from "../transport/events.ts";
 import { DEFAULT_BUFFER_LIMIT } from "../transport/stream_buffer.ts";
 import type { StreamChannel } from "../transport/stream_channel.ts";
@@ -355,9 +356,23 @@ export class ReplCore implements AsyncDisposable {
       this.output.err(`:load: cannot read ${path}: ${(e as Error).message}`);
       return "failed";
     }
-    let script;
+    // the same engine as `run`: statements run as they are parsed (lib/script/stream.ts)
+    const script = parseStream([text], path);
+    const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+    let count = 0;
     try {
-      script = parseScript(text, path);
+      for await (const node of script.statements) {
+        const outcome = await this.run(
+          node,
+          node.text ?? lines[node.span.line - 1]?.trim() ?? node.source,
+          path,
+        );
+        if (outcome !== "ok") {
+          this.output.err(`:load stopped at ${path}:${node.span.line}`);
+          return outcome;
+        }
+        count++;
+      }
     } catch (e) {
       if (e instanceof ScriptSyntaxError) {
         this.output.err(e.render());
@@ -365,19 +380,7 @@ export class ReplCore implements AsyncDisposable {
       }
       throw e;
     }
-    const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
-    for (const node of script.statements) {
-      const outcome = await this.run(
-        node,
-        node.text ?? lines[node.span.line - 1]?.trim() ?? node.source,
-        path,
-      );
-      if (outcome !== "ok") {
-        this.output.err(`:load stopped at ${path}:${node.span.line}`);
-        return outcome;
-      }
-    }
-    this.output.out(`loaded ${script.statements.length} statements from ${path}`);
+    this.output.out(`loaded ${count} statements from ${path}`);
     return "ok";
   }
 

@@ -5,13 +5,13 @@
  * @module
  */
 import type { Script, StatementBase } from "../script/ast.ts";
-import { parseScript } from "../script/parser.ts";
+import { parseStream, type ScriptStream } from "../script/stream.ts";
 import { UsageError } from "../errors.ts";
 import { EXECUTORS } from "./exec/mod.ts";
 import { ExpectationError } from "./failure.ts";
 import { maskSecrets } from "../secrets/secrets.ts";
 import { Session, type SessionOptions } from "./session.ts";
-import { MAX_SCRIPT_BYTES, readUserText } from "../fs/read_file.ts";
+import { readUserTextChunks } from "../fs/read_file.ts";
 
 /**
  * Runs one statement in a session.
@@ -39,9 +39,32 @@ export async function execute(node: StatementBase, session: Session): Promise<vo
   }
 }
 
-/** Runs a block's statements in order (a block statement's body); stops at the first failure. */
-export async function runBody(body: StatementBase[], session: Session): Promise<void> {
-  for (const node of body) await execute(node, session);
+/**
+ * Runs a block's statements in order (a block statement's body, or an included script's
+ * statements as they are parsed); stops at the first failure.
+ */
+export async function runBody(
+  body: StatementBase[] | AsyncIterable<StatementBase>,
+  session: Session,
+): Promise<void> {
+  if (Array.isArray(body)) { for (const node of body) await execute(node, session); }
+  else for await (const node of body) await execute(node, session);
+}
+
+/**
+ * Opens a `.wire` file as a {@linkcode ScriptStream}: read in chunks and parsed while its
+ * statements run (see `lib/script/stream.ts` for when a syntax error is found). The one
+ * path from a script file to the interpreter (`run`, `include`).
+ *
+ * @param shown The name used in messages (default `path`).
+ * @throws {Error} when the file cannot be opened (not found, not a regular file).
+ */
+export async function openScriptFile(
+  path: string,
+  shown = path,
+  onWarning?: (message: string) => void,
+): Promise<ScriptStream> {
+  return parseStream(await readUserTextChunks(path), shown, { onWarning });
 }
 
 /** Runs every statement of a parsed script in order; stops at the first failure. */
@@ -115,19 +138,19 @@ export interface RunOptions extends Omit<SessionOptions, "file"> {
  * ```
  */
 export async function runScriptFile(path: string, options: RunOptions = {}): Promise<ScriptResult> {
-  let text: string;
+  let script: ScriptStream;
   try {
-    text = await readUserText(path, MAX_SCRIPT_BYTES);
+    script = await openScriptFile(path, path, (w) => console.error(`warning: ${w}`));
   } catch (e) {
     throw new UsageError(`cannot read script: ${(e as Error).message}`, { where: path });
   }
-  const script = parseScript(text, path);
-  for (const w of script.warnings ?? []) console.error(`warning: ${w}`);
   return await runScript(script, options);
 }
 
 /**
- * Runs a parsed script in a fresh session.
+ * Runs a parsed script in a fresh session: a {@linkcode Script}, or a
+ * {@linkcode ScriptStream} whose statements run as they are parsed (a syntax error the
+ * parser meets is thrown, after the session closed).
  *
  * @example A failure is returned, not thrown
  * ```ts
@@ -138,7 +161,10 @@ export async function runScriptFile(path: string, options: RunOptions = {}): Pro
  * assertEquals(r.failure?.where, "inline.wire:1");
  * ```
  */
-export async function runScript(script: Script, options: RunOptions = {}): Promise<ScriptResult> {
+export async function runScript(
+  script: Script | ScriptStream,
+  options: RunOptions = {},
+): Promise<ScriptResult> {
   const output: string[] = [];
   const started = performance.now();
   await using session = new Session({
@@ -155,7 +181,7 @@ export async function runScript(script: Script, options: RunOptions = {}): Promi
   let statements = 0;
   try {
     // counted here, not via runStatements, so a failure reports how many completed
-    for (const node of script.statements) {
+    for await (const node of script.statements) {
       await execute(node, session);
       statements++;
     }

@@ -11,7 +11,7 @@ import { runScript } from "../run/interpreter.ts";
 import { type FailurePoint, failurePoint, type TraceEntry, TraceRecorder } from "../run/trace.ts";
 import { maskSecrets } from "../secrets/secrets.ts";
 import { ExpectationUpdater } from "../run/updater.ts";
-import { parseScript } from "../script/parser.ts";
+import { parseStream } from "../script/stream.ts";
 import { ScriptSyntaxError } from "../script/syntax_error.ts";
 import { readDirectives } from "./directives.ts";
 import { MAX_SCRIPT_BYTES, readUserText } from "../fs/read_file.ts";
@@ -146,7 +146,8 @@ export async function runTestFile(file: string, options: SuiteOptions = {}): Pro
     };
   }
   try {
-    const script = parseScript(text, file);
+    // the same engine as `run`: statements run as they are parsed (lib/script/stream.ts)
+    const script = parseStream([text], file);
     const updater = options.update ? new ExpectationUpdater() : undefined;
     let trace: TraceRecorder | undefined;
     let capture: CaptureRecorder | undefined;
@@ -172,7 +173,7 @@ export async function runTestFile(file: string, options: SuiteOptions = {}): Pro
       message: r.failure?.message,
       where: r.failure?.where,
       statements: r.statements,
-      output: [...(script.warnings ?? []).map((w) => `warning: ${w}`), ...r.output],
+      output: [...script.warnings.map((w) => `warning: ${w}`), ...r.output],
       ...(trace ? { trace: trace.entries } : {}),
       // the trace starts with the session, as r.durationMs does
       ...(trace && r.failure ? { failedAt: failurePoint(r.failure, r.durationMs) } : {}),

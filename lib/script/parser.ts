@@ -29,50 +29,166 @@ export const MAX_LINE_LENGTH = 1024 * 1024;
  * ```
  */
 export function parseScript(text: string, file = "<script>", firstLine = 1): Script {
-  const body = text.replace(/^\uFEFF/, "");
-  const lines = body.split(/\r?\n/);
-  // a recording is written one whole line at a time, each ending in "\n": a last line
-  // without its "\n" that does not parse was cut by a hard stop (SIGKILL, power loss).
-  // Only that line of a file the recorder wrote is forgiven; any other error stands.
-  const torn = body.startsWith(RECORDING_HEADER) && !body.endsWith("\n");
-  const warnings: string[] = [];
-  const builder = new BlockBuilder(file, lines, firstLine);
-  const joiner = new LineJoiner({ blocks: false });
-  let entryStart = firstLine;
-  for (let i = 0; i < lines.length; i++) {
-    const lineNo = firstLine + i;
-    if (!joiner.pending) entryStart = lineNo;
-    const step = joiner.feed(lines[i]!);
-    if ("more" in step) continue;
+  const parser = new ScriptParser(file, firstLine);
+  const lines = new LineSplitter();
+  for (const line of lines.push(text)) parser.line(line);
+  parser.end(lines.end());
+  const statements = parser.take();
+  const { warnings } = parser;
+  return warnings.length ? { file, statements, warnings } : { file, statements };
+}
+
+/**
+ * Cuts text arriving in chunks into physical lines (`\n` or `\r\n` ends a line; a
+ * leading byte-order mark is dropped), the way `text.split(/\r?\n/)` would cut the whole.
+ *
+ * @example
+ * ```ts
+ * import { LineSplitter } from "./parser.ts";
+ * import { assertEquals } from "@std/assert";
+ * const s = new LineSplitter();
+ * assertEquals([...s.push("a\r\nb"), ...s.push("c\nd")], ["a", "bc"]);
+ * assertEquals(s.end(), "d");
+ * ```
+ */
+export class LineSplitter {
+  #carry = "";
+  #started = false;
+
+  /** The whole lines completed by `chunk`. */
+  *push(chunk: string): Generator<string> {
+    if (!this.#started && chunk.length) {
+      this.#started = true;
+      if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
+    }
+    let from = 0;
+    while (true) {
+      const nl = chunk.indexOf("\n", from);
+      if (nl < 0) break;
+      let line = from === 0 && this.#carry
+        ? this.#carry + chunk.slice(0, nl)
+        : chunk.slice(from, nl);
+      if (from === 0) this.#carry = "";
+      if (line.charCodeAt(line.length - 1) === 0x0d) line = line.slice(0, -1);
+      yield line;
+      from = nl + 1;
+    }
+    this.#carry = from === 0 ? this.#carry + chunk : chunk.slice(from);
+  }
+
+  /** The text after the last line end ("" when the text ended with one). */
+  end(): string {
+    const rest = this.#carry;
+    this.#carry = "";
+    return rest;
+  }
+}
+
+/**
+ * Parses a script fed one physical line at a time, handing out each top-level statement
+ * as soon as it is whole (a block statement once its closing `}` is read). The one parser
+ * of scripts: {@linkcode parseScript} feeds it a whole text, `parseStream` text as it is
+ * read.
+ *
+ * @example
+ * ```ts
+ * import { ScriptParser } from "./parser.ts";
+ * import { assertEquals } from "@std/assert";
+ * const p = new ScriptParser("x.wire");
+ * p.line('send c "a"');
+ * p.line("repeat 2 {");
+ * assertEquals(p.take().map((s) => s.kind), ["send"]);
+ * p.line("}");
+ * p.end("");
+ * assertEquals(p.take().map((s) => s.kind), ["repeat"]);
+ * ```
+ */
+export class ScriptParser {
+  /** Lines skipped with a warning (a recording's torn last line). */
+  readonly warnings: string[] = [];
+  /** Characters fed so far (each line's, plus one for its end). */
+  consumed = 0;
+  #builder: BlockBuilder;
+  #joiner = new LineJoiner({ blocks: false });
+  #lineNo: number;
+  #entryStart: number;
+  #entryFirst = "";
+  /** The physical lines since the last whole top-level statement (a block's text). */
+  #physical: string[] = [];
+  #recording: boolean | undefined;
+
+  constructor(readonly file: string, readonly firstLine = 1) {
+    this.#lineNo = firstLine;
+    this.#entryStart = firstLine;
+    this.#builder = new BlockBuilder(file, () => this.#physical.join("\n"));
+  }
+
+  /** Feeds the next physical line (without its line end). */
+  line(raw: string): void {
+    this.#feed(raw, false);
+  }
+
+  /**
+   * Ends the input with `rest`, the text after the last line end: a recording's last
+   * line without its `\n` that does not parse was cut by a hard stop, and is skipped with
+   * a warning. Throws when an entry or a block is left open.
+   */
+  end(rest: string): void {
+    this.#feed(rest, rest !== "");
+    if (this.#joiner.pending) {
+      const waiting = this.#joiner.waitingFor;
+      const what = waiting === "continuation"
+        ? 'the last line ends in "\\" with no line after it'
+        : `the ${waiting} is not closed (no line holding only ${
+          waiting?.slice("heredoc ".length)
+        })`;
+      throw new ScriptSyntaxError(what, this.file, at(this.#entryStart), this.#entryFirst);
+    }
+    this.#builder.finish();
+  }
+
+  /** Takes the top-level statements made whole since the last call. */
+  take(): StatementBase[] {
+    return this.#builder.take();
+  }
+
+  /** How many whole top-level statements wait to be taken. */
+  get ready(): number {
+    return this.#builder.ready;
+  }
+
+  #feed(raw: string, torn: boolean): void {
+    const lineNo = this.#lineNo++;
+    this.consumed += raw.length + 1;
+    // a recording is written one whole line at a time, each ending in "\n": only its last
+    // line, cut by a hard stop (SIGKILL, power loss), is forgiven; any other error stands
+    this.#recording ??= raw.startsWith(RECORDING_HEADER);
+    if (!this.#joiner.pending) {
+      this.#entryStart = lineNo;
+      this.#entryFirst = raw;
+    }
+    this.#physical.push(raw);
+    const step = this.#joiner.feed(raw);
+    if ("more" in step) return;
     try {
       if ("error" in step) {
         throw new ScriptSyntaxError(
           step.error,
-          file,
-          at(entryStart),
-          lines[entryStart - firstLine]!,
+          this.file,
+          at(this.#entryStart),
+          this.#entryFirst,
         );
       }
-      builder.line(step.line, entryStart);
+      this.#builder.line(step.line, this.#entryStart);
     } catch (e) {
-      if (!(torn && i === lines.length - 1 && e instanceof ScriptSyntaxError)) throw e;
-      warnings.push(
-        `${file}:${lineNo}: the recording's last line is cut off (the recorder was stopped ` +
-          `mid-write); skipped`,
+      if (!(torn && this.#recording && e instanceof ScriptSyntaxError)) throw e;
+      this.warnings.push(
+        `${this.file}:${lineNo}: the recording's last line is cut off (the recorder was ` +
+          `stopped mid-write); skipped`,
       );
     }
+    if (this.#builder.depth === 0) this.#physical = [];
   }
-  if (joiner.pending) {
-    const what = joiner.waitingFor === "continuation"
-      ? 'the last line ends in "\\" with no line after it'
-      : `the ${joiner.waitingFor} is not closed (no line holding only ${
-        joiner.waitingFor?.slice("heredoc ".length)
-      })`;
-    throw new ScriptSyntaxError(what, file, at(entryStart), lines[entryStart - firstLine]!);
-  }
-  builder.finish();
-  const statements = builder.statements;
-  return warnings.length ? { file, statements, warnings } : { file, statements };
 }
 
 function at(line: number): Span {
@@ -96,14 +212,35 @@ interface Frame {
  * in `{` up to its `}`) into the body of the statement that opened it.
  */
 class BlockBuilder {
-  readonly statements: StatementBase[] = [];
+  /** Top-level statements (the last one is still open while a block is). */
+  #statements: StatementBase[] = [];
   #stack: Frame[] = [];
 
   constructor(
     readonly file: string,
-    readonly physical: string[],
-    readonly firstLine: number,
+    /** The physical lines of the top-level statement being built, joined. */
+    readonly blockText: () => string,
   ) {}
+
+  /** How deep in blocks the next line is. */
+  get depth(): number {
+    return this.#stack.length;
+  }
+
+  /** How many whole top-level statements wait to be taken. */
+  get ready(): number {
+    return this.#stack.length ? this.#statements.length - 1 : this.#statements.length;
+  }
+
+  /** Takes the whole top-level statements (a block still open stays). */
+  take(): StatementBase[] {
+    if (!this.#stack.length) {
+      const all = this.#statements;
+      this.#statements = [];
+      return all;
+    }
+    return this.#statements.splice(0, this.#statements.length - 1);
+  }
 
   /** Takes one logical line (`lineNo`: its first physical line). */
   line(text: string, lineNo: number): void {
@@ -118,11 +255,7 @@ class BlockBuilder {
       if (r.atEnd()) {
         // a top-level block keeps its text (the REPL's :load saves it); nested ones need not
         if (this.#stack.length) return;
-        top.node.text = this.physical.slice(
-          top.firstLine - this.firstLine,
-          lineNo - this.firstLine + 1,
-        )
-          .join("\n");
+        top.node.text = this.blockText();
         return;
       }
       const next = top.open.next;
@@ -154,7 +287,7 @@ class BlockBuilder {
     }
     r.atEnd(); // reach a trailing comment, if any
     node.source = text.slice(start, r.commentAt ?? text.length).trim();
-    (top ? top.open.body : this.statements).push(node);
+    (top ? top.open.body : this.#statements).push(node);
     if (r.opened) {
       this.#stack.push({
         node,

@@ -14,11 +14,9 @@ import type {
   RepeatUntilNode,
   RetryNode,
 } from "../../script/grammar/blocks.ts";
-import { parseScript } from "../../script/parser.ts";
-import { MAX_SCRIPT_BYTES, readUserText } from "../../fs/read_file.ts";
 import { holds } from "../condition.ts";
 import { ExpectationError } from "../failure.ts";
-import { runBody } from "../interpreter.ts";
+import { openScriptFile, runBody } from "../interpreter.ts";
 import type { Session } from "../session.ts";
 import { evalText, evalVar } from "../values.ts";
 import type { Var } from "../vars.ts";
@@ -168,13 +166,12 @@ const include: Executor<IncludeNode> = async (node, session) => {
     const names = [...chain.slice(chain.indexOf(path)), path];
     session.fail(`include cycle: ${names.join(" → ")}`);
   }
-  let text: string;
+  let script;
   try {
-    text = await readUserText(path, MAX_SCRIPT_BYTES);
+    script = await openScriptFile(path, shown);
   } catch (e) {
     return session.fail(`cannot include "${typed}": ${(e as Error).message}`);
   }
-  const script = parseScript(text, shown);
   const outer = { file: session.file, baseDir: session.baseDir };
   chain.push(path);
   session.file = shown;
