@@ -54,6 +54,12 @@ export interface StaticFilesOptions {
    * to checking every request when watching is unavailable or stops. Call `close()`.
    */
   watch?: boolean;
+  /**
+   * With `watch`: a file is answered without checks only once every folder above it (in the
+   * root) has been unchanged this long, ms (default 2000), time enough for the watcher to
+   * have added a new folder's watch.
+   */
+  settleMs?: number;
   /** Told the paths each watcher event invalidated, or "all" (for tests and logs). */
   onInvalidate?: (paths: readonly string[] | "all") => void;
 }
@@ -146,6 +152,7 @@ export class StaticFiles {
   #dependents = new Map<string, Set<string>>();
   #watch: RootWatch | undefined;
   #onInvalidate?: (paths: readonly string[] | "all") => void;
+  #settleMs: number;
 
   /**
    * Serves `root`; files are read when asked for.
@@ -164,6 +171,7 @@ export class StaticFiles {
     this.#maxListing = opts.maxListingEntries ?? 10_000;
     this.#revalidateMs = opts.revalidateMs ?? 0;
     this.#onInvalidate = opts.onInvalidate;
+    this.#settleMs = opts.settleMs ?? SETTLE_MS;
     if (opts.watch) {
       this.#watch = watchRoot(this.root, (paths) => this.#invalidate(paths), () => {
         // nothing is known any more: back to checking every request
@@ -245,7 +253,7 @@ export class StaticFiles {
     if (this.#watch === undefined || !entry.bytes || this.#files.get(real) !== entry) return;
     if (real !== joined || info.nlink !== 1) return;
     const deps = [real];
-    const settled = Date.now() - SETTLE_MS;
+    const settled = Date.now() - this.#settleMs;
     for (
       let dir = parentOf(real);
       dir !== this.root && isInside(this.root, dir);
