@@ -248,9 +248,12 @@ Deno.test("static watch: without a watcher (unavailable or stopped) every reques
         end?.();
       },
       [Symbol.dispose]() {},
-      async *[Symbol.asyncIterator]() {
-        await new Promise<void>((r) => end = r);
-      },
+      [Symbol.asyncIterator]: () => ({
+        next: () =>
+          new Promise<IteratorResult<Deno.FsEvent>>((r) =>
+            end = () => r({ done: true, value: undefined })
+          ),
+      }),
     }) as unknown as Deno.FsWatcher;
   let stopped: StaticFiles;
   const ended = Promise.withResolvers<void>();
