@@ -36,9 +36,13 @@ export async function openBodyFile(path: string): Promise<BodyFile> {
   let state: "open" | "committed" | "aborted" = "open";
   return {
     path,
+    // A sync write: one piece of at most 1 MiB into the page cache, and the body's next read
+    // waits for it anyway; the async write's hop to a thread cost more (a third of the time
+    // of a body discarded into /dev/null).
+    // deno-lint-ignore require-await
     async write(bytes) {
       let off = 0;
-      while (off < bytes.byteLength) off += await file.write(bytes.subarray(off));
+      while (off < bytes.byteLength) off += file.writeSync(bytes.subarray(off));
     },
     async commit() {
       if (state !== "open") return;
