@@ -15,6 +15,7 @@
  */
 import { parseArgs } from "node:util";
 import { cpuSeconds, type Side, spawnNginx } from "./_server_side.ts";
+import { reportRow } from "./_summary.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -174,6 +175,18 @@ try {
     console.log(
       `  throughput ratio ${(ra / rb).toFixed(2)}×, CPU-per-request ratio ${(cb / ca).toFixed(2)}×`,
     );
+    reportRow({
+      bench: "workers_bench",
+      row: `${
+        path === "/api/data" ? "JSON route" : `static ${size / 1024} KiB file`
+      }, serve http --workers ${workers} vs nginx worker_processes ${workers}`,
+      ours: `${ra.toFixed(0)} req/s, ${ca.toFixed(1)} µs CPU/req`,
+      peer: `nginx ${rb.toFixed(0)} req/s, ${cb.toFixed(1)} µs CPU/req`,
+      ratio: ra / rb,
+      note: `median of ${rounds} × ${seconds}s wrk rounds; CPU-per-request ratio ${
+        (cb / ca).toFixed(2)
+      }×`,
+    });
   }
 } finally {
   for (const s of sides) await s.stop().catch(() => {});
