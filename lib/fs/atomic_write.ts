@@ -19,7 +19,11 @@ export async function atomicWrite(
   const opts = { mode: options.mode, createNew: true };
   try {
     if (typeof data === "string") await Deno.writeTextFile(tmp, data, opts);
-    else await Deno.writeFile(tmp, data, opts);
+    else {
+      // (Deno.writeFile copies the bytes on the calling thread first; a write does not)
+      using file = await Deno.open(tmp, { write: true, ...opts });
+      for (let at = 0; at < data.byteLength;) at += await file.write(data.subarray(at));
+    }
     if (options.mode !== undefined) await Deno.chmod(tmp, options.mode);
     await Deno.rename(tmp, path);
   } catch (e) {

@@ -9,7 +9,8 @@
 import { dialUpstream, type UpstreamSide } from "./endpoints.ts";
 import { writeAll } from "../transport/duplex.ts";
 import { frameResponse, type HttpRequest } from "./http_message.ts";
-import { openRecordingFile, WireRecorder } from "./recorder.ts";
+import { WireRecorder } from "./recorder.ts";
+import { openRecordingFile, type RecordingFile } from "./recording_file.ts";
 import type { ReplayConnection } from "./replay_plan.ts";
 
 /** The highest `cN` number among recorded connections (0 when none). */
@@ -64,7 +65,7 @@ export async function fetchUpstream(
 
 /** Appends exchanges to a recording as new connections. */
 export class EpisodeWriter implements Disposable {
-  #file: ReturnType<typeof openRecordingFile>;
+  #file: RecordingFile;
   #recorder: WireRecorder;
   #next = 1;
   /** Exchanges appended. */
@@ -78,7 +79,7 @@ export class EpisodeWriter implements Disposable {
     this.#file = openRecordingFile(path, { append: connections !== undefined });
     this.#recorder = new WireRecorder({
       upstream,
-      write: this.#file.write,
+      write: (text) => this.#file.write(text),
       exact,
       append: connections === undefined ? undefined : { connections },
     });
@@ -96,6 +97,7 @@ export class EpisodeWriter implements Disposable {
 
   [Symbol.dispose](): void {
     this.#recorder.finish();
-    this.#file.close();
+    // no side files: nothing is queued, so the file is closed before this returns
+    void this.#file.close().catch(() => {});
   }
 }

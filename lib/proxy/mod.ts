@@ -38,6 +38,7 @@ export {
   withFault,
 } from "./faults.ts";
 export { type RecorderOptions, WireRecorder } from "./recorder.ts";
+export type { SideFiles } from "./recording_file.ts";
 export type { RedactRule } from "./redact.ts";
 export {
   planReplay,

@@ -10,16 +10,23 @@
  */
 import { Buffer } from "node:buffer";
 import { concatBytes, isBinary } from "../bytes/text.ts";
-import { formatPayload, formatRegex } from "../script/format.ts";
-import { containsSecret, maskScript, secretSafeEnd } from "../secrets/secrets.ts";
+import { formatPayload, formatRegex, formatString } from "../script/format.ts";
+import { containsSecret, secretSafeEnd } from "../secrets/secrets.ts";
 import { redactedLiteral, redactHeader, type RedactRule } from "./redact.ts";
 import { generalise } from "../script/dynamic.ts";
 import { RECORDING_HEADER } from "../script/parser.ts";
 import type { Direction } from "./faults.ts";
 import type { ProxyTap, TapConnection, TapEnd } from "./tap.ts";
+import type { SideFiles } from "./recording_file.ts";
 
-/** The most bytes one `send`/`expect` statement holds; longer runs are split. */
+/** The most bytes one `send`/`expect` statement holds inline; longer runs are split. */
 export const MAX_STATEMENT_BYTES = 128 * 1024;
+
+/** Binary runs from this size go to a side file (with the `sideFiles` option). */
+export const SIDE_FILE_MIN_BYTES = 16 * 1024;
+
+/** The most bytes one side file holds; longer runs are split. */
+export const SIDE_FILE_MAX_BYTES = 8 * 1024 * 1024;
 
 /**
  * The comment noting the pause before a server's answer (`# after 120ms`); `replay
@@ -66,6 +73,11 @@ export interface RecorderOptions {
   append?: { connections: number };
   /** Values written as `${VAR}` (`--redact-header`, `--redact`), listed in the header. */
   redact?: RedactRule[];
+  /**
+   * Where large binary payloads go instead of inline hex: a side file each, named in the
+   * recording as `file "rec.d/c1-0001.bin"` (`openRecordingFile(path).sideFiles`).
+   */
+  sideFiles?: SideFiles;
 }
 
 interface ConnState {
@@ -82,6 +94,14 @@ interface Pending {
   size: number;
   /** The pause before its first byte, ms. */
   pauseMs: number;
+  /** Bulk binary growing into one side file: its bytes are `side[0, size)` (no `parts`). */
+  side?: Uint8Array;
+}
+
+/** A pending run's bytes, in one array. */
+function pendingBytes(p: Pending): Uint8Array {
+  if (p.side) return p.side.subarray(0, p.size);
+  return p.parts.length === 1 ? p.parts[0]! : concatBytes(p.parts);
 }
 
 /**
@@ -164,7 +184,7 @@ export class WireRecorder implements ProxyTap {
     );
   }
 
-  data(conn: TapConnection, direction: Direction, bytes: Uint8Array): void {
+  data(conn: TapConnection, direction: Direction, bytes: Uint8Array): void | Promise<void> {
     const state = this.#conns.get(conn.id);
     if (!state || this.#finished || bytes.byteLength === 0) return;
     let p = this.#pending;
@@ -181,14 +201,28 @@ export class WireRecorder implements ProxyTap {
         p = this.#pending = { conn: state, direction, parts: [], size: 0, pauseMs };
         pauseMs = 0; // a continuation of a split run follows without a pause
       }
-      const take = Math.min(bytes.byteLength - offset, MAX_STATEMENT_BYTES - p.size);
-      p.parts.push(bytes.slice(offset, offset + take));
+      const cap = p.side ? SIDE_FILE_MAX_BYTES : MAX_STATEMENT_BYTES;
+      const take = Math.min(bytes.byteLength - offset, cap - p.size);
+      if (p.side) p.side.set(bytes.subarray(offset, offset + take), p.size);
+      else p.parts.push(bytes.slice(offset, offset + take));
       p.size += take;
       offset += take;
-      if (p.size >= MAX_STATEMENT_BYTES) {
+      if (p.size >= cap && !p.side && this.#o.sideFiles) {
+        const whole = pendingBytes(p);
+        if (isBulkBinary(whole)) {
+          // a full statement of bulk binary: it grows into one side file, in one buffer
+          p.side = this.#o.sideFiles.buffer?.(SIDE_FILE_MAX_BYTES) ??
+            new Uint8Array(SIDE_FILE_MAX_BYTES);
+          p.side.set(whole);
+          p.parts = [];
+          continue;
+        }
+        p.parts = [whole];
+      }
+      if (p.size >= cap) {
         p = this.#cut();
         // (a secret longer than a statement cannot be held back)
-        if (p && p.size >= MAX_STATEMENT_BYTES) p = void this.flush();
+        if (p && p.size >= cap) p = void this.flush();
       }
     }
     if (this.#pending && this.#timer === undefined) {
@@ -197,6 +231,7 @@ export class WireRecorder implements ProxyTap {
         this.#cut();
       }, this.#o.idleFlushMs ?? 100);
     }
+    return this.#o.sideFiles?.ready();
   }
 
   /**
@@ -207,14 +242,14 @@ export class WireRecorder implements ProxyTap {
   #cut(): Pending | undefined {
     const p = this.#pending;
     if (!p) return undefined;
-    const bytes = p.parts.length === 1 ? p.parts[0]! : concatBytes(p.parts);
+    const bytes = pendingBytes(p);
     const end = secretSafeEnd(bytes);
     if (end === bytes.byteLength) {
       this.flush();
       return undefined;
     }
     if (end === 0) return p;
-    p.parts = [bytes.subarray(0, end)];
+    if (!p.side) p.parts = [bytes.subarray(0, end)];
     p.size = end;
     this.flush();
     const rest = bytes.slice(end);
@@ -275,17 +310,21 @@ export class WireRecorder implements ProxyTap {
     const p = this.#pending;
     if (!p) return;
     this.#pending = undefined;
-    const bytes = p.parts.length === 1 ? p.parts[0]! : concatBytes(p.parts);
+    const bytes = pendingBytes(p);
     const redacted = redactedLiteral(bytes, this.#o.redact ?? []);
+    const side = !redacted && this.#o.sideFiles && bytes.byteLength >= SIDE_FILE_MIN_BYTES &&
+        (p.side ? !containsSecret(bytes) : isBulkBinary(bytes))
+      ? `file ${formatString(this.#o.sideFiles.add(p.conn.name, bytes))}`
+      : undefined;
     if (p.direction === "up") {
-      this.#emit(`send ${p.conn.name} ${redacted ?? payloadLiteral(bytes)}\n`);
+      this.#emit(`send ${p.conn.name} ${side ?? redacted ?? payloadLiteral(bytes)}\n`);
       return;
     }
     if (p.pauseMs >= MIN_NOTED_PAUSE_MS) {
       this.#o.write(`${AFTER_NOTE}${Math.round(p.pauseMs)}ms\n`);
     }
-    if (redacted) {
-      this.#emit(`expect ${p.conn.name} ${redacted}\n`);
+    if (side ?? redacted) {
+      this.#emit(`expect ${p.conn.name} ${side ?? redacted}\n`);
       return;
     }
     // a secret inside is written as its literal (then ${NAME}), never inside a regex
@@ -318,40 +357,24 @@ function hexLiteral(bytes: Uint8Array): string {
   return `hex "${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")}"`;
 }
 
-/** A payload literal: like `formatPayload`, with a fast path for large binary chunks. */
-export function payloadLiteral(bytes: Uint8Array): string {
-  if (bytes.byteLength >= 1024 && isBinary(bytes) && !containsSecret(bytes)) {
-    // sample: printable text in at least 90% of 4096 spread bytes keeps a string literal
-    let printable = 0;
-    const step = Math.max(1, Math.floor(bytes.byteLength / 4096));
-    let seen = 0;
-    for (let i = 0; i < bytes.byteLength; i += step, seen++) {
-      const b = bytes[i]!;
-      if ((b >= 0x20 && b < 0x7f) || b === 9 || b === 10 || b === 13) printable++;
-    }
-    if (printable / seen < 0.9) return hexLiteral(bytes);
+/**
+ * Bulk binary, written as hex inline or as a side file: 1 KiB or more, not text, no
+ * secret inside (a secret is written as `${NAME}`, inline), and printable characters in
+ * fewer than 90% of 4096 bytes sampled across it (else a string literal reads better).
+ */
+function isBulkBinary(bytes: Uint8Array): boolean {
+  if (bytes.byteLength < 1024 || !isBinary(bytes) || containsSecret(bytes)) return false;
+  let printable = 0;
+  const step = Math.max(1, Math.floor(bytes.byteLength / 4096));
+  let seen = 0;
+  for (let i = 0; i < bytes.byteLength; i += step, seen++) {
+    const b = bytes[i]!;
+    if ((b >= 0x20 && b < 0x7f) || b === 9 || b === 10 || b === 13) printable++;
   }
-  return formatPayload(bytes);
+  return printable / seen < 0.9;
 }
 
-/** Opens `path` for a recording: returns a write function (sync, whole text) and a closer. */
-export function openRecordingFile(
-  path: string,
-  options: { append?: boolean } = {},
-): { write: (text: string) => void; close: () => void } {
-  const file = options.append
-    ? Deno.openSync(path, { append: true })
-    : Deno.openSync(path, { write: true, create: true, truncate: true });
-  const encoder = new TextEncoder();
-  return {
-    write(text: string) {
-      // a secret the session knows is written as ${NAME}, never as its value
-      const bytes = encoder.encode(maskScript(text));
-      let off = 0;
-      while (off < bytes.byteLength) off += file.writeSync(bytes.subarray(off));
-    },
-    close() {
-      file.close();
-    },
-  };
+/** A payload literal: like `formatPayload`, with a fast path for large binary chunks. */
+export function payloadLiteral(bytes: Uint8Array): string {
+  return isBulkBinary(bytes) ? hexLiteral(bytes) : formatPayload(bytes);
 }

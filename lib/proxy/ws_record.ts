@@ -132,7 +132,7 @@ export class WsRecordTap implements ProxyTap {
     this.#inner.open(conn);
   }
 
-  data(conn: TapConnection, direction: Direction, bytes: Uint8Array): void {
+  data(conn: TapConnection, direction: Direction, bytes: Uint8Array): void | Promise<void> {
     const st = this.#conns.get(conn.id);
     if (!st || st.phase === "bytes") return this.#inner.data(conn, direction, bytes);
     if (st.phase === "ws") return this.#frames(conn, st, direction, bytes);

@@ -1,9 +1,12 @@
 /**
  * Issue 18.15: a recorder stopped hard (SIGKILL) may leave its last line cut; loading the
- * recording skips that line with a warning, and only that line.
+ * recording skips that line with a warning, and only that line. Issue 17: binary bulk goes
+ * to side files (`rec.d/…`), and a recorder killed at any point never leaves the recording
+ * naming a side file that is missing or partly written.
  */
 import { assert, assertEquals, assertMatch, assertThrows } from "@std/assert";
 import { parseScript, ScriptSyntaxError } from "../../lib/script/parser.ts";
+import { planReplay } from "../../lib/proxy/replay_plan.ts";
 
 const CLI = new URL("../../cli.ts", import.meta.url).pathname;
 
@@ -97,9 +100,11 @@ Deno.test("torn recording: a recorder SIGKILLed mid-stream leaves a file that lo
     const chunk = new Uint8Array(32 * 1024);
     crypto.getRandomValues(chunk);
     const draining = client.readable.pipeTo(new WritableStream()).catch(() => {});
-    // stream until the recording holds a good amount, then kill without warning
-    while ((await Deno.stat(out).catch(() => ({ size: 0 }))).size < 512 * 1024) {
-      await client.write(chunk);
+    // stream until the recording names a few side files, then kill without warning
+    let sent = 0;
+    while ((await Deno.readTextFile(out).catch(() => "")).split(' file "').length < 6) {
+      for (let at = 0; at < chunk.byteLength;) at += await client.write(chunk.subarray(at));
+      sent++;
     }
     child.kill("SIGKILL");
     await child.status;
@@ -112,6 +117,18 @@ Deno.test("torn recording: a recorder SIGKILLed mid-stream leaves a file that lo
     const s = parseScript(recorded, out); // must not throw, torn or not
     assert(s.statements.length > 3, `${s.statements.length} statements`);
     if (!recorded.endsWith("\n")) assert(s.warnings?.length === 1 || s.warnings === undefined);
+    assertMatch(recorded, /^send c1 file "rec\.d\/c1-\d{4}\.bin"$/m);
+    // every side file named is there, whole: what the client sent replays byte for byte
+    const [c1] = await planReplay(recorded, out);
+    const up = c1!.steps.filter((x) => x.kind === "receive").map((x) => x.bytes);
+    const total = up.reduce((n, b) => n + b.byteLength, 0);
+    assert(total >= 16 * 1024 && total <= sent * chunk.byteLength, `${total} bytes up`);
+    let at = 0;
+    for (const b of up) {
+      for (let i = 0; i < b.byteLength; i++, at++) {
+        if (b[i] !== chunk[at % chunk.byteLength]) throw new Error(`byte ${at} differs`);
+      }
+    }
   } finally {
     clearTimeout(killer);
     upstream.close();

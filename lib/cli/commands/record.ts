@@ -22,7 +22,8 @@ import {
   sidesFromFlags,
 } from "../../proxy/cli_flags.ts";
 import { startProxy } from "../../proxy/proxy.ts";
-import { openRecordingFile, WireRecorder } from "../../proxy/recorder.ts";
+import { WireRecorder } from "../../proxy/recorder.ts";
+import { openRecordingFile, type RecordingFile } from "../../proxy/recording_file.ts";
 import { WsRecordTap } from "../../proxy/ws_record.ts";
 import { PcapTap, teeTap } from "../../proxy/pcap_tap.ts";
 import { pcapng } from "../../report/pcapng.ts";
@@ -122,7 +123,7 @@ export function recordCommand() {
     const faults = faultsFromFlags(opts);
     const { listen, upstream } = await sidesFromFlags(opts);
     const after = await appendAfter(opts.mode, opts.out);
-    let file: ReturnType<typeof openRecordingFile>;
+    let file: RecordingFile;
     try {
       file = openRecordingFile(opts.out, { append: after !== undefined });
     } catch (e) {
@@ -133,7 +134,8 @@ export function recordCommand() {
     try {
       const recorder = new WireRecorder({
         upstream: formatAddress(upstream.address),
-        write: file.write,
+        write: (text) => file.write(text),
+        sideFiles: file.sideFiles,
         exact: opts.exact,
         redact,
         append: after === undefined ? undefined : { connections: after },
@@ -182,7 +184,11 @@ export function recordCommand() {
         );
       }
     } finally {
-      file.close();
+      try {
+        await file.close();
+      } catch (e) {
+        console.error(`wireplay: record: ${(e as Error).message}`);
+      }
     }
   });
 }

@@ -6,7 +6,8 @@
 import { formatAddress, parseAddress } from "../../address/address.ts";
 import { noFaults, withFault } from "../../proxy/faults.ts";
 import { type Proxy, startProxy } from "../../proxy/proxy.ts";
-import { openRecordingFile, WireRecorder } from "../../proxy/recorder.ts";
+import { WireRecorder } from "../../proxy/recorder.ts";
+import { openRecordingFile, type RecordingFile } from "../../proxy/recording_file.ts";
 import { WsRecordTap } from "../../proxy/ws_record.ts";
 import type {
   DefaultNode,
@@ -51,7 +52,7 @@ const proxyStatement: Executor<ProxyNode> = async (node, session) => {
       : withFault(faults, s.name, s.value, s.direction);
   }
   const caCerts = node.ca ? [(await evalPemFile(session, node.ca))!] : undefined;
-  let file: ReturnType<typeof openRecordingFile> | undefined;
+  let file: RecordingFile | undefined;
   let recorder: WireRecorder | undefined;
   if (node.record) {
     const path = session.path(await evalText(session, node.record));
@@ -60,7 +61,12 @@ const proxyStatement: Executor<ProxyNode> = async (node, session) => {
     } catch (e) {
       return session.fail(`cannot write "${path}": ${(e as Error).message}`);
     }
-    recorder = new WireRecorder({ upstream: formatAddress(upstream), write: file.write });
+    const f = file;
+    recorder = new WireRecorder({
+      upstream: formatAddress(upstream),
+      write: (text) => f.write(text),
+      sideFiles: f.sideFiles,
+    });
   }
   let proxy: Proxy;
   try {
@@ -72,7 +78,7 @@ const proxyStatement: Executor<ProxyNode> = async (node, session) => {
       onError: (m) => session.print(`proxy ${node.name}: ${m}`),
     });
   } catch (e) {
-    file?.close();
+    await file?.close().catch(() => {});
     return session.fail(`cannot start proxy on ${formatAddress(listen)}: ${(e as Error).message}`);
   }
   const p = proxy;
@@ -95,7 +101,11 @@ const proxyStatement: Executor<ProxyNode> = async (node, session) => {
     close: async () => {
       await p.close();
       recorder?.finish();
-      file?.close();
+      try {
+        await file?.close();
+      } catch (e) {
+        session.print(`proxy ${node.name}: ${(e as Error).message}`);
+      }
     },
     handle: p,
   });
