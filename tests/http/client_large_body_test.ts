@@ -4,7 +4,9 @@
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { httpRequest, HttpRequestError } from "../../lib/http/client/request.ts";
 import { runScriptFile } from "../../lib/run/interpreter.ts";
+import { needs } from "../helpers/peers.ts";
 import { tempDir } from "../helpers/temp.ts";
+import { opensslCertificates, startNginx } from "./_peers.ts";
 
 const MiB = 1024 * 1024;
 
@@ -203,4 +205,30 @@ Deno.test("script: http … save FILE streams the body; ${r.size}; expect body t
   );
   assert(!bad.ok);
   assertStringIncludes(bad.failure!.message, 'saved to "/dev/null"');
+});
+
+Deno.test({
+  name: "large body: over HTTP/2 (nginx, h2) saveTo streams past the cap; held, it fails",
+  ...needs("nginx", "openssl"),
+  async fn() {
+    await using dir = await tempDir();
+    const certs = await opensslCertificates(dir.path);
+    await using nginx = await startNginx(`${dir.path}/h2`, { tls: certs, http2: true });
+    const size = 3 * MiB + 5;
+    const want = pattern(0, size);
+    await Deno.writeFile(`${dir.path}/h2/www/big.bin`, want);
+    const request = {
+      method: "GET",
+      url: `${nginx.tlsUrl}/big.bin`,
+      caCerts: [await Deno.readTextFile(certs.caPath)],
+      maxBodyBytes: MiB,
+    };
+    const e = await assertRejects(() => httpRequest(request), HttpRequestError);
+    assertStringIncludes(e.message, "over");
+    const path = dir.join("h2.bin");
+    const res = await httpRequest({ ...request, saveTo: path });
+    assertEquals(res.httpVersion, "HTTP/2");
+    assertEquals(res.saved, { path, bytes: size });
+    assertEquals(await Deno.readFile(path), want);
+  },
 });

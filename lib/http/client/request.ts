@@ -291,9 +291,7 @@ async function once(
     // the final response's body goes to the file; a redirect's is read and dropped
     const sinkFor = (head: ResponseHead) => followed(opts, head) ? undefined : saveTo;
     const { head: respHead, body: raw, size, firstByteAt } = conn.h2Socket
-      ? await h2Exchange(conn.h2Socket, method, url, sent, body, maxBody, signal).then((r) =>
-        saveH2(r, sinkFor(r.head))
-      )
+      ? await h2Exchange(conn.h2Socket, method, url, sent, body, maxBody, signal, sinkFor)
       : await http1Exchange(
         conn,
         method,
@@ -364,16 +362,6 @@ interface Exchanged {
   body: Uint8Array;
   size: number;
   firstByteAt?: number;
-}
-
-/** An HTTP/2 body arrives whole (capped); with a sink, it is written there and dropped. */
-async function saveH2(
-  r: { head: ResponseHead; body: Uint8Array; firstByteAt?: number },
-  sink: BodySink | undefined,
-): Promise<Exchanged> {
-  if (!sink) return { ...r, size: r.body.byteLength };
-  await sink.write(r.body);
-  return { ...r, body: new Uint8Array(0), size: r.body.byteLength };
 }
 
 /**

@@ -60,7 +60,7 @@ export interface HttpRequestOptions {
    * Streams the final response's body to this file instead of holding it: no size cap, not
    * decoded (saved as received), written to a temp file renamed into place when complete
    * (a device such as `/dev/null` is written directly). `body` is then empty and `saved`
-   * says where it went. Over HTTP/2 the body is still read whole first, up to `maxBodyBytes`.
+   * says where it went.
    */
   saveTo?: string;
   /** Decode `content-encoding` gzip/deflate/br (default true). */
