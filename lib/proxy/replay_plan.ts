@@ -9,11 +9,13 @@
  */
 import { UsageError } from "../errors.ts";
 import { Session } from "../run/session.ts";
-import { evalBytes } from "../run/values.ts";
+import { evalBytes, evalText } from "../run/values.ts";
+import { dirname, relative, resolve, sep } from "node:path";
 import type { StatementBase, ValueNode } from "../script/ast.ts";
 import type { ConnectNode, ExpectNode, SendNode } from "../script/grammar/core.ts";
 import { parseScript, parseStatement } from "../script/parser.ts";
 import { parseDuration } from "../bytes/units.ts";
+import { concatBytes } from "../bytes/text.ts";
 import { AFTER_NOTE, AS_RECORDED } from "./recorder.ts";
 import type { Matcher } from "../transport/stream_buffer.ts";
 import { planWebSocket } from "./ws_replay.ts";
@@ -162,8 +164,12 @@ export async function planReplay(
   await using session = new Session({ file, vars });
   const byName = new Map<string, ReplayConnection>();
   const all: ReplayConnection[] = [];
+  const folder = resolve(dirname(file));
   const bytesOf = async (node: StatementBase, v: ValueNode): Promise<Uint8Array> => {
     try {
+      if (v.type === "file") {
+        await insideFolder(folder, session.path(await evalText(session, v.path)));
+      }
       return await evalBytes(session, v);
     } catch (e) {
       return fail(file, node, (e as Error & { reason?: string }).reason ?? (e as Error).message);
@@ -180,14 +186,14 @@ export async function planReplay(
     }
     return c;
   };
+  // adjacent chunks the same way make one step (chunking does not matter); joined once at the end
+  const joins = new Map<ReplayStep & { bytes: Uint8Array }, Uint8Array[]>();
   const push = (c: ReplayConnection, step: ReplayStep) => {
     const last = c.steps.at(-1);
     if (last && (step.kind === "receive" || step.kind === "reply") && last.kind === step.kind) {
-      // adjacent chunks the same way: one step (chunking does not matter)
-      const joined = new Uint8Array(last.bytes.byteLength + step.bytes.byteLength);
-      joined.set(last.bytes);
-      joined.set(step.bytes, last.bytes.byteLength);
-      last.bytes = joined;
+      const parts = joins.get(last) ?? [last.bytes];
+      parts.push(step.bytes);
+      joins.set(last, parts);
     } else c.steps.push(step);
   };
   const after = (node: StatementBase) => {
@@ -298,5 +304,30 @@ export async function planReplay(
         );
     }
   }
+  for (const [step, parts] of joins) step.bytes = concatBytes(parts);
   return all;
+}
+
+/**
+ * A recording is data, and may come from anyone: a `file "…"` payload in it (a side file
+ * the recorder wrote) must be inside the recording's folder, symbolic links resolved, or
+ * `replay --listen` could serve any file the user can read to whoever connects.
+ */
+async function insideFolder(folder: string, path: string): Promise<void> {
+  let real: string;
+  let realFolder: string;
+  try {
+    [real, realFolder] = await Promise.all([Deno.realPath(path), Deno.realPath(folder)]);
+  } catch {
+    real = path; // missing: evaluating it says so
+    realFolder = folder;
+  }
+  const rel = relative(realFolder, real);
+  if (
+    rel === "" || rel === ".." || rel.startsWith(`..${sep}`) || resolve(realFolder, rel) !== real
+  ) {
+    throw new Error(
+      `file "${path}" is outside the recording's folder ${folder} (a recording reads only files beside it)`,
+    );
+  }
 }

@@ -360,6 +360,9 @@ export class ReplCore implements AsyncDisposable {
     const script = parseStream([text], path);
     const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
     let count = 0;
+    // its relative paths (a recording's side files) are the file's, as with `include`
+    const baseDir = this.session.baseDir;
+    this.session.baseDir = dirname(resolve(path));
     try {
       for await (const node of script.statements) {
         const outcome = await this.run(
@@ -379,6 +382,8 @@ export class ReplCore implements AsyncDisposable {
         return "syntax";
       }
       throw e;
+    } finally {
+      this.session.baseDir = baseDir;
     }
     this.output.out(`loaded ${count} statements from ${path}`);
     return "ok";
