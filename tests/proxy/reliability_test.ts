@@ -5,9 +5,15 @@
  * connection the sha256 of what each side sent must equal what the other side received.
  * A deadline (AbortSignal) turns a hang into a failure.
  *
+ * The same through `wireplay record` (issue 17): the traffic must pass intact while it is
+ * recorded, and the recording must hold every byte of every connection exactly (checked
+ * through the replay plan, which reads its side files as `replay` does).
+ *
  * WIREPLAY_RELIABILITY_BYTES overrides the total (default 1 GiB).
  */
-import { assertEquals } from "@std/assert";
+import { assert, assertEquals } from "@std/assert";
+import { planReplay } from "../../lib/proxy/replay_plan.ts";
+import { tempDir } from "../helpers/mod.ts";
 import { createHash } from "node:crypto";
 import { freePort, serve, startCli, writeAll } from "./_helpers.ts";
 import { seededRandom } from "../helpers/random.ts";
@@ -72,12 +78,18 @@ async function readHeader(conn: Deno.Conn): Promise<Uint8Array> {
   return head;
 }
 
-Deno.test({
-  name: `proxy reliability: ${CONNECTIONS} connections, ${
-    (TOTAL / 1024 ** 2).toFixed(0)
-  } MiB, sha256 both ways`,
-  sanitizeResources: true,
-  async fn() {
+for (const command of ["proxy", "record"] as const) {
+  Deno.test({
+    name: `${command} reliability: ${CONNECTIONS} connections, ${
+      (TOTAL / 1024 ** 2).toFixed(0)
+    } MiB, sha256 both ways`,
+    sanitizeResources: true,
+    fn: () => reliability(command),
+  });
+}
+
+async function reliability(command: "proxy" | "record"): Promise<void> {
+  {
     const rand = seededRandom(42);
     const plans: Plan[] = [];
     const weights = Array.from({ length: CONNECTIONS }, () => 0.2 + rand());
@@ -126,14 +138,17 @@ Deno.test({
     });
 
     const port = freePort();
+    await using dir = await tempDir();
+    const out = dir.join("rec.wire");
     await using proxy = startCli([
-      "proxy",
+      command,
+      ...(command === "record" ? ["--out", out] : []),
       "--listen",
       `tcp://127.0.0.1:${port}`,
       "--upstream",
       server.address,
     ]);
-    await proxy.waitFor(/^proxy /m);
+    await proxy.waitFor(command === "record" ? /^recording /m : /^proxy /m);
 
     const t0 = performance.now();
     const results = await Promise.all(plans.map(async (plan) => {
@@ -188,7 +203,49 @@ Deno.test({
       `  ${CONNECTIONS} connections, ${(moved / 1024 ** 2).toFixed(0)} MiB in ${
         seconds.toFixed(1)
       }s ` +
-        `(${(moved / 1024 ** 2 / seconds).toFixed(0)} MiB/s through the proxy)`,
+        `(${(moved / 1024 ** 2 / seconds).toFixed(0)} MiB/s through the ${command})`,
     );
-  },
-});
+    if (command === "record") {
+      const recorded = await checkRecording(out, results, serverSide);
+      console.log(`  recorded: ${recorded}`);
+    }
+  }
+}
+
+/** Every connection's bytes, both ways, are in the recording (read as `replay` reads it). */
+async function checkRecording(
+  out: string,
+  clients: { id: number; sent: string; received: { hash: string; bytes: number } }[],
+  servers: Map<number, { sent: string; received: string; receivedBytes: number }>,
+): Promise<string> {
+  const text = await Deno.readTextFile(out);
+  const connections = await planReplay(text, out);
+  assertEquals(connections.length, CONNECTIONS);
+  const seen = new Set<number>();
+  for (const c of connections) {
+    const up = createHash("sha256");
+    const down = createHash("sha256");
+    let head: Uint8Array | undefined;
+    for (const step of c.steps) {
+      if (step.kind === "receive") {
+        // the first 12 bytes up are the plan's header: its id first
+        if (!head) {
+          head = step.bytes.subarray(0, 12);
+          up.update(step.bytes.subarray(12));
+        } else up.update(step.bytes);
+      } else if (step.kind === "reply") down.update(step.bytes);
+    }
+    assert(head && head.byteLength === 12, `${c.name}: no header recorded`);
+    const id = new DataView(head.buffer, head.byteOffset).getUint32(0);
+    seen.add(id);
+    assertEquals(up.digest("hex"), clients.find((r) => r.id === id)!.sent, `${c.name}: up`);
+    assertEquals(down.digest("hex"), servers.get(id)!.sent, `${c.name}: down`);
+  }
+  assertEquals(seen.size, CONNECTIONS);
+  let sideFiles = 0;
+  for await (const e of Deno.readDir(`${out.slice(0, -".wire".length)}.d`)) {
+    assert(!e.name.endsWith(".tmp"), `a temporary file was left: ${e.name}`);
+    sideFiles++;
+  }
+  return `${text.length} characters of .wire, ${sideFiles} side files`;
+}
