@@ -1,16 +1,20 @@
 /**
  * Bulk throughput through `wireplay proxy` side by side with direct loopback and a socat
- * proxy, iperf3 generating the traffic through each; then the proxy with recording on.
+ * proxy, iperf3 generating the traffic through each, and through `wireplay record` (the
+ * same proxy writing the recording: iperf3's random bytes go to side files).
  *
  *     deno run -A bench/proxy_bench.ts [--seconds 3] [--rounds 3] [--streams 1] [--no-record]
  *
- * Each round runs direct, wireplay and socat one after the other; the figures printed
- * are the medians over the rounds (loopback throughput on a busy 2-core machine varies a
- * lot from one run to the next). Goals (issue 5): proxy ≥ 0.5× direct, ≥ 2× socat.
+ * Each round runs direct, wireplay proxy, socat and wireplay record one after the other;
+ * each ratio is the median of the rounds' ratios (loopback throughput on a busy 2-core
+ * machine varies a lot from one run to the next), and the wireplay processes' CPU seconds
+ * per GiB moved are printed too. Goals (issues 5, 17): proxy ≥ 0.5× direct, ≥ 2× socat;
+ * record ≥ 0.5× proxy.
  *
  * @module
  */
 import { parseArgs } from "node:util";
+import { reportRow } from "./_summary.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -33,8 +37,18 @@ function freePort(): number {
   return port;
 }
 
-/** Runs an iperf3 client against `port` and returns received bits per second. */
-async function iperf(port: number): Promise<number> {
+/** What one iperf3 run measured. */
+interface Run {
+  /** received bits per second */
+  bps: number;
+  /** bytes received */
+  bytes: number;
+  /** CPU seconds of the wireplay process in between (none for direct, socat) */
+  cpu?: number;
+}
+
+/** Runs an iperf3 client against `port`; returns what the receiver got. */
+async function iperf(port: number): Promise<Run> {
   const out = await new Deno.Command("iperf3", {
     args: [
       "-c",
@@ -53,7 +67,17 @@ async function iperf(port: number): Promise<number> {
   const text = new TextDecoder().decode(out.stdout);
   const json = JSON.parse(text);
   if (json.error) throw new Error(`iperf3: ${json.error}`);
-  return json.end.sum_received.bits_per_second as number;
+  return {
+    bps: json.end.sum_received.bits_per_second as number,
+    bytes: json.end.sum_received.bytes as number,
+  };
+}
+
+/** A process's user + system CPU seconds so far (Linux). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks
 }
 
 /** Starts an iperf3 server; returns its port and the process. */
@@ -90,20 +114,23 @@ async function waitForListen(port: number, child: Deno.ChildProcess): Promise<vo
 
 async function through(
   start: (upstreamPort: number, listenPort: number) => Deno.ChildProcess,
-): Promise<number> {
+  cpu = false,
+): Promise<Run> {
   const server = await iperfServer();
   const port = freePort();
   const proxy = start(server.port, port);
   try {
     await waitForListen(port, proxy);
-    return await iperf(port);
+    const before = cpu ? await cpuSeconds(proxy.pid) : 0;
+    const run = await iperf(port);
+    return cpu ? { ...run, cpu: (await cpuSeconds(proxy.pid)) - before } : run;
   } finally {
     await stop(proxy);
     await stop(server.child);
   }
 }
 
-async function direct(): Promise<number> {
+async function direct(): Promise<Run> {
   const server = await iperfServer();
   try {
     return await iperf(server.port);
@@ -138,39 +165,108 @@ const socat = (up: number, port: number) =>
   }).spawn();
 
 const gbit = (bps: number) => `${(bps / 1e9).toFixed(2)} Gbit/s`;
-
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const all = { direct: [] as number[], ours: [] as number[], socat: [] as number[] };
+/** CPU seconds per GiB moved */
+const perGiB = (r: Run) => r.cpu! / (r.bytes / 1024 ** 3);
+
+const record = !values["no-record"];
+const all = { direct: [] as Run[], ours: [] as Run[], socat: [] as Run[], record: [] as Run[] };
+/** dd's bytes per second writing as many bytes as `record` did, into the same folder */
+const ddRates: number[] = [];
+const files: string[] = [];
 console.log(`iperf3, ${seconds}s × ${rounds} round(s), ${streams} stream(s), loopback`);
 for (let r = 0; r < rounds; r++) {
   all.direct.push(await direct());
-  all.ours.push(await through(wireplay(["proxy"])));
+  all.ours.push(await through(wireplay(["proxy"]), true));
   all.socat.push(await through(socat));
-  console.log(
-    `  round ${r + 1}: direct ${gbit(all.direct[r]!)}, wireplay ${gbit(all.ours[r]!)}, socat ${
-      gbit(all.socat[r]!)
-    }`,
-  );
-}
-const d = median(all.direct);
-const ours = median(all.ours);
-const s = median(all.socat);
-console.log(`direct            ${gbit(d)}`);
-console.log(`wireplay proxy    ${gbit(ours)}   ${(ours / d).toFixed(2)}× direct (goal ≥ 0.5×)`);
-console.log(
-  `socat proxy       ${gbit(s)}   wireplay is ${(ours / s).toFixed(2)}× socat (goal ≥ 2×)`,
-);
-if (!values["no-record"]) {
-  const dir = await Deno.makeTempDir({ prefix: "wireplay-bench-" });
-  try {
-    const rec = await through(wireplay(["record", "--out", `${dir}/bench.wire`]));
-    const size = (await Deno.stat(`${dir}/bench.wire`)).size;
-    console.log(
-      `wireplay record   ${gbit(rec)}   ${(rec / ours).toFixed(2)}× proxy without recording (file ${
-        (size / 1e6).toFixed(0)
-      } MB)`,
-    );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
+  let line = `  round ${r + 1}: direct ${gbit(all.direct[r]!.bps)}, wireplay ${
+    gbit(all.ours[r]!.bps)
+  }, socat ${gbit(all.socat[r]!.bps)}`;
+  if (record) {
+    const dir = await Deno.makeTempDir({ prefix: "wireplay-bench-" });
+    try {
+      const out = `${dir}/bench.wire`;
+      all.record.push(await through(wireplay(["record", "--out", out]), true));
+      const wire = (await Deno.stat(out)).size;
+      let side = 0;
+      let count = 0;
+      for await (const e of Deno.readDir(`${dir}/bench.d`)) {
+        side += (await Deno.stat(`${dir}/bench.d/${e.name}`)).size;
+        count++;
+      }
+      files.push(
+        `${(wire / 1e3).toFixed(0)} kB .wire + ${count} side files, ${(side / 1e6).toFixed(0)} MB`,
+      );
+      ddRates.push(await ddRate(dir, all.record[r]!.bytes));
+      line += `, record ${gbit(all.record[r]!.bps)} (${files.at(-1)}), dd ${mbs(ddRates[r]!)}`;
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   }
+  console.log(line);
+}
+/** The platform's own rate for the same write: dd, 8 MiB blocks, `bytes` from /dev/zero. */
+async function ddRate(dir: string, bytes: number): Promise<number> {
+  const count = Math.max(1, Math.round(bytes / (8 * 1024 * 1024)));
+  const t0 = performance.now();
+  const out = await new Deno.Command("dd", {
+    args: ["if=/dev/zero", `of=${dir}/dd.bin`, "bs=8M", `count=${count}`],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!out.success) throw new Error(`dd: ${new TextDecoder().decode(out.stderr)}`);
+  return (count * 8 * 1024 * 1024) / ((performance.now() - t0) / 1000);
+}
+
+const mbs = (bytesPerSecond: number) => `${(bytesPerSecond / 1e6).toFixed(0)} MB/s`;
+const ratios = (a: Run[], b: Run[]) => median(a.map((x, i) => x.bps / b[i]!.bps));
+const d = median(all.direct.map((x) => x.bps));
+const ours = median(all.ours.map((x) => x.bps));
+const s = median(all.socat.map((x) => x.bps));
+const oursCpu = median(all.ours.map(perGiB));
+const note = `median of ${rounds} round(s) of ${seconds}s, ratios per round`;
+console.log(`direct            ${gbit(d)}`);
+console.log(`wireplay proxy    ${gbit(ours)}   ${oursCpu.toFixed(2)} CPU s/GiB`);
+console.log(`socat proxy       ${gbit(s)}`);
+reportRow({
+  bench: "proxy_bench",
+  row: "bulk TCP through `proxy` vs direct loopback (iperf3)",
+  ours: gbit(ours),
+  peer: `direct iperf3 ${gbit(d)}`,
+  ratio: ratios(all.ours, all.direct),
+  goal: { op: ">=", value: 0.5 },
+  note,
+});
+reportRow({
+  bench: "proxy_bench",
+  row: "bulk TCP through `proxy` vs a socat proxy (iperf3)",
+  ours: gbit(ours),
+  peer: `socat ${gbit(s)}`,
+  ratio: ratios(all.ours, all.socat),
+  goal: { op: ">=", value: 2 },
+  note,
+});
+if (record) {
+  const rec = median(all.record.map((x) => x.bps));
+  const recCpu = median(all.record.map(perGiB));
+  console.log(`wireplay record   ${gbit(rec)}   ${recCpu.toFixed(2)} CPU s/GiB`);
+  reportRow({
+    bench: "proxy_bench",
+    row: "`record` throughput vs the same proxy not recording (iperf3's random bytes)",
+    ours: `${gbit(rec)}, ${recCpu.toFixed(2)} CPU s/GiB`,
+    peer: `proxy ${gbit(ours)}, ${oursCpu.toFixed(2)} CPU s/GiB`,
+    ratio: ratios(all.record, all.ours),
+    goal: { op: ">=", value: 0.5 },
+    note: `${note}; recording ${files[Math.floor(files.length / 2)]}`,
+  });
+  // the floor under the row above: writing that many bytes to a file at all
+  const recBytes = all.record.map((x) => x.bps / 8);
+  reportRow({
+    bench: "proxy_bench",
+    row: "`record`'s write rate vs `dd` writing as many bytes to the same folder",
+    ours: mbs(median(recBytes)),
+    peer: `dd bs=8M ${mbs(median(ddRates))}`,
+    ratio: median(recBytes.map((x, i) => x / ddRates[i]!)),
+    note: `${note}; the platform's ceiling for the record row`,
+  });
 }
