@@ -164,6 +164,7 @@ const socat = (up: number, port: number) =>
     stderr: "null",
   }).spawn();
 
+const mbs = (bytesPerSecond: number) => `${(bytesPerSecond / 1e6).toFixed(0)} MB/s`;
 const gbit = (bps: number) => `${(bps / 1e9).toFixed(2)} Gbit/s`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 /** CPU seconds per GiB moved */
@@ -218,7 +219,6 @@ async function ddRate(dir: string, bytes: number): Promise<number> {
   return (count * 8 * 1024 * 1024) / ((performance.now() - t0) / 1000);
 }
 
-const mbs = (bytesPerSecond: number) => `${(bytesPerSecond / 1e6).toFixed(0)} MB/s`;
 const ratios = (a: Run[], b: Run[]) => median(a.map((x, i) => x.bps / b[i]!.bps));
 const d = median(all.direct.map((x) => x.bps));
 const ours = median(all.ours.map((x) => x.bps));
