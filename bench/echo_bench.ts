@@ -1,31 +1,49 @@
 /**
  * 64-byte TCP echo round trips: the wireplay channel (send + exact expect) against the
  * same loop on a bare `Deno.Conn`, each against three echo peers: socat, ncat and our
- * own `serve echo`.
+ * own `serve echo`; then the latency of a regex expect against an exact one.
  *
- *     deno run -A bench/echo_bench.ts [--rounds 5000] [--size 64]
+ *     deno run -A bench/echo_bench.ts [--rounds 10000] [--size 64] [--blocks 10]
  *
- * Prints the median and p99 round trip of every pair, and the ratios that matter:
- * wireplay channel / bare conn (the channel's overhead) and peer / socat.
+ * The two clients take turns in blocks (bare, channel, bare, channel…) so that a busy
+ * machine weighs on both alike; every round trip is one sample. Prints the median and
+ * p99 round trip of every pair, the CPU time of this process per round trip, and the
+ * result rows: wireplay channel / bare conn per peer (goal ≤ 1.05×, issue 17), and the
+ * p50/p99 of regex expects against exact expects (report only):
+ *
+ * - regex, match final at once: `/^PONG (\d+)\r\n/` on a line that ends the reply —
+ *   nothing that may follow can change the match, so it is taken at once;
+ * - regex, more bytes follow: `/PONG (\d+)\r\n/` on a reply that goes on after the
+ *   line in the same write.
+ *
+ * Either must cost no settle time (`DEFAULT_SETTLE_MS`): the held-match rule waits only
+ * when more bytes could change the match.
  *
  * @module
  */
+import process from "node:process";
 import { parseArgs } from "node:util";
 import { parseAddress } from "../lib/address/address.ts";
 import { startSimpleServer } from "../lib/servers/simple.ts";
 import { connectStream } from "../lib/transport/connect.ts";
-import { exactMatcher } from "../lib/transport/matchers.ts";
+import { exactMatcher, regexMatcher } from "../lib/transport/matchers.ts";
+import type { StreamChannel } from "../lib/transport/stream_channel.ts";
+import { reportRow } from "./_summary.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
   options: {
-    rounds: { type: "string", default: "5000" },
+    rounds: { type: "string", default: "10000" },
     size: { type: "string", default: "64" },
+    blocks: { type: "string", default: "10" },
   },
 });
 const ROUNDS = Number(values.rounds);
 const SIZE = Number(values.size);
-const WARMUP = Math.min(500, ROUNDS / 10);
+const BLOCKS = Math.max(1, Number(values.blocks));
+const PER_BLOCK = Math.max(1, Math.floor(ROUNDS / BLOCKS));
+const WARMUP = Math.min(500, Math.ceil(ROUNDS / 10));
+const GOAL = 1.05;
 
 function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -79,50 +97,148 @@ function payload(i: number): Uint8Array {
   return p;
 }
 
+/** A reply of SIZE bytes: `PONG <i>\r\n`, then (with `more`) filler up to SIZE. */
+function pong(i: number, more: boolean): Uint8Array {
+  const line = new TextEncoder().encode(`PONG ${i}\r\n`);
+  if (!more) return line;
+  const p = new Uint8Array(Math.max(SIZE, line.byteLength + 2)).fill(0x2e);
+  p.set(line);
+  p[p.byteLength - 1] = 0x0a;
+  return p;
+}
+
+/** A client: opens once, then runs `rounds` round trips, returning each one's ms. */
+interface Client {
+  open(port: number): Promise<void>;
+  rounds(from: number, n: number, into: number[]): Promise<void>;
+  close(): Promise<void>;
+}
+
 /** Round trips through a wireplay StreamChannel: send, then expect the exact bytes. */
-async function channelLoop(port: number): Promise<number[]> {
-  await using c = await connectStream("c", parseAddress(`tcp://127.0.0.1:${port}`));
-  const times: number[] = [];
-  for (let i = 0; i < ROUNDS + WARMUP; i++) {
-    const p = payload(i);
-    const t0 = performance.now();
-    await c.send(p);
-    await c.buffer.until(exactMatcher(p), { timeoutMs: 5000 });
-    if (i >= WARMUP) times.push(performance.now() - t0);
-  }
-  return times;
+function channelClient(): Client {
+  let c: StreamChannel;
+  return {
+    async open(port) {
+      c = await connectStream("c", parseAddress(`tcp://127.0.0.1:${port}`));
+    },
+    async rounds(from, n, into) {
+      for (let i = from; i < from + n; i++) {
+        const p = payload(i);
+        const t0 = performance.now();
+        await c.send(p);
+        await c.buffer.until(exactMatcher(p), { timeoutMs: 5000 });
+        into.push(performance.now() - t0);
+      }
+    },
+    close: () => c.close(),
+  };
+}
+
+/**
+ * Round trips through a channel that expect a regex: the match is final at once
+ * (`/^PONG (\d+)\r\n/` on a reply that ends there) or more bytes follow it in the same
+ * write (`/PONG (\d+)\r\n/`, then the rest is taken as exact bytes, not timed).
+ */
+function regexClient(more: boolean): Client {
+  let c: StreamChannel;
+  const re = more ? /PONG (\d+)\r\n/ : /^PONG (\d+)\r\n/;
+  return {
+    async open(port) {
+      c = await connectStream("c", parseAddress(`tcp://127.0.0.1:${port}`));
+    },
+    async rounds(from, n, into) {
+      for (let i = from; i < from + n; i++) {
+        const p = pong(i, more);
+        const t0 = performance.now();
+        await c.send(p);
+        const m = await c.buffer.until(regexMatcher(re), { timeoutMs: 5000 });
+        into.push(performance.now() - t0);
+        if (m.whole.byteLength !== p.indexOf(0x0a) + 1) throw new Error("wrong match");
+        const rest = p.subarray(m.whole.byteLength);
+        if (rest.byteLength) await c.buffer.until(exactMatcher(rest), { timeoutMs: 5000 });
+      }
+    },
+    close: () => c.close(),
+  };
 }
 
 /** The same loop on a bare Deno.Conn: write, read until SIZE bytes are back. */
-async function bareLoop(port: number): Promise<number[]> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  conn.setNoDelay(true);
+function bareClient(): Client {
+  let conn: Deno.TcpConn;
   const buf = new Uint8Array(SIZE);
-  const times: number[] = [];
-  try {
-    for (let i = 0; i < ROUNDS + WARMUP; i++) {
-      const p = payload(i);
-      const t0 = performance.now();
-      let off = 0;
-      while (off < SIZE) off += await conn.write(p.subarray(off));
-      let got = 0;
-      while (got < SIZE) {
-        const n = await conn.read(buf.subarray(got));
-        if (n === null) throw new Error("peer closed");
-        got += n;
+  return {
+    async open(port) {
+      conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      conn.setNoDelay(true);
+    },
+    async rounds(from, n, into) {
+      for (let i = from; i < from + n; i++) {
+        const p = payload(i);
+        const t0 = performance.now();
+        let off = 0;
+        while (off < SIZE) off += await conn.write(p.subarray(off));
+        let got = 0;
+        while (got < SIZE) {
+          const r = await conn.read(buf.subarray(got));
+          if (r === null) throw new Error("peer closed");
+          got += r;
+        }
+        if (buf[0] !== p[0]) throw new Error("wrong echo");
+        into.push(performance.now() - t0);
       }
-      if (buf[0] !== p[0]) throw new Error("wrong echo");
-      if (i >= WARMUP) times.push(performance.now() - t0);
+    },
+    close() {
+      conn.close();
+      return Promise.resolve();
+    },
+  };
+}
+
+interface Result {
+  /** round trips, ms */
+  times: number[];
+  /** CPU time of this process per round trip, µs */
+  cpuUs: number;
+}
+
+/**
+ * Runs the clients against one peer in turns (a block each, BLOCKS times, after a
+ * warm-up), each on its own connection kept open throughout.
+ */
+async function interleaved(port: number, clients: Client[]): Promise<Result[]> {
+  const results = clients.map(() => ({ times: [] as number[], cpu: 0 }));
+  for (const c of clients) {
+    await c.open(port);
+    await c.rounds(0, WARMUP, []);
+  }
+  try {
+    for (let b = 0; b < BLOCKS; b++) {
+      for (const [k, c] of clients.entries()) {
+        const before = process.cpuUsage();
+        await c.rounds(WARMUP + b * PER_BLOCK, PER_BLOCK, results[k]!.times);
+        const d = process.cpuUsage(before);
+        results[k]!.cpu += d.user + d.system;
+      }
     }
   } finally {
-    conn.close();
+    for (const c of clients) await c.close();
   }
-  return times;
+  return results.map((r) => ({ times: r.times, cpuUs: r.cpu / r.times.length }));
 }
 
 function pct(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(s.length * q))]!;
+}
+
+const us = (ms: number) => `${(ms * 1000).toFixed(1)} µs`;
+
+function line(client: string, peer: string, r: Result): void {
+  console.log(
+    `  ${client.padEnd(26)} ${peer.padEnd(20)} ${
+      (pct(r.times, 0.5) * 1000).toFixed(1).padStart(8)
+    } ${(pct(r.times, 0.99) * 1000).toFixed(1).padStart(8)} ${r.cpuUs.toFixed(1).padStart(8)}`,
+  );
 }
 
 const peers: Peer[] = [];
@@ -146,44 +262,88 @@ if (has("ncat")) {
 const ours = await startSimpleServer("echo", parseAddress("tcp://127.0.0.1:0"));
 peers.push({ name: "wireplay serve echo", port: ours.port, stop: () => ours.close() });
 
-console.log(`echo_bench: ${ROUNDS} round trips of ${SIZE} bytes (after ${WARMUP} warm-up), µs`);
 console.log(
-  `  ${"client".padEnd(18)} ${"peer".padEnd(20)} ${"median".padStart(8)} ${"p99".padStart(8)}`,
+  `echo_bench: ${BLOCKS}×${PER_BLOCK} round trips of ${SIZE} bytes per client (after ${WARMUP} warm-up), clients in turns; µs`,
 );
-const medians = new Map<string, number>();
+console.log(
+  `  ${"client".padEnd(26)} ${"peer".padEnd(20)} ${"median".padStart(8)} ${"p99".padStart(8)} ${
+    "CPU/rt".padStart(8)
+  }`,
+);
+const pairs = new Map<string, { bare: Result; channel: Result }>();
+let latency: { exact: Result; final: Result; more: Result; bare: Result } | undefined;
 try {
   for (const peer of peers) {
-    for (
-      const [client, loop] of [["bare Deno.Conn", bareLoop], [
-        "wireplay channel",
-        channelLoop,
-      ]] as const
-    ) {
-      const times = await loop(peer.port);
-      const med = pct(times, 0.5) * 1000;
-      medians.set(`${client}|${peer.name}`, med);
-      console.log(
-        `  ${client.padEnd(18)} ${peer.name.padEnd(20)} ${med.toFixed(1).padStart(8)} ${
-          (pct(times, 0.99) * 1000).toFixed(1).padStart(8)
-        }`,
-      );
-    }
+    const [bare, channel] = await interleaved(peer.port, [bareClient(), channelClient()]);
+    line("bare Deno.Conn", peer.name, bare!);
+    line("wireplay channel", peer.name, channel!);
+    pairs.set(peer.name, { bare: bare!, channel: channel! });
   }
+  // expect latency: regex against exact, same peer (the first: socat when installed)
+  const peer = peers[0]!;
+  const [exact, final, more, bare] = await interleaved(peer.port, [
+    channelClient(),
+    regexClient(false),
+    regexClient(true),
+    bareClient(),
+  ]);
+  line("exact expect", peer.name, exact!);
+  line("regex expect, final match", peer.name, final!);
+  line("regex expect, more follows", peer.name, more!);
+  line("bare Deno.Conn", peer.name, bare!);
+  latency = { exact: exact!, final: final!, more: more!, bare: bare! };
 } finally {
   for (const p of peers) await p.stop();
 }
+
 console.log("ratios (median):");
-for (const peer of peers) {
-  const ch = medians.get(`wireplay channel|${peer.name}`)!;
-  const bare = medians.get(`bare Deno.Conn|${peer.name}`)!;
-  console.log(`  wireplay channel / bare conn, against ${peer.name}: ${(ch / bare).toFixed(2)}×`);
+for (const [name, { bare, channel }] of pairs) {
+  console.log(
+    `  wireplay channel / bare conn, against ${name}: ${
+      (pct(channel.times, 0.5) / pct(bare.times, 0.5)).toFixed(2)
+    }×`,
+  );
 }
-const socatCh = medians.get("wireplay channel|socat");
-if (socatCh) {
-  for (const peer of peers.filter((p) => p.name !== "socat")) {
-    const ch = medians.get(`wireplay channel|${peer.name}`)!;
+const socat = pairs.get("socat");
+if (socat) {
+  for (const [name, { channel }] of pairs) {
+    if (name === "socat") continue;
     console.log(
-      `  wireplay channel against ${peer.name} / against socat: ${(ch / socatCh).toFixed(2)}×`,
+      `  wireplay channel against ${name} / against socat: ${
+        (pct(channel.times, 0.5) / pct(socat.channel.times, 0.5)).toFixed(2)
+      }×`,
     );
+  }
+}
+
+const rounds = `median of ${BLOCKS * PER_BLOCK} round trips each, clients in turns`;
+for (const [name, { bare, channel }] of pairs) {
+  reportRow({
+    bench: "echo_bench",
+    row:
+      `${SIZE}-byte echo round trip via a channel (send + exact expect) vs a bare Deno.Conn, ${name}`,
+    ours: `${us(pct(channel.times, 0.5))} (p99 ${us(pct(channel.times, 0.99))})`,
+    peer: `bare Deno.Conn ${us(pct(bare.times, 0.5))} (p99 ${us(pct(bare.times, 0.99))})`,
+    ratio: pct(channel.times, 0.5) / pct(bare.times, 0.5),
+    goal: { op: "<=", value: GOAL },
+    note: `${rounds}; CPU per round trip ${channel.cpuUs.toFixed(1)} vs ${
+      bare.cpuUs.toFixed(1)
+    } µs`,
+  });
+}
+if (latency) {
+  const { exact, final, more, bare } = latency;
+  const p = (r: Result) => `p50 ${us(pct(r.times, 0.5))}, p99 ${us(pct(r.times, 0.99))}`;
+  for (const [what, r] of [["final match", final], ["more bytes follow", more]] as const) {
+    reportRow({
+      bench: "echo_bench",
+      row: `regex expect latency (${what}) vs exact expect, ${peers[0]!.name}`,
+      ours: p(r),
+      peer: `exact expect ${p(exact)}`,
+      ratio: pct(r.times, 0.5) / pct(exact.times, 0.5),
+      note: `${rounds}; bare Deno.Conn ${p(bare)}; p99 ratio ${
+        (pct(r.times, 0.99) / pct(exact.times, 0.99)).toFixed(2)
+      }×`,
+    });
   }
 }

@@ -99,6 +99,32 @@ export interface RegexMatchOptions {
 
 const patternCache = new Map<string, PatternInfo>();
 
+/** What `regexMatcher` derives from a pattern before any byte arrives. */
+interface CompiledPattern {
+  byteRe: RegExp;
+  info: PatternInfo;
+  /** The sentinels the probe appends (see `regex_probe.ts`). */
+  sentinels: string;
+  prefix: string | undefined;
+}
+
+const compiledCache = new Map<string, CompiledPattern>();
+
+/** The byte regex of `re`, its analysis and literal prefix, cached by source and flags. */
+function compiled(re: RegExp): CompiledPattern {
+  const key = `${re.flags}/${re.source}`;
+  let c = compiledCache.get(key);
+  if (!c) {
+    if (compiledCache.size >= 256) compiledCache.clear();
+    const byteRe = toByteRegExp(re);
+    const info = patternInfo(byteRe);
+    const sentinels = info.probe ? SENTINEL.repeat(info.probe.sentinels) : "";
+    c = { byteRe, info, sentinels, prefix: literalPrefix(byteRe) };
+    compiledCache.set(key, c);
+  }
+  return c;
+}
+
 /** The analysis of a byte regex, cached by source and flags. */
 export function patternInfo(byteRe: RegExp): PatternInfo {
   const key = `${byteRe.flags}/${byteRe.source}`;
@@ -127,12 +153,9 @@ export function patternInfo(byteRe: RegExp): PatternInfo {
  * times what the last search took. So a large stream costs O(n) searching in total.
  */
 export function regexMatcher(re: RegExp, options: RegexMatchOptions = {}): Matcher<RegexMatch> {
-  const byteRe = toByteRegExp(re);
-  const info = patternInfo(byteRe);
+  const { byteRe, info, sentinels, prefix } = compiled(re);
   const probe = info.probe;
   const settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
-  const sentinels = probe ? SENTINEL.repeat(probe.sentinels) : "";
-  const prefix = literalPrefix(byteRe);
   const needsWorker = !info.linear || (!options.now && probe !== undefined && !probe.linear);
   let searchedLength = -1;
   let lastSearchMs = 0;
@@ -158,13 +181,14 @@ export function regexMatcher(re: RegExp, options: RegexMatchOptions = {}): Match
 
   const take = (buffer: Parameters<Matcher<RegexMatch>["check"]>[0], m: RegExpExecArray) => {
     const index = candidate + m.index;
+    const whole = buffer.unread.slice(index, index + m[0].length); // latin1: a byte a char
     buffer.discard(index + m[0].length);
     const groups = m.slice(1).map((g) => (g === undefined ? undefined : fromLatin1(g)));
     const named: Record<string, Uint8Array | undefined> = {};
     for (const [k, v] of Object.entries(m.groups ?? {})) {
       named[k] = v === undefined ? undefined : fromLatin1(v);
     }
-    return { done: { whole: fromLatin1(m[0]), groups, named, skipped: index } };
+    return { done: { whole, groups, named, skipped: index } };
   };
 
   return {
@@ -205,7 +229,8 @@ export function regexMatcher(re: RegExp, options: RegexMatchOptions = {}): Match
       searchedLength = length;
       const text = candidate === 0 ? buffer.latin1() : toLatin1(buffer.unread.subarray(candidate));
       const m = execBounded(byteRe, info.linear, text, deadline);
-      lastSearchMs = performance.now() - now;
+      // (only amortised searches need to know what a search took)
+      if (text.length > EAGER_SEARCH_BYTES) lastSearchMs = performance.now() - now;
       if (!m) {
         held = false;
         return undefined;

@@ -6,6 +6,7 @@
  * @module
  */
 import { toLatin1 } from "../bytes/text.ts";
+import { onDeadline } from "./deadline_timer.ts";
 
 /** Default receive limit: 256 MiB of unread data. */
 export const DEFAULT_BUFFER_LIMIT = 256 * 1024 * 1024;
@@ -341,16 +342,15 @@ export class StreamBuffer {
     const deadline = started + options.timeoutMs;
     const waited = () => performance.now() - started;
     return new Promise<T>((resolve, reject) => {
-      // deno-lint-ignore prefer-const -- assigned once below, read by finish() first
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      let retry: ReturnType<typeof setTimeout> | undefined;
+      let cancelDeadline: (() => void) | undefined;
+      let cancelRetry: (() => void) | undefined;
       let settled = false;
-      let unsubscribe = () => {};
+      let unsubscribe: (() => void) | undefined;
       const finish = () => {
         settled = true;
-        unsubscribe();
-        if (timer !== undefined) clearTimeout(timer);
-        if (retry !== undefined) clearTimeout(retry);
+        unsubscribe?.();
+        cancelDeadline?.();
+        cancelRetry?.();
         options.signal?.removeEventListener("abort", onAbort);
       };
       const failWith = (message: string, reason: MatchError["reason"]) => {
@@ -380,11 +380,12 @@ export class StreamBuffer {
           failWith(`timed out after ${Math.round(waited())}ms`, "timeout");
         } else if (r && "defer" in r && !this.#ended) {
           // re-armed on every deferral: the look is due once no bytes came for `defer` ms
-          if (retry !== undefined) clearTimeout(retry);
-          retry = setTimeout(() => {
-            retry = undefined;
+          cancelRetry?.();
+          const now = performance.now();
+          cancelRetry = onDeadline(now + Math.max(0, Math.min(r.defer, deadline - now)), () => {
+            cancelRetry = undefined;
             step("quiet");
-          }, Math.max(0, Math.min(r.defer, deadline - performance.now())));
+          });
         } else if (this.#ended) {
           if (this.#error instanceof BufferOverflowError) failWith(this.#error.message, "overflow");
           else if (this.#error) failWith(`connection failed: ${this.#error.message}`, "closed");
@@ -396,11 +397,14 @@ export class StreamBuffer {
       options.signal?.addEventListener("abort", onAbort, { once: true });
       const start = () => {
         if (settled) return;
-        unsubscribe = this.subscribe(() => step("data"));
         step("data");
+        if (!settled) unsubscribe = this.subscribe(() => step("data"));
       };
       // one last look at the deadline: a matcher may hold a match or a deferred search
-      timer = setTimeout(() => step("deadline"), options.timeoutMs);
+      cancelDeadline = onDeadline(deadline, () => {
+        cancelDeadline = undefined;
+        step("deadline");
+      });
       const preparing = matcher.prepare?.();
       if (preparing) {
         preparing.then(start, (e) => {
@@ -475,6 +479,7 @@ export class StreamBuffer {
   }
 
   #notify(): void {
-    for (const fn of [...this.#waiters]) fn();
+    // a waiter that finishes unsubscribes during the loop (a Set allows it)
+    for (const fn of this.#waiters) fn();
   }
 }
