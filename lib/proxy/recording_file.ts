@@ -15,6 +15,7 @@
 import { basename, dirname, join } from "node:path";
 import { maskScript } from "../secrets/secrets.ts";
 import { atomicWrite } from "../fs/atomic_write.ts";
+import { type DirectWriter, directWriter } from "../fs/direct_write.ts";
 
 /** The most bytes of side files waiting to be written before the proxy is held back. */
 export const SIDE_BACKLOG_BYTES = 64 * 1024 * 1024;
@@ -87,9 +88,11 @@ export class RecordingFile {
   #waiters: (() => void)[] = [];
   #error: Error | undefined;
   #encoder = new TextEncoder();
-  /** Buffers lent by `buffer()`; once written they go back to `#free`. */
-  #lent = new WeakSet<ArrayBufferLike>();
+  /** Buffers lent by `buffer()`, by their memory; once written they go back to `#free`. */
+  #lent = new WeakMap<ArrayBufferLike, Uint8Array>();
   #free: Uint8Array[] = [];
+  /** Writes side files past the page cache where it can (Linux, `--allow-ffi`). */
+  #direct: DirectWriter | undefined = directWriter();
   /** The side folder, made when the first side file is written. */
   #made: Promise<void> | undefined;
   #closed = false;
@@ -123,8 +126,10 @@ export class RecordingFile {
       },
       buffer: (size) => {
         const i = this.#free.findIndex((b) => b.byteLength === size);
-        const buf = i < 0 ? new Uint8Array(size) : this.#free.splice(i, 1)[0]!;
-        this.#lent.add(buf.buffer);
+        const buf = i >= 0
+          ? this.#free.splice(i, 1)[0]!
+          : this.#direct?.buffer(size) ?? new Uint8Array(size);
+        this.#lent.set(buf.buffer, buf);
         return buf;
       },
     };
@@ -192,10 +197,10 @@ export class RecordingFile {
           else {
             await job.written;
             this.#backlog -= job.bytes.byteLength;
-            const whole = job.bytes.buffer;
-            if (this.#lent.has(whole) && this.#free.length < FREE_BUFFERS) {
-              this.#lent.delete(whole);
-              this.#free.push(new Uint8Array(whole));
+            const lent = this.#lent.get(job.bytes.buffer);
+            if (lent && this.#free.length < FREE_BUFFERS) {
+              this.#lent.delete(job.bytes.buffer);
+              this.#free.push(lent);
             }
             if (this.#backlog <= SIDE_BACKLOG_BYTES / 2) this.#wake();
           }
@@ -222,7 +227,7 @@ export class RecordingFile {
     const final = join(this.#dir, name);
     try {
       await (this.#made ??= Deno.mkdir(this.#dir, { recursive: true }));
-      await atomicWrite(final, bytes);
+      if (!await this.#direct?.write(final, bytes)) await atomicWrite(final, bytes);
     } catch (e) {
       throw new Error(`cannot write "${final}": ${(e as Error).message}`);
     }
