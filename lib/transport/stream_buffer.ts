@@ -15,6 +15,8 @@ export const DEFAULT_BUFFER_LIMIT = 256 * 1024 * 1024;
 const INITIAL_CAPACITY = 64 * 1024;
 /** A reader is given at least this much free storage (or what the limit leaves). */
 const MIN_WRITABLE = 16 * 1024;
+/** The region a reader fills when the storage is full (see `writable`). */
+const SPARE_SIZE = 64 * 1024;
 
 /**
  * What a matcher says after looking at the buffer.
@@ -173,6 +175,8 @@ export class StreamBuffer {
   #end = 0;
   /** Unread bytes a waiter needs (see `reserve`): the next growth makes room for them. */
   #wanted = 0;
+  /** Where a reader reads while the storage is full (see `writable`). */
+  #spare: Uint8Array | undefined;
   #ended = false;
   #error: Error | undefined;
   #waiters = new Set<() => void>();
@@ -264,7 +268,16 @@ export class StreamBuffer {
     const free = this.#data.byteLength - this.#end;
     // a storage grown to what a waiter reserved is filled to its last byte
     const filling = this.#wanted > 0 && this.#data.byteLength === this.#wanted && free > 0;
-    if (free < Math.min(room, MIN_WRITABLE) && !filling) this.#reserve(room);
+    if (free < Math.min(room, MIN_WRITABLE) && !filling) {
+      const compacts = this.length + room <= this.#data.byteLength / 2;
+      if (!compacts && this.#wanted <= this.#data.byteLength) {
+        // Growing copies every unread byte, perhaps for nothing (the next read may find
+        // the end of the stream): read into a spare region; `commit` grows if bytes came.
+        this.#spare ??= new Uint8Array(SPARE_SIZE);
+        return this.#spare.subarray(0, Math.min(room, SPARE_SIZE));
+      }
+      this.#reserve(room);
+    }
     const end = Math.min(this.#data.byteLength, this.#end + room);
     return this.#data.subarray(this.#end, end);
   }
@@ -467,8 +480,11 @@ export class StreamBuffer {
     if (need <= this.#data.byteLength / 2) {
       this.#data.copyWithin(0, this.#start, this.#end);
     } else {
-      let size = this.#data.byteLength * 2;
-      while (size < need) size *= 2;
+      // past 1 MiB, grow eightfold: fewer copies; pages never written cost no memory
+      const factor = this.#data.byteLength >= 1024 * 1024 ? 8 : 2;
+      let size = this.#data.byteLength * factor;
+      while (size < need) size *= factor;
+      size = Math.min(size, Math.max(need, this.limit));
       if (this.#wanted >= need) size = this.#wanted;
       const next = new Uint8Array(size);
       next.set(this.unread);
