@@ -288,3 +288,28 @@ Deno.test("hash: send-file --hash xxh128 reaches recv-file; an unknown --hash is
     await Deno.remove(dst, { recursive: true });
   }
 });
+
+Deno.test("hash: known vectors; peek leaves the running hash as it was", async () => {
+  const { createIntegrityHash } = await import("../../lib/transfer/integrity_hash.ts");
+  const hexOf = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  const abc = new TextEncoder().encode("abc");
+  for (
+    const [name, empty, ofAbc] of [
+      ["xxh128", "99aa06d3014798d86001c324468d497f", "06b05ab6733a618578af5f94892f3950"],
+      [
+        "sha256",
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+      ],
+    ]
+  ) {
+    const h = await createIntegrityHash(name!);
+    assertEquals(hexOf(h.digest()), empty, name);
+    h.update(abc.subarray(0, 1));
+    h.peek();
+    h.update(abc.subarray(1));
+    assertEquals(hexOf(h.peek()), ofAbc, name);
+    assertEquals(hexOf(h.digest()), ofAbc, name);
+    assertEquals(hexOf(h.digest()), empty, `${name} starts over after digest`);
+  }
+});
