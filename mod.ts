@@ -39,6 +39,7 @@ export {
 export { Session, type SessionObserver, type SessionOptions } from "./lib/run/session.ts";
 export type { Var, VarObject } from "./lib/run/vars.ts";
 export { parseScript, parseStatement } from "./lib/script/parser.ts";
+export { parseStream, type ParseStreamOptions, type ScriptStream } from "./lib/script/stream.ts";
 export type { Script, Span, StatementBase } from "./lib/script/ast.ts";
 export { ScriptSyntaxError } from "./lib/script/syntax_error.ts";
 export type { ServerHandle } from "./lib/servers/server.ts";
