@@ -185,6 +185,11 @@ export class StreamBuffer {
   #latin1Length = 0;
   /** Bytes ever appended. */
   received = 0;
+  /**
+   * True when a reader with a read always pending fills this buffer (a channel's read
+   * loop): that read keeps the process alive, so a wait's deadline need not.
+   */
+  fedByPendingRead = false;
 
   /** An empty buffer holding at most `limit` unread bytes. */
   constructor(
@@ -395,10 +400,11 @@ export class StreamBuffer {
           // re-armed on every deferral: the look is due once no bytes came for `defer` ms
           cancelRetry?.();
           const now = performance.now();
-          cancelRetry = onDeadline(now + Math.max(0, Math.min(r.defer, deadline - now)), () => {
+          const at = now + Math.max(0, Math.min(r.defer, deadline - now));
+          cancelRetry = onDeadline(at, () => {
             cancelRetry = undefined;
             step("quiet");
-          });
+          }, !this.fedByPendingRead);
         } else if (this.#ended) {
           if (this.#error instanceof BufferOverflowError) failWith(this.#error.message, "overflow");
           else if (this.#error) failWith(`connection failed: ${this.#error.message}`, "closed");
@@ -417,7 +423,7 @@ export class StreamBuffer {
       cancelDeadline = onDeadline(deadline, () => {
         cancelDeadline = undefined;
         step("deadline");
-      });
+      }, !this.fedByPendingRead);
       const preparing = matcher.prepare?.();
       if (preparing) {
         preparing.then(start, (e) => {

@@ -38,6 +38,9 @@ export class StreamChannel implements AsyncDisposable {
   ) {
     this.#duplex = duplex;
     this.buffer = new StreamBuffer(options.bufferLimit ?? DEFAULT_BUFFER_LIMIT);
+    // the read loop always has a read (or a handshake, or a paused-reading check)
+    // pending until the buffer ends, and no wait outlives the end
+    this.buffer.fedByPendingRead = true;
     this.#readLoop = this.#pump(options.events);
   }
 

@@ -1,5 +1,10 @@
-import { assert, assertEquals } from "@std/assert";
+import { assert, assertEquals, assertRejects } from "@std/assert";
+import { parseAddress } from "../../lib/address/address.ts";
+import { utf8 } from "../../lib/bytes/text.ts";
+import { connectStream } from "../../lib/transport/connect.ts";
 import { onDeadline } from "../../lib/transport/deadline_timer.ts";
+import { exactMatcher } from "../../lib/transport/matchers.ts";
+import { MatchError } from "../../lib/transport/stream_buffer.ts";
 
 Deno.test("deadlines fire in time order, never early, whatever order they were set in; a cancelled one never fires", async () => {
   const t0 = performance.now();
@@ -66,4 +71,28 @@ Deno.test("a pending wait keeps the process alive until its deadline", async () 
     }
   `);
   assertEquals(out, "timeout true");
+});
+
+Deno.test("a deadline that does not keep the process alive still fires while something else does", async () => {
+  const t0 = performance.now();
+  const { promise, resolve } = Promise.withResolvers<number>();
+  onDeadline(t0 + 30, () => resolve(performance.now() - t0), false);
+  const keeper = setTimeout(() => resolve(-1), 2000);
+  const after = await promise;
+  clearTimeout(keeper);
+  assert(after >= 29, `fired after ${after} ms`);
+});
+
+Deno.test("a wait on a channel times out at its deadline (the channel's read keeps the process alive)", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted = listener.accept();
+  await using c = await connectStream("c", parseAddress(`tcp://127.0.0.1:${listener.addr.port}`));
+  using _peer = await accepted;
+  const t0 = performance.now();
+  const e = await assertRejects(
+    () => c.buffer.until(exactMatcher(utf8("never")), { timeoutMs: 200 }),
+    MatchError,
+  );
+  assertEquals(e.reason, "timeout");
+  assert(performance.now() - t0 >= 199);
 });
