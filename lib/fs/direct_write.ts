@@ -104,7 +104,9 @@ export function directWriter(): DirectWriter | undefined {
         ok = n > 0;
         at += n;
       }
-      ok = ok && await lib.symbols.ftruncate(fd, BigInt(bytes.byteLength)) === 0;
+      if (ok && padded !== bytes.byteLength) {
+        ok = await lib.symbols.ftruncate(fd, BigInt(bytes.byteLength)) === 0;
+      }
       ok = await lib.symbols.close(fd) === 0 && ok;
       if (!ok) {
         refused = true;

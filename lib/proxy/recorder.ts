@@ -26,7 +26,7 @@ export const MAX_STATEMENT_BYTES = 128 * 1024;
 export const SIDE_FILE_MIN_BYTES = 16 * 1024;
 
 /** The most bytes one side file holds; longer runs are split. */
-export const SIDE_FILE_MAX_BYTES = 8 * 1024 * 1024;
+export const SIDE_FILE_MAX_BYTES = 16 * 1024 * 1024;
 
 /**
  * The comment noting the pause before a server's answer (`# after 120ms`); `replay

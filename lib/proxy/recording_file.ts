@@ -15,13 +15,10 @@
 import { basename, dirname, join } from "node:path";
 import { maskScript } from "../secrets/secrets.ts";
 import { atomicWrite } from "../fs/atomic_write.ts";
-import { type DirectWriter, directWriter } from "../fs/direct_write.ts";
+import { DIRECT_ALIGN, type DirectWriter, directWriter } from "../fs/direct_write.ts";
 
 /** The most bytes of side files waiting to be written before the proxy is held back. */
 export const SIDE_BACKLOG_BYTES = 64 * 1024 * 1024;
-
-/** How many written buffers are kept for reuse. */
-const FREE_BUFFERS = 4;
 
 /** A side file's name: the connection, then its number on that connection. */
 const SIDE_NAME = /^c\d+-\d+\.bin$/;
@@ -109,7 +106,8 @@ export class RecordingFile {
     this.#clean(append ? SIDE_TEMP : undefined);
     const ref = basename(this.#dir);
     this.sideFiles = {
-      add: (conn, bytes) => {
+      add: (conn, given) => {
+        const bytes = this.#fitted(given);
         const n = (this.#counts.get(conn) ?? 0) + 1;
         this.#counts.set(conn, n);
         const name = `${conn}-${String(n).padStart(4, "0")}.bin`;
@@ -133,6 +131,28 @@ export class RecordingFile {
         return buf;
       },
     };
+  }
+
+  /**
+   * `bytes`, or a copy of them in a buffer of their size when they fill less than a quarter of
+   * a lent one (which is free again at once): the backlog counts bytes, so a lent buffer must
+   * not hold far more memory than that (many short runs, many connections interleaved).
+   */
+  #fitted(bytes: Uint8Array): Uint8Array {
+    const lent = this.#lent.get(bytes.buffer);
+    if (!lent || bytes.byteLength * 4 > lent.byteLength) return bytes;
+    this.#lent.delete(bytes.buffer);
+    const size = Math.ceil(bytes.byteLength / DIRECT_ALIGN) * DIRECT_ALIGN;
+    const copy = (this.#direct?.buffer(size) ?? new Uint8Array(size)).subarray(0, bytes.byteLength);
+    copy.set(bytes);
+    this.#keep(lent);
+    return copy;
+  }
+
+  /** Keeps a written buffer for reuse, as many as the backlog can hold. */
+  #keep(buffer: Uint8Array): void {
+    const kept = this.#free.reduce((n, b) => n + b.byteLength, 0);
+    if (kept + buffer.byteLength <= SIDE_BACKLOG_BYTES) this.#free.push(buffer);
   }
 
   /** Writes text (whole statements) after everything written before; secrets masked. */
@@ -198,9 +218,9 @@ export class RecordingFile {
             await job.written;
             this.#backlog -= job.bytes.byteLength;
             const lent = this.#lent.get(job.bytes.buffer);
-            if (lent && this.#free.length < FREE_BUFFERS) {
+            if (lent) {
               this.#lent.delete(job.bytes.buffer);
-              this.#free.push(lent);
+              this.#keep(lent);
             }
             if (this.#backlog <= SIDE_BACKLOG_BYTES / 2) this.#wake();
           }
