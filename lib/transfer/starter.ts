@@ -76,7 +76,7 @@ export async function startFilesServerKind(
       onFile: (s) => {
         received++;
         log(
-          `received ${s.path} ${formatBytes(s.size)} sha256 ${s.sha256} from ${s.peer}` +
+          `received ${s.path} ${formatBytes(s.size)} ${s.hash} ${s.digest} from ${s.peer}` +
             (s.resumedFrom > 0 ? ` (resumed at ${s.resumedFrom})` : ""),
         );
       },

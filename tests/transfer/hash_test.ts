@@ -313,3 +313,26 @@ Deno.test("hash: known vectors; peek leaves the running hash as it was", async (
     assertEquals(hexOf(h.digest()), empty, `${name} starts over after digest`);
   }
 });
+
+Deno.test("hash: serve files logs the hash each file was verified with", async () => {
+  const src = await tempDir(), dst = await tempDir();
+  try {
+    await makeFile(`${src}/d.bin`, MiB);
+    const server = spawnCli("serve", "files", "tcp://127.0.0.1:0", "--dir", dst, "--log");
+    const addr = await server.listening;
+    const fast = await runCli("send-file", `${src}/d.bin`, addr, "--hash", "xxh128");
+    assertEquals(fast.code, 0, fast.err);
+    const plain = await runCli("send-file", `${src}/d.bin`, addr, "--name", "e.bin");
+    assertEquals(plain.code, 0, plain.err);
+    server.child.kill("SIGINT");
+    const s = await server.result();
+    assertEquals(s.code, 0, s.err);
+    const lines = s.err.split("\n").filter((l) => l.startsWith("files: received"));
+    assertEquals(lines.length, 2, s.err);
+    assertStringIncludes(lines.join("\n"), `xxh128 ${await xxh128File(`${src}/d.bin`)}`);
+    assertStringIncludes(lines.join("\n"), `sha256 ${await sha256File(`${src}/d.bin`)}`);
+  } finally {
+    await Deno.remove(src, { recursive: true });
+    await Deno.remove(dst, { recursive: true });
+  }
+});
