@@ -67,7 +67,7 @@ export function sideFolder(path: string): string {
 }
 
 /** Text to write, or a side file being written (started at once: several write in parallel). */
-type Job = { text: Uint8Array } | { bytes: Uint8Array; written: Promise<void> };
+type Job = { text: Uint8Array } | { bytes: Uint8Array; written: Promise<void>; memory: number };
 
 /** An open recording (from {@linkcode openRecordingFile}). */
 export class RecordingFile {
@@ -113,8 +113,10 @@ export class RecordingFile {
         const name = `${conn}-${String(n).padStart(4, "0")}.bin`;
         const written = this.#writeSide(name, bytes);
         written.catch(() => {}); // awaited in order by #run
-        this.#jobs.push({ bytes, written });
-        this.#backlog += bytes.byteLength;
+        // the backlog counts the memory held: a lent buffer's whole size
+        const memory = this.#lent.get(bytes.buffer)?.byteLength ?? bytes.byteLength;
+        this.#jobs.push({ bytes, written, memory });
+        this.#backlog += memory;
         this.#run();
         return `${ref}/${name}`;
       },
@@ -135,8 +137,8 @@ export class RecordingFile {
 
   /**
    * `bytes`, or a copy of them in a buffer of their size when they fill less than a quarter of
-   * a lent one (which is free again at once): the backlog counts bytes, so a lent buffer must
-   * not hold far more memory than that (many short runs, many connections interleaved).
+   * a lent one (which is free again at once): many short runs (many connections interleaved)
+   * would otherwise each hold a large buffer, and a short backlog of them hold the proxy back.
    */
   #fitted(bytes: Uint8Array): Uint8Array {
     const lent = this.#lent.get(bytes.buffer);
@@ -216,7 +218,7 @@ export class RecordingFile {
           if ("text" in job) this.#writeText(job.text);
           else {
             await job.written;
-            this.#backlog -= job.bytes.byteLength;
+            this.#backlog -= job.memory;
             const lent = this.#lent.get(job.bytes.buffer);
             if (lent) {
               this.#lent.delete(job.bytes.buffer);
