@@ -15,6 +15,8 @@ export const DEFAULT_BUFFER_LIMIT = 256 * 1024 * 1024;
 const INITIAL_CAPACITY = 64 * 1024;
 /** A reader is given at least this much free storage (or what the limit leaves). */
 const MIN_WRITABLE = 16 * 1024;
+/** `consume` copies up to this many bytes one by one. */
+const SMALL_COPY = 64;
 /** The region a reader fills when the storage is full (see `writable`). */
 const SPARE_SIZE = 64 * 1024;
 
@@ -320,7 +322,12 @@ export class StreamBuffer {
       this.discard(n);
       return out;
     }
-    const out = this.#data.slice(this.#start, this.#start + n);
+    const take = Math.max(0, Math.min(n, this.length));
+    const out = new Uint8Array(take);
+    if (take <= SMALL_COPY) {
+      // (a short copy by hand beats slice's allocation path several times over)
+      for (let i = 0, from = this.#start; i < take; i++) out[i] = this.#data[from + i]!;
+    } else out.set(this.#data.subarray(this.#start, this.#start + take));
     this.discard(n);
     return out;
   }
