@@ -148,7 +148,11 @@ export class StreamChannel implements AsyncDisposable {
         }
         // read straight into the buffer's free storage, never more than the limit leaves
         // room for: a matcher sees the bytes that fit before an overflow ends the stream
-        const region = this.buffer.writable(READ_SIZE);
+        // (nor, when reading pauses at a mark, more than the room left below the mark)
+        const upTo = this.#pauseAt === undefined
+          ? READ_SIZE
+          : Math.max(1, Math.min(READ_SIZE, this.#pauseAt - this.buffer.length));
+        const region = this.buffer.writable(upTo);
         const n = await this.#duplex.read(region);
         if (n === null) break;
         this.buffer.commit(region, n);
