@@ -6,22 +6,37 @@
  */
 import type { BufferPool, HashPipeline } from "./hash_pipeline.ts";
 
-/** Reads up to `max` bytes into `buf`, filling it unless the file ends; returns the count. */
-export async function readChunk(file: Deno.FsFile, buf: Uint8Array, max: number): Promise<number> {
+/**
+ * Reads up to `max` bytes into `buf`, filling it unless the file ends; returns the count.
+ * `blocking` reads with blocking calls on this thread (see `SendOptions.blockingFileIo`).
+ */
+export async function readChunk(
+  file: Deno.FsFile,
+  buf: Uint8Array,
+  max: number,
+  blocking = false,
+): Promise<number> {
   const want = Math.min(buf.length, max);
   let n = 0;
   while (n < want) {
-    const got = await file.read(buf.subarray(n, want));
+    const into = buf.subarray(n, want);
+    const got = blocking ? file.readSync(into) : await file.read(into);
     if (got === null) break;
     n += got;
   }
   return n;
 }
 
-/** Writes every byte of `data` to `file`. */
-export async function writeFileAll(file: Deno.FsFile, data: Uint8Array): Promise<void> {
+/** Writes every byte of `data` to `file` (`blocking`: with blocking calls on this thread). */
+export async function writeFileAll(
+  file: Deno.FsFile,
+  data: Uint8Array,
+  blocking = false,
+): Promise<void> {
   let off = 0;
-  while (off < data.length) off += await file.write(data.subarray(off));
+  while (off < data.length) {
+    off += blocking ? file.writeSync(data.subarray(off)) : await file.write(data.subarray(off));
+  }
 }
 
 /**

@@ -64,6 +64,12 @@ export interface ReceiveOptions {
   peer?: string;
   /** Hash on this thread (`true`, the default: least CPU) or on a worker thread (`false`). */
   inlineHash?: boolean;
+  /**
+   * Write the file with blocking calls on this thread instead of the runtime's I/O threads
+   * (less CPU; a slow disk stalls everything else on the thread, so a server leaves it
+   * off). The one-shot `recv-file` uses it; default off.
+   */
+  blockingFileIo?: boolean;
 }
 
 /** The largest file a receiver accepts unless told otherwise (`--max-size`): 16 GiB. */
@@ -220,7 +226,7 @@ export async function receiveFile(
       // core's cache), or, with a worker, on the buffers already on disk, in order
       const out = file;
       const store = (data: Uint8Array) =>
-        writeFileAll(out, data).catch((e) => {
+        writeFileAll(out, data, opts.blockingFileIo).catch((e) => {
           throw new StoreError(`Cannot write ${partPath}: ${(e as Error).message}`, { cause: e });
         });
       let failure: unknown;

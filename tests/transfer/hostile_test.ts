@@ -323,3 +323,63 @@ Deno.test("hostile: recv-file --listen tls:// stopped by SIGTERM or SIGINT leave
     await Deno.remove(dst, { recursive: true });
   }
 });
+
+Deno.test({
+  name:
+    "hostile: disk full under recv-file (blocking writes): the sender gets the verdict, no .part",
+  ignore: !canMountTmpfs(),
+  async fn() {
+    const src = await tempDir(), mnt = await Deno.makeTempDir({ prefix: "wireplay-test-" });
+    try {
+      await makeFile(`${src}/big`, 3 * MiB);
+      // recv-file on a 2 MiB tmpfs of its own, without --allow-sys (no statfs: only the write
+      // can tell); when it ends, it lists what it left there
+      const rx = new Deno.Command("unshare", {
+        args: [
+          "-m",
+          "sh",
+          "-c",
+          `mount -t tmpfs -o size=2m tmpfs "$0" && "$1" run --allow-net --allow-read --allow-write --allow-env "$2" recv-file tcp://127.0.0.1:0 ` +
+          `--listen --dir "$0" --json; s=$?; echo "left: $(ls -A "$0")" >&2; exit $s`,
+          mnt,
+          Deno.execPath(),
+          CLI,
+        ],
+        stdout: "piped",
+        stderr: "piped",
+        stdin: "null",
+        env: { NO_COLOR: "1" },
+      }).spawn();
+      const dec = new TextDecoder();
+      const errReader = rx.stderr.getReader();
+      let err = "";
+      const killer = setTimeout(() => rx.kill("SIGKILL"), 60_000);
+      while (!/listening on (\S+)/.test(err)) {
+        const { value, done } = await errReader.read();
+        if (done) break;
+        err += dec.decode(value, { stream: true });
+      }
+      const addr = /listening on (\S+)/.exec(err)?.[1];
+      const outText = new Response(rx.stdout).text();
+      const rest = (async () => {
+        while (true) {
+          const { value, done } = await errReader.read();
+          if (done) return;
+          err += dec.decode(value, { stream: true });
+        }
+      })();
+      assert(addr, `recv-file did not start: ${err}`);
+      const tx = await runCli("send-file", `${src}/big`, addr);
+      const status = await rx.status;
+      clearTimeout(killer);
+      await rest;
+      await outText;
+      assertEquals(tx.code, 1, tx.err);
+      assertStringIncludes(tx.err, "No space left on device");
+      assertEquals(status.code, 1, err);
+      assertStringIncludes(err, "left: \n", "the .part was removed");
+    } finally {
+      for (const d of [src, mnt]) await Deno.remove(d, { recursive: true });
+    }
+  },
+});

@@ -22,6 +22,7 @@ async function transfer(
     name?: string;
     force?: boolean;
     inlineHash?: boolean;
+    blockingFileIo?: boolean;
     viaPort?: (port: number) => number;
   } = {},
 ) {
@@ -29,16 +30,23 @@ async function transfer(
   const received = (async () => {
     const conn = await listener.accept();
     try {
-      return await receiveFile(conn, { dir, force: opts.force, inlineHash: opts.inlineHash });
+      return await receiveFile(conn, {
+        dir,
+        force: opts.force,
+        inlineHash: opts.inlineHash,
+        blockingFileIo: opts.blockingFileIo,
+      });
     } finally {
       conn.close();
     }
   })();
   const port = opts.viaPort ? opts.viaPort(listener.addr.port) : listener.addr.port;
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  const sent = sendFile(conn, path, { name: opts.name, inlineHash: opts.inlineHash }).finally(() =>
-    conn.close()
-  );
+  const sent = sendFile(conn, path, {
+    name: opts.name,
+    inlineHash: opts.inlineHash,
+    blockingFileIo: opts.blockingFileIo,
+  }).finally(() => conn.close());
   const [s, r] = await Promise.allSettled([sent, received]);
   return { sent: s, received: r };
 }
@@ -320,6 +328,36 @@ Deno.test("transfer: over a Unix socket", async () => {
       conn.close();
     }
     assertEquals(await Deno.readTextFile(`${dst}/u.txt`), "via unix");
+  } finally {
+    await Deno.remove(src, { recursive: true });
+    await Deno.remove(dst, { recursive: true });
+  }
+});
+
+Deno.test("transfer: blocking file I/O (what the one-shot commands use): same bytes, cut-off and resume included", async () => {
+  const src = await tempDir(), dst = await tempDir();
+  try {
+    const size = 6 * 1024 * 1024 + 7;
+    await makeFile(`${src}/b.bin`, size);
+    const want = await sha256File(`${src}/b.bin`);
+    let proxy: AsyncDisposable | undefined;
+    const cut = await transfer(`${src}/b.bin`, dst, {
+      blockingFileIo: true,
+      viaPort: (port) => {
+        const p = tamperProxy(port, { cutAfter: 2 * 1024 * 1024 });
+        proxy = p;
+        return p.port;
+      },
+    });
+    await proxy![Symbol.asyncDispose]();
+    assertEquals(failed(cut.received).kind, "interrupted");
+    const kept = (await Deno.stat(`${dst}/.b.bin.part`)).size;
+    assertGreater(kept, 1024 * 1024);
+    const again = await transfer(`${src}/b.bin`, dst, { blockingFileIo: true });
+    assertEquals(ok(again.received).resumedFrom, kept);
+    assertEquals([ok(again.received).sha256, ok(again.sent).sha256], [want, want]);
+    assertEquals(await sha256File(`${dst}/b.bin`), want);
+    assertEquals(await list(dst), ["b.bin"]);
   } finally {
     await Deno.remove(src, { recursive: true });
     await Deno.remove(dst, { recursive: true });

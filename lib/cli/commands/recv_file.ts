@@ -58,6 +58,7 @@ export function recvFileCommand() {
           dir: opts.dir,
           force: opts.force,
           maxSize: opts.maxSize,
+          blockingFileIo: true, // one transfer: nothing else waits on this thread
           peer: endpoint.peer,
           onStart: ({ name }) => (progress = new Progress(`receiving ${name}`)),
           onProgress: (done, total) => progress?.bytes(done, total),

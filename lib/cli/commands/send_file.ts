@@ -65,6 +65,7 @@ export function sendFileCommand() {
         const summary = await sendFile(endpoint.conn, file, {
           name: opts.name,
           hash: opts.hash,
+          blockingFileIo: true, // one transfer: nothing else waits on this thread
           peer: endpoint.peer,
           onProgress: (done, total) => progress.bytes(done, total),
         });
