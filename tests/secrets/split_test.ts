@@ -11,7 +11,8 @@ import {
   maskSecretBytes,
   SecretStreamMask,
 } from "../../lib/secrets/secrets.ts";
-import { MAX_STATEMENT_BYTES, openRecordingFile, WireRecorder } from "../../lib/proxy/recorder.ts";
+import { MAX_STATEMENT_BYTES, WireRecorder } from "../../lib/proxy/recorder.ts";
+import { openRecordingFile } from "../../lib/proxy/recording_file.ts";
 import type { TapConnection } from "../../lib/proxy/tap.ts";
 import { ExpectationError, runWire } from "../../mod.ts";
 import { UsageError } from "../../lib/errors.ts";
