@@ -155,10 +155,11 @@ export class StreamChannel implements AsyncDisposable {
         const region = this.buffer.writable(upTo);
         const n = await this.#duplex.read(region);
         if (n === null) break;
+        // copy for the listeners first: when the buffer emptied while the read was pending,
+        // commit copies the bytes to the storage's start, over the region's own bytes
+        const seen = events?.active ? region.slice(0, n) : undefined;
         this.buffer.commit(region, n);
-        if (events?.active) {
-          events.emit({ type: "data", channel: this.name, bytes: region.slice(0, n) });
-        }
+        if (seen) events!.emit({ type: "data", channel: this.name, bytes: seen });
         // Let the code these bytes woke run first: it usually sends next, and the next
         // read's first attempt is a system call that would otherwise delay that send.
         await null;

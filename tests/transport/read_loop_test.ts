@@ -36,3 +36,33 @@ Deno.test("reads started after a pause mark is set stop exactly at it; the bytes
   await writing;
   assertEquals(got, data);
 });
+
+Deno.test("data events carry the bytes received even when the buffer emptied while the read was pending", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const events = new EventHub();
+  const seen: Uint8Array[] = [];
+  events.on((e: ChannelEvent) => {
+    if (e.type === "data") seen.push(e.bytes);
+  });
+  const accepted = listener.accept();
+  await using c = await connectStream(
+    "c",
+    parseAddress(`tcp://127.0.0.1:${listener.addr.port}`),
+    { events },
+  );
+  using peer = await accepted;
+  const enc = new TextEncoder();
+  const first = Promise.withResolvers<void>();
+  const off = events.on((e) => e.type === "data" && first.resolve());
+  await peer.write(enc.encode("+PONG\r\n"));
+  await first.promise;
+  off();
+  // one turn of the event loop: the read loop has its next read pending, further on in the
+  // storage; consuming every unread byte now lets the buffer start again at offset 0
+  await new Promise((r) => setTimeout(r, 0));
+  assertEquals(c.buffer.consume(7), enc.encode("+PONG\r\n"));
+  await peer.write(enc.encode("$5\r\nhello\r\n"));
+  await c.buffer.until(bytesMatcher(11), { timeoutMs: 5000 });
+  const text = seen.map((b) => new TextDecoder().decode(b)).join("");
+  assertEquals(text, "+PONG\r\n$5\r\nhello\r\n");
+});
