@@ -139,7 +139,7 @@ function channelClient(): Client {
  * (`/^PONG (\d+)\r\n/` on a reply that ends there) or more bytes follow it in the same
  * write (`/PONG (\d+)\r\n/`, then the rest is taken as exact bytes, not timed).
  */
-function regexClient(more: boolean): Client {
+function regexClient(more: boolean, now = false): Client {
   let c: StreamChannel;
   const re = more ? /PONG (\d+)\r\n/ : /^PONG (\d+)\r\n/;
   return {
@@ -151,7 +151,7 @@ function regexClient(more: boolean): Client {
         const p = pong(i, more);
         const t0 = performance.now();
         await c.send(p);
-        const m = await c.buffer.until(regexMatcher(re), { timeoutMs: 5000 });
+        const m = await c.buffer.until(regexMatcher(re, { now }), { timeoutMs: 5000 });
         into.push(performance.now() - t0);
         if (m.whole.byteLength !== p.indexOf(0x0a) + 1) throw new Error("wrong match");
         const rest = p.subarray(m.whole.byteLength);
@@ -271,7 +271,9 @@ console.log(
   }`,
 );
 const pairs = new Map<string, { bare: Result; channel: Result }>();
-let latency: { exact: Result; final: Result; more: Result; bare: Result } | undefined;
+let latency:
+  | Record<"exact" | "final" | "more" | "bare" | "finalNow" | "moreNow", Result>
+  | undefined;
 try {
   for (const peer of peers) {
     const [bare, channel] = await interleaved(peer.port, [bareClient(), channelClient()]);
@@ -281,17 +283,28 @@ try {
   }
   // expect latency: regex against exact, same peer (the first: socat when installed)
   const peer = peers[0]!;
-  const [exact, final, more, bare] = await interleaved(peer.port, [
+  const [exact, final, more, bare, finalNow, moreNow] = await interleaved(peer.port, [
     channelClient(),
     regexClient(false),
     regexClient(true),
     bareClient(),
+    regexClient(false, true),
+    regexClient(true, true),
   ]);
   line("exact expect", peer.name, exact!);
   line("regex expect, final match", peer.name, final!);
   line("regex expect, more follows", peer.name, more!);
   line("bare Deno.Conn", peer.name, bare!);
-  latency = { exact: exact!, final: final!, more: more!, bare: bare! };
+  line("regex expect now, final", peer.name, finalNow!);
+  line("regex expect now, more", peer.name, moreNow!);
+  latency = {
+    exact: exact!,
+    final: final!,
+    more: more!,
+    bare: bare!,
+    finalNow: finalNow!,
+    moreNow: moreNow!,
+  };
 } finally {
   for (const p of peers) await p.stop();
 }
@@ -332,7 +345,7 @@ for (const [name, { bare, channel }] of pairs) {
   });
 }
 if (latency) {
-  const { exact, final, more, bare } = latency;
+  const { exact, final, more, bare, finalNow, moreNow } = latency;
   const p = (r: Result) => `p50 ${us(pct(r.times, 0.5))}, p99 ${us(pct(r.times, 0.99))}`;
   for (const [what, r] of [["final match", final], ["more bytes follow", more]] as const) {
     reportRow({
@@ -344,6 +357,22 @@ if (latency) {
       note: `${rounds}; bare Deno.Conn ${p(bare)}; p99 ratio ${
         (pct(r.times, 0.99) / pct(exact.times, 0.99)).toFixed(2)
       }×`,
+    });
+  }
+  // the held-match rule on against off (`now`: expect's first match, as before the rule)
+  for (
+    const [what, on, off] of [
+      ["final match", final, finalNow],
+      ["more bytes follow", more, moreNow],
+    ] as const
+  ) {
+    reportRow({
+      bench: "echo_bench",
+      row: `regex expect latency (${what}): held-match rule vs \`now\` (the rule off)`,
+      ours: p(on),
+      peer: `\`now\` ${p(off)}`,
+      ratio: pct(on.times, 0.5) / pct(off.times, 0.5),
+      note: `${rounds}; p99 ratio ${(pct(on.times, 0.99) / pct(off.times, 0.99)).toFixed(2)}×`,
     });
   }
 }
