@@ -3,13 +3,19 @@
  * same loop on a bare `Deno.Conn`, each against three echo peers: socat, ncat and our
  * own `serve echo`; then the latency of a regex expect against an exact one.
  *
- *     deno run -A bench/echo_bench.ts [--rounds 10000] [--size 64] [--blocks 10]
+ *     deno run -A bench/echo_bench.ts [--rounds 15000] [--size 64] [--blocks 60]
  *
- * The two clients take turns in blocks (bare, channel, bare, channel…) so that a busy
- * machine weighs on both alike; every round trip is one sample. Prints the median and
- * p99 round trip of every pair, the CPU time of this process per round trip, and the
- * result rows: wireplay channel / bare conn per peer (goal ≤ 1.05×, issue 17), and the
- * p50/p99 of regex expects against exact expects (report only):
+ * The clients take turns in many short blocks, each on its own connection kept open
+ * throughout, after a warm-up that is not counted. The order alternates (bare, channel,
+ * then channel, bare…) so neither always runs first, and every block of one client is
+ * measured back to back with the same block of the other: a ratio is the median of the
+ * per-block ratios (block median over block median), so a machine whose speed drifts
+ * between blocks (other processes, CPU frequency, which core the peer runs on) weighs on
+ * both sides of every ratio alike. The same is done with the CPU time of this process per
+ * round trip (`process.cpuUsage()` around each block). Prints the median and p99 round
+ * trip of every client, its CPU time per round trip, the per-block ratios' median and
+ * quartiles, and the result rows: wireplay channel / bare conn per peer (goal ≤ 1.05×,
+ * issue 17), and the p50/p99 of regex expects against exact expects (report only):
  *
  * - regex, match final at once: `/^PONG (\d+)\r\n/` on a line that ends the reply —
  *   nothing that may follow can change the match, so it is taken at once;
@@ -33,16 +39,17 @@ import { reportRow } from "./_summary.ts";
 const { values } = parseArgs({
   args: Deno.args,
   options: {
-    rounds: { type: "string", default: "10000" },
+    rounds: { type: "string", default: "15000" },
     size: { type: "string", default: "64" },
-    blocks: { type: "string", default: "10" },
+    blocks: { type: "string", default: "60" },
   },
 });
 const ROUNDS = Number(values.rounds);
 const SIZE = Number(values.size);
 const BLOCKS = Math.max(1, Number(values.blocks));
 const PER_BLOCK = Math.max(1, Math.floor(ROUNDS / BLOCKS));
-const WARMUP = Math.min(500, Math.ceil(ROUNDS / 10));
+const WARMUP = Math.min(1000, Math.ceil(ROUNDS / 10));
+const CONN_WARMUP = 20;
 const GOAL = 1.05;
 
 function freePort(): number {
@@ -195,41 +202,79 @@ function bareClient(): Client {
 }
 
 interface Result {
-  /** round trips, ms */
+  /** every round trip, ms */
   times: number[];
-  /** CPU time of this process per round trip, µs */
+  /** the median round trip of each block, ms */
+  blockMs: number[];
+  /** the CPU time of this process per round trip in each block, µs */
+  blockCpuUs: number[];
+  /** CPU time of this process per round trip over all blocks, µs */
   cpuUs: number;
 }
 
 /**
- * Runs the clients against one peer in turns (a block each, BLOCKS times, after a
- * warm-up), each on its own connection kept open throughout.
+ * Runs the clients against one peer in turns: a warm-up of WARMUP round trips each (not
+ * counted), then BLOCKS blocks of PER_BLOCK round trips per client, the order reversed
+ * every other block. Every block opens fresh connections (then CONN_WARMUP round trips
+ * each, not counted): a forking peer (socat, ncat) serves each one from a new process,
+ * and where the scheduler puts that process against this one moves a round trip by up
+ * to 3× — kept for a whole run, that luck would tilt every block of one client.
  */
 async function interleaved(port: number, clients: Client[]): Promise<Result[]> {
-  const results = clients.map(() => ({ times: [] as number[], cpu: 0 }));
-  for (const c of clients) {
-    await c.open(port);
-    await c.rounds(0, WARMUP, []);
-  }
-  try {
-    for (let b = 0; b < BLOCKS; b++) {
-      for (const [k, c] of clients.entries()) {
+  const results = clients.map((): Result => ({
+    times: [],
+    blockMs: [],
+    blockCpuUs: [],
+    cpuUs: 0,
+  }));
+  const order = [...clients.keys()];
+  for (let b = -1; b < BLOCKS; b++) {
+    for (const c of clients) await c.open(port);
+    try {
+      for (const c of clients) await c.rounds(0, b < 0 ? WARMUP : CONN_WARMUP, []);
+      if (b < 0) continue;
+      for (const k of b % 2 ? [...order].reverse() : order) {
+        const block: number[] = [];
         const before = process.cpuUsage();
-        await c.rounds(WARMUP + b * PER_BLOCK, PER_BLOCK, results[k]!.times);
+        await clients[k]!.rounds(b * PER_BLOCK, PER_BLOCK, block);
         const d = process.cpuUsage(before);
-        results[k]!.cpu += d.user + d.system;
+        const r = results[k]!;
+        r.times.push(...block);
+        r.blockMs.push(pct(block, 0.5));
+        r.blockCpuUs.push((d.user + d.system) / PER_BLOCK);
       }
+    } finally {
+      for (const c of clients) await c.close();
     }
-  } finally {
-    for (const c of clients) await c.close();
   }
-  return results.map((r) => ({ times: r.times, cpuUs: r.cpu / r.times.length }));
+  for (const r of results) r.cpuUs = r.blockCpuUs.reduce((a, b) => a + b, 0) / BLOCKS;
+  return results;
 }
 
 function pct(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(s.length * q))]!;
 }
+
+/** A ratio a / b taken block by block: its median and quartiles over the blocks. */
+interface BlockRatio {
+  median: number;
+  p25: number;
+  p75: number;
+}
+
+function blockRatio(a: number[], b: number[]): BlockRatio {
+  const rs = a.map((x, i) => x / b[i]!);
+  return { median: pct(rs, 0.5), p25: pct(rs, 0.25), p75: pct(rs, 0.75) };
+}
+
+/** Round-trip time of `a` over `b`, per block. */
+const timeRatio = (a: Result, b: Result) => blockRatio(a.blockMs, b.blockMs);
+/** CPU time per round trip of `a` over `b`, per block. */
+const cpuRatio = (a: Result, b: Result) => blockRatio(a.blockCpuUs, b.blockCpuUs);
+
+const quartiles = (r: BlockRatio) => `${r.p25.toFixed(3)}–${r.p75.toFixed(3)}`;
+const x = (r: BlockRatio) => `${r.median.toFixed(3)}× (quartiles ${quartiles(r)})`;
 
 const us = (ms: number) => `${(ms * 1000).toFixed(1)} µs`;
 
@@ -263,7 +308,7 @@ const ours = await startSimpleServer("echo", parseAddress("tcp://127.0.0.1:0"));
 peers.push({ name: "wireplay serve echo", port: ours.port, stop: () => ours.close() });
 
 console.log(
-  `echo_bench: ${BLOCKS}×${PER_BLOCK} round trips of ${SIZE} bytes per client (after ${WARMUP} warm-up), clients in turns; µs`,
+  `echo_bench: ${BLOCKS}×${PER_BLOCK} round trips of ${SIZE} bytes per client (after ${WARMUP} warm-up), clients in turns, order alternating; µs`,
 );
 console.log(
   `  ${"client".padEnd(26)} ${"peer".padEnd(20)} ${"median".padStart(8)} ${"p99".padStart(8)} ${
@@ -309,13 +354,11 @@ try {
   for (const p of peers) await p.stop();
 }
 
-console.log("ratios (median):");
+console.log("ratios (median of per-block ratios, quartiles):");
 for (const [name, { bare, channel }] of pairs) {
-  console.log(
-    `  wireplay channel / bare conn, against ${name}: ${
-      (pct(channel.times, 0.5) / pct(bare.times, 0.5)).toFixed(2)
-    }×`,
-  );
+  console.log(`  wireplay channel / bare conn, against ${name}:`);
+  console.log(`    round trip ${x(timeRatio(channel, bare))}`);
+  console.log(`    CPU/rt     ${x(cpuRatio(channel, bare))}`);
 }
 const socat = pairs.get("socat");
 if (socat) {
@@ -324,12 +367,13 @@ if (socat) {
     console.log(
       `  wireplay channel against ${name} / against socat: ${
         (pct(channel.times, 0.5) / pct(socat.channel.times, 0.5)).toFixed(2)
-      }×`,
+      }× (pooled medians, not interleaved)`,
     );
   }
 }
 
-const rounds = `median of ${BLOCKS * PER_BLOCK} round trips each, clients in turns`;
+const rounds =
+  `median of ${BLOCKS} per-block ratios (${PER_BLOCK} round trips a block, clients in turns, order alternating)`;
 for (const [name, { bare, channel }] of pairs) {
   reportRow({
     bench: "echo_bench",
@@ -337,11 +381,11 @@ for (const [name, { bare, channel }] of pairs) {
       `${SIZE}-byte echo round trip via a channel (send + exact expect) vs a bare Deno.Conn, ${name}`,
     ours: `${us(pct(channel.times, 0.5))} (p99 ${us(pct(channel.times, 0.99))})`,
     peer: `bare Deno.Conn ${us(pct(bare.times, 0.5))} (p99 ${us(pct(bare.times, 0.99))})`,
-    ratio: pct(channel.times, 0.5) / pct(bare.times, 0.5),
+    ratio: timeRatio(channel, bare).median,
     goal: { op: "<=", value: GOAL },
-    note: `${rounds}; CPU per round trip ${channel.cpuUs.toFixed(1)} vs ${
-      bare.cpuUs.toFixed(1)
-    } µs`,
+    note: `${rounds}, quartiles ${quartiles(timeRatio(channel, bare))}; CPU per round trip ${
+      channel.cpuUs.toFixed(1)
+    } vs ${bare.cpuUs.toFixed(1)} µs, ratio ${x(cpuRatio(channel, bare))}`,
   });
 }
 if (latency) {
@@ -353,7 +397,7 @@ if (latency) {
       row: `regex expect latency (${what}) vs exact expect, ${peers[0]!.name}`,
       ours: p(r),
       peer: `exact expect ${p(exact)}`,
-      ratio: pct(r.times, 0.5) / pct(exact.times, 0.5),
+      ratio: timeRatio(r, exact).median,
       note: `${rounds}; bare Deno.Conn ${p(bare)}; p99 ratio ${
         (pct(r.times, 0.99) / pct(exact.times, 0.99)).toFixed(2)
       }×`,
@@ -371,7 +415,7 @@ if (latency) {
       row: `regex expect latency (${what}): held-match rule vs \`now\` (the rule off)`,
       ours: p(on),
       peer: `\`now\` ${p(off)}`,
-      ratio: pct(on.times, 0.5) / pct(off.times, 0.5),
+      ratio: timeRatio(on, off).median,
       note: `${rounds}; p99 ratio ${(pct(on.times, 0.99) / pct(off.times, 0.99)).toFixed(2)}×`,
     });
   }
