@@ -9,13 +9,9 @@ import { collectSecret, SECRET_HELP } from "../../secrets/cli.ts";
 import { maskSecrets } from "../../secrets/secrets.ts";
 import { Command } from "commander";
 import { atomicWrite } from "../../fs/atomic_write.ts";
-import { sequenceHtml } from "../../report/sequence.ts";
 import { runScriptFile } from "../../run/interpreter.ts";
-import { loadCookieFile, saveCookieFile } from "../../http/client/cookie_file.ts";
-import { SESSION_COOKIES } from "../../run/exec/http.ts";
-import { failurePoint, TraceRecorder } from "../../run/trace.ts";
-import { CaptureRecorder } from "../../run/capture.ts";
-import { pcapng } from "../../report/pcapng.ts";
+import type { TraceRecorder } from "../../run/trace.ts";
+import type { CaptureRecorder } from "../../run/capture.ts";
 import { ExitCode } from "../main.ts";
 import { collect, collectVar, durationOption } from "../options.ts";
 
@@ -42,22 +38,32 @@ export function runCommand() {
     )
     .action(async (file, opts) => {
       const traced: { recorder?: TraceRecorder; capture?: CaptureRecorder } = {};
-      const jar = opts.cookieJar ? await loadCookieFile(opts.cookieJar, "--cookie-jar") : undefined;
+      // what only --cookie-jar, --trace and --pcap need loads with them (start-up)
+      const cookies = opts.cookieJar
+        ? {
+          file: await import("../../http/client/cookie_file.ts"),
+          http: await import("../../run/exec/http.ts"),
+        }
+        : undefined;
+      const jar = cookies && await cookies.file.loadCookieFile(opts.cookieJar!, "--cookie-jar");
+      const trace = opts.trace ? await import("../../run/trace.ts") : undefined;
+      const capture = opts.pcap ? await import("../../run/capture.ts") : undefined;
       const result = await runScriptFile(file, {
         setup: (session) => {
-          if (jar) session.state.set(SESSION_COOKIES, jar);
-          if (opts.trace) traced.recorder = new TraceRecorder(session);
-          if (opts.pcap) traced.capture = new CaptureRecorder(session);
+          if (jar) session.state.set(cookies.http.SESSION_COOKIES, jar);
+          if (trace) traced.recorder = new trace.TraceRecorder(session);
+          if (capture) traced.capture = new capture.CaptureRecorder(session);
         },
         vars: { ...await scriptVars(opts), ...opts.secret },
         timeoutMs: opts.timeout,
         echo: opts.json ? undefined : (t) => console.log(maskSecrets(t)),
       });
-      if (jar) await saveCookieFile(opts.cookieJar!, jar);
-      if (opts.trace && traced.recorder) {
+      if (jar) await cookies.file.saveCookieFile(opts.cookieJar!, jar);
+      if (trace && opts.trace && traced.recorder) {
         traced.recorder.stop();
+        const { sequenceHtml } = await import("../../report/sequence.ts");
         // the trace starts with the session, as result.durationMs does
-        const failed = result.failure && failurePoint(result.failure, result.durationMs);
+        const failed = result.failure && trace.failurePoint(result.failure, result.durationMs);
         await atomicWrite(
           opts.trace,
           maskSecrets(sequenceHtml(file, traced.recorder.entries, failed)),
@@ -68,6 +74,7 @@ export function runCommand() {
       }
       if (opts.pcap && traced.capture) {
         const flows = traced.capture.stop();
+        const { pcapng } = await import("../../report/pcapng.ts");
         await atomicWrite(opts.pcap, pcapng(flows));
         if (!opts.json) {
           const skipped = traced.capture.skipped.size;

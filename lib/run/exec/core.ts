@@ -23,8 +23,6 @@ import type {
   SleepNode,
   TimeoutNode,
 } from "../../script/grammar/core.ts";
-import { SERVER_STARTERS } from "../../servers/mod.ts";
-import { startServer } from "../../servers/workers/pool.ts";
 import { connectStream } from "../../transport/connect.ts";
 import {
   bindDatagram,
@@ -63,7 +61,13 @@ import {
   tcpSocketOptions,
 } from "./sockets.ts";
 import { compare } from "../condition.ts";
-import { connectWs, expectWsCore, isWsUrl, sendWs } from "./websocket.ts";
+// WebSocket channels and servers load on first use (start-up: node:http2, node:tls, x509…)
+const webSockets = () => import("./websocket.ts");
+
+/** True for a ws:// or wss:// address. */
+function isWsUrl(text: string): boolean {
+  return /^wss?:\/\//i.test(text);
+}
 import { connectOptions } from "./connect_options.ts";
 
 /** `ws://…` → `http://…` (`wss` → `https`): where a WebSocket server listens. */
@@ -158,7 +162,7 @@ export function streamOf(session: Session, name: string): StreamChannel {
 const connect: Executor<ConnectNode> = async (node, session) => {
   session.claim(node.name);
   const text = await evalText(session, node.address);
-  if (isWsUrl(text)) return await connectWs(node, session, text);
+  if (isWsUrl(text)) return await (await webSockets()).connectWs(node, session, text);
   const addr = await address(session, node);
   const socket = await tcpSocketOptions(session, node.socket, addr.scheme);
   if (addr.scheme === "udp") {
@@ -260,7 +264,7 @@ const send: Executor<SendNode> = async (node, session) => {
   for (const p of node.payload) parts.push(await evalBytes(session, p));
   const bytes = parts.length === 1 ? parts[0]! : concatBytes(parts);
   if (r.messages) {
-    await sendWs(node, session, r.messages, bytes);
+    await (await webSockets()).sendWs(node, session, r.messages, bytes);
   } else if (node.ws) {
     return session.fail(`send ${node.channel} ${node.ws.frame} is for WebSockets (ws://)`);
   }
@@ -322,7 +326,7 @@ export function textOrBytes(b: Uint8Array): Var {
 const expect: Executor<ExpectNode> = async (node, session) => {
   const r = session.get(node.channel);
   if (r.datagram) return await expectDatagram(node, session, r.datagram);
-  if (r.messages) return await expectWsCore(node, session, r.messages);
+  if (r.messages) return await (await webSockets()).expectWsCore(node, session, r.messages);
   if (!r.stream) return session.fail(`cannot expect on "${node.channel}", a ${r.kind}`);
   const channel = r.stream;
   const m = node.matcher;
@@ -615,7 +619,7 @@ const assertStatement: Executor<AssertNode> = async (node, session) => {
 const serve: Executor<ServeNode> = async (node, session) => {
   session.claim(node.name);
   // ws:// and wss:// serve on HTTP (the upgrade); the starter sees http:// and https://
-  const addr = /^wss?:\/\//i.test(await evalText(session, node.address))
+  const addr = isWsUrl(await evalText(session, node.address))
     ? await address(session, {
       address: {
         type: "raw",
@@ -624,6 +628,7 @@ const serve: Executor<ServeNode> = async (node, session) => {
       },
     })
     : await address(session, node);
+  const { SERVER_STARTERS } = await import("../../servers/mod.ts");
   const starter = SERVER_STARTERS.get(node.server);
   if (!starter) return session.fail(`no server of kind "${node.server}"`);
   const options: Record<string, string> = {};
@@ -639,6 +644,7 @@ const serve: Executor<ServeNode> = async (node, session) => {
   }
   let server;
   try {
+    const { startServer } = await import("../../servers/workers/pool.ts");
     server = await startServer(node.server, addr, options);
   } catch (e) {
     return session.fail(

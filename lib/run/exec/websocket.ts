@@ -22,11 +22,6 @@ import { evalMatcher } from "./http.ts";
 import type { Executor } from "./executor.ts";
 import { connectOptions } from "./connect_options.ts";
 
-/** Whether an address text is a WebSocket URL. */
-export function isWsUrl(text: string): boolean {
-  return /^wss?:\/\//i.test(text);
-}
-
 function wsResource(w: WsChannel): Resource {
   return {
     name: w.name,
