@@ -21,7 +21,6 @@ import {
   type ResponseHead,
   serializeRequestHead,
 } from "./http1.ts";
-import { h2Exchange } from "./http2.ts";
 import { parseProxy, proxyAuthorization, type ProxySpec, TunnelError } from "./tunnel.ts";
 import type { HttpRequestOptions, HttpResponse } from "./types.ts";
 
@@ -291,7 +290,17 @@ async function once(
     // the final response's body goes to the file; a redirect's is read and dropped
     const sinkFor = (head: ResponseHead) => followed(opts, head) ? undefined : saveTo;
     const { head: respHead, body: raw, size, firstByteAt } = conn.h2Socket
-      ? await h2Exchange(conn.h2Socket, method, url, sent, body, maxBody, signal, sinkFor)
+      // node:http2 loads with the first HTTP/2 exchange (start-up)
+      ? await (await import("./http2.ts")).h2Exchange(
+        conn.h2Socket,
+        method,
+        url,
+        sent,
+        body,
+        maxBody,
+        signal,
+        sinkFor,
+      )
       : await http1Exchange(
         conn,
         method,

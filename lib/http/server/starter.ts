@@ -7,29 +7,12 @@
 import type { Address } from "../../address/address.ts";
 import { UsageError } from "../../errors.ts";
 import { formatDuration, parseDuration, parseSize } from "../../bytes/units.ts";
-import type { ServeOptions, ServerHandle } from "../../servers/server.ts";
-import type { MockRoutes } from "./mock_routes.ts";
-import type { RecordedRequest, RequestLog } from "./request_log.ts";
+import type { ServeOptions } from "../../servers/server.ts";
+import type { RecordedRequest } from "./request_log.ts";
 import { startHttpServer } from "./serve.ts";
 
-/** A running `serve http`, with what `route` and `expect request` need. */
-export interface HttpServerHandle extends ServerHandle {
-  /** Always `http`. */
-  readonly kind: "http";
-  /** The base URL, e.g. `https://127.0.0.1:41234`. */
-  readonly url: string;
-  /** The scripted routes. */
-  readonly routes: MockRoutes;
-  /** The received requests. */
-  readonly log: RequestLog;
-}
-
-/** Whether a server handle is a `serve http` one. */
-export function isHttpServerHandle(handle: unknown): handle is HttpServerHandle {
-  return typeof handle === "object" && handle !== null &&
-    (handle as { kind?: string }).kind === "http" &&
-    "routes" in handle && "log" in handle;
-}
+import type { HttpServerHandle } from "./handle.ts";
+export { type HttpServerHandle, isHttpServerHandle } from "./handle.ts";
 
 /**
  * Starts `serve http ADDR [root DIR]`. Options: `root`, `cert` and `key` (PEM text),

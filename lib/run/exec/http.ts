@@ -31,7 +31,7 @@ import { type MultipartPart, splitPair } from "../../http/client/form_body.ts";
 import { typeByExtension } from "../../std/http.ts";
 import { httpRequest, HttpRequestError } from "../../http/client/request.ts";
 import type { HttpRequestOptions, HttpResponse } from "../../http/client/types.ts";
-import { isHttpServerHandle } from "../../http/server/starter.ts";
+import { isHttpServerHandle } from "../../http/server/handle.ts";
 import type { RecordedRequest } from "../../http/server/request_log.ts";
 import type { ValueNode } from "../../script/ast.ts";
 import type {

@@ -9,7 +9,7 @@ import { bytesEqual, fromUtf8 } from "../../bytes/text.ts";
 import { escapeForDisplay } from "../../bytes/escape.ts";
 import { JsonPathError, queryJsonPath } from "../../http/client/jsonpath.ts";
 import { describeMatcher, matchValue } from "../../http/client/matchers.ts";
-import { isHttpServerHandle } from "../../http/server/starter.ts";
+import { isHttpServerHandle } from "../../http/server/handle.ts";
 import { wsRoutesOf } from "../../http/server/ws_routes.ts";
 import type { ConnectNode, ExpectNode, SendNode } from "../../script/grammar/core.ts";
 import type { WebsocketNode, WsExpectNode, WsRouteNode } from "../../script/grammar/websocket.ts";
