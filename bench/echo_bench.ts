@@ -3,7 +3,13 @@
  * same loop on a bare `Deno.Conn`, each against three echo peers: socat, ncat and our
  * own `serve echo`; then the latency of a regex expect against an exact one.
  *
- *     deno run -A bench/echo_bench.ts [--rounds 15000] [--size 64] [--blocks 60]
+ *     deno run -A bench/echo_bench.ts [--rounds 20000] [--size 64] [--blocks 200] [--cpu 0|none]
+ *
+ * Everything runs on one CPU (`--cpu`, default 0, with `taskset`: this process, its
+ * threads and the peers it starts): where the scheduler puts a peer process against
+ * this one otherwise moves a round trip between ~30 and ~80 µs at random, per
+ * connection, on this 2-core machine, which swamps a 5 % goal. `--cpu none` leaves the
+ * placement to the scheduler.
  *
  * The clients take turns in many short blocks, each on its own connection kept open
  * throughout, after a warm-up that is not counted. The order alternates (bare, channel,
@@ -39,9 +45,10 @@ import { reportRow } from "./_summary.ts";
 const { values } = parseArgs({
   args: Deno.args,
   options: {
-    rounds: { type: "string", default: "15000" },
+    rounds: { type: "string", default: "20000" },
     size: { type: "string", default: "64" },
-    blocks: { type: "string", default: "60" },
+    blocks: { type: "string", default: "200" },
+    cpu: { type: "string", default: "0" },
   },
 });
 const ROUNDS = Number(values.rounds);
@@ -51,6 +58,22 @@ const PER_BLOCK = Math.max(1, Math.floor(ROUNDS / BLOCKS));
 const WARMUP = Math.min(1000, Math.ceil(ROUNDS / 10));
 const CONN_WARMUP = 20;
 const GOAL = 1.05;
+
+/** Pins this process (all its threads; the peers it starts inherit it) to one CPU. */
+function pin(cpu: string): string {
+  if (cpu === "none") return "not pinned";
+  if (!/^\d+$/.test(cpu)) {
+    console.error(`echo_bench: --cpu ${cpu}: expected a CPU number or "none"`);
+    Deno.exit(2);
+  }
+  if (!has("taskset")) return "not pinned (no taskset)";
+  const ok = new Deno.Command("taskset", {
+    args: ["-a", "-p", "-c", cpu, String(Deno.pid)],
+    stdout: "null",
+    stderr: "null",
+  }).outputSync().success;
+  return ok ? `pinned to CPU ${cpu}` : `not pinned (taskset -c ${cpu} failed)`;
+}
 
 function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -227,13 +250,16 @@ async function interleaved(port: number, clients: Client[]): Promise<Result[]> {
     blockCpuUs: [],
     cpuUs: 0,
   }));
-  const order = [...clients.keys()];
+  const forward = [...clients.keys()];
+  const backward = [...forward].reverse();
   for (let b = -1; b < BLOCKS; b++) {
-    for (const c of clients) await c.open(port);
+    // (connections opened, warmed up and measured in the same order, reversed every block)
+    const order = b % 2 ? backward : forward;
+    for (const k of order) await clients[k]!.open(port);
     try {
-      for (const c of clients) await c.rounds(0, b < 0 ? WARMUP : CONN_WARMUP, []);
+      for (const k of order) await clients[k]!.rounds(0, b < 0 ? WARMUP : CONN_WARMUP, []);
       if (b < 0) continue;
-      for (const k of b % 2 ? [...order].reverse() : order) {
+      for (const k of order) {
         const block: number[] = [];
         const before = process.cpuUsage();
         await clients[k]!.rounds(b * PER_BLOCK, PER_BLOCK, block);
@@ -286,6 +312,7 @@ function line(client: string, peer: string, r: Result): void {
   );
 }
 
+const PINNED = pin(values.cpu!);
 const peers: Peer[] = [];
 if (has("socat")) {
   peers.push(
@@ -308,7 +335,7 @@ const ours = await startSimpleServer("echo", parseAddress("tcp://127.0.0.1:0"));
 peers.push({ name: "wireplay serve echo", port: ours.port, stop: () => ours.close() });
 
 console.log(
-  `echo_bench: ${BLOCKS}×${PER_BLOCK} round trips of ${SIZE} bytes per client (after ${WARMUP} warm-up), clients in turns, order alternating; µs`,
+  `echo_bench: ${BLOCKS}×${PER_BLOCK} round trips of ${SIZE} bytes per client (after ${WARMUP} warm-up), clients in turns, order alternating, ${PINNED}; µs`,
 );
 console.log(
   `  ${"client".padEnd(26)} ${"peer".padEnd(20)} ${"median".padStart(8)} ${"p99".padStart(8)} ${
@@ -373,7 +400,7 @@ if (socat) {
 }
 
 const rounds =
-  `median of ${BLOCKS} per-block ratios (${PER_BLOCK} round trips a block, clients in turns, order alternating)`;
+  `median of ${BLOCKS} per-block ratios (${PER_BLOCK} round trips a block, clients in turns, order alternating, ${PINNED})`;
 for (const [name, { bare, channel }] of pairs) {
   reportRow({
     bench: "echo_bench",
