@@ -28,7 +28,6 @@ import {
 import { formatResponse } from "../../http/client/pretty.ts";
 import { CookieJar } from "../../http/client/cookies.ts";
 import { type MultipartPart, splitPair } from "../../http/client/form_body.ts";
-import { typeByExtension } from "../../std/http.ts";
 import { httpRequest, HttpRequestError } from "../../http/client/request.ts";
 import type { HttpRequestOptions, HttpResponse } from "../../http/client/types.ts";
 import { isHttpServerHandle } from "../../http/server/handle.ts";
@@ -188,7 +187,10 @@ async function multipartParts(session: Session, node: HttpNode): Promise<Multipa
     }
     const filename = path.split(/[\\/]/).pop()!;
     const ext = filename.includes(".") ? filename.split(".").pop()! : "";
-    const type = p.type ? await evalText(session, p.type) : typeByExtension(ext);
+    const type = p.type
+      ? await evalText(session, p.type)
+      // npm:deno-std's media types load with the first file part (start-up)
+      : (await import("../../std/http.ts")).typeByExtension(ext);
     parts.push({
       kind: "file",
       name: await evalText(session, p.name),
