@@ -11,9 +11,9 @@
  * connection, on this 2-core machine, which swamps a 5 % goal. `--cpu none` leaves the
  * placement to the scheduler.
  *
- * The clients take turns in many short blocks, each block on fresh connections (a
- * few round trips on each, then a first warm-up, are not counted). The order alternates (bare, channel,
- * then channel, bare…) so neither always runs first, and every block of one client is
+ * The clients take turns in many short blocks, each block on fresh connections (a few
+ * round trips on each, and a first warm-up, are not counted). The order alternates (bare,
+ * channel, then channel, bare…) so neither always runs first, and every block of one client is
  * measured back to back with the same block of the other: a ratio is the median of the
  * per-block ratios (block median over block median), so a machine whose speed drifts
  * between blocks (other processes, CPU frequency, which core the peer runs on) weighs on
