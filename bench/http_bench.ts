@@ -8,7 +8,7 @@
  *    same response headers (goal ≥ 0.95×), and vs nginx with one worker serving the same file
  *    (reported, no goal).
  *
- *     deno run -A bench/http_bench.ts [--seconds 3] [--rounds 3] [--connections 32] [--size 4096]
+ *     deno run -A bench/http_bench.ts [--seconds 2] [--rounds 7] [--connections 32] [--size 4096]
  *                                     [--guard]   # also: the route behind --header-timeout
  *                                     [--pin]     # servers on CPU 0, wrk on CPU 1 (idle machine)
  *                                     [--file-cache]  # both re-check the file at most every 1 s:
@@ -28,8 +28,8 @@ import { reportRow } from "./_summary.ts";
 const { values } = parseArgs({
   args: Deno.args,
   options: {
-    seconds: { type: "string", default: "3" },
-    rounds: { type: "string", default: "3" },
+    seconds: { type: "string", default: "2" },
+    rounds: { type: "string", default: "7" },
     connections: { type: "string", default: "32" },
     size: { type: "string", default: "4096" },
     guard: { type: "boolean", default: false },
@@ -61,7 +61,7 @@ if (values.child) {
       () => new Response("hello"),
     );
     console.log(`http://127.0.0.1:${s.addr.port}`);
-  } else if (kind === "ceiling") {
+  } else if (kind === "ceiling" || kind === "ceiling-headers") {
     // The reference for the static comparison: bare Deno.serve answering the same file from
     // memory with the same response headers as ours (type, validators, Vary), no per-request
     // work at all. What `serve http root` could reach at best on Deno.serve.
@@ -75,11 +75,24 @@ if (values.child) {
       "last-modified": new Date(mtime).toUTCString(),
       vary: "Accept-Encoding",
     };
+    const plain = (_req: Request) => new Response(body, { headers });
+    // the same, reading what any file server must read of a request: its method and URL, and
+    // the four headers that conditional (304), Range and compressed answers need (each read
+    // is a call into Deno.serve: the platform's cost of looking at a request)
+    const reading = (req: Request) => {
+      const h = req.headers;
+      if (
+        req.method !== "GET" || !req.url.endsWith("/page.html") ||
+        h.get("if-none-match") === headers.etag || h.get("if-modified-since") !== null ||
+        h.get("range") !== null || h.has("accept-encoding") && body.length < 0
+      ) return new Response(null, { status: 304 });
+      return new Response(body, { headers });
+    };
     const s = Deno.serve(
       { hostname: "127.0.0.1", port: 0, onListen() {} },
       // takes the request, as any real server must: Deno.serve skips building the Request
       // object for a handler declared without parameters
-      (_req) => new Response(body, { headers }),
+      kind === "ceiling" ? plain : reading,
     );
     console.log(`http://127.0.0.1:${s.addr.port}`);
   } else {
@@ -229,17 +242,24 @@ async function compare(
   const a: { rps: number; cpuUs: number }[] = [];
   const b: { rps: number; cpuUs: number }[] = [];
   const c: { rps: number; cpuUs: number }[] = [];
+  // Each round runs the sides back to back, in an order that alternates from round to round
+  // (so neither side always follows the other); the ratio is the median of the per-round
+  // ratios, which a machine's slow drift (other work, frequency) affects far less than a
+  // ratio of medians taken rounds apart.
   for (let i = 0; i < rounds; i++) {
-    a.push(await wrk(ours[0], ours[1], seconds));
-    b.push(await wrk(theirs[0], theirs[1], seconds));
+    const run = [
+      async () => a.push(await wrk(ours[0], ours[1], seconds)),
+      async () => b.push(await wrk(theirs[0], theirs[1], seconds)),
+    ];
+    for (const go of i % 2 ? run.reverse() : run) await go();
     if (reference) c.push(await wrk(reference[0], reference[1], seconds));
   }
   const ra = median(a.map((x) => x.rps));
   const rb = median(b.map((x) => x.rps));
   const ca = median(a.map((x) => x.cpuUs));
   const cb = median(b.map((x) => x.cpuUs));
-  const ratio = ra / rb;
-  const cpuRatio = cb / ca;
+  const ratio = median(a.map((x, i) => x.rps / b[i]!.rps));
+  const cpuRatio = median(a.map((x, i) => b[i]!.cpuUs / x.cpuUs));
   const row = (name: string, rps: number, cpu: number, all: { rps: number }[]) =>
     `  ${name.padEnd(24)} ${rps.toFixed(0).padStart(8)} req/s  ${
       cpu.toFixed(1).padStart(6)
@@ -282,7 +302,8 @@ async function compare(
 }
 
 const ROUNDS_NOTE = () =>
-  `medians of ${rounds} × ${seconds}s wrk rounds, ${connections} connections`;
+  `${rounds} rounds of ${seconds}s wrk per side, ${connections} connections; req/s and CPU are ` +
+  `medians, the ratio the median of the per-round ratios (sides back to back, order alternating)`;
 const rps = (x: number) => `${x.toFixed(0)} req/s`;
 const cpu = (x: number) => `${x.toFixed(1)} µs CPU/req`;
 
@@ -362,6 +383,27 @@ try {
     peer: `nginx ${rps(ng.rps)}, ${cpu(ng.cpuUs)}`,
     ratio: r2.ours / ng.rps,
     note: `${ROUNDS_NOTE()}; CPU-per-request ratio ${(ng.cpuUs / r2.oursCpu).toFixed(2)}×`,
+  });
+  const reading = await startChild("ceiling-headers", ["--root", www]);
+  sides.push(reading);
+  const r3 = await compare(
+    `static ${size}-byte file vs the ceiling that reads the method, URL and four conditional headers`,
+    [ours, "/page.html"],
+    [reading, "/page.html"],
+    0,
+  );
+  reportRow({
+    bench: "http_bench",
+    row: `static ${
+      size / 1024
+    } KiB file, serve http vs the ceiling reading what a file server must (method, URL, 304/Range/gzip headers)`,
+    ours: `${rps(r3.ours)}, ${cpu(r3.oursCpu)}`,
+    peer:
+      `bare Deno.serve reading the method, URL, if-none-match, if-modified-since, range, accept-encoding ${
+        rps(r3.theirs)
+      }, ${cpu(r3.theirsCpu)}`,
+    ratio: r3.ratio,
+    note: `${ROUNDS_NOTE()}; CPU-per-request ratio ${r3.cpuRatio.toFixed(2)}×`,
   });
   console.log(
     `\nsummary: route ${r1.ratio.toFixed(2)}× bare Deno.serve (CPU ${r1.cpuRatio.toFixed(2)}×), ` +
