@@ -1,7 +1,9 @@
 /**
  * Issue 17: a large `.wire` file (a recording of binary echo traffic, or long escaped
  * text) parses in time linear in its size, through `parseScript` and through the
- * streamed path `run` takes. Ratios of CPU time (best of three), not wall-clock limits.
+ * streamed path `run` takes. Ratios of CPU time (best of three), not wall-clock limits: four
+ * times the input must take less than eight times as long (linear: 4×; quadratic: 16×), a margin
+ * that holds on a loaded machine.
  */
 import { assert, assertEquals } from "@std/assert";
 import process from "node:process";
@@ -32,7 +34,7 @@ async function drain(text: string): Promise<number> {
   return n;
 }
 
-/** Asserts time(2×) < 3 × time(1×) for a parse of `make(size)`. */
+/** Asserts time(4×) < 8 × time(1×) for a parse of `make(size)`. */
 async function assertLinear(
   what: string,
   make: (size: number) => string,
@@ -40,12 +42,12 @@ async function assertLinear(
   parse: (text: string) => unknown,
 ) {
   const small = make(size);
-  const large = make(size * 2);
+  const large = make(size * 4);
   await parse(small); // warm up the JIT
   const t1 = await bestCpu(() => parse(small));
   const t2 = await bestCpu(() => parse(large));
   assert(
-    t2 < 3 * t1 + 0.005,
+    t2 < 8 * t1 + 0.005,
     `${what}: ${small.length} chars took ${t1.toFixed(3)} s, ${large.length} took ${
       t2.toFixed(3)
     } s (${(t2 / t1).toFixed(2)}×: not linear)`,
@@ -54,14 +56,14 @@ async function assertLinear(
 
 Deno.test("large recording (binary, inline hex): parse time is linear in the size", async () => {
   const make = (bytes: number) => wireRecording({ bytes });
-  await assertLinear("parseScript", make, 24e6, (t) => parseScript(t, "big.wire"));
-  await assertLinear("parseStream", make, 24e6, drain);
+  await assertLinear("parseScript", make, 8e6, (t) => parseScript(t, "big.wire"));
+  await assertLinear("parseStream", make, 8e6, drain);
 });
 
 Deno.test("large recording (escaped text): parse time is linear in the size", async () => {
   const make = (bytes: number) => wireRecording({ bytes, kind: "text" });
-  await assertLinear("parseScript", make, 3e6, (t) => parseScript(t, "big.wire"));
-  await assertLinear("parseStream", make, 3e6, drain);
+  await assertLinear("parseScript", make, 1e6, (t) => parseScript(t, "big.wire"));
+  await assertLinear("parseStream", make, 1e6, drain);
 });
 
 Deno.test("long lines: parse time is linear in the line's length", async () => {
@@ -70,7 +72,7 @@ Deno.test("long lines: parse time is linear in the line's length", async () => {
   const make = (size: number) =>
     Array.from({ length: 8 }, () => `send c "${'a\\r\\n\\"b$'.repeat(size / 10)}"`).join("\n") +
     "\n" + Array.from({ length: 8 }, () => `send c ${'"ab" '.repeat(size / 40)}`).join("\n");
-  await assertLinear("long lines", make, 200_000, (t) => parseScript(t, "long.wire"));
+  await assertLinear("long lines", make, 100_000, (t) => parseScript(t, "long.wire"));
 });
 
 Deno.test("streamed parse: same statements as parseScript, whatever the chunking", async () => {
