@@ -231,7 +231,22 @@ Deno.test({
       `${dir.path}/fuzz`,
     ], { deadlineMs: 120_000 });
     assertEquals(fuzz.code, 0, fuzz.stdout + fuzz.stderr);
-    assertStringIncludes(fuzz.stdout, "60 case(s), 0 finding(s)");
+    assertStringIncludes(fuzz.stdout, "60 case(s), ");
+    // redis survives: no case made it refuse connections or stop answering. A reset can be
+    // a finding: redis closes on a protocol error, and the kernel turns that close into a
+    // reset when some of the random bytes were still unread — which depends on how they
+    // arrived, not on the fuzzer.
+    assertEquals(fuzz.stdout.match(/^(CRASH|HANG) /gm), null, fuzz.stdout);
+    const c = await Deno.connect({ hostname: "127.0.0.1", port: redisPort });
+    try {
+      await c.write(new TextEncoder().encode("PING\r\n"));
+      const buf = new Uint8Array(7);
+      let got = 0;
+      while (got < 7) got += (await c.read(buf.subarray(got))) ?? 7;
+      assertEquals(new TextDecoder().decode(buf), "+PONG\r\n");
+    } finally {
+      c.close();
+    }
   },
 });
 
