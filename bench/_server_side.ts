@@ -32,6 +32,36 @@ export function cpuSeconds(pid: number): number {
 }
 
 /**
+ * Writes `${prefix}/nginx.conf`: the frame every benchmark's nginx shares (foreground, its pid,
+ * error log and temporary files under `prefix`, no access log, root's workers as root so they
+ * can read a private temp folder) around `http`, the benchmark's own `http { … }` lines.
+ */
+export async function writeNginxConf(
+  prefix: string,
+  http: string,
+  opts: { workers?: number; workerConnections?: number } = {},
+): Promise<void> {
+  await Deno.mkdir(`${prefix}/tmp`, { recursive: true });
+  const user = Deno.uid() === 0 ? "user root root;\n" : "";
+  const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]
+    .map((t) => `  ${t}_temp_path ${prefix}/tmp;`).join("\n");
+  await Deno.writeTextFile(
+    `${prefix}/nginx.conf`,
+    `worker_processes ${opts.workers ?? 1};
+${user}daemon off;
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/error.log warn;
+events { worker_connections ${opts.workerConnections ?? 1024}; }
+http {
+  access_log off;
+${temp}
+${http}
+}
+`,
+  );
+}
+
+/**
  * Starts nginx with `${prefix}/nginx.conf` (already written, listening on `port`), waits
  * up to 10 s until the port answers, and returns it as a side. `pinCpu` runs it on one CPU.
  */

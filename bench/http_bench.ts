@@ -22,7 +22,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { cpuSeconds, type Side, spawnNginx } from "./_server_side.ts";
+import { cpuSeconds, type Side, spawnNginx, writeNginxConf } from "./_server_side.ts";
 import { reportRow } from "./_summary.ts";
 
 const { values } = parseArgs({
@@ -164,22 +164,9 @@ function freePort(): number {
 
 async function startNginx(prefix: string, www: string): Promise<Side> {
   const port = freePort();
-  const user = Deno.uid() === 0 ? "user root root;\n" : "";
-  await Deno.writeTextFile(
-    `${prefix}/nginx.conf`,
-    `worker_processes 1;
-${user}daemon off;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path ${prefix}/tmp_body;
-  proxy_temp_path ${prefix}/tmp_proxy;
-  fastcgi_temp_path ${prefix}/tmp_fastcgi;
-  uwsgi_temp_path ${prefix}/tmp_uwsgi;
-  scgi_temp_path ${prefix}/tmp_scgi;
-  types { text/html html; }
+  await writeNginxConf(
+    prefix,
+    `  types { text/html html; }
   sendfile on;
   tcp_nopush on;
   keepalive_requests 1000000;
@@ -187,9 +174,7 @@ ${
       FILE_CACHE
         ? "  open_file_cache max=1000 inactive=60s;\n  open_file_cache_valid 1s;\n"
         : ""
-    }  server { listen 127.0.0.1:${port}; root ${www}; }
-}
-`,
+    }  server { listen 127.0.0.1:${port}; root ${www}; }`,
   );
   return await spawnNginx("nginx", prefix, port, PIN ? 0 : undefined);
 }

@@ -23,7 +23,7 @@
  */
 import { parseArgs } from "node:util";
 import { httpRequest } from "../lib/http/client/request.ts";
-import { spawnNginx } from "./_server_side.ts";
+import { spawnNginx, writeNginxConf } from "./_server_side.ts";
 import { reportRow } from "./_summary.ts";
 
 const { values } = parseArgs({
@@ -74,22 +74,9 @@ if (withTls) {
   }).output();
   if (!made.success) throw new Error("wireplay cert failed");
 }
-await Deno.mkdir(`${prefix}/tmp`);
-await Deno.writeTextFile(
-  `${prefix}/nginx.conf`,
-  `worker_processes 1;
-daemon off;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/error.log warn;
-events { worker_connections 64; }
-http {
-  access_log off;
-  sendfile on;
-  client_body_temp_path ${prefix}/tmp;
-  proxy_temp_path ${prefix}/tmp;
-  fastcgi_temp_path ${prefix}/tmp;
-  uwsgi_temp_path ${prefix}/tmp;
-  scgi_temp_path ${prefix}/tmp;
+await writeNginxConf(
+  prefix,
+  `  sendfile on;
   default_type application/octet-stream;
   server { listen 127.0.0.1:${port}; root ${prefix}; }
   ${
@@ -97,9 +84,8 @@ http {
       ? `server { listen 127.0.0.1:${tlsPort} ssl; root ${prefix};
     ssl_certificate ${prefix}/cert.pem; ssl_certificate_key ${prefix}/key.pem; }`
       : ""
-  }
-}
-`,
+  }`,
+  { workerConnections: 64 },
 );
 const nginx = await spawnNginx("nginx", prefix, port);
 const url = `http://127.0.0.1:${port}/big.bin`;

@@ -10,6 +10,7 @@
  */
 import { parseArgs } from "node:util";
 import { reportRow } from "./_summary.ts";
+import { spawnNginx, writeNginxConf } from "./_server_side.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -30,50 +31,19 @@ function freePort(): number {
   return port;
 }
 
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-  throw new Error(`nginx not listening on ${port}`);
-}
-
 const prefix = await Deno.makeTempDir({ prefix: "wireplay-bench-nginx-" });
 const port = freePort();
-await Deno.mkdir(`${prefix}/tmp`);
-await Deno.writeTextFile(
-  `${prefix}/nginx.conf`,
-  `worker_processes 1;
-daemon off;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 100000000;
-  client_body_temp_path ${prefix}/tmp;
-  proxy_temp_path ${prefix}/tmp;
-  fastcgi_temp_path ${prefix}/tmp;
-  uwsgi_temp_path ${prefix}/tmp;
-  scgi_temp_path ${prefix}/tmp;
-  server { listen 127.0.0.1:${port}; default_type text/plain; location / { return 200 "hello from nginx\\n"; } }
-}
-`,
+await writeNginxConf(
+  prefix,
+  `  keepalive_requests 100000000;
+  server { listen 127.0.0.1:${port}; default_type text/plain; location / { return 200 "hello from nginx\\n"; } }`,
+  { workerConnections: 4096 },
 );
-const nginx = new Deno.Command("nginx", {
-  args: ["-p", prefix, "-c", `${prefix}/nginx.conf`, "-e", `${prefix}/error.log`],
-  stdout: "null",
-  stderr: "null",
-}).spawn();
+const nginx = await spawnNginx("nginx", prefix, port);
 const url = `http://127.0.0.1:${port}/`;
 const oursRps: number[] = [], wrkRps: number[] = [];
 const oursP99: number[] = [], wrkP99: number[] = [];
 try {
-  await waitForPort(port);
   for (let i = 0; i < rounds; i++) {
     const w = await new Deno.Command("wrk", {
       args: ["-t2", "-c64", `-d${seconds}s`, "--latency", url],
@@ -112,8 +82,7 @@ try {
     oursP99.push(r.latency.p99);
   }
 } finally {
-  nginx.kill();
-  await nginx.status;
+  await nginx.stop();
   await Deno.remove(prefix, { recursive: true });
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -14,7 +14,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { cpuSeconds, type Side, spawnNginx } from "./_server_side.ts";
+import { cpuSeconds, type Side, spawnNginx, writeNginxConf } from "./_server_side.ts";
 import { reportRow } from "./_summary.ts";
 
 const { values } = parseArgs({
@@ -79,31 +79,17 @@ async function startNginx(prefix: string, www: string): Promise<Side> {
   const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = probe.addr.port;
   probe.close();
-  const user = Deno.uid() === 0 ? "user root root;\n" : "";
-  await Deno.writeTextFile(
-    `${prefix}/nginx.conf`,
-    `worker_processes ${workers};
-${user}daemon off;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path ${prefix}/tmp_body;
-  proxy_temp_path ${prefix}/tmp_proxy;
-  fastcgi_temp_path ${prefix}/tmp_fastcgi;
-  uwsgi_temp_path ${prefix}/tmp_uwsgi;
-  scgi_temp_path ${prefix}/tmp_scgi;
-  types { text/html html; }
+  await writeNginxConf(
+    prefix,
+    `  types { text/html html; }
   sendfile on;
   keepalive_requests 1000000;
   server {
     listen 127.0.0.1:${port} reuseport;
     root ${www};
     location = /api/data { default_type application/json; return 200 '${SEED_JSON}'; }
-  }
-}
-`,
+  }`,
+    { workers },
   );
   return await spawnNginx(`nginx worker_processes ${workers}`, prefix, port);
 }
