@@ -156,7 +156,7 @@ function channelClient(): Client {
         const p = payload(i);
         const t0 = performance.now();
         await c.send(p);
-        await c.buffer.until(exactMatcher(p), { timeoutMs: 5000 });
+        await c.buffer.until(exactMatcher(p, { shareExpected: true }), { timeoutMs: 5000 });
         into.push(performance.now() - t0);
       }
     },

@@ -411,10 +411,13 @@ export class ReplayServer implements AsyncDisposable {
       try {
         switch (step.kind) {
           case "receive":
-            await buffer.until(step.matcher?.(ctx) ?? exactMatcher(step.bytes), {
-              timeoutMs,
-              signal,
-            });
+            await buffer.until(
+              step.matcher?.(ctx) ?? exactMatcher(step.bytes, { shareExpected: true }),
+              {
+                timeoutMs,
+                signal,
+              },
+            );
             break;
           case "receive-eof":
             await buffer.until(eofMatcher(), { timeoutMs, signal });

@@ -26,9 +26,16 @@ const PROBE_MAX_BYTES = 4 * 1024 * 1024;
 
 /**
  * Requires the next bytes of the stream to be exactly `expected`; fails as soon as
- * a received byte differs.
+ * a received byte differs. Resolves with a copy of the bytes taken, or, with
+ * `{ shareExpected: true }` (the interpreter's `expect`, which never changes either),
+ * with `expected` itself: the bytes taken are equal to it, and a copy per round trip is
+ * measurable in a request-reply loop.
  */
-export function exactMatcher(expected: Uint8Array): Matcher<Uint8Array> {
+export function exactMatcher(
+  expected: Uint8Array,
+  options: { shareExpected?: boolean } = {},
+): Matcher<Uint8Array> {
+  const share = options.shareExpected === true;
   let checked = 0;
   return {
     describe: () => `"${escapeForDisplay(expected, 200)}"`,
@@ -41,7 +48,11 @@ export function exactMatcher(expected: Uint8Array): Matcher<Uint8Array> {
         }
       }
       checked = upto;
-      if (upto === expected.byteLength) return { done: buffer.consume(expected.byteLength) };
+      if (upto === expected.byteLength) {
+        if (!share) return { done: buffer.consume(expected.byteLength) };
+        buffer.discard(expected.byteLength);
+        return { done: expected };
+      }
       return undefined;
     },
   };

@@ -64,6 +64,20 @@ Deno.test("exact: same result for every split point and 1-byte chunks", async ()
   assert(n > 100);
 });
 
+Deno.test("exact with shareExpected: the same result and rest for every chunking, the pattern itself returned", async () => {
+  const msg = utf8("+OK ready\r\nMORE");
+  const want = utf8("+OK ready\r\n");
+  const n = await everyChunking(msg, () => exactMatcher(want, { shareExpected: true }), (o, w) => {
+    assert("ok" in o, w);
+    assert(o.ok === want, w); // no copy
+    assertEquals(fromUtf8(o.rest), "MORE", w);
+  });
+  assert(n > 100);
+  // without the option the caller gets its own copy
+  const own = await feed(exactMatcher(want), [msg], {});
+  assert("ok" in own && own.ok !== want && fromUtf8(own.ok) === "+OK ready\r\n");
+});
+
 Deno.test("exact: a differing byte fails at once, whatever the chunking", async () => {
   await everyChunking(utf8("+OK reaDy\r\n"), () => exactMatcher(utf8("+OK ready\r\n")), (o, w) => {
     assert("error" in o, w);

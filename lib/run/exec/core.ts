@@ -400,7 +400,10 @@ const expect: Executor<ExpectNode> = async (node, session) => {
         if ("bytes" in want) {
           let got: Uint8Array;
           try {
-            got = await channel.buffer.until(exactMatcher(want.bytes) as Matcher<Uint8Array>, opts);
+            got = await channel.buffer.until(
+              exactMatcher(want.bytes, { shareExpected: true }) as Matcher<Uint8Array>,
+              opts,
+            );
           } catch (e) {
             const updater = ExpectationUpdater.of(session);
             if (!(e instanceof MatchError) || !updater || !ExpectationUpdater.canRewrite(m.value)) {

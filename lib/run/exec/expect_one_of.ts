@@ -62,7 +62,7 @@ async function armMatcher(
   if (arm.match.type === "timeout") throw new Error("a timeout arm has no matcher");
   const want = await evalMatch(session, arm.match.value);
   if ("bytes" in want) {
-    const m = exactMatcher(want.bytes);
+    const m = exactMatcher(want.bytes, { shareExpected: true });
     return {
       describe: m.describe,
       check: (b, l, d) =>
