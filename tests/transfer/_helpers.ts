@@ -1,5 +1,7 @@
 /** Helpers for the file transfer tests: files with meaningful content, hashes, a tampering proxy. */
 import { createHash } from "node:crypto";
+import { assert, assertEquals } from "@std/assert";
+import { TransferError } from "../../lib/transfer/errors.ts";
 import { output, statusOf, within } from "../helpers/process.ts";
 
 /** A temporary folder on tmpfs when there is one (fast, no disk writeback), else the default. */
@@ -229,4 +231,18 @@ export function spawnCli(...args: string[]) {
       return { code: status.code, out, err };
     },
   };
+}
+
+/** The value of a settled transfer, or its error thrown. */
+export function ok<T>(r: PromiseSettledResult<T>): T {
+  if (r.status === "rejected") throw r.reason;
+  return r.value;
+}
+
+/** The {@linkcode TransferError} a transfer failed with (asserts that it failed so). */
+export function failed(r: PromiseSettledResult<unknown>): TransferError {
+  assertEquals(r.status, "rejected", "expected the transfer to fail");
+  const e = (r as PromiseRejectedResult).reason;
+  assert(e instanceof TransferError, `not a TransferError: ${e}`);
+  return e;
 }

@@ -16,7 +16,17 @@ import {
 import { receiveFile } from "../../lib/transfer/receive.ts";
 import { sendFile } from "../../lib/transfer/send.ts";
 import { serveFiles } from "../../lib/transfer/serve_files.ts";
-import { list, makeFile, runCli, sha256File, spawnCli, tamperProxy, tempDir } from "./_helpers.ts";
+import {
+  failed,
+  list,
+  makeFile,
+  ok,
+  runCli,
+  sha256File,
+  spawnCli,
+  tamperProxy,
+  tempDir,
+} from "./_helpers.ts";
 
 const MiB = 1024 * 1024;
 
@@ -49,18 +59,6 @@ async function transfer(
   );
   const [s, r] = await Promise.allSettled([sent, received]);
   return { sent: s, received: r };
-}
-
-function ok<T>(r: PromiseSettledResult<T>): T {
-  if (r.status === "rejected") throw r.reason;
-  return r.value;
-}
-
-function failed(r: PromiseSettledResult<unknown>): TransferError {
-  assertEquals(r.status, "rejected", "expected the transfer to fail");
-  const e = (r as PromiseRejectedResult).reason;
-  assert(e instanceof TransferError, `not a TransferError: ${e}`);
-  return e;
 }
 
 /** A TCP listener that answers one connection with `answer(first bytes)` and records them. */

@@ -12,7 +12,7 @@ import { REFUSE } from "../../lib/transfer/protocol.ts";
 import { receiveFile } from "../../lib/transfer/receive.ts";
 import { sendFile } from "../../lib/transfer/send.ts";
 import { serveFiles } from "../../lib/transfer/serve_files.ts";
-import { list, makeFile, sha256File, tamperProxy, tempDir } from "./_helpers.ts";
+import { failed, list, makeFile, ok, sha256File, tamperProxy, tempDir } from "./_helpers.ts";
 
 /** Sends `path` to a one-shot in-process receiver on loopback; returns both outcomes. */
 async function transfer(
@@ -49,18 +49,6 @@ async function transfer(
   }).finally(() => conn.close());
   const [s, r] = await Promise.allSettled([sent, received]);
   return { sent: s, received: r };
-}
-
-function ok<T>(r: PromiseSettledResult<T>): T {
-  if (r.status === "rejected") throw r.reason;
-  return r.value;
-}
-
-function failed(r: PromiseSettledResult<unknown>): TransferError {
-  assertEquals(r.status, "rejected", "expected the transfer to fail");
-  const e = (r as PromiseRejectedResult).reason;
-  assert(e instanceof TransferError, `not a TransferError: ${e}`);
-  return e;
 }
 
 Deno.test("transfer: a file arrives whole with its SHA-256; an empty file too", async () => {
