@@ -25,6 +25,34 @@ expect c line "PING"
 close c
 `;
 
+/**
+ * Load-tests the recording FILE against the server at PORT (its `target`): 2 virtual users,
+ * 500ms, no warm-up, --json, threshold errors==0. Checks that it passed with more than three
+ * iterations and returns the result.
+ */
+async function benchRecording(file: string, port: number): Promise<BenchResult> {
+  const r = await runCli([
+    "bench",
+    "script",
+    file,
+    "--var",
+    `target=tcp://127.0.0.1:${port}`,
+    "--conns",
+    "2",
+    "--duration",
+    "500ms",
+    "--warmup",
+    "0s",
+    "--json",
+    "--threshold",
+    "errors==0",
+  ]);
+  assertEquals(r.code, 0, r.stderr + r.stdout);
+  const result = JSON.parse(r.stdout) as BenchResult;
+  assertGreater(result.requests, 3);
+  return result;
+}
+
 Deno.test({
   name: "bench script against a socat echo: iterations, per-statement percentiles, no errors",
   ...needs("socat"),
@@ -194,25 +222,7 @@ Deno.test({
       assert(out.success);
     }
     assertEquals(await recorder.stop("SIGINT"), 0, recorder.stderr());
-    const r = await runCli([
-      "bench",
-      "script",
-      file,
-      "--var",
-      `target=tcp://127.0.0.1:${redisPort}`,
-      "--conns",
-      "2",
-      "--duration",
-      "500ms",
-      "--warmup",
-      "0s",
-      "--json",
-      "--threshold",
-      "errors==0",
-    ]);
-    assertEquals(r.code, 0, r.stderr + r.stdout);
-    const result = JSON.parse(r.stdout) as BenchResult;
-    assertGreater(result.requests, 3);
+    const result = await benchRecording(file, redisPort);
     assertEquals(result.errors, {});
     // every statement of the recording measured, the GET's expect among them
     const text = await Deno.readTextFile(file);
@@ -301,25 +311,7 @@ Deno.test({
       assert(out.success);
     }
     assertEquals(await recorder.stop("SIGINT"), 0, recorder.stderr());
-    const r = await runCli([
-      "bench",
-      "script",
-      file,
-      "--var",
-      `target=tcp://127.0.0.1:${nginx.port}`,
-      "--conns",
-      "2",
-      "--duration",
-      "500ms",
-      "--warmup",
-      "0s",
-      "--json",
-      "--threshold",
-      "errors==0",
-    ]);
-    assertEquals(r.code, 0, r.stderr + r.stdout);
-    const result = JSON.parse(r.stdout) as BenchResult;
-    assertGreater(result.requests, 3);
+    const result = await benchRecording(file, nginx.port);
     // the recorder made the Date header a pattern, so the recorded expects hold on replay
     const expects = result.statements!.filter((s) => s.statement.startsWith("expect c"));
     assert(expects.some((s) => s.statement.includes("503 Service")), JSON.stringify(expects));
