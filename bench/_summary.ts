@@ -35,6 +35,12 @@ export interface BenchRow {
   note?: string;
 }
 
+/** The median of `xs` (the upper one of the two middle values for an even count). */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
 /** The marker `all.ts` looks for at the start of a line. */
 export const ROW_MARKER = "::bench-row:: ";
 

@@ -10,7 +10,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { reportRow } from "./_summary.ts";
+import { median, reportRow } from "./_summary.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -70,11 +70,6 @@ async function once(s: Subject): Promise<number> {
     throw new Error(`${s.label}: exit ${out.code}: ${new TextDecoder().decode(out.stderr)}`);
   }
   return ms;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 // warm the caches, then interleave, so that a busy machine slows both alike

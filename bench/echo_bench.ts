@@ -33,6 +33,7 @@
  *
  * @module
  */
+import { getAvailablePort } from "@std/net";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { parseAddress } from "../lib/address/address.ts";
@@ -75,13 +76,6 @@ function pin(cpu: string): string {
   return ok ? `pinned to CPU ${cpu}` : `not pinned (taskset -c ${cpu} failed)`;
 }
 
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = l.addr.port;
-  l.close();
-  return port;
-}
-
 async function waitForPort(port: number, deadlineMs = 10_000): Promise<void> {
   const deadline = performance.now() + deadlineMs;
   while (true) {
@@ -102,7 +96,7 @@ interface Peer {
 }
 
 async function processPeer(name: string, cmd: string, args: (port: number) => string[]) {
-  const port = freePort();
+  const port = getAvailablePort();
   const child = new Deno.Command(cmd, { args: args(port), stdout: "null", stderr: "null" })
     .spawn();
   await waitForPort(port);

@@ -21,9 +21,10 @@
  *
  * @module
  */
+import { getAvailablePort } from "@std/net";
 import { parseArgs } from "node:util";
 import { cpuSeconds, type Side, spawnNginx, writeNginxConf } from "./_server_side.ts";
-import { reportRow } from "./_summary.ts";
+import { median, reportRow } from "./_summary.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -155,15 +156,8 @@ async function startChild(kind: string, extra: string[] = []): Promise<Side> {
   };
 }
 
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
 async function startNginx(prefix: string, www: string): Promise<Side> {
-  const port = freePort();
+  const port = getAvailablePort();
   await writeNginxConf(
     prefix,
     `  types { text/html html; }
@@ -203,11 +197,6 @@ async function wrk(
     throw new Error(`wrk saw errors against ${side.url}${path}:\n${text}`);
   }
   return { rps: Number(m[1]), cpuUs: ((cpu1 - cpu0) * 1e6) / Number(n[1]) };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 /**

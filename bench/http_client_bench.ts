@@ -21,10 +21,11 @@
  *
  * @module
  */
+import { getAvailablePort } from "@std/net";
 import { parseArgs } from "node:util";
 import { httpRequest } from "../lib/http/client/request.ts";
 import { spawnNginx, writeNginxConf } from "./_server_side.ts";
-import { reportRow } from "./_summary.ts";
+import { median, reportRow } from "./_summary.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -40,21 +41,13 @@ const withTls = !values["no-tls"];
 const root = new URL("..", import.meta.url).pathname;
 const cli = `${root}cli.ts`;
 
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = l.addr.port;
-  l.close();
-  return port;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const rate = (ms: number) => mib / (ms / 1000);
 const fmt = (ms: number) => `${rate(ms).toFixed(0)} MiB/s`;
 
 const prefix = await Deno.makeTempDir({ prefix: "wireplay-bench-client-" });
 await Deno.chmod(prefix, 0o755); // nginx's worker (nobody) reads the file
-const port = freePort();
-const tlsPort = freePort();
+const port = getAvailablePort();
+const tlsPort = getAvailablePort();
 // the body: 64 KiB of random bytes repeated (not all one byte)
 {
   const piece = crypto.getRandomValues(new Uint8Array(65536));

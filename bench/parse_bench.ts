@@ -17,7 +17,7 @@
  */
 import { parseArgs } from "node:util";
 import process from "node:process";
-import { reportRow } from "./_summary.ts";
+import { median, reportRow } from "./_summary.ts";
 import { writeWireRecording } from "./_wire_gen.ts";
 import { openScriptFile } from "../lib/run/interpreter.ts";
 import { readUserTextChunks } from "../lib/fs/read_file.ts";
@@ -31,7 +31,6 @@ const rounds = Number(values.rounds);
 const root = new URL("..", import.meta.url).pathname;
 const dir = await Deno.makeTempDir({ prefix: "wireplay-parse-bench-" });
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const cpuNow = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;

@@ -13,8 +13,9 @@
  *
  * @module
  */
+import { getAvailablePort } from "@std/net";
 import { parseArgs } from "node:util";
-import { reportRow } from "./_summary.ts";
+import { median, reportRow } from "./_summary.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -29,13 +30,6 @@ const seconds = Number(values.seconds);
 const streams = Number(values.streams);
 const rounds = Math.max(1, Number(values.rounds));
 const root = new URL("..", import.meta.url).pathname;
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
 
 /** What one iperf3 run measured. */
 interface Run {
@@ -82,7 +76,7 @@ async function cpuSeconds(pid: number): Promise<number> {
 
 /** Starts an iperf3 server; returns its port and the process. */
 async function iperfServer(): Promise<{ port: number; child: Deno.ChildProcess }> {
-  const port = freePort();
+  const port = getAvailablePort();
   const child = new Deno.Command("iperf3", {
     args: ["-s", "-p", String(port), "-B", "127.0.0.1"],
     stdout: "null",
@@ -117,7 +111,7 @@ async function through(
   cpu = false,
 ): Promise<Run> {
   const server = await iperfServer();
-  const port = freePort();
+  const port = getAvailablePort();
   const proxy = start(server.port, port);
   try {
     await waitForListen(port, proxy);
@@ -166,7 +160,6 @@ const socat = (up: number, port: number) =>
 
 const mbs = (bytesPerSecond: number) => `${(bytesPerSecond / 1e6).toFixed(0)} MB/s`;
 const gbit = (bps: number) => `${(bps / 1e9).toFixed(2)} Gbit/s`;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 /** CPU seconds per GiB moved */
 const perGiB = (r: Run) => r.cpu! / (r.bytes / 1024 ** 3);
 

@@ -11,7 +11,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { reportRow } from "./_summary.ts";
+import { median, reportRow } from "./_summary.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -73,11 +73,6 @@ async function once(
   }
   if (promptAt === undefined) throw new Error(`${command}: no prompt`);
   return { prompt: promptAt, result: resultAt };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 interface Subject {

@@ -27,7 +27,7 @@ import { parseAddress } from "../lib/address/address.ts";
 import { connectStream } from "../lib/transport/connect.ts";
 import { bytesMatcher, regexMatcher } from "../lib/transport/matchers.ts";
 import { StreamBuffer } from "../lib/transport/stream_buffer.ts";
-import { reportRow } from "./_summary.ts";
+import { median, reportRow } from "./_summary.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -49,11 +49,6 @@ function makeStream(): Uint8Array {
   for (let i = 0; i < TOTAL - TAIL.byteLength; i++) data[i] = 0x20 + (i % 90);
   data.set(TAIL, TOTAL - TAIL.byteLength);
   return data;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 async function time(fn: () => Promise<void>): Promise<number> {

@@ -8,8 +8,9 @@
  *
  * @module
  */
+import { getAvailablePort } from "@std/net";
 import { parseArgs } from "node:util";
-import { reportRow } from "./_summary.ts";
+import { median, reportRow } from "./_summary.ts";
 import { spawnNginx, writeNginxConf } from "./_server_side.ts";
 
 const { values } = parseArgs({
@@ -24,15 +25,8 @@ const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 const cli = new URL("../cli.ts", import.meta.url).pathname;
 
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = l.addr.port;
-  l.close();
-  return port;
-}
-
 const prefix = await Deno.makeTempDir({ prefix: "wireplay-bench-nginx-" });
-const port = freePort();
+const port = getAvailablePort();
 await writeNginxConf(
   prefix,
   `  keepalive_requests 100000000;
@@ -85,7 +79,6 @@ try {
   await nginx.stop();
   await Deno.remove(prefix, { recursive: true });
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.log(
   `HTTP GET ${url} against nginx (1 worker), 64 connections, ${seconds}s, ${rounds} rounds (median)`,
 );

@@ -14,7 +14,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { reportRow } from "./_summary.ts";
+import { median, reportRow } from "./_summary.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -93,7 +93,6 @@ for (let i = 0; i < rounds; i++) {
 }
 for (const l of listeners) l.close();
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const pct = (n: number) => ((100 * n) / (OPEN.length * rounds)).toFixed(0);
 const list = (xs: number[]) => `[${xs.map((x) => x.toFixed(0)).join(", ")}]`;
 console.log(

@@ -8,8 +8,9 @@
  *
  * @module
  */
+import { getAvailablePort } from "@std/net";
 import { parseArgs } from "node:util";
-import { reportRow } from "./_summary.ts";
+import { median, reportRow } from "./_summary.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -18,13 +19,6 @@ const { values } = parseArgs({
 const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 const cli = new URL("../cli.ts", import.meta.url).pathname;
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = l.addr.port;
-  l.close();
-  return port;
-}
 
 async function waitForPort(port: number): Promise<void> {
   for (let i = 0; i < 300; i++) {
@@ -40,7 +34,7 @@ async function waitForPort(port: number): Promise<void> {
 
 const ours: number[] = [], theirs: number[] = [];
 for (let i = 0; i < rounds; i++) {
-  const ip = freePort();
+  const ip = getAvailablePort();
   const server = new Deno.Command("iperf3", {
     args: ["-s", "-p", String(ip), "-B", "127.0.0.1"],
     stdout: "null",
@@ -56,7 +50,7 @@ for (let i = 0; i < rounds; i++) {
   await server.status;
   theirs.push(JSON.parse(new TextDecoder().decode(c.stdout)).end.sum_received.bits_per_second);
 
-  const sp = freePort();
+  const sp = getAvailablePort();
   const sink = new Deno.Command("socat", {
     args: [
       "-u",
@@ -95,7 +89,6 @@ for (let i = 0; i < rounds; i++) {
   await sink.status;
   ours.push(JSON.parse(new TextDecoder().decode(o.stdout)).throughput * 8);
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const g = (bps: number) => `${(bps / 1e9).toFixed(2)} Gbit/s`;
 console.log(
   `TCP one-way stream over loopback, 1 connection, ${seconds}s, ${rounds} rounds (median)`,

@@ -35,6 +35,7 @@
  *
  * @module
  */
+import { getAvailablePort } from "@std/net";
 import { createHash } from "node:crypto";
 import { createXXHash128 } from "hash-wasm";
 import { parseSize } from "../lib/bytes/units.ts";
@@ -104,13 +105,6 @@ async function xxh128File(path: string): Promise<string> {
   return xxh.digest("hex");
 }
 
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = l.addr.port;
-  l.close();
-  return port;
-}
-
 /** Waits until `ss` shows a socket listening on `port` (a probe would use up nc's one accept). */
 async function waitListening(port: number): Promise<void> {
   for (let i = 0; i < 1000; i++) {
@@ -159,7 +153,7 @@ interface Run {
 
 /** Runs a receiving and then a sending shell pipeline on a free port. */
 async function shellPair(receiver: string, sender: string, dir: string): Promise<Run> {
-  const port = String(freePort());
+  const port = String(getAvailablePort());
   const rx = shell(receiver.replaceAll("PORT", port), dir);
   await waitListening(Number(port));
   const t0 = performance.now();
@@ -184,7 +178,7 @@ async function childrenOf(pid: number): Promise<number[]> {
 
 /** rsync daemon on a free loopback port, one module `bench` writing into `into`. */
 async function runRsync(src: string, into: string, dir: string): Promise<Run> {
-  const port = freePort();
+  const port = getAvailablePort();
   const conf = `${dir}/rsyncd.conf`;
   const pidFile = `${dir}/rsyncd.pid`;
   const asRoot = Deno.uid() === 0 ? "uid = 0\ngid = 0\n" : "";

@@ -15,7 +15,7 @@
  */
 import { parseArgs } from "node:util";
 import { cpuSeconds, type Side, spawnNginx, writeNginxConf } from "./_server_side.ts";
-import { reportRow } from "./_summary.ts";
+import { median, reportRow } from "./_summary.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -111,8 +111,6 @@ async function wrk(side: Side, path: string, secs: number) {
   }
   return { rps: Number(rps[1]), cpuUs: ((cpu1 - cpu0) * 1e6) / Number(n[1]) };
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const dir = await Deno.makeTempDir({ prefix: "wireplay-workers-bench-" });
 const sides: Side[] = [];
