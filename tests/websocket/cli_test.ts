@@ -5,6 +5,7 @@ import { assertEquals, assertStringIncludes } from "@std/assert";
 import { needs } from "../helpers/peers.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { freePort, startCli } from "../proxy/_helpers.ts";
+import { startRecorder } from "../helpers/recorder.ts";
 import { pythonWsClient, startPythonWsServer } from "./_python.ts";
 
 Deno.test({
@@ -24,17 +25,7 @@ Deno.test({
     await using dir = await tempDir();
     const file = dir.join("ws.wire");
     await using py = await startPythonWsServer();
-    const port = freePort();
-    const recorder = startCli([
-      "record",
-      "--listen",
-      `tcp://127.0.0.1:${port}`,
-      "--upstream",
-      `tcp://127.0.0.1:${py.port}`,
-      "--out",
-      file,
-    ]);
-    await recorder.waitFor(/^recording /m);
+    const { recorder, port } = await startRecorder(py.port, file);
     const live = await pythonWsClient(`ws://127.0.0.1:${port}/room`, ["hi", "there"], 3);
     assertEquals(await recorder.stop("SIGINT"), 0, recorder.stderr());
     assertEquals(live, ['{"hello": "python", "n": 1}', "hi", "there", "closed 1000"]);
@@ -63,17 +54,7 @@ Deno.test({
     await using dir = await tempDir();
     const file = dir.join("ws.wire");
     await using py = await startPythonWsServer();
-    const port = freePort();
-    const recorder = startCli([
-      "record",
-      "--listen",
-      `tcp://127.0.0.1:${port}`,
-      "--upstream",
-      `tcp://127.0.0.1:${py.port}`,
-      "--out",
-      file,
-    ]);
-    await recorder.waitFor(/^recording /m);
+    const { recorder, port } = await startRecorder(py.port, file);
     const live = await pythonWsClient(`ws://127.0.0.1:${port}/`, ["hi"], 2, { deflate: true });
     assertEquals(await recorder.stop("SIGINT"), 0, recorder.stderr());
     assertEquals(live, ['{"hello": "python", "n": 1}', "hi", "closed 1000"]);
