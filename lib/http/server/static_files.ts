@@ -208,8 +208,7 @@ export class StaticFiles {
       this.#cacheBytes = 0;
     } else {
       for (const path of paths) {
-        const pathnames = this.#dependents.get(path);
-        if (pathnames) { for (const pathname of [...pathnames]) this.#dropHot(pathname); }
+        this.#dropDependents(path);
         // the held bytes too: an edit within the same millisecond keeps size and mtime
         this.#dropFile(path);
       }
@@ -228,13 +227,18 @@ export class StaticFiles {
     }
   }
 
+  /** Drops the hot entries that depend on `path` (a file or a folder above files). */
+  #dropDependents(path: string): void {
+    const pathnames = this.#dependents.get(path);
+    if (pathnames) { for (const pathname of [...pathnames]) this.#dropHot(pathname); }
+  }
+
   #dropFile(path: string): void {
     const old = this.#files.get(path);
     if (!old) return;
     this.#files.delete(path);
     this.#cacheBytes -= old.bytes?.byteLength ?? 0;
-    const pathnames = this.#dependents.get(path);
-    if (pathnames) { for (const pathname of [...pathnames]) this.#dropHot(pathname); }
+    this.#dropDependents(path);
   }
 
   /**
