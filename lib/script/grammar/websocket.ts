@@ -113,8 +113,8 @@ export const WS_NAMED_EXPECT_FORMS: ExpectForm[] = [
       if (r.keyword("json")) {
         const path = r.word("a JSONPath like $.a.b").text;
         node.json = { path, matcher: parseHttpMatcher(r, "a JSON value", true) };
-      } else if (!r.atEnd() && !["as", "within"].includes(r.peekWord() ?? "")) {
-        node.value = r.value('what to expect: "text", hex "…", /regex/', { allowRegex: true });
+      } else {
+        optionalValue(r, node, 'what to expect: "text", hex "…", /regex/');
       }
       return tail(r, node);
     },
@@ -128,9 +128,7 @@ export const WS_NAMED_EXPECT_FORMS: ExpectForm[] = [
       const node = head(r, base, "close");
       const code = closeCode(r);
       if (code !== undefined) node.code = code;
-      if (!r.atEnd() && !["as", "within"].includes(r.peekWord() ?? "")) {
-        node.value = r.value('a reason: "text" or /regex/', { allowRegex: true });
-      }
+      optionalValue(r, node, 'a reason: "text" or /regex/');
       return tail(r, node);
     },
   },
@@ -141,9 +139,7 @@ export const WS_NAMED_EXPECT_FORMS: ExpectForm[] = [
     example: "expect w pong",
     parse(r, base): WsExpectNode {
       const node = head(r, base, "pong");
-      if (!r.atEnd() && !["as", "within"].includes(r.peekWord() ?? "")) {
-        node.value = r.value('the payload: "text" or /regex/', { allowRegex: true });
-      }
+      optionalValue(r, node, 'the payload: "text" or /regex/');
       return tail(r, node);
     },
   },
@@ -157,6 +153,12 @@ function head(
   const channel = r.name("connection name").text;
   r.expectKeyword(what);
   return { ...base, kind: "expect-ws", channel, what };
+}
+
+/** The value to match (`what` names it in errors), unless the line ends or its options begin. */
+function optionalValue(r: LineReader, node: WsExpectNode, what: string): void {
+  if (r.atEnd() || ["as", "within"].includes(r.peekWord() ?? "")) return;
+  node.value = r.value(what, { allowRegex: true });
 }
 
 function tail(r: LineReader, node: WsExpectNode): WsExpectNode {
