@@ -108,8 +108,6 @@ export interface RegexMatchOptions {
   now?: boolean;
 }
 
-const patternCache = new Map<string, PatternInfo>();
-
 /** What `regexMatcher` derives from a pattern before any byte arrives. */
 interface CompiledPattern {
   byteRe: RegExp;
@@ -128,24 +126,12 @@ function compiled(re: RegExp): CompiledPattern {
   if (!c) {
     if (compiledCache.size >= 256) compiledCache.clear();
     const byteRe = toByteRegExp(re);
-    const info = patternInfo(byteRe);
+    const info = analysePattern(byteRe);
     const sentinels = info.probe ? SENTINEL.repeat(info.probe.sentinels) : "";
     c = { byteRe, info, sentinels, prefix: literalPrefix(byteRe) };
     compiledCache.set(key, c);
   }
   return c;
-}
-
-/** The analysis of a byte regex, cached by source and flags. */
-export function patternInfo(byteRe: RegExp): PatternInfo {
-  const key = `${byteRe.flags}/${byteRe.source}`;
-  let info = patternCache.get(key);
-  if (!info) {
-    if (patternCache.size >= 256) patternCache.clear();
-    info = analysePattern(byteRe);
-    patternCache.set(key, info);
-  }
-  return info;
 }
 
 /**
@@ -262,7 +248,7 @@ export function regexMatcher(re: RegExp, options: RegexMatchOptions = {}): Match
  * alternation, and a run of ordinary characters at the start not followed by a
  * quantifier. Otherwise `undefined` (then every search starts at the first unread byte).
  */
-export function literalPrefix(re: RegExp): string | undefined {
+function literalPrefix(re: RegExp): string | undefined {
   if (re.flags.includes("i") || re.source.includes("|")) return undefined;
   let out = "";
   const src = re.source;
@@ -339,13 +325,13 @@ export function execOnBytes(
   bytes: Uint8Array,
   deadline: number,
 ): RegExpExecArray | null {
-  const byteRe = toByteRegExp(re);
-  return execBounded(byteRe, patternInfo(byteRe).linear, toLatin1(bytes), deadline);
+  const { byteRe, info } = compiled(re);
+  return execBounded(byteRe, info.linear, toLatin1(bytes), deadline);
 }
 
 /** The worker start-up a regex needs before `execOnBytes` (undefined when none). */
 export function regexPrepare(re: RegExp): (() => Promise<void>) | undefined {
-  return patternInfo(toByteRegExp(re)).linear ? undefined : prepareRegexWorker;
+  return compiled(re).info.linear ? undefined : prepareRegexWorker;
 }
 
 /** Reads exactly `n` bytes. */

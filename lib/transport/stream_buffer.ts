@@ -23,27 +23,7 @@ const SPARE_SIZE = 64 * 1024;
 /**
  * What a matcher says after looking at the buffer.
  *
- * @example A matcher for length-prefixed frames
- * ```ts
- * import { type Look, type Matcher, type MatchStep, StreamBuffer } from "@wireplay/wireplay";
- * import { assertEquals } from "@std/assert";
- * // Waits for a 2-byte big-endian length and that many bytes; consumes the frame.
- * const frame: Matcher<Uint8Array> = {
- *   describe: () => "a length-prefixed frame",
- *   check(buffer: StreamBuffer, look: Look): MatchStep<Uint8Array> {
- *     const b = buffer.unread;
- *     if (b.length >= 2 && b.length >= 2 + ((b[0]! << 8) | b[1]!)) {
- *       return { done: buffer.consume(2 + ((b[0]! << 8) | b[1]!)).subarray(2) };
- *     }
- *     return look === "end" ? { fail: "the stream ended inside a frame" } : undefined;
- *   },
- * };
- * const buffer = new StreamBuffer();
- * const got = buffer.until(frame, { timeoutMs: 1000 });
- * buffer.push(new Uint8Array([0, 3, 104]));
- * buffer.push(new Uint8Array([105, 33]));
- * assertEquals(new TextDecoder().decode(await got), "hi!");
- * ```
+ * See the example on {@linkcode Matcher}.
  */
 export type MatchStep<T> =
   | { done: T }
@@ -57,27 +37,7 @@ export type MatchStep<T> =
  * statement's deadline came (`deadline`). On anything but `data` a matcher must decide
  * on what it has if it can.
  *
- * @example A matcher for length-prefixed frames
- * ```ts
- * import { type Look, type Matcher, type MatchStep, StreamBuffer } from "@wireplay/wireplay";
- * import { assertEquals } from "@std/assert";
- * // Waits for a 2-byte big-endian length and that many bytes; consumes the frame.
- * const frame: Matcher<Uint8Array> = {
- *   describe: () => "a length-prefixed frame",
- *   check(buffer: StreamBuffer, look: Look): MatchStep<Uint8Array> {
- *     const b = buffer.unread;
- *     if (b.length >= 2 && b.length >= 2 + ((b[0]! << 8) | b[1]!)) {
- *       return { done: buffer.consume(2 + ((b[0]! << 8) | b[1]!)).subarray(2) };
- *     }
- *     return look === "end" ? { fail: "the stream ended inside a frame" } : undefined;
- *   },
- * };
- * const buffer = new StreamBuffer();
- * const got = buffer.until(frame, { timeoutMs: 1000 });
- * buffer.push(new Uint8Array([0, 3, 104]));
- * buffer.push(new Uint8Array([105, 33]));
- * assertEquals(new TextDecoder().decode(await got), "hi!");
- * ```
+ * See the example on {@linkcode Matcher}.
  */
 export type Look = "data" | "quiet" | "end" | "deadline";
 
@@ -314,7 +274,9 @@ export class StreamBuffer {
 
   /** Removes and returns (a copy of) the first `n` unread bytes. */
   consume(n: number): Uint8Array {
-    if (this.#start === 0 && n === this.#data.byteLength && n > INITIAL_CAPACITY) {
+    if (
+      this.#start === 0 && n === this.#end && n === this.#data.byteLength && n > INITIAL_CAPACITY
+    ) {
       // the unread bytes fill the whole storage: hand it over instead of copying it
       const out = this.#data;
       this.#data = new Uint8Array(INITIAL_CAPACITY);
