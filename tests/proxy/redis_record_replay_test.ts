@@ -6,6 +6,7 @@
 import { assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
 import { parseScript } from "../../lib/script/parser.ts";
 import { startRedis } from "../helpers/peer.ts";
+import { startRecorder } from "../helpers/recorder.ts";
 import { needs } from "../helpers/peers.ts";
 import { runCli } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/temp.ts";
@@ -66,17 +67,7 @@ Deno.test({
     const file = `${dir.path}/redis.wire`;
 
     // 1. record
-    const recordPort = freePort();
-    const recorder = startCli([
-      "record",
-      "--listen",
-      `tcp://127.0.0.1:${recordPort}`,
-      "--upstream",
-      `tcp://127.0.0.1:${redisPort}`,
-      "--out",
-      file,
-    ]);
-    await recorder.waitFor(/^recording /m);
+    const { recorder, port: recordPort } = await startRecorder(redisPort, file);
     const live = await session(recordPort);
     assertEquals(live[0], "PONG\n");
     assertEquals(live[2], "hello world\n");

@@ -11,7 +11,7 @@ import { needs } from "../helpers/peers.ts";
 import { startRedis } from "../helpers/peer.ts";
 import { output } from "../helpers/process.ts";
 import { freeTcpPort, nginxOneWorker, socatTcpEcho } from "./_peers.ts";
-import { startCli } from "../proxy/_helpers.ts";
+import { startRecorder } from "../helpers/recorder.ts";
 import { runBench } from "../../lib/tools/bench/bench.ts";
 import type { BenchResult } from "../../lib/tools/bench/bench.ts";
 import { gate } from "../../lib/tools/bench/gate.ts";
@@ -204,17 +204,7 @@ Deno.test({
     const redisPort = redis.port;
     void redis;
     const file = dir.join("rec.wire");
-    const recordPort = freeTcpPort();
-    const recorder = startCli([
-      "record",
-      "--listen",
-      `tcp://127.0.0.1:${recordPort}`,
-      "--upstream",
-      `tcp://127.0.0.1:${redisPort}`,
-      "--out",
-      file,
-    ]);
-    await recorder.waitFor(/^recording /m);
+    const { recorder, port: recordPort } = await startRecorder(redisPort, file);
     for (const args of [["SET", "greeting", "hello"], ["GET", "greeting"], ["PING"]]) {
       const out = await output("redis-cli", {
         args: ["-h", "127.0.0.1", "-p", String(recordPort), ...args],
@@ -295,17 +285,7 @@ Deno.test({
     await using dir = await tempDir();
     await using nginx = await nginxOneWorker(dir);
     const file = dir.join("http.wire");
-    const recordPort = freeTcpPort();
-    const recorder = startCli([
-      "record",
-      "--listen",
-      `tcp://127.0.0.1:${recordPort}`,
-      "--upstream",
-      `tcp://127.0.0.1:${nginx.port}`,
-      "--out",
-      file,
-    ]);
-    await recorder.waitFor(/^recording /m);
+    const { recorder, port: recordPort } = await startRecorder(nginx.port, file);
     for (const path of ["/", "/fail"]) {
       const out = await output("curl", { args: ["-s", `http://127.0.0.1:${recordPort}${path}`] });
       assert(out.success);
