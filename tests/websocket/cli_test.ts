@@ -8,6 +8,25 @@ import { freePort, startCli } from "../proxy/_helpers.ts";
 import { startRecorder } from "../helpers/recorder.ts";
 import { pythonWsClient, startPythonWsServer } from "./_python.ts";
 
+/**
+ * Records the Python client talking to the Python server through `wireplay record` into
+ * `file`: the client opens `path`, sends `send` and reads `expect` messages. Returns what
+ * the client read, once the recorder has exited 0.
+ */
+async function recordPythonSession(
+  file: string,
+  path: string,
+  send: string[],
+  expect: number,
+  options: { deflate?: boolean } = {},
+): Promise<string[]> {
+  await using py = await startPythonWsServer();
+  const { recorder, port } = await startRecorder(py.port, file);
+  const live = await pythonWsClient(`ws://127.0.0.1:${port}${path}`, send, expect, options);
+  assertEquals(await recorder.stop("SIGINT"), 0, recorder.stderr());
+  return live;
+}
+
 Deno.test({
   name: "cli: serve echo ws:// answers a Python websockets client",
   ...needs("websockets"),
@@ -24,10 +43,7 @@ Deno.test({
   async fn() {
     await using dir = await tempDir();
     const file = dir.join("ws.wire");
-    await using py = await startPythonWsServer();
-    const { recorder, port } = await startRecorder(py.port, file);
-    const live = await pythonWsClient(`ws://127.0.0.1:${port}/room`, ["hi", "there"], 3);
-    assertEquals(await recorder.stop("SIGINT"), 0, recorder.stderr());
+    const live = await recordPythonSession(file, "/room", ["hi", "there"], 3);
     assertEquals(live, ['{"hello": "python", "n": 1}', "hi", "there", "closed 1000"]);
     const recorded = await Deno.readTextFile(file);
     assertStringIncludes(recorded, "Upgrade: websocket");
@@ -53,10 +69,7 @@ Deno.test({
   async fn() {
     await using dir = await tempDir();
     const file = dir.join("ws.wire");
-    await using py = await startPythonWsServer();
-    const { recorder, port } = await startRecorder(py.port, file);
-    const live = await pythonWsClient(`ws://127.0.0.1:${port}/`, ["hi"], 2, { deflate: true });
-    assertEquals(await recorder.stop("SIGINT"), 0, recorder.stderr());
+    const live = await recordPythonSession(file, "/", ["hi"], 2, { deflate: true });
     assertEquals(live, ['{"hello": "python", "n": 1}', "hi", "closed 1000"]);
     const recorded = await Deno.readTextFile(file);
     assertStringIncludes(
